@@ -1,0 +1,50 @@
+/**
+ * Installs weightscape's gradient formulas in the global tfjs gradient registry while the WASM
+ * backend is active, and restores the defaults when another backend takes over.
+ * The registry is global (not per backend), so the originals are kept to restore them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { GradConfig } from '@tensorflow/tfjs';
+import { conv2dGradConfig } from './gradients/conv2d-gradient.ts';
+import { matMulGradConfig } from './gradients/matmul-gradient.ts';
+import { batchNormGradConfig } from './gradients/batch-norm-gradient.ts';
+import { avgPoolGradConfig, maxPoolGradConfig } from './gradients/pooling-gradient.ts';
+
+/** Each replacement gets the default it replaces, for the configurations it does not cover. */
+const REPLACEMENTS: ReadonlyArray<[string, (fallback: GradConfig | undefined) => GradConfig]> = [
+  [tf.Conv2D, conv2dGradConfig],
+  [tf.BatchMatMul, matMulGradConfig],
+  [tf.FusedBatchNorm, batchNormGradConfig],
+  [tf.MaxPool, maxPoolGradConfig],
+  [tf.AvgPool, avgPoolGradConfig],
+];
+
+/** The kernels whose gradients weightscape replaces on WASM. */
+export const FAST_GRADIENT_KERNELS: readonly string[] = REPLACEMENTS.map(([name]) => name);
+
+let originals: Map<string, GradConfig | undefined> | undefined;
+
+export function fastGradientsInstalled(): boolean {
+  return originals !== undefined;
+}
+
+/** Registers the forward-kernel gradient formulas (idempotent). */
+export function installFastGradients(): void {
+  if (originals !== undefined) return;
+  const saved = new Map<string, GradConfig | undefined>();
+  for (const [kernelName, make] of REPLACEMENTS) {
+    const original = tf.getGradient(kernelName);
+    saved.set(kernelName, original);
+    tf.registerGradient(make(original));
+  }
+  originals = saved;
+}
+
+/** Puts the default gradients back (idempotent). */
+export function uninstallFastGradients(): void {
+  if (originals === undefined) return;
+  for (const [kernelName, original] of originals) {
+    if (original !== undefined) tf.registerGradient(original);
+  }
+  originals = undefined;
+}

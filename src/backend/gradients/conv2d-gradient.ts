@@ -1,0 +1,115 @@
+/**
+ * Conv2D gradients written as forward convolutions. On the WASM backend the forward conv runs at
+ * ~25 GFLOP/s while Conv2DBackpropInput runs at ~2 GFLOP/s and Conv2DBackpropFilter is missing.
+ * Layout: x NHWC, filter HWIO (the tfjs convention), dilations 1.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { GradConfig, NamedAttrMap, Tensor, Tensor4D } from '@tensorflow/tfjs';
+import { interleaveZeros, padOrCrop } from './spatial.ts';
+
+type Conv2DPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+
+interface Conv2DGeometry {
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padLeft: number;
+  inHeight: number;
+  inWidth: number;
+  outHeight: number;
+  outWidth: number;
+  filterHeight: number;
+  filterWidth: number;
+}
+
+function geometry(xShape: number[], filterShape: number[], strides: number | [number, number], pad: Conv2DPad,
+  roundingMode?: 'floor' | 'round' | 'ceil'): Conv2DGeometry {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number], filterShape as [number, number, number, number],
+    strides, 1, pad, roundingMode);
+  return {
+    strideHeight: info.strideHeight, strideWidth: info.strideWidth,
+    padTop: info.padInfo.top, padLeft: info.padInfo.left,
+    inHeight: info.inHeight, inWidth: info.inWidth,
+    outHeight: info.outHeight, outWidth: info.outWidth,
+    filterHeight: info.filterHeight, filterWidth: info.filterWidth,
+  };
+}
+
+/**
+ * ∂L/∂x of y = conv2d(x, filter): a stride-1 'valid' convolution of the zero-interleaved, padded dy
+ * with the spatially reversed filter whose in/out channels are swapped.
+ */
+export function conv2dInputGradient(xShape: number[], dy: Tensor4D, filter: Tensor4D,
+  strides: number | [number, number], pad: Conv2DPad, roundingMode?: 'floor' | 'round' | 'ceil'): Tensor4D {
+  return tf.tidy(() => {
+    const g = geometry(xShape, filter.shape, strides, pad, roundingMode);
+    const spread = interleaveZeros(dy, g.strideHeight, g.strideWidth);
+    // The full correlation needs (k − 1 − pad) zeros before; after, whatever makes the output H×W.
+    const top = g.filterHeight - 1 - g.padTop;
+    const left = g.filterWidth - 1 - g.padLeft;
+    const bottom = g.inHeight + g.filterHeight - 1 - top - spread.shape[1];
+    const right = g.inWidth + g.filterWidth - 1 - left - spread.shape[2];
+    const padded = padOrCrop(spread, [top, bottom, left, right]);
+    const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as Tensor4D;
+    return tf.conv2d(padded, flipped, 1, 'valid');
+  });
+}
+
+/**
+ * ∂L/∂filter of y = conv2d(x, filter): treat input channels as the batch and the batch as channels,
+ * then correlate the padded input with dy dilated by the stride.
+ */
+export function conv2dFilterGradient(x: Tensor4D, dy: Tensor4D, filterShape: number[],
+  strides: number | [number, number], pad: Conv2DPad, roundingMode?: 'floor' | 'round' | 'ceil'): Tensor4D {
+  return tf.tidy(() => {
+    const g = geometry(x.shape, filterShape, strides, pad, roundingMode);
+    if (g.filterHeight === 1 && g.filterWidth === 1) return pointwiseFilterGradient(x, dy, g);
+    // Rows the output actually reads: filterHeight + stride·(outHeight − 1), from −padTop on.
+    const usedHeight = g.filterHeight + g.strideHeight * (g.outHeight - 1);
+    const usedWidth = g.filterWidth + g.strideWidth * (g.outWidth - 1);
+    const padded = padOrCrop(x, [g.padTop, usedHeight - g.padTop - g.inHeight, g.padLeft, usedWidth - g.padLeft - g.inWidth]);
+    const channelsAsBatch = tf.transpose(padded, [3, 1, 2, 0]) as Tensor4D;
+    const dyAsFilter = tf.transpose(dy, [1, 2, 0, 3]) as Tensor4D;
+    const grad = tf.conv2d(channelsAsBatch, dyAsFilter, 1, 'valid', 'NHWC', [g.strideHeight, g.strideWidth]);
+    return tf.transpose(grad, [1, 2, 0, 3]) as Tensor4D;
+  });
+}
+
+/** 1×1 kernels: the filter gradient is xᵀ·dy over the sampled pixels (a plain matMul). */
+function pointwiseFilterGradient(x: Tensor4D, dy: Tensor4D, g: Conv2DGeometry): Tensor4D {
+  const [n, , , inChannels] = x.shape;
+  const outChannels = dy.shape[3];
+  let sampled = padOrCrop(x, [g.padTop, 0, g.padLeft, 0]);
+  if (g.strideHeight > 1 || g.strideWidth > 1 || sampled.shape[1] !== g.outHeight || sampled.shape[2] !== g.outWidth) {
+    sampled = tf.stridedSlice(sampled, [0, 0, 0, 0],
+      [n, g.strideHeight * (g.outHeight - 1) + 1, g.strideWidth * (g.outWidth - 1) + 1, inChannels],
+      [1, g.strideHeight, g.strideWidth, 1]) as Tensor4D;
+  }
+  const rows = n * g.outHeight * g.outWidth;
+  const xt = tf.transpose(tf.reshape(sampled, [rows, inChannels]));
+  const product = tf.matMul(xt, tf.reshape(dy, [rows, outChannels]));
+  return tf.reshape(product, [1, 1, inChannels, outChannels]);
+}
+
+/** Replaces the Conv2D gradient for NHWC, undilated convolutions; anything else uses `fallback`. */
+export function conv2dGradConfig(fallback: GradConfig | undefined): GradConfig {
+  return {
+    kernelName: tf.Conv2D,
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
+      const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as unknown as tf.Conv2DAttrs;
+      const undilated = dilations === undefined || dilations === 1 || (Array.isArray(dilations) && dilations.every((d) => d === 1));
+      if ((dataFormat !== undefined && dataFormat !== 'NHWC') || !undilated) {
+        if (fallback === undefined) throw new Error('conv2d gradient: no default for this configuration');
+        return fallback.gradFunc(dy, saved, attrs);
+      }
+      const [x, filter] = saved as [Tensor4D, Tensor4D];
+      const dy4 = dy as Tensor4D;
+      return {
+        x: () => conv2dInputGradient(x.shape, dy4, filter, strides, pad, dimRoundingMode),
+        filter: () => conv2dFilterGradient(x, dy4, filter.shape, strides, pad, dimRoundingMode),
+      };
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Typed errors for library code. Only cli/ prints them and chooses the exit code.
+ */
+
+/** What kind of failure: input errors exit with code 2, internal ones with 1. */
+export type ErrorCode =
+  | 'bad-argument'
+  | 'bad-file'
+  | 'backend-unavailable'
+  | 'shape-mismatch'
+  | 'numeric'
+  | 'internal';
+
+export class WeightscapeError extends Error {
+  readonly code: ErrorCode;
+  readonly suggestion: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; suggestion?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'WeightscapeError';
+    this.code = code;
+    this.suggestion = options.suggestion;
+  }
+
+  /** Bad input (arguments, files, shapes, NaN losses) as opposed to a bug in weightscape. */
+  get isUserError(): boolean {
+    return this.code !== 'internal';
+  }
+}
+
+/** Throws a `bad-argument` error naming the argument and the function; the message is built only on failure. */
+export function assertArgument(condition: boolean, fn: string, arg: string, describe: () => string): asserts condition {
+  if (!condition) throw new WeightscapeError('bad-argument', `${fn}: ${arg} ${describe()}`);
+}
