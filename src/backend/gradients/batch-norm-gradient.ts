@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
+import { channelSum } from './spatial.ts';
 
 /**
  * y = (x − mean)·rsqrt(variance + ε)·scale + offset, statistics per channel (last axis).
@@ -11,13 +12,12 @@ import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
  */
 export function batchNormGradients(dy: Tensor, x: Tensor, mean: Tensor, variance: Tensor, scale: Tensor | undefined,
   varianceEpsilon: number): Record<string, () => Tensor> {
-  const axes = x.shape.slice(0, -1).map((_, i) => i);
   const inverseStd = tf.rsqrt(tf.add(variance, varianceEpsilon));
   const scaled = scale === undefined ? inverseStd : tf.mul(inverseStd, scale);
   // Each closure runs in its own scope (tensors made in one are gone in the next), and attacks ask
   // for x alone: so the full-size reductions are made inside the closures that need them.
-  const dySum = () => tf.sum(dy, axes);
-  const dyCenteredSum = () => tf.sum(tf.mul(dy, tf.sub(x, mean)), axes);
+  const dySum = () => channelSum(dy);
+  const dyCenteredSum = () => channelSum(tf.mul(dy, tf.sub(x, mean)));
   return {
     x: () => tf.mul(dy, scaled),
     mean: () => tf.neg(tf.mul(dySum(), scaled)),

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap, Tensor, Tensor4D } from '@tensorflow/tfjs';
-import { interleaveZeros, padOrCrop } from './spatial.ts';
+import { interleaveZeros, padOrCrop, stridedSample } from './spatial.ts';
 
 type Conv2DPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
@@ -80,12 +80,8 @@ export function conv2dFilterGradient(x: Tensor4D, dy: Tensor4D, filterShape: num
 function pointwiseFilterGradient(x: Tensor4D, dy: Tensor4D, g: Conv2DGeometry): Tensor4D {
   const [n, , , inChannels] = x.shape;
   const outChannels = dy.shape[3];
-  let sampled = padOrCrop(x, [g.padTop, 0, g.padLeft, 0]);
-  if (g.strideHeight > 1 || g.strideWidth > 1 || sampled.shape[1] !== g.outHeight || sampled.shape[2] !== g.outWidth) {
-    sampled = tf.stridedSlice(sampled, [0, 0, 0, 0],
-      [n, g.strideHeight * (g.outHeight - 1) + 1, g.strideWidth * (g.outWidth - 1) + 1, inChannels],
-      [1, g.strideHeight, g.strideWidth, 1]) as Tensor4D;
-  }
+  const padded = padOrCrop(x, [g.padTop, 0, g.padLeft, 0]);
+  const sampled = stridedSample(padded, [0, 0], [g.strideHeight, g.strideWidth], [g.outHeight, g.outWidth]);
   const rows = n * g.outHeight * g.outWidth;
   const xt = tf.transpose(tf.reshape(sampled, [rows, inChannels]));
   const product = tf.matMul(xt, tf.reshape(dy, [rows, outChannels]));

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap, Tensor, Tensor4D } from '@tensorflow/tfjs';
-import { interleaveZeros, padOrCrop } from './spatial.ts';
+import { interleaveZeros, padOrCrop, stridedSample } from './spatial.ts';
 
 function pair(value: number | [number, number]): [number, number] {
   return typeof value === 'number' ? [value, value] : value;
@@ -23,20 +23,21 @@ function pair(value: number | [number, number]): [number, number] {
 export function maxPoolInputGradient(x: Tensor4D, y: Tensor4D, dy: Tensor4D, filterSize: number | [number, number],
   strides: number | [number, number], pad: 'valid' | 'same' | number,
   roundingMode?: 'floor' | 'round' | 'ceil'): Tensor4D {
+  if (tilesExactly(x, filterSize, strides, pad)) return tiledMaxPoolInputGradient(x, y, dy, pair(filterSize));
   return tf.tidy(() => {
     const info = tf.backend_util.computePool2DInfo(x.shape, filterSize, strides, 1, pad, roundingMode);
     const { top, left } = info.padInfo;
     const [n, h, w, c] = x.shape;
     const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
-    // Extent that windows read, from −top on; padded cells hold −∞ so they never win.
-    const paddedHeight = Math.max(h + top, fh + sh * (oh - 1));
-    const paddedWidth = Math.max(w + left, fw + sw * (ow - 1));
+    // Extent that the windows' offsets read, from −top on; padded cells hold −∞ so they never win.
+    const paddedHeight = Math.max(h + top, fh - 1 + sh * oh);
+    const paddedWidth = Math.max(w + left, fw - 1 + sw * ow);
     const padded = padOrCrop(x, [top, paddedHeight - top - h, left, paddedWidth - left - w], -Infinity);
     let claimed: Tensor = tf.zeros(y.shape);
     const contributions: Tensor4D[] = [];
     for (let p = 0; p < fh; p++) {
       for (let q = 0; q < fw; q++) {
-        const atOffset = tf.stridedSlice(padded, [0, p, q, 0], [n, p + sh * (oh - 1) + 1, q + sw * (ow - 1) + 1, c], [1, sh, sw, 1]);
+        const atOffset = stridedSample(padded, [p, q], [sh, sw], [oh, ow], -Infinity);
         const wins = tf.mul(tf.cast(tf.equal(atOffset, y), 'float32'), tf.sub(1, claimed));
         claimed = tf.add(claimed, wins);
         const spread = interleaveZeros(tf.mul(dy, wins) as Tensor4D, sh, sw);
@@ -45,6 +46,32 @@ export function maxPoolInputGradient(x: Tensor4D, y: Tensor4D, dy: Tensor4D, fil
     }
     const total = contributions.length === 1 ? contributions[0]! : (tf.addN(contributions) as Tensor4D);
     return padOrCrop(total, [-top, h + top - paddedHeight, -left, w + left - paddedWidth]);
+  });
+}
+
+/**
+ * The same for windows that tile the input: x viewed as [N·OH, fh, OW, fw·C] holds window offset
+ * (p, q) at [:, p, :, q·C…(q+1)·C]; the pieces of dx are assembled in that view by concatenation.
+ */
+function tiledMaxPoolInputGradient(x: Tensor4D, y: Tensor4D, dy: Tensor4D, [fh, fw]: [number, number]): Tensor4D {
+  return tf.tidy(() => {
+    const [n, oh, ow, c] = y.shape;
+    const blocks = tf.reshape(x, [n * oh, fh, ow, fw * c]);
+    const max = tf.reshape(y, [n * oh, 1, ow, c]);
+    const grad = tf.reshape(dy, [n * oh, 1, ow, c]);
+    let claimed: Tensor = tf.zeros(max.shape);
+    const rows: Tensor[] = [];
+    for (let p = 0; p < fh; p++) {
+      const pieces: Tensor[] = [];
+      for (let q = 0; q < fw; q++) {
+        const atOffset = tf.slice(blocks, [0, p, 0, q * c], [n * oh, 1, ow, c]);
+        const wins = tf.mul(tf.cast(tf.equal(atOffset, max), 'float32'), tf.sub(1, claimed));
+        claimed = tf.add(claimed, wins);
+        pieces.push(tf.mul(grad, wins));
+      }
+      rows.push(pieces.length === 1 ? pieces[0]! : tf.concat(pieces, 3));
+    }
+    return tf.reshape(rows.length === 1 ? rows[0]! : tf.concat(rows, 1), x.shape);
   });
 }
 

@@ -1,0 +1,42 @@
+/**
+ * `npm run bench`: the benchmark suite on the backend in use (override with WEIGHTSCAPE_BACKEND),
+ * beside the same workloads in PyTorch on this machine when Debian's python3-torch is installed.
+ * Prints a table and writes bench/results.json.
+ */
+import { writeFileSync, renameSync } from 'node:fs';
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { parseBackendName, selectBackend } from '../src/backend/select-backend.ts';
+import { benchSmallCnnGradients, GRADIENT_BENCH_BATCH, GRADIENT_BENCH_SHAPE } from './gradients.ts';
+import { runTorchScript } from './torch-reference.ts';
+
+const requested = process.env.WEIGHTSCAPE_BACKEND;
+const backend = await selectBackend(requested === undefined ? undefined : parseBackendName(requested));
+const threads = backend.threads ?? os.cpus().length;
+process.stderr.write(`backend ${backend.name} (${threads} thread(s)); small CNN, batch ${GRADIENT_BENCH_BATCH}, 32×32×3\n`);
+
+const figures = benchSmallCnnGradients();
+const torch = runTorchScript('torch_small_cnn.py', ['--threads', String(threads), '--batch', String(GRADIENT_BENCH_BATCH), '--width', String(GRADIENT_BENCH_SHAPE.width)]);
+
+const rows = figures.map((f) => {
+  const torchMs = typeof torch?.[f.name] === 'number' ? (torch[f.name] as number) : undefined;
+  return { ...f, torchMs, ratio: torchMs === undefined ? undefined : torchMs / f.medianMs };
+});
+const table = [
+  'workload                                  ms     img/s  GFLOP/s   torch ms  weightscape/torch',
+  ...rows.map((r) => `${r.name.padEnd(38)}${r.medianMs.toFixed(1).padStart(7)}${r.imagesPerSecond.toFixed(0).padStart(10)}${r.gflops.toFixed(1).padStart(9)}`
+    + `${r.torchMs === undefined ? '         -' : r.torchMs.toFixed(1).padStart(11)}${r.ratio === undefined ? '' : r.ratio.toFixed(2).padStart(19)}`),
+];
+process.stdout.write(`${table.join('\n')}\n${torch === undefined ? '(PyTorch comparison skipped: /usr/bin/python3 cannot import torch)\n' : `PyTorch ${torch.torch}, ${torch.threads} thread(s)\n`}`);
+
+const results = {
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+  backend,
+  smallCnn: { shape: GRADIENT_BENCH_SHAPE, batch: GRADIENT_BENCH_BATCH, workloads: rows },
+  torch: torch ?? null,
+};
+const out = new URL('./results.json', import.meta.url);
+writeFileSync(`${out.pathname}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
+renameSync(`${out.pathname}.tmp`, out.pathname);
+tf.removeBackend('wasm');

@@ -1,0 +1,45 @@
+/** The weightscape command line: global flags, one subcommand per file, one error handler. */
+import { Command, Option } from 'commander';
+import { createRequire } from 'node:module';
+import { BACKEND_NAMES } from '../src/backend/select-backend.ts';
+import { backendCommand } from './backend.ts';
+import { EXIT_OK, handleError } from './handle-error.ts';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('weightscape')
+    .description('Weight loss landscapes of adversarially trained networks: flatness, robust generalization gaps, reports.')
+    .version(version)
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend (default: the best that loads)').choices(BACKEND_NAMES))
+    .option('--seed <n>', 'seed for every random choice', '0')
+    .option('--debug', 'print stack traces with errors')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  for (const command of [backendCommand()]) {
+    program.addCommand(command.exitOverride());
+  }
+  return program;
+}
+
+/** Runs the CLI on argv and returns the exit code (0, 1 for failures, 2 for bad input). */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT_OK;
+  } catch (error) {
+    const debug = argv.includes('--debug');
+    return handleError(error, debug, (line) => process.stderr.write(`${line}\n`));
+  } finally {
+    await releaseBackends();
+  }
+}
+
+/** The WASM backend keeps the event loop alive until it is removed. */
+async function releaseBackends(): Promise<void> {
+  const tf = await import('@tensorflow/tfjs');
+  for (const name of ['wasm']) {
+    if (tf.findBackend(name) !== null) tf.removeBackend(name);
+  }
+}

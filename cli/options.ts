@@ -1,0 +1,12 @@
+/** The global flags every command shares, checked by one schema into a typed object. */
+import { z } from 'zod';
+import { BACKEND_NAMES } from '../src/backend/select-backend.ts';
+
+export const globalOptionsSchema = z.object({
+  backend: z.enum(BACKEND_NAMES, { error: (issue) => `--backend: unknown backend '${String(issue.input)}' (expected one of ${BACKEND_NAMES.join(', ')})` }).optional(),
+  seed: z.coerce.number({ error: () => '--seed: expected a non-negative integer' })
+    .int('--seed: expected a non-negative integer').min(0, '--seed: expected a non-negative integer').default(0),
+  debug: z.boolean().default(false),
+});
+
+export type GlobalOptions = z.infer<typeof globalOptionsSchema>;
