@@ -8,6 +8,7 @@
  * Convolutions pad like PyTorch's padding=1. bench/torch_small_cnn.py builds the same network.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchNormTrain } from '../../src/backend/batch-norm-train.ts';
 
 export type SmallCnnParams = Record<string, tf.Tensor>;
 
@@ -48,19 +49,18 @@ export function initSmallCnn(shape: SmallCnnShape, seed: number): SmallCnnParams
   return params;
 }
 
-function batchNormTrain(x: tf.Tensor4D, scale: tf.Tensor, offset: tf.Tensor): tf.Tensor4D {
-  const { mean, variance } = tf.moments(x, [0, 1, 2]);
-  return tf.batchNorm(x, mean, variance, offset, scale, BN_EPSILON) as tf.Tensor4D;
+function batchNorm(x: tf.Tensor4D, scale: tf.Tensor, offset: tf.Tensor): tf.Tensor4D {
+  return batchNormTrain(x, scale, offset, BN_EPSILON) as tf.Tensor4D;
 }
 
 /** Logits of the small CNN with batch statistics (train-mode BatchNorm). */
 export function smallCnnLogits(p: SmallCnnParams, x: tf.Tensor4D): tf.Tensor2D {
   const conv = (input: tf.Tensor4D, name: string, stride: number) =>
     tf.conv2d(input, p[name] as tf.Tensor4D, stride, p[name]!.shape[0] === 1 ? 'valid' : TORCH_PADDING);
-  const h1 = tf.relu(batchNormTrain(conv(x, 'conv1.weight', 1), p['bn1.weight']!, p['bn1.bias']!));
-  const h2 = tf.relu(tf.add(batchNormTrain(conv(h1, 'conv2.weight', 2), p['bn2.weight']!, p['bn2.bias']!), conv(h1, 'shortcut.weight', 2)));
+  const h1 = tf.relu(batchNorm(conv(x, 'conv1.weight', 1), p['bn1.weight']!, p['bn1.bias']!));
+  const h2 = tf.relu(tf.add(batchNorm(conv(h1, 'conv2.weight', 2), p['bn2.weight']!, p['bn2.bias']!), conv(h1, 'shortcut.weight', 2)));
   const pooled = tf.maxPool(h2 as tf.Tensor4D, 2, 2, 'valid');
-  const h3 = tf.relu(batchNormTrain(conv(pooled, 'conv3.weight', 1), p['bn3.weight']!, p['bn3.bias']!));
+  const h3 = tf.relu(batchNorm(conv(pooled, 'conv3.weight', 1), p['bn3.weight']!, p['bn3.bias']!));
   const size = h3.shape[1];
   const features = tf.reshape(tf.avgPool(h3, size, size, 'valid'), [x.shape[0], -1]) as tf.Tensor2D;
   return tf.add(tf.matMul(features, p['fc.weight'] as tf.Tensor2D), p['fc.bias']!);

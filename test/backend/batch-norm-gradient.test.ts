@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { checkGradients, normalInput } from '../helpers/gradient-check.ts';
 import { batchNorm, channelMoments } from '../helpers/reference-ops.ts';
+import { batchNormTrain, channelMoments as tfChannelMoments } from '../../src/backend/batch-norm-train.ts';
+import assert from 'node:assert/strict';
+import { selectBackend } from '../../src/backend/select-backend.ts';
 
 const EPSILON = 1e-5;
 const SHAPE = [3, 4, 4, 5];
@@ -30,4 +33,27 @@ test('batchNorm gradient in train mode (batch statistics): x, offset, scale', as
       return batchNorm(x!, CHANNELS, mean, variance, offset!, scale!, EPSILON);
     },
   });
+});
+
+test('batchNormTrain (fused op, closed-form gradient): x, scale, offset', async () => {
+  await checkGradients({
+    inputs: [normalInput('x', SHAPE, 34, 2), normalInput('scale', [CHANNELS], 35), normalInput('offset', [CHANNELS], 36)],
+    tfjs: (x, scale, offset) => batchNormTrain(x!, scale!, offset!, EPSILON),
+    reference: (x, scale, offset) => {
+      const { mean, variance } = channelMoments(x!, CHANNELS);
+      return batchNorm(x!, CHANNELS, mean, variance, offset!, scale!, EPSILON);
+    },
+  });
+});
+
+test('channelMoments matches the float64 mean and biased variance', async () => {
+  await selectBackend('wasm');
+  const input = normalInput('x', SHAPE, 37, 3);
+  const expected = channelMoments(input.data, CHANNELS);
+  const x = tf.tensor(Float32Array.from(input.data), SHAPE);
+  const { mean, variance } = tfChannelMoments(x);
+  const close = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).every((v, i) => Math.abs(v - b[i]!) < 1e-5 * Math.max(1, Math.abs(b[i]!)));
+  assert.ok(close(mean.dataSync(), expected.mean), 'mean');
+  assert.ok(close(variance.dataSync(), expected.variance), 'variance');
+  tf.dispose([x, mean, variance]);
 });

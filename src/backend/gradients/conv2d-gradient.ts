@@ -37,23 +37,50 @@ function geometry(xShape: number[], filterShape: number[], strides: number | [nu
 }
 
 /**
- * ∂L/∂x of y = conv2d(x, filter): a stride-1 'valid' convolution of the zero-interleaved, padded dy
- * with the spatially reversed filter whose in/out channels are swapped.
+ * ∂L/∂x of y = conv2d(x, filter): a stride-1 'valid' convolution of the padded dy with the
+ * spatially reversed filter whose in/out channels are swapped (per phase when strided).
  */
 export function conv2dInputGradient(xShape: number[], dy: Tensor4D, filter: Tensor4D,
   strides: number | [number, number], pad: Conv2DPad, roundingMode?: 'floor' | 'round' | 'ceil'): Tensor4D {
   return tf.tidy(() => {
     const g = geometry(xShape, filter.shape, strides, pad, roundingMode);
-    const spread = interleaveZeros(dy, g.strideHeight, g.strideWidth);
+    if (g.strideHeight > 1 || g.strideWidth > 1) return polyphaseInputGradient(dy, filter, g);
     // The full correlation needs (k − 1 − pad) zeros before; after, whatever makes the output H×W.
     const top = g.filterHeight - 1 - g.padTop;
     const left = g.filterWidth - 1 - g.padLeft;
-    const bottom = g.inHeight + g.filterHeight - 1 - top - spread.shape[1];
-    const right = g.inWidth + g.filterWidth - 1 - left - spread.shape[2];
-    const padded = padOrCrop(spread, [top, bottom, left, right]);
+    const bottom = g.inHeight + g.filterHeight - 1 - top - dy.shape[1];
+    const right = g.inWidth + g.filterWidth - 1 - left - dy.shape[2];
+    const padded = padOrCrop(dy, [top, bottom, left, right]);
     const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as Tensor4D;
     return tf.conv2d(padded, flipped, 1, 'valid');
   });
+}
+
+/**
+ * The input gradient of a strided convolution without convolving zeros. In padded coordinates
+ * i' = s·u + r, dx[i'] = Σ_m dy[u − m]·W[r + s·m]: for each phase r a stride-1 convolution of dy
+ * with the sub-filter of taps r, r + s, …; the s_h·s_w phases are then interleaved.
+ */
+function polyphaseInputGradient(dy: Tensor4D, filter: Tensor4D, g: Conv2DGeometry): Tensor4D {
+  const [, outHeight, outWidth] = dy.shape;
+  const [kh, kw, inChannels, outChannels] = filter.shape;
+  const { strideHeight: sh, strideWidth: sw } = g;
+  const rowsPerPhase = Math.ceil((g.inHeight + g.padTop) / sh);
+  const colsPerPhase = Math.ceil((g.inWidth + g.padLeft) / sw);
+  const spreadPhases: Tensor4D[] = [];
+  for (let rh = 0; rh < sh; rh++) {
+    for (let rw = 0; rw < sw; rw++) {
+      const tapsHeight = Math.ceil((kh - rh) / sh);
+      const tapsWidth = Math.ceil((kw - rw) / sw);
+      if (tapsHeight <= 0 || tapsWidth <= 0) continue; // no tap reaches this phase: its dx is 0
+      const taps = tf.stridedSlice(filter, [rh, rw, 0, 0], [kh, kw, inChannels, outChannels], [sh, sw, 1, 1]) as Tensor4D;
+      const flipped = tf.transpose(tf.reverse(taps, [0, 1]), [0, 1, 3, 2]) as Tensor4D;
+      const padded = padOrCrop(dy, [tapsHeight - 1, rowsPerPhase - outHeight, tapsWidth - 1, colsPerPhase - outWidth]);
+      spreadPhases.push(interleaveZeros(tf.conv2d(padded, flipped, 1, 'valid'), sh, sw, rh, rw));
+    }
+  }
+  const interleaved = spreadPhases.length === 1 ? spreadPhases[0]! : (tf.addN(spreadPhases) as Tensor4D);
+  return padOrCrop(interleaved, [-g.padTop, g.inHeight + g.padTop - rowsPerPhase * sh, -g.padLeft, g.inWidth + g.padLeft - colsPerPhase * sw]);
 }
 
 /**

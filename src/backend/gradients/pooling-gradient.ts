@@ -51,27 +51,24 @@ export function maxPoolInputGradient(x: Tensor4D, y: Tensor4D, dy: Tensor4D, fil
 
 /**
  * The same for windows that tile the input: x viewed as [N·OH, fh, OW, fw·C] holds window offset
- * (p, q) at [:, p, :, q·C…(q+1)·C]; the pieces of dx are assembled in that view by concatenation.
+ * (p, q) at [:, p, :, q·C…(q+1)·C]; each offset's share of dx is spread back to its phase.
  */
 function tiledMaxPoolInputGradient(x: Tensor4D, y: Tensor4D, dy: Tensor4D, [fh, fw]: [number, number]): Tensor4D {
   return tf.tidy(() => {
     const [n, oh, ow, c] = y.shape;
     const blocks = tf.reshape(x, [n * oh, fh, ow, fw * c]);
     const max = tf.reshape(y, [n * oh, 1, ow, c]);
-    const grad = tf.reshape(dy, [n * oh, 1, ow, c]);
     let claimed: Tensor = tf.zeros(max.shape);
-    const rows: Tensor[] = [];
+    const shares: Tensor4D[] = [];
     for (let p = 0; p < fh; p++) {
-      const pieces: Tensor[] = [];
       for (let q = 0; q < fw; q++) {
         const atOffset = tf.slice(blocks, [0, p, 0, q * c], [n * oh, 1, ow, c]);
         const wins = tf.mul(tf.cast(tf.equal(atOffset, max), 'float32'), tf.sub(1, claimed));
         claimed = tf.add(claimed, wins);
-        pieces.push(tf.mul(grad, wins));
+        shares.push(interleaveZeros(tf.mul(dy, tf.reshape(wins, dy.shape)) as Tensor4D, fh, fw, p, q));
       }
-      rows.push(pieces.length === 1 ? pieces[0]! : tf.concat(pieces, 3));
     }
-    return tf.reshape(rows.length === 1 ? rows[0]! : tf.concat(rows, 1), x.shape);
+    return shares.length === 1 ? shares[0]! : (tf.addN(shares) as Tensor4D);
   });
 }
 

@@ -22,13 +22,15 @@ export function padOrCrop(t: Tensor4D, [top, bottom, left, right]: [number, numb
 }
 
 /**
- * Inserts (stride − 1) zeros after every row and column: [N,H,W,C] → [N,H·sh,W·sw,C].
- * Written as a rank-4 pad of a merged view (rank-5/6 pads and slices are slow on WASM).
+ * Spreads t over a grid s times finer, at phase (rowPhase, colPhase) of each s×s block, zeros
+ * elsewhere: [N,H,W,C] → [N,H·sh,W·sw,C] with out[s·i + rowPhase, s·j + colPhase] = t[i, j].
+ * One rank-4 pad of a merged view (rank-5/6 pads, and concat along channels, are slow on WASM).
  */
-export function interleaveZeros(t: Tensor4D, strideHeight: number, strideWidth: number): Tensor4D {
+export function interleaveZeros(t: Tensor4D, strideHeight: number, strideWidth: number, rowPhase = 0, colPhase = 0): Tensor4D {
   if (strideHeight === 1 && strideWidth === 1) return t;
   const [n, h, w, c] = t.shape;
-  const spread = tf.pad(tf.reshape(t, [n * h, 1, w, c]), [[0, 0], [0, strideHeight - 1], [0, 0], [0, (strideWidth - 1) * c]]);
+  const spread = tf.pad(tf.reshape(t, [n * h, 1, w, c]),
+    [[0, 0], [rowPhase, strideHeight - 1 - rowPhase], [0, 0], [colPhase * c, (strideWidth - 1 - colPhase) * c]]);
   return tf.reshape(spread, [n, h * strideHeight, w * strideWidth, c]);
 }
 

@@ -1,0 +1,45 @@
+/**
+ * Train-mode BatchNorm (batch statistics) as one op with its closed-form gradient, instead of
+ * autodiff through moments + FusedBatchNorm (several full-size passes and leading-axis Means).
+ * Statistics are per channel (last axis), variance biased (÷M), as PyTorch normalizes in train mode.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Tensor } from '@tensorflow/tfjs';
+import { channelSum } from './gradients/spatial.ts';
+
+/** Per-channel mean and biased variance over all but the last axis. */
+export function channelMoments(x: Tensor): { mean: Tensor; variance: Tensor } {
+  return tf.tidy(() => {
+    const count = x.size / x.shape[x.rank - 1]!;
+    const mean = tf.div(channelSum(x), count);
+    const variance = tf.div(channelSum(tf.square(tf.sub(x, mean))), count);
+    return { mean, variance };
+  });
+}
+
+/**
+ * y = (x − μ_B)/√(σ²_B + ε)·scale + offset with the batch's own statistics. Gradients for x, scale
+ * and offset: with x̂ the normalized input and M the count per channel,
+ * ∂x = scale·rstd/M·(M·dy − Σdy − x̂·Σ(dy·x̂)), ∂scale = Σ(dy·x̂), ∂offset = Σdy.
+ */
+export function batchNormTrain(x: Tensor, scale: Tensor, offset: Tensor, epsilon: number): Tensor {
+  const op = tf.customGrad(((input: Tensor, gamma: Tensor, beta: Tensor, save: tf.GradSaveFunc) => {
+    const count = input.size / input.shape[input.rank - 1]!;
+    const mean = tf.div(channelSum(input), count);
+    const centered = tf.sub(input, mean);
+    const inverseStd = tf.rsqrt(tf.add(tf.div(channelSum(tf.square(centered)), count), epsilon));
+    const normalized = tf.mul(centered, inverseStd);
+    save([normalized, inverseStd, gamma]);
+    return {
+      value: tf.add(tf.mul(normalized, gamma), beta),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [xHat, rstd, g] = saved as [Tensor, Tensor, Tensor];
+        const sumDy = channelSum(dy);
+        const sumDyXHat = channelSum(tf.mul(dy, xHat));
+        const inner = tf.sub(tf.sub(tf.mul(dy, count), sumDy), tf.mul(xHat, sumDyXHat));
+        return [tf.mul(inner, tf.div(tf.mul(g, rstd), count)), sumDyXHat, sumDy];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x, scale, offset);
+}
