@@ -26,14 +26,15 @@ export function batchNormTrain(x: Tensor, scale: Tensor, offset: Tensor, epsilon
   const op = tf.customGrad(((input: Tensor, gamma: Tensor, beta: Tensor, save: tf.GradSaveFunc) => {
     const count = input.size / input.shape[input.rank - 1]!;
     const mean = tf.div(channelSum(input), count);
-    const centered = tf.sub(input, mean);
-    const inverseStd = tf.rsqrt(tf.add(tf.div(channelSum(tf.square(centered)), count), epsilon));
-    const normalized = tf.mul(centered, inverseStd);
-    save([normalized, inverseStd, gamma]);
+    const variance = tf.div(channelSum(tf.square(tf.sub(input, mean))), count);
+    save([input, mean, variance, gamma]);
     return {
-      value: tf.add(tf.mul(normalized, gamma), beta),
+      // The forward value is one pass of the fused kernel; x̂ is rebuilt only if a gradient is asked.
+      value: tf.batchNorm(input, mean, variance, beta, gamma, epsilon),
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [xHat, rstd, g] = saved as [Tensor, Tensor, Tensor];
+        const [x, mu, sigma2, g] = saved as [Tensor, Tensor, Tensor, Tensor];
+        const rstd = tf.rsqrt(tf.add(sigma2, epsilon));
+        const xHat = tf.mul(tf.sub(x, mu), rstd);
         const sumDy = channelSum(dy);
         const sumDyXHat = channelSum(tf.mul(dy, xHat));
         const inner = tf.sub(tf.sub(tf.mul(dy, count), sumDy), tf.mul(xHat, sumDyXHat));
