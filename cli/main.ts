@@ -39,7 +39,5 @@ export async function main(argv: string[]): Promise<number> {
 /** The WASM backend keeps the event loop alive until it is removed. */
 async function releaseBackends(): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
-  for (const name of ['wasm']) {
-    if (tf.findBackend(name) !== null) tf.removeBackend(name);
-  }
+  if (tf.findBackend('wasm') !== null) tf.removeBackend('wasm');
 }

@@ -46,6 +46,8 @@ const PACKAGE: Record<BackendName, string> = {
 };
 
 const loadErrors = new Map<BackendName, string>();
+/** Which of the two node packages registered 'tensorflow' in this process. */
+let loadedNodePackage: BackendName | undefined;
 
 function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -69,7 +71,6 @@ async function importBackend(name: BackendName): Promise<boolean> {
     return false;
   }
 }
-let loadedNodePackage: BackendName | undefined;
 
 /** Makes `name` the active backend; false (with the reason recorded) when it cannot start. */
 async function activate(name: BackendName): Promise<boolean> {
