@@ -1,0 +1,102 @@
+/**
+ * Reads a checkpoint of any supported format into named host tensors (PyTorch names), with the
+ * file's metadata, the notes a user should see, and its SHA-256 for provenance.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { WeightscapeError } from '../errors.ts';
+import { contiguousStrides, decodeStrided, type FileDtype, type HostTensor } from './host-tensor.ts';
+import { PickledTensor, readPytorchCheckpoint } from './pytorch-checkpoint.ts';
+import { parseSafetensors } from './safetensors.ts';
+import { isTfjsManifest, readTfjsWeights } from './tfjs-weights.ts';
+import { isZip } from './zip-archive.ts';
+
+export type CheckpointFormat = 'pytorch-zip' | 'safetensors' | 'tfjs';
+
+export interface LoadedCheckpoint {
+  path: string;
+  format: CheckpointFormat;
+  /** 'pytorch': OIHW convolutions and out×in linear weights; 'tfjs': HWIO and in×out. */
+  layout: 'pytorch' | 'tfjs';
+  tensors: Map<string, HostTensor>;
+  metadata: Record<string, string>;
+  notes: string[];
+  sha256: string;
+}
+
+/** Keys under which training scripts wrap a state dict. */
+const WRAPPER_KEYS = ['state_dict', 'model', 'net', 'model_state_dict'];
+
+function readFileChecked(path: string): Uint8Array {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    throw new WeightscapeError('bad-file', `${path}: cannot read the file (does it exist?)`);
+  }
+  if (size > 16 * 1024 ** 3) throw new WeightscapeError('bad-file', `${path}: ${size} bytes is larger than any supported checkpoint`);
+  return new Uint8Array(readFileSync(path));
+}
+
+/** The state dict inside a pickled object: the object itself, or one wrapped under a known key. */
+function findStateDict(root: unknown, notes: string[], path: string): Map<unknown, unknown> {
+  if (!(root instanceof Map)) throw new WeightscapeError('bad-file', `${path}: the checkpoint holds no dict of tensors`);
+  const holdsTensors = (m: Map<unknown, unknown>) => [...m.values()].some((v) => v instanceof PickledTensor);
+  if (holdsTensors(root)) return root;
+  for (const key of WRAPPER_KEYS) {
+    const inner = root.get(key);
+    if (inner instanceof Map && holdsTensors(inner)) {
+      const others = [...root.keys()].filter((k) => k !== key).map(String);
+      notes.push(`state dict read from key '${key}'${others.length > 0 ? ` (also in the file: ${others.join(', ')})` : ''}`);
+      return inner;
+    }
+  }
+  throw new WeightscapeError('bad-file', `${path}: no state dict found (looked at the top level and under ${WRAPPER_KEYS.join(', ')})`);
+}
+
+/** Strips DataParallel's `module.` prefix (from every key, or none). */
+function stripModulePrefix(tensors: Map<string, HostTensor>, notes: string[]): Map<string, HostTensor> {
+  const names = [...tensors.keys()];
+  if (names.length === 0 || !names.every((n) => n.startsWith('module.'))) return tensors;
+  notes.push("stripped the 'module.' prefix (a DataParallel checkpoint)");
+  return new Map(names.map((n) => [n.slice('module.'.length), tensors.get(n)!]));
+}
+
+function fromPytorch(bytes: Uint8Array, path: string, notes: string[]): Map<string, HostTensor> {
+  const stateDict = findStateDict(readPytorchCheckpoint(bytes, path), notes, path);
+  const tensors = new Map<string, HostTensor>();
+  const skipped: string[] = [];
+  for (const [key, value] of stateDict) {
+    if (value instanceof PickledTensor) tensors.set(String(key), value.tensor);
+    else skipped.push(String(key));
+  }
+  if (skipped.length > 0) notes.push(`skipped ${skipped.length} non-tensor entries: ${skipped.join(', ')}`);
+  return tensors;
+}
+
+function fromSafetensors(bytes: Uint8Array, path: string): { tensors: Map<string, HostTensor>; metadata: Record<string, string> } {
+  const file = parseSafetensors(bytes, path);
+  const tensors = new Map<string, HostTensor>();
+  for (const [name, raw] of file.tensors) {
+    tensors.set(name, decodeStrided(raw.bytes, raw.dtype as FileDtype, raw.shape, contiguousStrides(raw.shape), 0, `${path} (${name})`));
+  }
+  return { tensors, metadata: file.metadata };
+}
+
+/** Reads a .pt/.pth (zip), .safetensors, or TF.js model.json checkpoint. */
+export function loadCheckpoint(path: string): LoadedCheckpoint {
+  const bytes = readFileChecked(path);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const notes: string[] = [];
+  const head = new TextDecoder().decode(bytes.subarray(0, Math.min(bytes.byteLength, 4096)));
+  if (isZip(bytes)) {
+    const tensors = stripModulePrefix(fromPytorch(bytes, path, notes), notes);
+    return { path, format: 'pytorch-zip', layout: 'pytorch', tensors, metadata: {}, notes, sha256 };
+  }
+  if (head.trimStart().startsWith('{') && isTfjsManifest(head)) {
+    return { path, format: 'tfjs', layout: 'tfjs', tensors: readTfjsWeights(path), metadata: {}, notes, sha256 };
+  }
+  if (bytes.byteLength > 0 && bytes[0] === 0x80) readPytorchCheckpoint(bytes, path); // throws the legacy-format error
+  const { tensors, metadata } = fromSafetensors(bytes, path);
+  return { path, format: 'safetensors', layout: 'pytorch', tensors: stripModulePrefix(tensors, notes), metadata, notes, sha256 };
+}

@@ -1,0 +1,62 @@
+/** What every architecture provides: its tensors (PyTorch names and layouts) and a pure forward. */
+import type * as tf from '@tensorflow/tfjs';
+
+export type TensorMap = Record<string, tf.Tensor>;
+
+/** How a checkpoint tensor is used; decides its layout conversion and whether it is trained. */
+export type TensorRole = 'conv-weight' | 'linear-weight' | 'bias' | 'bn-weight' | 'bn-bias' | 'bn-running-mean' | 'bn-running-var' | 'bn-count';
+
+export interface TensorSpec {
+  name: string;
+  /** Shape in PyTorch's layout (OIHW convolutions, out×in linear weights). */
+  shape: number[];
+  role: TensorRole;
+}
+
+/** Trainable parameters (tfjs layout: HWIO, in×out) and BatchNorm state, both by PyTorch name. */
+export interface ModelWeights {
+  params: TensorMap;
+  state: TensorMap;
+}
+
+export interface InputNormalization {
+  mean: number[];
+  std: number[];
+}
+
+export interface InputSpec {
+  height: number;
+  width: number;
+  channels: number;
+}
+
+/** The architecture-independent part of a model's configuration. */
+export interface ModelConfig<Options = Record<string, unknown>> {
+  arch: string;
+  options: Options;
+  input: InputSpec;
+  classes: number;
+  /** Applied inside the model: x ← (x − mean)/std per channel. None by default. */
+  normalization?: InputNormalization;
+}
+
+export interface ForwardOptions {
+  training: boolean;
+  /** Seed for dropout in training mode. */
+  seed?: number;
+}
+
+export interface ForwardResult {
+  logits: tf.Tensor2D;
+  /** Training mode: the updated BatchNorm running statistics (PyTorch's momentum semantics). */
+  state: TensorMap;
+}
+
+export interface Architecture<Options> {
+  name: string;
+  description: string;
+  /** Checks and completes loose options (from the CLI or checkpoint metadata). */
+  parseOptions(raw: Record<string, unknown>): Options;
+  tensorSpecs(config: ModelConfig<Options>): TensorSpec[];
+  forward(weights: ModelWeights, x: tf.Tensor4D, config: ModelConfig<Options>, options: ForwardOptions): ForwardResult;
+}
