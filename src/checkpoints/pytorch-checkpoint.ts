@@ -26,7 +26,7 @@ function integers(value: unknown, what: string, source: string): number[] {
   if (!Array.isArray(value) || !value.every((v) => Number.isSafeInteger(v) && (v as number) >= 0)) {
     throw new WeightscapeError('bad-file', `${source}: tensor ${what} is not a tuple of non-negative integers`);
   }
-  return value as number[];
+  return Array.from(value as number[]);
 }
 
 function allowedGlobals(source: string): Map<string, AllowedGlobal> {
