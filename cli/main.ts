@@ -3,6 +3,9 @@ import { Command, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { BACKEND_NAMES } from '../src/backend/select-backend.ts';
 import { backendCommand } from './backend.ts';
+import { convertCommand } from './convert.ts';
+import { evalCommand } from './eval.ts';
+import { inspectCommand } from './inspect.ts';
 import { EXIT_OK, handleError } from './handle-error.ts';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -16,7 +19,7 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces with errors')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  for (const command of [backendCommand()]) {
+  for (const command of [inspectCommand(), evalCommand(), convertCommand(), backendCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

@@ -1,0 +1,35 @@
+/** `weightscape convert`: any supported checkpoint → weightscape's native safetensors. */
+import { Command } from 'commander';
+import { detectArchitecture } from '../src/checkpoints/detect-architecture.ts';
+import { loadCheckpoint } from '../src/checkpoints/load-checkpoint.ts';
+import { checkpointToWeights, disposeWeights } from '../src/checkpoints/map-to-model.ts';
+import { resolveModelConfig } from '../src/checkpoints/model-config.ts';
+import { serializeNativeCheckpoint } from '../src/checkpoints/native-checkpoint.ts';
+import { createContext } from './context.ts';
+import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
+import { writeOutput } from './output.ts';
+
+export function convertCommand(): Command {
+  return addModelOptions(new Command('convert')
+    .description("write a checkpoint as weightscape's native safetensors (PyTorch layout, architecture in the metadata)")
+    .argument('<checkpoint>', 'checkpoint to read (.pt/.pth, .safetensors, TF.js model.json)')
+    .requiredOption('--out <file>', 'the .safetensors file to write'))
+    .action(async (path: string, flags: ModelFlags & { out: string }, command: Command) => {
+      const context = await createContext(command);
+      const checkpoint = loadCheckpoint(path);
+      let request = modelRequest(flags);
+      if (request.arch === undefined && checkpoint.metadata.arch === undefined) {
+        const detected = detectArchitecture(checkpoint.tensors);
+        if (detected !== undefined) request = { ...detected, ...request, arch: detected.arch, options: { ...detected.options, ...request.options } };
+      }
+      const config = resolveModelConfig(checkpoint, request);
+      const { weights, notes } = checkpointToWeights(checkpoint, config);
+      try {
+        writeOutput(flags.out, serializeNativeCheckpoint(weights, config, { convertedFrom: { path, sha256: checkpoint.sha256, format: checkpoint.format } }), [path]);
+      } finally {
+        disposeWeights(weights);
+      }
+      for (const note of [...checkpoint.notes, ...notes]) context.stderr(`note: ${note}`);
+      context.stdout(`wrote ${flags.out}: ${config.arch} ${JSON.stringify(config.options)}`);
+    });
+}

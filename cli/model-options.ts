@@ -1,0 +1,58 @@
+/** The flags that describe a model, shared by the commands that load one. */
+import { Command, Option } from 'commander';
+import { WeightscapeError } from '../src/errors.ts';
+import type { ModelConfigRequest } from '../src/checkpoints/model-config.ts';
+import { ARCHITECTURES } from '../src/models/registry.ts';
+
+export interface ModelFlags {
+  arch?: string;
+  width?: string;
+  hidden?: string;
+  depth?: string;
+  widen?: string;
+  dropout?: string;
+  classes?: string;
+  mean?: string;
+  std?: string;
+}
+
+const ARCH_OPTION_FLAGS = ['width', 'hidden', 'depth', 'widen', 'dropout'] as const;
+
+export function addModelOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--arch <name>', 'architecture (default: from the checkpoint metadata, or detected from its tensors)').choices(Object.keys(ARCHITECTURES)))
+    .option('--width <n>', 'convnet/preact-resnet18: base channel count')
+    .option('--hidden <sizes>', 'convnet: hidden units; mlp: comma-separated hidden layer sizes')
+    .option('--depth <n>', 'wide-resnet: depth (6n + 4)')
+    .option('--widen <k>', 'wide-resnet: widen factor')
+    .option('--dropout <p>', 'convnet: dropout rate in training')
+    .option('--classes <n>', 'number of classes (default: from the checkpoint, else 10)')
+    .option('--mean <values>', 'input normalization mean per channel, comma-separated (default: none)')
+    .option('--std <values>', 'input normalization std per channel, comma-separated');
+}
+
+function numbers(flag: string, text: string): number[] {
+  const values = text.split(',').map(Number);
+  if (values.some((v) => !Number.isFinite(v))) throw new WeightscapeError('bad-argument', `--${flag}: expected comma-separated numbers (got '${text}')`);
+  return values;
+}
+
+/** Only the flags the user gave become options, so that the architecture rejects foreign ones. */
+export function modelRequest(flags: ModelFlags): ModelConfigRequest {
+  const options: Record<string, unknown> = {};
+  for (const key of ARCH_OPTION_FLAGS) if (flags[key] !== undefined) options[key] = flags[key];
+  const request: ModelConfigRequest = { arch: flags.arch, options };
+  if (flags.classes !== undefined) {
+    const classes = Number(flags.classes);
+    if (!Number.isInteger(classes) || classes < 2) throw new WeightscapeError('bad-argument', `--classes: expected an integer ≥ 2 (got '${flags.classes}')`);
+    request.classes = classes;
+  }
+  if ((flags.mean === undefined) !== (flags.std === undefined)) throw new WeightscapeError('bad-argument', '--mean and --std go together');
+  if (flags.mean !== undefined && flags.std !== undefined) {
+    const mean = numbers('mean', flags.mean);
+    const std = numbers('std', flags.std);
+    if (mean.length !== std.length || std.some((s) => s <= 0)) throw new WeightscapeError('bad-argument', '--mean and --std need the same number of values, std > 0');
+    request.normalization = { mean, std };
+  }
+  return request;
+}

@@ -1,0 +1,61 @@
+/**
+ * NumPy .npy arrays (format versions 1–3): magic, header length, a Python-dict header with
+ * descr, fortran_order and shape, then the raw little-endian data. C order only.
+ */
+import { readFileSync } from 'node:fs';
+import { WeightscapeError } from '../errors.ts';
+import type { FileDtype } from '../checkpoints/host-tensor.ts';
+
+export interface NpyArray {
+  dtype: FileDtype;
+  shape: number[];
+  /** The raw data bytes (little-endian). */
+  bytes: Uint8Array;
+}
+
+const DESCR: Record<string, FileDtype> = {
+  '<f4': 'F32', '<f8': 'F64', '<f2': 'F16', '|u1': 'U8', '<u1': 'U8', '|i1': 'I8', '<i2': 'I16', '<i4': 'I32', '<i8': 'I64', '|b1': 'BOOL',
+};
+const BYTES: Record<FileDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+const MAX_HEADER = 1 << 20;
+
+export function parseNpy(file: Uint8Array, source: string): NpyArray {
+  const fail = (problem: string): never => {
+    throw new WeightscapeError('bad-file', `${source}: not a valid .npy file: ${problem}`);
+  };
+  const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+  if (file.byteLength < 10 || !magic.every((b, i) => file[i] === b)) fail('wrong magic number');
+  const major = file[6]!;
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const lengthBytes = major === 1 ? 2 : 4;
+  if (major < 1 || major > 3) fail(`format version ${major} is not supported`);
+  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const dataStart = 8 + lengthBytes + headerLength;
+  if (headerLength > MAX_HEADER || dataStart > file.byteLength) fail(`header of ${headerLength} bytes does not fit the file`);
+  const header = new TextDecoder().decode(file.subarray(8 + lengthBytes, dataStart));
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) fail('header lacks descr, fortran_order or shape');
+  const dtype = DESCR[descr!];
+  if (dtype === undefined) fail(`dtype '${descr}' is not supported`);
+  if (fortran === 'True') fail('Fortran-ordered arrays are not supported (save with np.ascontiguousarray)');
+  const shape = shapeText!.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`invalid shape (${shapeText})`);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const expected = count * BYTES[dtype!];
+  if (!Number.isSafeInteger(expected) || file.byteLength - dataStart !== expected) {
+    fail(`shape (${shape.join(', ')}) of ${descr} needs ${expected} data bytes but the file has ${file.byteLength - dataStart}`);
+  }
+  return { dtype: dtype!, shape, bytes: file.subarray(dataStart) };
+}
+
+export function readNpy(path: string): NpyArray {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch {
+    throw new WeightscapeError('bad-file', `${path}: cannot read the file (does it exist?)`);
+  }
+  return parseNpy(bytes, path);
+}
