@@ -1,6 +1,8 @@
-/** `weightscape eval`: clean loss and accuracy of a checkpoint on a data set. */
-import { Command } from 'commander';
-import { evaluateCheckpoint } from '../src/eval/evaluate-checkpoint.ts';
+/** `weightscape eval`: clean and robust loss and accuracy per split, and the robust generalization gap. */
+import { Command, Option } from 'commander';
+import { parseAttack } from '../src/attacks/attack-spec.ts';
+import type { Split } from '../src/data/dataset.ts';
+import { evaluateCheckpoint, type EvalResult } from '../src/eval/evaluate-checkpoint.ts';
 import { WeightscapeError } from '../src/errors.ts';
 import { createContext } from './context.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
@@ -9,26 +11,59 @@ import { progressLine, writeOutput } from './output.ts';
 interface EvalFlags extends ModelFlags {
   checkpoint: string;
   data: string;
+  attack: string;
+  split: 'train' | 'test' | 'both';
+  subset?: string;
   batchSize: string;
   json?: boolean;
   out?: string;
 }
 
+function positive(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new WeightscapeError('bad-argument', `--${flag}: expected a positive integer (got '${text}')`);
+  return value;
+}
+
+const percent = (v: number) => `${(100 * v).toFixed(2)}%`;
+
+/** The readable table: one row per split, then the gap. */
+export function formatEvalTable(result: EvalResult): string {
+  const rows = [`${'split'.padEnd(7)}${'images'.padStart(8)}${'clean loss'.padStart(12)}${'clean acc'.padStart(11)}${'robust loss'.padStart(13)}${'robust acc'.padStart(12)}`];
+  for (const [split, m] of Object.entries(result.splits)) {
+    rows.push(`${split.padEnd(7)}${String(m!.count).padStart(8)}${m!.clean.loss.toFixed(4).padStart(12)}${percent(m!.clean.accuracy).padStart(11)}`
+      + `${(m!.robust?.loss.toFixed(4) ?? '-').padStart(13)}${(m!.robust ? percent(m!.robust.accuracy) : '-').padStart(12)}`);
+  }
+  const lines = [`${result.model.arch} ${JSON.stringify(result.model.options)}, attack ${result.attack}`, ...rows];
+  if (result.gap) lines.push(`robust generalization gap (train − test): accuracy ${(100 * result.gap.accuracy).toFixed(2)} points, loss ${result.gap.loss.toFixed(4)}`);
+  return lines.join('\n');
+}
+
 export function evalCommand(): Command {
   return addModelOptions(new Command('eval')
-    .description('clean loss and accuracy of a checkpoint on a data set')
+    .description('clean and robust loss and accuracy on the training and test splits, and the robust generalization gap')
     .requiredOption('--checkpoint <file>', 'checkpoint (.pt/.pth, .safetensors, TF.js model.json)')
-    .requiredOption('--data <spec>', 'data: npy:<images.npy>,<labels.npy>')
-    .option('--batch-size <n>', 'images per forward pass', '256')
+    .requiredOption('--data <spec>', 'fashion-mnist[:<dir>], mnist[:<dir>], cifar10:<dir>, cifar100:<dir>, npy:<images>,<labels>, mini')
+    .option('--attack <spec>', 'e.g. pgd:linf:eps=8/255:steps=20:step=2/255, pgd:l2:eps=0.5, fgsm:eps=0.1, none', 'none')
+    .addOption(new Option('--split <split>', 'which splits to evaluate').choices(['train', 'test', 'both']).default('both'))
+    .option('--subset <n>', 'class-stratified subset of each split (deterministic for --seed)')
+    .option('--batch-size <n>', 'images per batch', '128')
     .option('--json', 'print the result as JSON')
     .option('--out <file>', 'also write the JSON result here (atomically)'))
     .action(async (flags: EvalFlags, command: Command) => {
       const context = await createContext(command);
-      const batchSize = Number(flags.batchSize);
-      if (!Number.isInteger(batchSize) || batchSize < 1) throw new WeightscapeError('bad-argument', `--batch-size: expected a positive integer (got '${flags.batchSize}')`);
+      const attack = parseAttack(flags.attack);
+      const splits: Split[] = flags.split === 'both' ? ['train', 'test'] : [flags.split];
+      const progress = new Map<Split, (done: number, total: number) => void>();
       const result = evaluateCheckpoint({
-        checkpoint: flags.checkpoint, data: flags.data, model: modelRequest(flags), batchSize,
-        backend: context.backend, seed: context.options.seed, onProgress: progressLine('eval'),
+        checkpoint: flags.checkpoint, data: flags.data, splits, attack,
+        subset: flags.subset === undefined ? undefined : positive('subset', flags.subset),
+        model: modelRequest(flags), batchSize: positive('batch-size', flags.batchSize),
+        backend: context.backend, seed: context.options.seed,
+        onProgress: (split, done, total) => {
+          if (!progress.has(split)) progress.set(split, progressLine(`eval ${split}`));
+          progress.get(split)!(done, total);
+        },
       });
       const json = `${JSON.stringify(result, null, 2)}\n`;
       if (flags.out !== undefined) writeOutput(flags.out, json, [flags.checkpoint, ...flags.data.replace(/^[a-z0-9-]+:/, '').split(',')]);
@@ -37,9 +72,6 @@ export function evalCommand(): Command {
         return;
       }
       for (const note of result.notes) context.stderr(`note: ${note}`);
-      context.stdout([
-        `${result.model.arch} ${JSON.stringify(result.model.options)} on ${result.provenance.data!.spec} (${result.clean.count} images, ${context.backend.name})`,
-        `clean loss ${result.clean.loss.toFixed(4)}  accuracy ${(100 * result.clean.accuracy).toFixed(2)}%`,
-      ].join('\n'));
+      context.stdout(formatEvalTable(result));
     });
 }

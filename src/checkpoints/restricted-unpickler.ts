@@ -159,10 +159,12 @@ export function unpickle(data: Uint8Array, { globals, persistentLoad, source }: 
         break;
       }
       case 0x51: stack.push(persistentLoad(pop())); break; // BINPERSID
-      case 0x62: { // BUILD: only the empty states that plain containers carry
+      case 0x62: { // BUILD: sets attributes from already-built data; nothing is called
         const state = pop();
+        const target = top();
+        // state_dict()'s OrderedDict carries `_metadata` (module versions): an attribute, ignored.
         const empty = state === null || (state instanceof Map && state.size === 0);
-        if (!empty) fail(`pickle BUILD with a non-empty state (at byte ${at}) is not part of a tensor state dict`);
+        if (!(target instanceof Map) && !empty) fail(`pickle BUILD with a non-empty state on a non-dict (at byte ${at}) is not part of a tensor state dict`);
         break;
       }
       default:

@@ -1,20 +1,35 @@
-/** `weightscape eval`: a checkpoint's clean loss and accuracy on a data set, as a typed result. */
+/**
+ * `weightscape eval`: a checkpoint's clean and robust loss and accuracy on the training and test
+ * splits, and the robust generalization gap (train minus test), as a typed result.
+ */
+import { formatAttack, type AttackSpec } from '../attacks/attack-spec.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import { detectArchitecture } from '../checkpoints/detect-architecture.ts';
 import { loadCheckpoint } from '../checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../checkpoints/map-to-model.ts';
 import { resolveModelConfig, type ModelConfigRequest } from '../checkpoints/model-config.ts';
-import { checkLabels, loadDataset } from '../data/dataset.ts';
+import { checkLabels, classesOf, loadDataset, parseDataSpec, splitsOf, type Split } from '../data/dataset.ts';
 import type { ModelConfig } from '../models/types.ts';
 import { provenance, type Provenance } from '../results/provenance.ts';
-import { evaluateClean, type CleanMetrics } from './clean-metrics.ts';
+import { evaluateSplit, type SplitMetrics } from './split-metrics.ts';
 
-export const EVAL_SCHEMA = 'weightscape.eval/1';
+export const EVAL_SCHEMA = 'weightscape.eval/2';
+
+export interface RobustGap {
+  /** Robust accuracy on train minus robust accuracy on test. */
+  accuracy: number;
+  /** Robust loss on train minus robust loss on test. */
+  loss: number;
+}
 
 export interface EvalResult {
   schema: typeof EVAL_SCHEMA;
   model: ModelConfig;
-  clean: CleanMetrics;
+  attack: string;
+  data: { spec: string; subset: number | null; splits: Record<string, string> };
+  splits: Partial<Record<Split, SplitMetrics>>;
+  /** Present when both splits were evaluated under an attack. */
+  gap?: RobustGap;
   notes: string[];
   provenance: Provenance;
 }
@@ -22,44 +37,62 @@ export interface EvalResult {
 export interface EvaluateRequest {
   checkpoint: string;
   data: string;
+  splits?: Split[];
+  subset?: number;
+  attack: AttackSpec;
   model: ModelConfigRequest;
   batchSize: number;
   backend: BackendInfo;
   seed: number;
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: (split: Split, done: number, total: number) => void;
 }
 
 export function evaluateCheckpoint(request: EvaluateRequest): EvalResult {
   const started = performance.now();
   const checkpoint = loadCheckpoint(request.checkpoint);
-  const data = loadDataset(request.data);
-  const [, height, width, channels] = data.shape;
+  const spec = parseDataSpec(request.data);
+  const splits = (request.splits ?? splitsOf(spec)).filter((s) => splitsOf(spec).includes(s));
+  const datasets = splits.map((split) => ({ split, data: loadDataset(request.data, { split, subset: request.subset, seed: request.seed }) }));
+  const [, height, width, channels] = datasets[0]!.data.shape;
   const notes = [...checkpoint.notes];
-  let modelRequest: ModelConfigRequest = { input: { height, width, channels }, ...request.model };
+  let modelRequest: ModelConfigRequest = { input: { height, width, channels }, classes: classesOf(spec), ...request.model };
+  if (request.model.classes === undefined && classesOf(spec) === undefined) delete modelRequest.classes;
   if (modelRequest.arch === undefined && checkpoint.metadata.arch === undefined) {
     const detected = detectArchitecture(checkpoint.tensors);
     if (detected !== undefined) {
       notes.push(`architecture detected from the tensors: ${detected.arch} ${JSON.stringify(detected.options)}`);
-      modelRequest = { ...modelRequest, arch: detected.arch, options: { ...detected.options, ...request.model.options }, classes: request.model.classes ?? detected.classes };
+      modelRequest = { ...modelRequest, arch: detected.arch, options: { ...detected.options, ...request.model.options }, classes: modelRequest.classes ?? detected.classes };
     }
   }
   const config = resolveModelConfig(checkpoint, modelRequest);
-  checkLabels(data, config.classes);
+  for (const { data } of datasets) checkLabels(data, config.classes);
   const { weights, notes: mapNotes } = checkpointToWeights(checkpoint, config);
   notes.push(...mapNotes);
   try {
-    const clean = evaluateClean(weights, config, data, request.batchSize, request.onProgress);
-    return {
+    const results: EvalResult['splits'] = {};
+    for (const { split, data } of datasets) {
+      results[split] = evaluateSplit({
+        weights, config, data, attack: request.attack, batchSize: request.batchSize, seed: request.seed,
+        onProgress: (done, total) => request.onProgress?.(split, done, total),
+      });
+    }
+    const result: EvalResult = {
       schema: EVAL_SCHEMA,
       model: config,
-      clean,
+      attack: formatAttack(request.attack),
+      data: { spec: request.data, subset: request.subset ?? null, splits: Object.fromEntries(datasets.map(({ split, data }) => [split, data.spec])) },
+      splits: results,
       notes,
       provenance: provenance({
         backend: request.backend, seed: request.seed, wallSeconds: (performance.now() - started) / 1000,
         checkpoint: { path: checkpoint.path, sha256: checkpoint.sha256, format: checkpoint.format },
-        data: { spec: data.spec, count: data.shape[0] },
+        data: { spec: request.data, count: datasets.reduce((a, d) => a + d.data.shape[0], 0) },
       }),
     };
+    const train = results.train?.robust;
+    const test = results.test?.robust;
+    if (train !== undefined && test !== undefined) result.gap = { accuracy: train.accuracy - test.accuracy, loss: train.loss - test.loss };
+    return result;
   } finally {
     disposeWeights(weights);
   }

@@ -50,11 +50,13 @@ test('eval: clean loss and accuracy equal those of PyTorch logits; --out writes 
   const result = run('--backend', 'wasm', 'eval', '--checkpoint', `${FIXTURE_DIR}convnet-mnist.pt`, '--data', data.spec, '--width', '4', '--hidden', '16', '--out', out, '--json');
   assert.equal(result.code, 0, result.stderr);
   const json = JSON.parse(result.stdout);
-  assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')).clean, json.clean);
-  assert.equal(json.schema, 'weightscape.eval/1');
-  assert.ok(Math.abs(json.clean.loss - data.loss) < 1e-5, `loss ${json.clean.loss} vs ${data.loss}`);
-  assert.equal(json.clean.accuracy, data.accuracy);
-  assert.equal(json.clean.count, 4);
+  assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')).splits, json.splits);
+  assert.equal(json.schema, 'weightscape.eval/2');
+  const test = json.splits.test;
+  assert.ok(Math.abs(test.clean.loss - data.loss) < 1e-5, `loss ${test.clean.loss} vs ${data.loss}`);
+  assert.equal(test.clean.accuracy, data.accuracy);
+  assert.equal(test.count, 4);
+  assert.equal(json.splits.train, undefined);
   assert.equal(json.provenance.backend.name, 'wasm');
   assert.match(json.provenance.checkpoint.sha256, /^[0-9a-f]{64}$/);
   assert.equal(json.model.arch, 'convnet');
@@ -65,14 +67,14 @@ test('eval detects the architecture when --arch is absent, and reads uint8 image
   const result = run('eval', '--checkpoint', `${FIXTURE_DIR}preact-resnet18.pt`, '--data', data.spec);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /note: architecture detected from the tensors: preact-resnet18 \{"width":4\}/);
-  assert.match(result.stdout, new RegExp(`clean loss ${data.loss.toFixed(4)}  accuracy ${(100 * data.accuracy).toFixed(2)}%`));
+  assert.match(result.stdout, new RegExp(`test\\s+4\\s+${data.loss.toFixed(4)}\\s+${(100 * data.accuracy).toFixed(2)}%`));
   const bytes = new Uint8Array(2 * 28 * 28).map((_, i) => i % 256);
   const u8 = join(dir, 'u8.npy');
   writeFileSync(u8, npyBytes('|u1', [2, 28, 28], bytes));
   writeFileSync(join(dir, 'u8-labels.npy'), npyBytes('|u1', [2], new Uint8Array([1, 2])));
   const u8run = run('eval', '--checkpoint', `${FIXTURE_DIR}mlp.pt`, '--data', `npy:${u8},${join(dir, 'u8-labels.npy')}`, '--json');
   assert.equal(u8run.code, 0, u8run.stderr);
-  assert.equal(JSON.parse(u8run.stdout).clean.count, 2);
+  assert.equal(JSON.parse(u8run.stdout).splits.test.count, 2);
 });
 
 test('convert: .pt → native safetensors with the architecture in its metadata; same loss without --arch', () => {
@@ -85,7 +87,7 @@ test('convert: .pt → native safetensors with the architecture in its metadata;
   assert.deepEqual(JSON.parse(inspected.metadata.options), { depth: 10, widen: 1 });
   assert.equal(inspected.architecture.source, 'metadata');
   const evaluated = JSON.parse(run('eval', '--checkpoint', native, '--data', data.spec, '--json').stdout);
-  assert.ok(Math.abs(evaluated.clean.loss - data.loss) < 1e-5);
+  assert.ok(Math.abs(evaluated.splits.test.clean.loss - data.loss) < 1e-5);
   expectBadInput(run('convert', native, '--out', native), /--out .*: refusing to overwrite the input/);
 });
 

@@ -1,0 +1,13 @@
+/** Runs any attack spec on a batch; the caller owns the returned adversarial inputs. */
+import * as tf from '@tensorflow/tfjs';
+import type { AttackSpec } from './attack-spec.ts';
+import { pgdAttack, type LogitsFunction } from './pgd.ts';
+import { tradesAttack } from './trades.ts';
+
+export function runAttack(spec: AttackSpec, logitsFn: LogitsFunction, x: tf.Tensor4D, labels: tf.Tensor1D, seed: number): tf.Tensor4D {
+  switch (spec.kind) {
+    case 'none': return tf.clone(x);
+    case 'pgd': return pgdAttack(logitsFn, x, labels, spec, seed);
+    case 'trades': return tradesAttack(logitsFn, x, spec, seed);
+  }
+}
