@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parseBackendName, selectBackend } from '../src/backend/select-backend.ts';
 import { benchSmallCnnGradients, GRADIENT_BENCH_BATCH, GRADIENT_BENCH_SHAPE } from './gradients.ts';
 import { runTorchScript } from './torch-reference.ts';
+import { benchPgd, PGD_BENCH_BATCH } from './attacks.ts';
 
 const requested = process.env.WEIGHTSCAPE_BACKEND;
 const backend = await selectBackend(requested === undefined ? undefined : parseBackendName(requested));
@@ -29,12 +30,24 @@ const table = [
 ];
 process.stdout.write(`${table.join('\n')}\n${torch === undefined ? '(PyTorch comparison skipped: /usr/bin/python3 cannot import torch)\n' : `PyTorch ${torch.torch}, ${torch.threads} thread(s)\n`}`);
 
+process.stderr.write(`PGD-10 (L∞ 8/255, step 2/255, random start), batch ${PGD_BENCH_BATCH}, eval mode\n`);
+const pgdFigures = benchPgd();
+const torchPgd = runTorchScript('torch_pgd.py', ['--threads', String(threads)]);
+const pgdRows = pgdFigures.map((f) => {
+  const torchMs = typeof torchPgd?.[f.name] === 'number' ? (torchPgd[f.name] as number) : undefined;
+  return { ...f, torchMs, torchImagesPerSecond: torchMs === undefined ? undefined : (PGD_BENCH_BATCH / torchMs) * 1000, ratio: torchMs === undefined ? undefined : torchMs / f.medianMs };
+});
+process.stdout.write(['', 'PGD-10 attack                     ms/batch     img/s   torch img/s  weightscape/torch',
+  ...pgdRows.map((r) => `${r.name.padEnd(30)}${r.medianMs.toFixed(0).padStart(11)}${r.imagesPerSecond.toFixed(1).padStart(10)}`
+    + `${r.torchImagesPerSecond === undefined ? '            -' : r.torchImagesPerSecond.toFixed(1).padStart(14)}${r.ratio === undefined ? '' : r.ratio.toFixed(2).padStart(19)}`)].join('\n') + '\n');
+
 const results = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
   backend,
   smallCnn: { shape: GRADIENT_BENCH_SHAPE, batch: GRADIENT_BENCH_BATCH, workloads: rows },
   torch: torch ?? null,
+  pgd: { batch: PGD_BENCH_BATCH, workloads: pgdRows, torch: torchPgd ?? null },
 };
 const out = new URL('./results.json', import.meta.url);
 writeFileSync(`${out.pathname}.tmp`, `${JSON.stringify(results, null, 2)}\n`);

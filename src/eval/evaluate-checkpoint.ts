@@ -60,7 +60,7 @@ export function evaluateCheckpoint(request: EvaluateRequest): EvalResult {
   if (modelRequest.arch === undefined && checkpoint.metadata.arch === undefined) {
     const detected = detectArchitecture(checkpoint.tensors);
     if (detected !== undefined) {
-      notes.push(`architecture detected from the tensors: ${detected.arch} ${JSON.stringify(detected.options)}`);
+      notes.push(`architecture detected from the tensors: ${detected.arch}`);
       modelRequest = { ...modelRequest, arch: detected.arch, options: { ...detected.options, ...request.model.options }, classes: modelRequest.classes ?? detected.classes };
     }
   }
