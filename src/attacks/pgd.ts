@@ -57,12 +57,16 @@ function ascend(logitsFn: LogitsFunction, xAdv: tf.Tensor4D, x: tf.Tensor4D, lab
   });
 }
 
-/** Adversarial examples for (x, labels); the caller owns the result. */
-export function pgdAttack(logitsFn: LogitsFunction, x: tf.Tensor4D, labels: tf.Tensor1D, spec: PgdSpec, seed: number): tf.Tensor4D {
+/**
+ * Adversarial examples for (x, labels); the caller owns the result. `start`, when given, replaces
+ * the random start of the first restart (tests compare against other implementations with it).
+ */
+export function pgdAttack(logitsFn: LogitsFunction, x: tf.Tensor4D, labels: tf.Tensor1D, spec: PgdSpec, seed: number, start?: tf.Tensor4D): tf.Tensor4D {
   let best: tf.Tensor4D | undefined;
   let bestLoss: tf.Tensor1D | undefined;
   for (let restart = 0; restart < spec.restarts; restart++) {
-    let xAdv = spec.randomStart ? randomStart(x, spec.eps, spec.norm, seed * 7919 + restart * 104729) : tf.clone(x);
+    let xAdv = start !== undefined && restart === 0 ? project(start, x, spec.eps, spec.norm)
+      : spec.randomStart ? randomStart(x, spec.eps, spec.norm, seed * 7919 + restart * 104729) : tf.clone(x);
     for (let step = 0; step < spec.steps; step++) {
       const next = ascend(logitsFn, xAdv, x, labels, spec);
       xAdv.dispose();

@@ -4,10 +4,11 @@ import type { AttackSpec } from './attack-spec.ts';
 import { pgdAttack, type LogitsFunction } from './pgd.ts';
 import { tradesAttack } from './trades.ts';
 
-export function runAttack(spec: AttackSpec, logitsFn: LogitsFunction, x: tf.Tensor4D, labels: tf.Tensor1D, seed: number): tf.Tensor4D {
+/** `start` optionally fixes the attack's starting point instead of a random one. */
+export function runAttack(spec: AttackSpec, logitsFn: LogitsFunction, x: tf.Tensor4D, labels: tf.Tensor1D, seed: number, start?: tf.Tensor4D): tf.Tensor4D {
   switch (spec.kind) {
     case 'none': return tf.clone(x);
-    case 'pgd': return pgdAttack(logitsFn, x, labels, spec, seed);
-    case 'trades': return tradesAttack(logitsFn, x, spec, seed);
+    case 'pgd': return pgdAttack(logitsFn, x, labels, spec, seed, start);
+    case 'trades': return tradesAttack(logitsFn, x, spec, seed, start);
   }
 }

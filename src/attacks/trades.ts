@@ -12,9 +12,11 @@ export function klDivergenceSum(cleanLogits: tf.Tensor2D, advLogits: tf.Tensor2D
   return tf.sum(tf.mul(tf.exp(logP), tf.sub(logP, tf.logSoftmax(advLogits))));
 }
 
-export function tradesAttack(logitsFn: LogitsFunction, x: tf.Tensor4D, spec: TradesSpec, seed: number): tf.Tensor4D {
+/** `start`, when given, replaces the random starting point (tests use it to match other code). */
+export function tradesAttack(logitsFn: LogitsFunction, x: tf.Tensor4D, spec: TradesSpec, seed: number, start?: tf.Tensor4D): tf.Tensor4D {
   const cleanLogits = tf.tidy(() => logitsFn(x));
-  let xAdv = tf.tidy(() => tf.clipByValue(tf.add(x, tf.mul(tf.randomNormal(x.shape, 0, 1, 'float32', seed), 0.001)), 0, 1)) as tf.Tensor4D;
+  let xAdv = start !== undefined ? tf.clone(start)
+    : tf.tidy(() => tf.clipByValue(tf.add(x, tf.mul(tf.randomNormal(x.shape, 0, 1, 'float32', seed), 0.001)), 0, 1)) as tf.Tensor4D;
   for (let step = 0; step < spec.steps; step++) {
     const next = tf.tidy(() => {
       const gradient = tf.grad((input: tf.Tensor) => klDivergenceSum(cleanLogits, logitsFn(input as tf.Tensor4D)))(xAdv);

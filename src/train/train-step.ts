@@ -1,0 +1,99 @@
+/**
+ * One training step on a batch, for each method with or without AWP, as in the reference code:
+ * adversarial examples are made on θ (PGD-AT: BatchNorm in train mode, as robust_overfitting and
+ * AWP's AT code do; TRADES and MART: eval mode, as their code does); AWP perturbs θ by v; the
+ * loss and its gradient are taken at θ + v (train mode, whose BatchNorm statistics are kept);
+ * the optimizer steps θ with that gradient.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { AttackSpec } from '../attacks/attack-spec.ts';
+import { runAttack } from '../attacks/run-attack.ts';
+import { architecture } from '../models/registry.ts';
+import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
+import { addPerturbation, awpPerturbation } from './awp.ts';
+import { sgdStep, type SgdSettings } from './sgd.ts';
+import { martLoss, meanCrossEntropy, tradesLoss, type Method } from './training-loss.ts';
+
+export interface StepSettings {
+  method: Method;
+  attack: AttackSpec;
+  /** TRADES and MART: weight of the robust term. */
+  beta: number;
+  /** 0 turns AWP off. */
+  awpGamma: number;
+  awpSteps: number;
+  sgd: SgdSettings;
+  /** Seed of this batch's random choices (attack start, dropout). */
+  seed: number;
+  /** Tests: a fixed adversarial-example start (PGD start or TRADES' noise) instead of a random one. */
+  attackStart?: tf.Tensor4D;
+}
+
+export interface StepResult {
+  weights: ModelWeights;
+  buffers: TensorMap;
+  loss: number;
+  /** The AWP perturbation's relative size per layer, ‖v_l‖/‖θ_l‖ (empty without AWP). */
+  perturbationRatios: Record<string, number>;
+}
+
+/** Adversarial examples on θ for the method (x itself for standard training). */
+export function trainingExamples(config: ModelConfig, weights: ModelWeights, x: tf.Tensor4D, labels: tf.Tensor1D, settings: StepSettings): tf.Tensor4D {
+  if (settings.method === 'standard' || settings.attack.kind === 'none') return tf.clone(x);
+  const net = architecture(config.arch);
+  const training = settings.method === 'pgd-at';
+  const logitsFn = (input: tf.Tensor4D) => net.forward(weights, input, config as ModelConfig<never>, { training, seed: settings.seed }).logits;
+  const attack: AttackSpec = settings.method === 'trades' && settings.attack.kind === 'pgd'
+    ? { kind: 'trades', eps: settings.attack.eps, step: settings.attack.step, steps: settings.attack.steps }
+    : settings.attack;
+  return runAttack(attack, logitsFn, x, labels, settings.seed, settings.attackStart);
+}
+
+/** The method's training loss at `params` (train mode); returns the loss and the new BatchNorm state. */
+export function methodLoss(config: ModelConfig, params: TensorMap, state: TensorMap, x: tf.Tensor4D, xAdv: tf.Tensor4D,
+  labels: tf.Tensor1D, settings: StepSettings): { loss: tf.Scalar; state: TensorMap } {
+  const net = architecture(config.arch);
+  const forward = (input: tf.Tensor4D, s: TensorMap, seedOffset: number) =>
+    net.forward({ params, state: s }, input, config as ModelConfig<never>, { training: true, seed: settings.seed + seedOffset });
+  if (settings.method === 'standard' || settings.method === 'pgd-at') {
+    const out = forward(settings.method === 'standard' ? x : xAdv, state, 0);
+    return { loss: meanCrossEntropy(out.logits, labels), state: out.state };
+  }
+  const clean = forward(x, state, 0);
+  const adv = forward(xAdv, clean.state, 1);
+  const loss = settings.method === 'trades'
+    ? tradesLoss(clean.logits, adv.logits, labels, settings.beta)
+    : martLoss(clean.logits, adv.logits, labels, settings.beta);
+  return { loss, state: adv.state };
+}
+
+/** One step; inputs stay owned by the caller, the result's tensors are new. */
+export function trainStep(config: ModelConfig, weights: ModelWeights, buffers: TensorMap, x: tf.Tensor4D, labels: tf.Tensor1D, settings: StepSettings): StepResult {
+  const xAdv = trainingExamples(config, weights, x, labels, settings);
+  const perturbationRatios: Record<string, number> = {};
+  const { grads, state, loss } = tf.tidy(() => {
+    const v = settings.awpGamma > 0
+      ? awpPerturbation(weights.params, (p) => methodLoss(config, p, weights.state, x, xAdv, labels, settings).loss, settings.awpGamma, settings.awpSteps)
+      : {};
+    for (const [name, d] of Object.entries(v)) {
+      perturbationRatios[name] = tf.div(tf.norm(d), tf.norm(weights.params[name]!)).dataSync()[0]!;
+    }
+    const perturbed = addPerturbation(weights.params, v);
+    const names = Object.keys(perturbed);
+    let newState: TensorMap = {};
+    const { value, grads: gradList } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
+      const result = methodLoss(config, Object.fromEntries(names.map((n, i) => [n, ps[i]!])), weights.state, x, xAdv, labels, settings);
+      // valueAndGrads disposes what its function made; the new BatchNorm statistics must survive.
+      newState = Object.fromEntries(Object.entries(result.state).map(([k, t]) => [k, tf.keep(t)]));
+      return result.loss;
+    })(names.map((n) => perturbed[n]!));
+    return { grads: Object.fromEntries(names.map((n, i) => [n, gradList[i]!])) as TensorMap, state: newState, loss: value };
+  });
+  xAdv.dispose();
+  const lossValue = loss.dataSync()[0]!;
+  loss.dispose();
+  const next = sgdStep(weights.params, grads, buffers, settings.sgd);
+  tf.dispose(Object.values(grads));
+  // Models without BatchNorm have no state to carry; keep the (empty) map of the input.
+  return { weights: { params: next.params, state: Object.keys(state).length > 0 ? state : {} }, buffers: next.buffers, loss: lossValue, perturbationRatios };
+}
