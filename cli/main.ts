@@ -6,6 +6,7 @@ import { backendCommand } from './backend.ts';
 import { convertCommand } from './convert.ts';
 import { evalCommand } from './eval.ts';
 import { inspectCommand } from './inspect.ts';
+import { trainCommand } from './train.ts';
 import { EXIT_OK, handleError } from './handle-error.ts';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -19,7 +20,7 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces with errors')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  for (const command of [inspectCommand(), evalCommand(), convertCommand(), backendCommand()]) {
+  for (const command of [trainCommand(), evalCommand(), inspectCommand(), convertCommand(), backendCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

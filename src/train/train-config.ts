@@ -1,0 +1,57 @@
+/**
+ * The trainer's configuration: one flat block of defaults, checked by one schema that rejects
+ * unknown keys, recorded resolved in every run's log.
+ */
+import { z } from 'zod';
+import { formatAttack, parseAttack, usualAttack } from '../attacks/attack-spec.ts';
+import { parseDataSpec } from '../data/dataset.ts';
+import { WeightscapeError } from '../errors.ts';
+
+export const trainConfigSchema = z.object({
+  arch: z.string(),                                    // mlp | convnet | preact-resnet18 | wide-resnet
+  archOptions: z.record(z.string(), z.unknown()),      // e.g. { width: 32 }
+  data: z.string(),                                    // a data spec (see --data)
+  subset: z.number().int().positive().nullable(),      // stratified training subset (null: all)
+  method: z.enum(['standard', 'pgd-at', 'trades', 'mart']),
+  attack: z.string(),                                  // training attack; default: PGD-10 L∞ at the data's usual eps
+  beta: z.number().nonnegative(),                      // TRADES / MART robust-term weight
+  awp: z.boolean(),
+  awpGamma: z.number().nonnegative(),                  // default 0.01 (pgd-at, mart), 0.005 (trades)
+  awpWarmup: z.number().int().nonnegative(),           // epochs without AWP first
+  awpSteps: z.number().int().positive(),               // ascent steps inside the bound
+  epochs: z.number().int().positive(),
+  batchSize: z.number().int().positive(),
+  lr: z.number().positive(),
+  momentum: z.number().min(0).max(1),
+  weightDecay: z.number().nonnegative(),
+  schedule: z.string(),                                // constant | cosine | piecewise:<epoch>,<epoch>
+  lrDecay: z.number().positive(),                      // factor at each piecewise milestone
+  evalSubset: z.number().int().positive(),             // fixed stratified subsets for per-epoch metrics
+  evalAttack: z.string(),                              // default: the training attack (PGD for TRADES/MART too)
+  seed: z.number().int().nonnegative(),
+}).strict();
+
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+
+/** Fills the defaults that depend on other settings, then checks everything. */
+export function resolveTrainConfig(partial: Partial<TrainConfig> & { arch: string; data: string; epochs: number }): TrainConfig {
+  const method = partial.method ?? 'pgd-at';
+  const attack = partial.attack ?? (method === 'standard' ? 'none' : formatAttack(usualAttack(parseDataSpec(partial.data).kind, 10)));
+  const epochs = partial.epochs;
+  const config = {
+    archOptions: {}, subset: null, method, attack, beta: 6, awp: false,
+    awpGamma: method === 'trades' ? 0.005 : 0.01, awpWarmup: 0, awpSteps: 1,
+    batchSize: 128, lr: 0.1, momentum: 0.9, weightDecay: 5e-4,
+    // robust_overfitting's piecewise schedule: ÷10 at half and at three quarters of training.
+    schedule: `piecewise:${Math.max(1, Math.floor(epochs / 2))},${Math.max(1, Math.floor((3 * epochs) / 4))}`,
+    lrDecay: 0.1, evalSubset: 1000, evalAttack: attack === 'none' ? 'none' : attack, seed: 0,
+    ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)),
+  };
+  const parsed = trainConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    throw new WeightscapeError('bad-argument', `training configuration: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; ')}`);
+  }
+  parseAttack(parsed.data.attack);
+  parseAttack(parsed.data.evalAttack);
+  return parsed.data;
+}
