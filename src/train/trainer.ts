@@ -1,8 +1,8 @@
 /**
  * The training loop: epochs of shuffled batches (seeded per epoch), one train step per batch
  * (seeded per batch), then metrics on fixed evaluation subsets of the training and test splits,
- * on the unperturbed weights. Each epoch writes, atomically and in this order, the run state
- * (resume), the native checkpoint and log.json; a run killed at any moment resumes from its last
+ * on the unperturbed weights. Each epoch writes, atomically and in this order, log.json, the
+ * native checkpoint and the run state (resume); a run killed at any moment resumes from its last
  * finished epoch and ends with the same weights as an uninterrupted run.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -163,9 +163,11 @@ export function train(request: TrainRequest): TrainLog {
     };
     log.epochs.push(record);
     log.provenance.wallSeconds += record.seconds;
-    saveRunState(statePath, { weights, buffers, epoch: epoch + 1 }, JSON.stringify(config));
-    saveNativeCheckpoint(join(outDir, 'model.safetensors'), weights, model, { training: config, epoch: epoch + 1 });
+    // Log first, run state last: a kill in between leaves the log ahead of the state, and resume
+    // drops log entries past the state's epoch and recomputes them.
     writeFileAtomic(logPath, `${JSON.stringify(log, null, 2)}\n`);
+    saveNativeCheckpoint(join(outDir, 'model.safetensors'), weights, model, { training: config, epoch: epoch + 1 });
+    saveRunState(statePath, { weights, buffers, epoch: epoch + 1 }, JSON.stringify(config));
     request.onEpoch?.(record);
     finishedThisCall++;
     if (request.stopAfterEpochs !== undefined && finishedThisCall >= request.stopAfterEpochs) break;
