@@ -1,9 +1,8 @@
 /** `weightscape convert`: any supported checkpoint → weightscape's native safetensors. */
 import { Command } from 'commander';
-import { detectArchitecture } from '../src/checkpoints/detect-architecture.ts';
 import { loadCheckpoint } from '../src/checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../src/checkpoints/map-to-model.ts';
-import { resolveModelConfig } from '../src/checkpoints/model-config.ts';
+import { resolveOrDetectModelConfig } from '../src/checkpoints/model-config.ts';
 import { serializeNativeCheckpoint } from '../src/checkpoints/native-checkpoint.ts';
 import { createContext } from './context.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
@@ -17,19 +16,15 @@ export function convertCommand(): Command {
     .action(async (path: string, flags: ModelFlags & { out: string }, command: Command) => {
       const context = await createContext(command);
       const checkpoint = loadCheckpoint(path);
-      let request = modelRequest(flags);
-      if (request.arch === undefined && checkpoint.metadata.arch === undefined) {
-        const detected = detectArchitecture(checkpoint.tensors);
-        if (detected !== undefined) request = { ...detected, ...request, arch: detected.arch, options: { ...detected.options, ...request.options } };
-      }
-      const config = resolveModelConfig(checkpoint, request);
+      const detectionNotes: string[] = [];
+      const config = resolveOrDetectModelConfig(checkpoint, modelRequest(flags), detectionNotes);
       const { weights, notes } = checkpointToWeights(checkpoint, config);
       try {
         writeOutput(flags.out, serializeNativeCheckpoint(weights, config, { convertedFrom: { path, sha256: checkpoint.sha256, format: checkpoint.format } }), [path]);
       } finally {
         disposeWeights(weights);
       }
-      for (const note of [...checkpoint.notes, ...notes]) context.stderr(`note: ${note}`);
+      for (const note of [...checkpoint.notes, ...detectionNotes, ...notes]) context.stderr(`note: ${note}`);
       context.stdout(`wrote ${flags.out}: ${config.arch} ${JSON.stringify(config.options)}`);
     });
 }

@@ -7,6 +7,8 @@ import { convertCommand } from './convert.ts';
 import { evalCommand } from './eval.ts';
 import { inspectCommand } from './inspect.ts';
 import { trainCommand } from './train.ts';
+import { sampleCommand } from './sample.ts';
+import { mergeCommand } from './merge.ts';
 import { EXIT_OK, handleError } from './handle-error.ts';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -20,7 +22,7 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces with errors')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  for (const command of [trainCommand(), evalCommand(), inspectCommand(), convertCommand(), backendCommand()]) {
+  for (const command of [trainCommand(), evalCommand(), sampleCommand(), mergeCommand(), inspectCommand(), convertCommand(), backendCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

@@ -6,6 +6,7 @@ import { WeightscapeError } from '../errors.ts';
 import { architecture } from '../models/registry.ts';
 import type { InputNormalization, InputSpec, ModelConfig } from '../models/types.ts';
 import type { LoadedCheckpoint } from './load-checkpoint.ts';
+import { detectArchitecture } from './detect-architecture.ts';
 
 export interface ModelConfigRequest {
   arch?: string;
@@ -45,4 +46,20 @@ export function resolveModelConfig(checkpoint: LoadedCheckpoint, request: ModelC
     classes: request.classes ?? parseJson<number>(checkpoint, 'classes') ?? 10,
     normalization: request.normalization ?? parseJson<InputNormalization>(checkpoint, 'normalization'),
   };
+}
+
+/**
+ * resolveModelConfig, after recognizing the architecture from the tensors when neither the request
+ * nor the checkpoint's metadata names one (adds a note saying so).
+ */
+export function resolveOrDetectModelConfig(checkpoint: LoadedCheckpoint, request: ModelConfigRequest, notes: string[]): ModelConfig {
+  let resolved = request;
+  if (request.arch === undefined && checkpoint.metadata.arch === undefined) {
+    const detected = detectArchitecture(checkpoint.tensors);
+    if (detected !== undefined) {
+      notes.push(`architecture detected from the tensors: ${detected.arch}`);
+      resolved = { ...request, arch: detected.arch, options: { ...detected.options, ...request.options }, classes: request.classes ?? detected.classes };
+    }
+  }
+  return resolveModelConfig(checkpoint, resolved);
 }

@@ -4,10 +4,9 @@
  */
 import { formatAttack, type AttackSpec } from '../attacks/attack-spec.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
-import { detectArchitecture } from '../checkpoints/detect-architecture.ts';
 import { loadCheckpoint } from '../checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../checkpoints/map-to-model.ts';
-import { resolveModelConfig, type ModelConfigRequest } from '../checkpoints/model-config.ts';
+import { resolveOrDetectModelConfig, type ModelConfigRequest } from '../checkpoints/model-config.ts';
 import { checkLabels, classesOf, loadDataset, parseDataSpec, splitsOf, type Split } from '../data/dataset.ts';
 import type { ModelConfig } from '../models/types.ts';
 import { provenance, type Provenance } from '../results/provenance.ts';
@@ -55,16 +54,9 @@ export function evaluateCheckpoint(request: EvaluateRequest): EvalResult {
   const datasets = splits.map((split) => ({ split, data: loadDataset(request.data, { split, subset: request.subset, seed: request.seed }) }));
   const [, height, width, channels] = datasets[0]!.data.shape;
   const notes = [...checkpoint.notes];
-  let modelRequest: ModelConfigRequest = { input: { height, width, channels }, classes: classesOf(spec), ...request.model };
+  const modelRequest: ModelConfigRequest = { input: { height, width, channels }, classes: classesOf(spec), ...request.model };
   if (request.model.classes === undefined && classesOf(spec) === undefined) delete modelRequest.classes;
-  if (modelRequest.arch === undefined && checkpoint.metadata.arch === undefined) {
-    const detected = detectArchitecture(checkpoint.tensors);
-    if (detected !== undefined) {
-      notes.push(`architecture detected from the tensors: ${detected.arch}`);
-      modelRequest = { ...modelRequest, arch: detected.arch, options: { ...detected.options, ...request.model.options }, classes: modelRequest.classes ?? detected.classes };
-    }
-  }
-  const config = resolveModelConfig(checkpoint, modelRequest);
+  const config = resolveOrDetectModelConfig(checkpoint, modelRequest, notes);
   for (const { data } of datasets) checkLabels(data, config.classes);
   const { weights, notes: mapNotes } = checkpointToWeights(checkpoint, config);
   notes.push(...mapNotes);

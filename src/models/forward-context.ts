@@ -49,8 +49,10 @@ export class ForwardContext {
     // The new statistics never reach the loss, so no gradient flows through them.
     const { mean, variance } = channelMoments(x);
     const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
-    this.newState[`${prefix}.running_mean`] = tf.add(tf.mul(runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM));
-    this.newState[`${prefix}.running_var`] = tf.add(tf.mul(runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM));
+    const cumulative = this.options.bnCumulativeCount;
+    const momentum = cumulative === undefined ? BN_MOMENTUM : 1 / (cumulative + 1);
+    this.newState[`${prefix}.running_mean`] = tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(mean, momentum));
+    this.newState[`${prefix}.running_var`] = tf.add(tf.mul(runningVar, 1 - momentum), tf.mul(unbiased, momentum));
     const tracked = this.weights.state[`${prefix}.num_batches_tracked`];
     if (tracked !== undefined) this.newState[`${prefix}.num_batches_tracked`] = tf.add(tracked, 1);
     return batchNormTrain(x, gamma, beta, BN_EPSILON) as tf.Tensor4D;

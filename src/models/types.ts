@@ -44,6 +44,11 @@ export interface ForwardOptions {
   training: boolean;
   /** Seed for dropout in training mode. */
   seed?: number;
+  /**
+   * BatchNorm recalibration: running statistics become the cumulative average of batch statistics,
+   * r ← r + (batch − r)/(count + 1), instead of PyTorch's momentum update (count 0 replaces r).
+   */
+  bnCumulativeCount?: number;
 }
 
 export interface ForwardResult {

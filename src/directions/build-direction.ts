@@ -1,0 +1,80 @@
+/** Turns a direction spec into tensors for a model, recording how it was made. */
+import * as tf from '@tensorflow/tfjs';
+import { loadCheckpoint } from '../checkpoints/load-checkpoint.ts';
+import { checkpointToWeights, disposeWeights } from '../checkpoints/map-to-model.ts';
+import { architecture } from '../models/registry.ts';
+import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
+import { meanCrossEntropy } from '../train/training-loss.ts';
+import { adversarialDirection } from './adversarial-direction.ts';
+import { loadDirection } from './direction-file.ts';
+import { formatDirection, type DirectionSpec } from './direction-spec.ts';
+import { topHessianEigen } from './hessian.ts';
+import { normalizeDirection } from './normalize.ts';
+import { gaussianDirection } from './random-direction.ts';
+
+export interface DirectionInfo {
+  spec: string;
+  normalization: 'filter' | 'layer' | 'none';
+  includeBn: boolean;
+  seed: number;
+  /** hessian: the top eigenvalue, its power-iteration count and whether it converged. */
+  eigenvalue?: number;
+  iterations?: number;
+  converged?: boolean;
+}
+
+export interface DirectionContext {
+  weights: ModelWeights;
+  config: ModelConfig;
+  /** Batches for the data-dependent directions: clean inputs, their adversarial versions, labels. */
+  batches: Array<{ x: tf.Tensor4D; xAdv: tf.Tensor4D; labels: tf.Tensor1D }>;
+  includeBn: boolean;
+  seed: number;
+  /** hessian: the loss on adversarial inputs (held fixed) instead of clean ones. */
+  adversarialLoss: boolean;
+}
+
+export function buildDirection(spec: DirectionSpec, context: DirectionContext): { direction: TensorMap; info: DirectionInfo } {
+  const { weights, config, includeBn, seed } = context;
+  const info: DirectionInfo = { spec: formatDirection(spec), normalization: 'filter', includeBn, seed };
+  switch (spec.kind) {
+    case 'random': {
+      info.normalization = 'none';
+      return { direction: gaussianDirection(weights.params, seed), info };
+    }
+    case 'filter': case 'layer': {
+      info.normalization = spec.kind;
+      const raw = gaussianDirection(weights.params, seed);
+      const direction = normalizeDirection(raw, weights.params, spec.kind, includeBn);
+      tf.dispose(Object.values(raw));
+      return { direction, info };
+    }
+    case 'adversarial': {
+      const first = context.batches[0]!;
+      return { direction: adversarialDirection(weights, config, first.xAdv, first.labels, { includeBn }), info };
+    }
+    case 'hessian': {
+      const net = architecture(config.arch);
+      const loss = (params: TensorMap, b: number) => {
+        const batch = context.batches[b]!;
+        return meanCrossEntropy(net.forward({ params, state: weights.state }, context.adversarialLoss ? batch.xAdv : batch.x, config as ModelConfig<never>, { training: false }).logits, batch.labels);
+      };
+      const eigen = topHessianEigen(weights.params, loss, context.batches.length, { seed });
+      Object.assign(info, { eigenvalue: eigen.eigenvalue, iterations: eigen.iterations, converged: eigen.converged });
+      const direction = normalizeDirection(eigen.vector, weights.params, 'filter', includeBn);
+      tf.dispose(Object.values(eigen.vector));
+      return { direction, info };
+    }
+    case 'interpolate': {
+      info.normalization = 'none';
+      const other = checkpointToWeights(loadCheckpoint(spec.checkpoint), config).weights;
+      const direction = tf.tidy(() => Object.fromEntries(Object.entries(weights.params).map(([n, p]) => [n, tf.sub(other.params[n]!, p)])));
+      disposeWeights(other);
+      return { direction, info };
+    }
+    case 'file': {
+      info.normalization = 'none';
+      return { direction: loadDirection(spec.path, weights.params, config), info };
+    }
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * 1D and 2D loss landscapes: at every grid point the loss and accuracy of θ + α·d (+ β·e).
+ * With the adversarial loss, the adversarial examples are regenerated against the perturbed
+ * weights (or, with fixedExamples, made once at θ and reused, which the result says). BatchNorm
+ * uses the checkpoint's running statistics (eval) or statistics recomputed at each point
+ * (recalibrate). The result is rewritten atomically after every point; a resumed or sharded
+ * sweep computes only the points it lacks.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { formatAttack, parseAttack, usualAttack, type AttackSpec } from '../attacks/attack-spec.ts';
+import { runAttack } from '../attacks/run-attack.ts';
+import type { BackendInfo } from '../backend/select-backend.ts';
+import { loadCheckpoint } from '../checkpoints/load-checkpoint.ts';
+import { checkpointToWeights, disposeWeights } from '../checkpoints/map-to-model.ts';
+import { resolveOrDetectModelConfig, type ModelConfigRequest } from '../checkpoints/model-config.ts';
+import { buildDirection, type DirectionInfo } from '../directions/build-direction.ts';
+import { saveDirection } from '../directions/direction-file.ts';
+import { parseDirection } from '../directions/direction-spec.ts';
+import { checkLabels, loadDataset, parseDataSpec, type LabeledImages, type Split } from '../data/dataset.ts';
+import { WeightscapeError } from '../errors.ts';
+import { evaluateSplit } from '../eval/split-metrics.ts';
+import { architecture } from '../models/registry.ts';
+import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
+import { writeFileAtomic } from '../results/atomic-write.ts';
+import { provenance, type Provenance } from '../results/provenance.ts';
+import { flatness1d, type Flatness1D } from './flatness-1d.ts';
+import { emptyTable, shardPoints, type Shard } from './grid.ts';
+
+export const LANDSCAPE_SCHEMA = 'weightscape.landscape/1';
+
+/** Everything that decides the numbers (shards and resumes must agree on it). */
+export interface LandscapeSettings {
+  checkpoint: string;
+  data: string;
+  split: Split;
+  subset: number | null;
+  batchSize: number;
+  loss: 'clean' | 'adversarial';
+  attack: string;
+  fixedExamples: boolean;
+  bn: 'eval' | 'recalibrate';
+  recalibrationBatches: number;
+  directions: string[];
+  includeBn: boolean;
+  alphas: number[];
+  betas: number[] | null;
+  seed: number;
+}
+
+export type Table = (number | null)[][];
+
+export interface LandscapeResult {
+  schema: typeof LANDSCAPE_SCHEMA;
+  settings: LandscapeSettings;
+  model: ModelConfig;
+  directions: DirectionInfo[];
+  grid: { alphas: number[]; betas: number[] | null; layout: string };
+  /** Each table is values[i_beta][i_alpha]; null where a point is not computed (yet). */
+  values: { cleanLoss: Table; cleanAccuracy: Table; robustLoss: Table | null; robustAccuracy: Table | null };
+  shard: Shard | null;
+  complete: boolean;
+  /** 1D sweeps only, once complete: from the clean and (if measured) the adversarial curve. */
+  flatness: { clean: Flatness1D; adversarial: Flatness1D | null } | null;
+  notes: string[];
+  provenance: Provenance;
+}
+
+export interface SampleRequest {
+  settings: LandscapeSettings;
+  model: ModelConfigRequest;
+  backend: BackendInfo;
+  shard?: Shard;
+  /** Write the partial result here after every point. */
+  out?: string;
+  /** A partial result of the same settings to continue. */
+  resumeFrom?: LandscapeResult;
+  saveDirections?: Array<string | undefined>;
+  onPoint?: (done: number, total: number) => void;
+  /** Tests: stop (as if killed) after this many points of this invocation. */
+  stopAfterPoints?: number;
+}
+
+export const GRID_LAYOUT = 'values[i_beta][i_alpha]; alpha along directions[0], beta along directions[1]; 1D sweeps have one row';
+
+function batchesOf(data: LabeledImages, size: number, limit: number): Array<{ x: tf.Tensor4D; labels: tf.Tensor1D }> {
+  const [n, h, w, c] = data.shape;
+  const out: Array<{ x: tf.Tensor4D; labels: tf.Tensor1D }> = [];
+  for (let start = 0; start < n && out.length < limit; start += size) {
+    const count = Math.min(size, n - start);
+    out.push({ x: tf.tensor4d(data.images.subarray(start * h * w * c, (start + count) * h * w * c), [count, h, w, c]), labels: tf.tensor1d(data.labels.subarray(start, start + count), 'int32') });
+  }
+  return out;
+}
+
+/** Adversarial versions of every image, made once at θ (the fixed-examples mode). */
+function fixedAdversarialData(data: LabeledImages, weights: ModelWeights, config: ModelConfig, attack: AttackSpec, batchSize: number, seed: number): LabeledImages {
+  const net = architecture(config.arch);
+  const logitsFn = (x: tf.Tensor4D) => net.forward(weights, x, config as ModelConfig<never>, { training: false }).logits;
+  const images = new Float32Array(data.images.length);
+  let offset = 0;
+  batchesOf(data, batchSize, Infinity).forEach(({ x, labels }, b) => {
+    const xAdv = runAttack(attack, logitsFn, x, labels, seed * 100_003 + b);
+    const values = xAdv.dataSync();
+    images.set(values, offset);
+    offset += values.length;
+    tf.dispose([x, labels, xAdv]);
+  });
+  return { ...data, images, spec: `${data.spec} (adversarial examples fixed at θ)` };
+}
+
+/** BatchNorm statistics recomputed at the perturbed weights: cumulative average over batches. */
+function recalibratedState(params: TensorMap, state: TensorMap, config: ModelConfig, data: LabeledImages, batchSize: number, batches: number): TensorMap {
+  const net = architecture(config.arch);
+  let current = state;
+  batchesOf(data, batchSize, batches).forEach(({ x, labels }, i) => {
+    const next = tf.tidy(() => {
+      const { state: s } = net.forward({ params, state: current }, x, config as ModelConfig<never>, { training: true, bnCumulativeCount: i });
+      return s;
+    });
+    if (current !== state) tf.dispose(Object.values(current));
+    current = Object.keys(next).length > 0 ? next : current;
+    tf.dispose([x, labels]);
+  });
+  return current;
+}
+
+function sameSettings(a: LandscapeSettings, b: LandscapeSettings): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export function sampleLandscape(request: SampleRequest): LandscapeResult {
+  const started = performance.now();
+  const { settings } = request;
+  if (settings.directions.length < 1 || settings.directions.length > 2 || (settings.directions.length === 2) !== (settings.betas !== null)) {
+    throw new WeightscapeError('bad-argument', 'sample: give one direction with --range, or two with --range and --range2');
+  }
+  const checkpoint = loadCheckpoint(settings.checkpoint);
+  const data = loadDataset(settings.data, { split: settings.split, subset: settings.subset ?? undefined, seed: settings.seed });
+  const [, height, width, channels] = data.shape;
+  const detectionNotes: string[] = [];
+  const config = resolveOrDetectModelConfig(checkpoint, { input: { height, width, channels }, ...request.model }, detectionNotes);
+  checkLabels(data, config.classes);
+  const { weights, notes } = checkpointToWeights(checkpoint, config);
+  notes.unshift(...detectionNotes);
+  const attack = parseAttack(settings.attack);
+  if (settings.loss === 'adversarial' && attack.kind === 'none') throw new WeightscapeError('bad-argument', '--loss adversarial needs an --attack');
+  const directionAttack = attack.kind === 'none' ? usualAttack(parseDataSpec(settings.data).kind, 10) : attack;
+
+  // Data-dependent directions (adversarial, hessian) use the first batches of the sweep's data.
+  const net = architecture(config.arch);
+  const logitsFn = (x: tf.Tensor4D) => net.forward(weights, x, config as ModelConfig<never>, { training: false }).logits;
+  const probeBatches = batchesOf(data, settings.batchSize, 4).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(directionAttack, logitsFn, x, labels, settings.seed * 7 + b) }));
+  const built = settings.directions.map((text, i) => buildDirection(parseDirection(text), {
+    weights, config, batches: probeBatches, includeBn: settings.includeBn, seed: settings.seed * 1000 + i + 1, adversarialLoss: settings.loss === 'adversarial',
+  }));
+  tf.dispose(probeBatches.flatMap((b) => [b.x, b.xAdv, b.labels]));
+  built.forEach(({ direction, info }, i) => {
+    const path = request.saveDirections?.[i];
+    if (path !== undefined) saveDirection(path, direction, config, { spec: info.spec, normalization: info.normalization, seed: String(info.seed), checkpointSha256: checkpoint.sha256 });
+  });
+  const fixed = settings.loss === 'adversarial' && settings.fixedExamples;
+  const evalData = fixed ? fixedAdversarialData(data, weights, config, attack, settings.batchSize, settings.seed) : data;
+  if (fixed) notes.push('fixed-examples mode: adversarial examples were made once at θ and reused at every point (cheaper, not the regenerated adversarial loss)');
+  const pointAttack: AttackSpec = settings.loss === 'adversarial' && !fixed ? attack : { kind: 'none' };
+
+  const { alphas, betas } = settings;
+  const measuresRobust = pointAttack.kind !== 'none';
+  let result: LandscapeResult = request.resumeFrom ?? {
+    schema: LANDSCAPE_SCHEMA, settings, model: config, directions: built.map((b) => b.info),
+    grid: { alphas, betas, layout: GRID_LAYOUT },
+    values: { cleanLoss: emptyTable(alphas, betas), cleanAccuracy: emptyTable(alphas, betas), robustLoss: measuresRobust ? emptyTable(alphas, betas) : null, robustAccuracy: measuresRobust ? emptyTable(alphas, betas) : null },
+    shard: request.shard ?? null, complete: false, flatness: null, notes: [...checkpoint.notes, ...notes],
+    provenance: provenance({ backend: request.backend, seed: settings.seed, wallSeconds: 0, checkpoint: { path: checkpoint.path, sha256: checkpoint.sha256, format: checkpoint.format }, data: { spec: data.spec, count: data.shape[0] } }),
+  };
+  if (request.resumeFrom !== undefined && !sameSettings(request.resumeFrom.settings, settings)) {
+    throw new WeightscapeError('bad-argument', '--resume: the sweep in the output file was made with other settings');
+  }
+  const priorWallSeconds = request.resumeFrom?.provenance.wallSeconds ?? 0;
+  const points = shardPoints(alphas.length * (betas?.length ?? 1), request.shard);
+  const todo = points.filter((k) => result.values.cleanLoss[Math.floor(k / alphas.length)]![k % alphas.length] === null);
+  let done = points.length - todo.length;
+  let computedNow = 0;
+  const [d1, d2] = [built[0]!.direction, built[1]?.direction];
+  for (const k of todo) {
+    const [iBeta, iAlpha] = [Math.floor(k / alphas.length), k % alphas.length];
+    const alpha = alphas[iAlpha]!;
+    const beta = betas?.[iBeta] ?? 0;
+    const params = tf.tidy(() => Object.fromEntries(Object.entries(weights.params).map(([n, p]) => {
+      let moved = tf.add(p, tf.mul(d1[n]!, alpha));
+      if (d2 !== undefined) moved = tf.add(moved, tf.mul(d2[n]!, beta));
+      return [n, moved];
+    })));
+    const state = settings.bn === 'recalibrate' ? recalibratedState(params, weights.state, config, data, settings.batchSize, settings.recalibrationBatches) : weights.state;
+    const metrics = evaluateSplit({ weights: { params, state }, config, data: evalData, attack: pointAttack, batchSize: settings.batchSize, seed: settings.seed });
+    tf.dispose(Object.values(params));
+    if (state !== weights.state) tf.dispose(Object.values(state));
+    result.values.cleanLoss[iBeta]![iAlpha] = metrics.clean.loss;
+    result.values.cleanAccuracy[iBeta]![iAlpha] = metrics.clean.accuracy;
+    if (metrics.robust && result.values.robustLoss && result.values.robustAccuracy) {
+      result.values.robustLoss[iBeta]![iAlpha] = metrics.robust.loss;
+      result.values.robustAccuracy[iBeta]![iAlpha] = metrics.robust.accuracy;
+    }
+    done++;
+    computedNow++;
+    result = finish(result, priorWallSeconds, started);
+    if (request.out !== undefined) writeFileAtomic(request.out, `${JSON.stringify(result, null, 2)}\n`);
+    request.onPoint?.(done, points.length);
+    if (request.stopAfterPoints !== undefined && computedNow >= request.stopAfterPoints) break;
+  }
+  disposeWeights(weights);
+  built.forEach(({ direction }) => tf.dispose(Object.values(direction)));
+  result = finish(result, priorWallSeconds, started);
+  if (request.out !== undefined) writeFileAtomic(request.out, `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+/** Completeness, flatness of complete 1D sweeps, and the wall time so far (over all invocations). */
+export function finish(result: LandscapeResult, priorWallSeconds: number, started: number): LandscapeResult {
+  const complete = result.values.cleanLoss.every((row) => row.every((v) => v !== null));
+  const oneD = result.grid.betas === null;
+  const flatness = complete && oneD
+    ? {
+      clean: flatness1d(result.grid.alphas, result.values.cleanLoss[0]! as number[]),
+      adversarial: result.values.robustLoss ? flatness1d(result.grid.alphas, result.values.robustLoss[0]! as number[]) : null,
+    }
+    : null;
+  return { ...result, complete, flatness, provenance: { ...result.provenance, wallSeconds: priorWallSeconds + (performance.now() - started) / 1000 } };
+}
