@@ -1,6 +1,8 @@
 /**
  * The top Hessian eigenvalue and eigenvector of the loss with respect to the parameters, by power
- * iteration (PyHessian: at most 100 iterations, stop at relative change < 1e-3). Hessian-vector
+ * iteration: at most 100 iterations as PyHessian, but stopping at relative change < 1e-4 rather
+ * than its 1e-3, which stopped 1.3% short of the exact value on the softmax-regression test (the
+ * eigenvalue creeps when the spectral gap is small). Hessian-vector
  * products are central differences of gradients, Hv ≈ (∇L(θ + εv) − ∇L(θ − εv))/(2ε) with ‖v‖ = 1,
  * averaged over the given batches (the WASM gradient formulas have no second derivatives).
  */
@@ -33,7 +35,7 @@ function scale(a: TensorMap, s: number): TensorMap {
 
 /** `loss(params, batch)` must return a scalar; the gradients are averaged over `batches`. */
 export function topHessianEigen(params: TensorMap, loss: (params: TensorMap, batch: number) => tf.Scalar, batches: number,
-  { maxIterations = 100, tolerance = 1e-3, relativeStep = 1e-3, seed = 0 }: HessianOptions = {}): HessianResult {
+  { maxIterations = 100, tolerance = 1e-4, relativeStep = 1e-3, seed = 0 }: HessianOptions = {}): HessianResult {
   const names = Object.keys(params);
   const thetaNorm = Math.sqrt(dot(params, params));
   const epsilon = relativeStep * Math.max(thetaNorm, 1);
