@@ -9,6 +9,7 @@ import { inspectCommand } from './inspect.ts';
 import { trainCommand } from './train.ts';
 import { sampleCommand } from './sample.ts';
 import { mergeCommand } from './merge.ts';
+import { flatnessCommand } from './flatness.ts';
 import { EXIT_OK, handleError } from './handle-error.ts';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces with errors')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  for (const command of [trainCommand(), evalCommand(), sampleCommand(), mergeCommand(), inspectCommand(), convertCommand(), backendCommand()]) {
+  for (const command of [trainCommand(), evalCommand(), sampleCommand(), mergeCommand(), flatnessCommand(), inspectCommand(), convertCommand(), backendCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

@@ -17,6 +17,7 @@ import { buildDirection, type DirectionInfo } from '../directions/build-directio
 import { saveDirection } from '../directions/direction-file.ts';
 import { parseDirection } from '../directions/direction-spec.ts';
 import { checkLabels, loadDataset, parseDataSpec, type LabeledImages, type Split } from '../data/dataset.ts';
+import { tensorBatches } from '../data/tensor-batches.ts';
 import { WeightscapeError } from '../errors.ts';
 import { evaluateSplit } from '../eval/split-metrics.ts';
 import { architecture } from '../models/registry.ts';
@@ -82,23 +83,13 @@ export interface SampleRequest {
 
 export const GRID_LAYOUT = 'values[i_beta][i_alpha]; alpha along directions[0], beta along directions[1]; 1D sweeps have one row';
 
-function batchesOf(data: LabeledImages, size: number, limit: number): Array<{ x: tf.Tensor4D; labels: tf.Tensor1D }> {
-  const [n, h, w, c] = data.shape;
-  const out: Array<{ x: tf.Tensor4D; labels: tf.Tensor1D }> = [];
-  for (let start = 0; start < n && out.length < limit; start += size) {
-    const count = Math.min(size, n - start);
-    out.push({ x: tf.tensor4d(data.images.subarray(start * h * w * c, (start + count) * h * w * c), [count, h, w, c]), labels: tf.tensor1d(data.labels.subarray(start, start + count), 'int32') });
-  }
-  return out;
-}
-
 /** Adversarial versions of every image, made once at θ (the fixed-examples mode). */
 function fixedAdversarialData(data: LabeledImages, weights: ModelWeights, config: ModelConfig, attack: AttackSpec, batchSize: number, seed: number): LabeledImages {
   const net = architecture(config.arch);
   const logitsFn = (x: tf.Tensor4D) => net.forward(weights, x, config as ModelConfig<never>, { training: false }).logits;
   const images = new Float32Array(data.images.length);
   let offset = 0;
-  batchesOf(data, batchSize, Infinity).forEach(({ x, labels }, b) => {
+  tensorBatches(data, batchSize, Infinity).forEach(({ x, labels }, b) => {
     const xAdv = runAttack(attack, logitsFn, x, labels, seed * 100_003 + b);
     const values = xAdv.dataSync();
     images.set(values, offset);
@@ -112,7 +103,7 @@ function fixedAdversarialData(data: LabeledImages, weights: ModelWeights, config
 function recalibratedState(params: TensorMap, state: TensorMap, config: ModelConfig, data: LabeledImages, batchSize: number, batches: number): TensorMap {
   const net = architecture(config.arch);
   let current = state;
-  batchesOf(data, batchSize, batches).forEach(({ x, labels }, i) => {
+  tensorBatches(data, batchSize, batches).forEach(({ x, labels }, i) => {
     const next = tf.tidy(() => {
       const { state: s } = net.forward({ params, state: current }, x, config as ModelConfig<never>, { training: true, bnCumulativeCount: i });
       return s;
@@ -149,7 +140,7 @@ export function sampleLandscape(request: SampleRequest): LandscapeResult {
   // Data-dependent directions (adversarial, hessian) use the first batches of the sweep's data.
   const net = architecture(config.arch);
   const logitsFn = (x: tf.Tensor4D) => net.forward(weights, x, config as ModelConfig<never>, { training: false }).logits;
-  const probeBatches = batchesOf(data, settings.batchSize, 4).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(directionAttack, logitsFn, x, labels, settings.seed * 7 + b) }));
+  const probeBatches = tensorBatches(data, settings.batchSize, 4).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(directionAttack, logitsFn, x, labels, settings.seed * 7 + b) }));
   const built = settings.directions.map((text, i) => buildDirection(parseDirection(text), {
     weights, config, batches: probeBatches, includeBn: settings.includeBn, seed: settings.seed * 1000 + i + 1, adversarialLoss: settings.loss === 'adversarial',
   }));

@@ -1,0 +1,57 @@
+/** `weightscape flatness`: average- and worst-case flatness, curvature and the top Hessian eigenvalue. */
+import { Command, Option } from 'commander';
+import { WeightscapeError } from '../src/errors.ts';
+import { measureFlatness } from '../src/landscape/flatness.ts';
+import { createContext } from './context.ts';
+import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
+import { progressLine, writeOutput } from './output.ts';
+
+interface FlatnessFlags extends ModelFlags {
+  checkpoint: string; data: string; split: 'train' | 'test'; subset?: string; rho: string; rhoAdversarial: string; directions: string; attack?: string;
+  hessian: boolean; hessianBatches: string; batchSize: string; json?: boolean; out?: string;
+}
+
+function number(flag: string, text: string, integer: boolean): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new WeightscapeError('bad-argument', `--${flag}: expected a positive ${integer ? 'integer' : 'number'} (got '${text}')`);
+  return n;
+}
+
+export function flatnessCommand(): Command {
+  return addModelOptions(new Command('flatness')
+    .description('loss increase at radius ρ along random filter-normalized directions (mean, max) and the adversarial direction, curvature, top Hessian eigenvalue; clean and adversarial')
+    .requiredOption('--checkpoint <file>', 'checkpoint')
+    .requiredOption('--data <spec>', 'data (see eval)')
+    .addOption(new Option('--split <split>', 'which split').choices(['train', 'test']).default('test'))
+    .option('--subset <n>', 'class-stratified subset', '500')
+    .option('--rho <x>', 'radius along the filter-normalized directions', '0.5')
+    .option('--rho-adversarial <x>', 'radius along the (filter-normalized) adversarial direction', '0.05')
+    .option('--directions <m>', 'number of random directions', '10')
+    .option('--attack <spec>', "attack for the adversarial loss (default: PGD-10 at the data's usual eps)")
+    .option('--no-hessian', 'skip the Hessian eigenvalues')
+    .option('--hessian-batches <n>', 'batches averaged in Hessian-vector products (and for the adversarial direction)', '2')
+    .option('--batch-size <n>', 'images per batch', '128')
+    .option('--json', 'print the result as JSON')
+    .option('--out <file>', 'also write the JSON result here'))
+    .action(async (flags: FlatnessFlags, command: Command) => {
+      const context = await createContext(command);
+      const result = measureFlatness({
+        checkpoint: flags.checkpoint, data: flags.data, split: flags.split, subset: flags.subset === undefined ? undefined : number('subset', flags.subset, true),
+        rho: number('rho', flags.rho, false), rhoAdversarial: number('rho-adversarial', flags.rhoAdversarial, false), directions: number('directions', flags.directions, true), attack: flags.attack,
+        hessian: flags.hessian, hessianBatches: number('hessian-batches', flags.hessianBatches, true), batchSize: number('batch-size', flags.batchSize, true),
+        seed: context.options.seed, model: modelRequest(flags), backend: context.backend, onProgress: progressLine('flatness'),
+      });
+      const json = `${JSON.stringify(result, null, 2)}\n`;
+      if (flags.out !== undefined) writeOutput(flags.out, json, [flags.checkpoint]);
+      if (flags.json) {
+        context.stdout(json);
+        return;
+      }
+      const row = (name: string, f: typeof result.clean) => `${name.padEnd(12)}${f.atTheta.toFixed(4).padStart(9)}${f.averageIncrease.toFixed(4).padStart(11)}${f.maxIncrease.toFixed(4).padStart(9)}${f.adversarialDirectionIncrease.toFixed(4).padStart(10)}${f.curvature.toFixed(4).padStart(11)}${(f.hessianTopEigenvalue?.toFixed(4) ?? '-').padStart(10)}`;
+      context.stdout([
+        `${result.model.arch} ${JSON.stringify(result.model.options)}: ρ = ${result.settings.rho} along ${result.settings.directions} random filter-normalized directions, ρ_adv = ${result.settings.rhoAdversarial} along the adversarial one; attack ${result.settings.attack}`,
+        `${'loss'.padEnd(12)}${'at θ'.padStart(9)}${'mean Δ(ρ)'.padStart(11)}${'max Δ(ρ)'.padStart(9)}${'Δ(ρ_adv)'.padStart(10)}${'curvature'.padStart(11)}${'|λ|max'.padStart(10)}`,
+        row('clean', result.clean), row('adversarial', result.adversarial),
+      ].join('\n'));
+    });
+}
