@@ -10,6 +10,7 @@ import { parseBackendName, selectBackend } from '../src/backend/select-backend.t
 import { benchSmallCnnGradients, GRADIENT_BENCH_BATCH, GRADIENT_BENCH_SHAPE } from './gradients.ts';
 import { runTorchScript } from './torch-reference.ts';
 import { benchPgd, PGD_BENCH_BATCH } from './attacks.ts';
+import { benchSweeps, SWEEP_POINTS } from './landscape.ts';
 
 const requested = process.env.WEIGHTSCAPE_BACKEND;
 const backend = await selectBackend(requested === undefined ? undefined : parseBackendName(requested));
@@ -41,6 +42,18 @@ process.stdout.write(['', 'PGD-10 attack                     ms/batch     img/s 
   ...pgdRows.map((r) => `${r.name.padEnd(30)}${r.medianMs.toFixed(0).padStart(11)}${r.imagesPerSecond.toFixed(1).padStart(10)}`
     + `${r.torchImagesPerSecond === undefined ? '            -' : r.torchImagesPerSecond.toFixed(1).padStart(14)}${r.ratio === undefined ? '' : r.ratio.toFixed(2).padStart(19)}`)].join('\n') + '\n');
 
+process.stderr.write(`1D adversarial sweep: ${SWEEP_POINTS} points, PGD-10 at each, batch 128\n`);
+const sweepFigures = await benchSweeps(backend);
+const torchSweep = runTorchScript('torch_landscape.py', ['--threads', '1']);
+const torchSweep2 = runTorchScript('torch_landscape.py', ['--threads', '2']);
+const sweepRows = sweepFigures.map((f) => {
+  const torchSeconds = (f.workers === 1 ? torchSweep : torchSweep2)?.[f.name];
+  const torchPointsPerSecond = typeof torchSeconds === 'number' ? SWEEP_POINTS / torchSeconds : undefined;
+  return { ...f, torchThreads: f.workers, torchPointsPerSecond, ratio: torchPointsPerSecond === undefined ? undefined : f.pointsPerSecond / torchPointsPerSecond };
+});
+process.stdout.write(['', 'adversarial sweep point                 workers  points/s  torch points/s (same threads)  weightscape/torch',
+  ...sweepRows.map((r) => `${r.name.padEnd(40)}${String(r.workers).padStart(7)}${r.pointsPerSecond.toFixed(3).padStart(10)}${r.torchPointsPerSecond === undefined ? '' : r.torchPointsPerSecond.toFixed(3).padStart(31)}${r.ratio === undefined ? '' : r.ratio.toFixed(2).padStart(19)}`)].join('\n') + '\n');
+
 const results = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
@@ -48,6 +61,7 @@ const results = {
   smallCnn: { shape: GRADIENT_BENCH_SHAPE, batch: GRADIENT_BENCH_BATCH, workloads: rows },
   torch: torch ?? null,
   pgd: { batch: PGD_BENCH_BATCH, workloads: pgdRows, torch: torchPgd ?? null },
+  sweep: { points: SWEEP_POINTS, workloads: sweepRows, torch: { oneThread: torchSweep ?? null, twoThreads: torchSweep2 ?? null } },
 };
 const out = new URL('./results.json', import.meta.url);
 writeFileSync(`${out.pathname}.tmp`, `${JSON.stringify(results, null, 2)}\n`);

@@ -7,6 +7,7 @@ import { WeightscapeError } from '../src/errors.ts';
 import { parseRange, parseShard } from '../src/landscape/grid.ts';
 import { readLandscape } from '../src/landscape/read-result.ts';
 import { sampleLandscape, type LandscapeSettings } from '../src/landscape/sample-landscape.ts';
+import { sampleInWorkers } from '../src/landscape/parallel-sample.ts';
 import { createContext } from './context.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
 import { progressLine } from './output.ts';
@@ -16,7 +17,7 @@ interface SampleFlags extends ModelFlags {
   checkpoint: string; data: string; split: 'train' | 'test'; subset?: string; batchSize: string;
   direction: string; direction2?: string; includeBn?: boolean; loss: 'clean' | 'adversarial'; attack: string;
   fixedExamples?: boolean; bn: 'eval' | 'recalibrate'; recalibrationBatches: string; range: string; range2?: string;
-  shard?: string; resume?: boolean; out: string; saveDirection?: string; saveDirection2?: string; json?: boolean;
+  shard?: string; workers: string; resume?: boolean; out: string; saveDirection?: string; saveDirection2?: string; json?: boolean;
 }
 
 function positive(flag: string, text: string): number {
@@ -44,6 +45,7 @@ export function sampleCommand(): Command {
     .option('--range <start:stop:count>', 'α grid', '-1:1:21')
     .option('--range2 <start:stop:count>', 'β grid (2D)')
     .option('--shard <i/n>', 'compute only points k ≡ i (mod n); join the shards with weightscape merge')
+    .option('--workers <n>', 'worker threads, each with its own WASM backend', '1')
     .option('--resume', 'continue the sweep in --out')
     .requiredOption('--out <file>', 'result JSON (rewritten atomically after every point)')
     .option('--save-direction <file>', 'save the first direction (safetensors, PyTorch layout)')
@@ -64,11 +66,14 @@ export function sampleCommand(): Command {
       if (!flags.resume && existsSync(flags.out)) throw new WeightscapeError('bad-argument', `--out ${flags.out}: exists; pass --resume to continue that sweep, or choose another file`);
       if (resolve(flags.out) === settings.checkpoint) throw new WeightscapeError('bad-argument', `--out ${flags.out}: refusing to overwrite the checkpoint`);
       const resumeFrom = flags.resume && existsSync(flags.out) ? readLandscape(flags.out) : undefined;
-      const result = sampleLandscape({
+      const request = {
         settings, model: modelRequest(flags), backend: context.backend, out: flags.out, resumeFrom,
         shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
         saveDirections: [flags.saveDirection, flags.saveDirection2], onPoint: progressLine('sample'),
-      });
+      };
+      const workers = positive('workers', flags.workers);
+      if (workers > 1 && context.backend.name !== 'wasm') throw new WeightscapeError('bad-argument', '--workers: worker threads run the wasm backend; pass --backend wasm');
+      const result = workers > 1 ? await sampleInWorkers(request, workers) : sampleLandscape(request);
       if (flags.json) {
         context.stdout(JSON.stringify(result, null, 2));
         return;

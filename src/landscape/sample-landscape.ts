@@ -77,6 +77,8 @@ export interface SampleRequest {
   resumeFrom?: LandscapeResult;
   saveDirections?: Array<string | undefined>;
   onPoint?: (done: number, total: number) => void;
+  /** Called with the partial result after every point (workers report through it). */
+  onResult?: (result: LandscapeResult) => void;
   /** Tests: stop (as if killed) after this many points of this invocation. */
   stopAfterPoints?: number;
 }
@@ -196,6 +198,7 @@ export function sampleLandscape(request: SampleRequest): LandscapeResult {
     result = finish(result, priorWallSeconds, started);
     if (request.out !== undefined) writeFileAtomic(request.out, `${JSON.stringify(result, null, 2)}\n`);
     request.onPoint?.(done, points.length);
+    request.onResult?.(result);
     if (request.stopAfterPoints !== undefined && computedNow >= request.stopAfterPoints) break;
   }
   disposeWeights(weights);

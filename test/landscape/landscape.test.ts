@@ -169,3 +169,16 @@ test('tf.memory().numTensors is the same before and after a 100-point sweep', as
   assert.equal(result.complete, true);
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('--workers 2 (worker threads, own WASM backends) gives the same sweep as one thread', async () => {
+  const backend = await selectBackend('wasm');
+  const { sampleInWorkers } = await import('../../src/landscape/parallel-sample.ts');
+  const s = settings({ checkpoint: `${FIX}models/mlp.pt`, data: miniNpy(32), alphas: parseRange('-1:1:5'), loss: 'adversarial', attack: 'fgsm:eps=0.1' });
+  const model = { arch: 'mlp', options: { hidden: [32, 16] } };
+  const single = sampleLandscape({ settings: s, model, backend });
+  const out = join(dir, 'workers.json');
+  const parallel = await sampleInWorkers({ settings: s, model, backend, out }, 2);
+  assert.deepEqual(parallel.values, single.values);
+  assert.equal(parallel.complete, true);
+  assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')).values, single.values);
+});
