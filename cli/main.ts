@@ -10,6 +10,7 @@ import { trainCommand } from './train.ts';
 import { sampleCommand } from './sample.ts';
 import { mergeCommand } from './merge.ts';
 import { flatnessCommand } from './flatness.ts';
+import { checkCommand } from './check.ts';
 import { EXIT_OK, handleError } from './handle-error.ts';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces with errors')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  for (const command of [trainCommand(), evalCommand(), sampleCommand(), mergeCommand(), flatnessCommand(), inspectCommand(), convertCommand(), backendCommand()]) {
+  for (const command of [trainCommand(), evalCommand(), sampleCommand(), mergeCommand(), flatnessCommand(), checkCommand(), inspectCommand(), convertCommand(), backendCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;
@@ -34,7 +35,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return EXIT_OK;
+    // A command may report a result-level failure (check: a regression) through process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (error) {
     const debug = argv.includes('--debug');
     return handleError(error, debug, (line) => process.stderr.write(`${line}\n`));

@@ -1,0 +1,39 @@
+/** `weightscape check`: gate a pipeline on results against a baseline (exit 0 hold, 1 regress, 2 bad input). */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { readBaseline } from '../src/check/baseline.ts';
+import { junitXml, runChecks, updatedBaseline, verdictTable, type NamedResult } from '../src/check/run-checks.ts';
+import { WeightscapeError } from '../src/errors.ts';
+import { writeFileAtomic } from '../src/results/atomic-write.ts';
+import { globalOptions } from './context.ts';
+import { EXIT_FAILURE } from './handle-error.ts';
+
+function readResult(path: string): NamedResult {
+  try {
+    return { path, json: JSON.parse(readFileSync(path, 'utf8')) };
+  } catch (error) {
+    throw new WeightscapeError('bad-file', `${path}: not a readable JSON result (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+  }
+}
+
+export function checkCommand(): Command {
+  return new Command('check')
+    .description('compare result metrics with a baseline: exit 0 when all hold, 1 when any regresses, 2 for bad input')
+    .requiredOption('--baseline <file>', 'baseline JSON (schema weightscape.baseline/1)')
+    .argument('<results...>', 'result files (eval, flatness, landscape, train log, …)')
+    .option('--junit <file>', 'also write a JUnit XML report')
+    .option('--update-baseline', "replace the baseline's values with the results' (directions and tolerances kept)")
+    .action((paths: string[], flags: { baseline: string; junit?: string; updateBaseline?: boolean }, command: Command) => {
+      globalOptions(command);
+      const baseline = readBaseline(flags.baseline);
+      const verdicts = runChecks(baseline, paths.map(readResult));
+      process.stdout.write(`${verdictTable(verdicts)}\n`);
+      if (flags.junit !== undefined) writeFileAtomic(flags.junit, junitXml(verdicts));
+      if (flags.updateBaseline) {
+        writeFileAtomic(flags.baseline, `${JSON.stringify(updatedBaseline(baseline, verdicts), null, 2)}\n`);
+        process.stdout.write(`updated ${flags.baseline}\n`);
+        return;
+      }
+      if (verdicts.some((v) => !v.passed)) process.exitCode = EXIT_FAILURE;
+    });
+}
