@@ -56,3 +56,19 @@ test('bootstrap intervals contain the estimate, are seeded, and skip constant re
   const tiny = bootstrapInterval([1, 2], [2, 1], pearson, { resamples: 200, seed: 2 });
   assert.ok(tiny.undefinedResamples > 0, 'resamples of 2 points are often constant');
 });
+
+test('correlateResults pairs results by checkpoint and reports all three coefficients', async () => {
+  const { correlateResults } = await import('../../src/stats/correlate-results.ts');
+  const flat = (sha: string, v: number) => ({ path: `${sha}-flat.json`, json: { provenance: { checkpoint: { path: `${sha}.pt`, sha256: sha } }, adversarial: { averageIncrease: v } } });
+  const gap = (sha: string, v: number) => ({ path: `${sha}-eval.json`, json: { provenance: { checkpoint: { path: `${sha}.pt`, sha256: sha } }, gap: { accuracy: v } } });
+  const xs = [0.1, 0.4, 0.2, 0.8];
+  const ys = [0.05, 0.12, 0.07, 0.2];
+  const results = xs.flatMap((x, i) => [flat(`c${i}`, x), gap(`c${i}`, ys[i]!)]);
+  const r = correlateResults(results, 'adversarial.averageIncrease', 'gap.accuracy', { resamples: 200 });
+  assert.equal(r.points.length, 4);
+  close(r.coefficients.spearman.value, 1);
+  close(r.coefficients.kendall.value, 1);
+  close(r.coefficients.pearson.value, pearson(xs, ys));
+  close(r.coefficients.kendall.permutation.pValue, 2 / 24);
+  assert.throws(() => correlateResults(results.slice(0, 4), 'adversarial.averageIncrease', 'gap.accuracy'), /at least 3 checkpoints/);
+});

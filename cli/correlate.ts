@@ -1,0 +1,39 @@
+/** `weightscape correlate`: Pearson, Spearman and Kendall τ between a flatness measure and a gap measure across checkpoints. */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { WeightscapeError } from '../src/errors.ts';
+import { correlateResults } from '../src/stats/correlate-results.ts';
+import { globalOptions } from './context.ts';
+import { writeOutput } from './output.ts';
+
+export function correlateCommand(): Command {
+  return new Command('correlate')
+    .description('correlate a measure (--x) with another (--y) across checkpoints, from result files grouped by checkpoint')
+    .argument('<results...>', 'result files (flatness, eval, landscape) of several checkpoints')
+    .requiredOption('--x <metric>', 'dotted path, e.g. adversarial.averageIncrease or flatness.adversarial.curvature')
+    .requiredOption('--y <metric>', 'dotted path, e.g. gap.accuracy')
+    .option('--resamples <n>', 'bootstrap resamples', '2000')
+    .option('--json', 'print the result as JSON')
+    .option('--out <file>', 'also write the JSON result here')
+    .action((paths: string[], flags: { x: string; y: string; resamples: string; json?: boolean; out?: string }, command: Command) => {
+      const { seed } = globalOptions(command);
+      const resamples = Number(flags.resamples);
+      if (!Number.isInteger(resamples) || resamples < 100) throw new WeightscapeError('bad-argument', `--resamples: expected an integer ≥ 100 (got '${flags.resamples}')`);
+      const results = paths.map((path) => {
+        try {
+          return { path, json: JSON.parse(readFileSync(path, 'utf8')) as unknown };
+        } catch (error) {
+          throw new WeightscapeError('bad-file', `${path}: not a readable JSON result (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+        }
+      });
+      const result = correlateResults(results, flags.x, flags.y, { resamples, seed });
+      const json = `${JSON.stringify(result, null, 2)}\n`;
+      if (flags.out !== undefined) writeOutput(flags.out, json, paths);
+      if (flags.json) {
+        process.stdout.write(json);
+        return;
+      }
+      const rows = Object.entries(result.coefficients).map(([name, c]) => `${name.padEnd(10)}${c.value.toFixed(3).padStart(8)}   [${c.interval.low.toFixed(3)}, ${c.interval.high.toFixed(3)}]   p = ${c.permutation.pValue.toPrecision(3)}${c.permutation.exact ? ' (exact)' : ''}`);
+      process.stdout.write([`${result.x} vs ${result.y}, ${result.points.length} checkpoints`, `${'measure'.padEnd(10)}${'value'.padStart(8)}   95% bootstrap interval   permutation p`, ...rows].join('\n') + '\n');
+    });
+}
