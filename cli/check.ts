@@ -1,19 +1,14 @@
 /** `weightscape check`: gate a pipeline on results against a baseline (exit 0 hold, 1 regress, 2 bad input). */
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { readBaseline } from '../src/check/baseline.ts';
 import { junitXml, runChecks, updatedBaseline, verdictTable, type NamedResult } from '../src/check/run-checks.ts';
-import { WeightscapeError } from '../src/errors.ts';
 import { writeFileAtomic } from '../src/results/atomic-write.ts';
+import { readJsonFile } from '../src/results/read-json.ts';
 import { globalOptions } from './context.ts';
 import { EXIT_FAILURE } from './handle-error.ts';
 
 function readResult(path: string): NamedResult {
-  try {
-    return { path, json: JSON.parse(readFileSync(path, 'utf8')) };
-  } catch (error) {
-    throw new WeightscapeError('bad-file', `${path}: not a readable JSON result (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
-  }
+  return { path, json: readJsonFile(path) };
 }
 
 export function checkCommand(): Command {

@@ -1,8 +1,8 @@
 /** `weightscape correlate`: Pearson, Spearman and Kendall τ between a flatness measure and a gap measure across checkpoints. */
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { WeightscapeError } from '../src/errors.ts';
 import { correlateResults } from '../src/stats/correlate-results.ts';
+import { readJsonFile } from '../src/results/read-json.ts';
 import { globalOptions } from './context.ts';
 import { writeOutput } from './output.ts';
 
@@ -19,13 +19,7 @@ export function correlateCommand(): Command {
       const { seed } = globalOptions(command);
       const resamples = Number(flags.resamples);
       if (!Number.isInteger(resamples) || resamples < 100) throw new WeightscapeError('bad-argument', `--resamples: expected an integer ≥ 100 (got '${flags.resamples}')`);
-      const results = paths.map((path) => {
-        try {
-          return { path, json: JSON.parse(readFileSync(path, 'utf8')) as unknown };
-        } catch (error) {
-          throw new WeightscapeError('bad-file', `${path}: not a readable JSON result (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
-        }
-      });
+      const results = paths.map((path) => ({ path, json: readJsonFile(path) }));
       const result = correlateResults(results, flags.x, flags.y, { resamples, seed });
       const json = `${JSON.stringify(result, null, 2)}\n`;
       if (flags.out !== undefined) writeOutput(flags.out, json, paths);

@@ -5,8 +5,8 @@
  *   within: |actual − value| ≤ slack;  slack = max(absolute, relative·|value|).
  */
 import { z } from 'zod';
-import { readFileSync } from 'node:fs';
 import { WeightscapeError } from '../errors.ts';
+import { readJsonFile } from '../results/read-json.ts';
 
 export const BASELINE_SCHEMA = 'weightscape.baseline/1';
 
@@ -26,12 +26,7 @@ export type Baseline = z.infer<typeof baselineSchema>;
 export type BaselineCheck = Baseline['checks'][number];
 
 export function readBaseline(path: string): Baseline {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new WeightscapeError('bad-file', `${path}: not a readable JSON baseline (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
-  }
+  const json = readJsonFile(path, 'JSON baseline');
   const parsed = baselineSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
