@@ -5,7 +5,7 @@
  * native checkpoint and the run state (resume); a run killed at any moment resumes from its last
  * finished epoch and ends with the same weights as an uninterrupted run.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { parseAttack } from '../attacks/attack-spec.ts';
@@ -19,6 +19,7 @@ import { architecture } from '../models/registry.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { seededUniform, shuffled } from '../random.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
+import { readJsonFile } from '../results/read-json.ts';
 import { provenance, type Provenance } from '../results/provenance.ts';
 import { initWeights } from './init-weights.ts';
 import { loadRunState, saveRunState } from './run-state.ts';
@@ -106,7 +107,7 @@ export function train(request: TrainRequest): TrainLog {
     }
     ({ weights, buffers } = saved);
     firstEpoch = saved.epoch;
-    log = JSON.parse(readFileSync(logPath, 'utf8')) as TrainLog;
+    log = readJsonFile(logPath, 'training log') as TrainLog;
     log.epochs = log.epochs.filter((e) => e.epoch <= firstEpoch); // the log may have been written before a kill
   } else {
     weights = initWeights(model, config.seed);
