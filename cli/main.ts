@@ -12,6 +12,7 @@ import { mergeCommand } from './merge.ts';
 import { flatnessCommand } from './flatness.ts';
 import { checkCommand } from './check.ts';
 import { correlateCommand } from './correlate.ts';
+import { reportCommand } from './report.ts';
 import { EXIT_OK, handleError } from './handle-error.ts';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces with errors')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  for (const command of [trainCommand(), evalCommand(), sampleCommand(), mergeCommand(), flatnessCommand(), correlateCommand(), checkCommand(), inspectCommand(), convertCommand(), backendCommand()]) {
+  for (const command of [trainCommand(), evalCommand(), sampleCommand(), mergeCommand(), flatnessCommand(), reportCommand(), correlateCommand(), checkCommand(), inspectCommand(), convertCommand(), backendCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

@@ -1,0 +1,65 @@
+/** The robust generalization gap table: as SVG (for figures), Markdown, CSV and HTML. */
+import type { Svg } from './svg-canvas.ts';
+import { createCanvas } from './svg-canvas.ts';
+
+export interface GapRow {
+  label: string;
+  trainRobustAccuracy: number;
+  testRobustAccuracy: number;
+  gap: number;
+  testCleanAccuracy: number;
+  /** e.g. a flatness measure; null when not measured. */
+  flatness: number | null;
+}
+
+const HEADERS = ['model', 'train robust', 'test robust', 'gap (points)', 'test clean', 'flatness'];
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+
+function cells(row: GapRow): string[] {
+  return [row.label, pct(row.trainRobustAccuracy), pct(row.testRobustAccuracy), (100 * row.gap).toFixed(1), pct(row.testCleanAccuracy), row.flatness === null ? '–' : row.flatness.toFixed(3)];
+}
+
+export const GAP_TABLE_ROW_HEIGHT = 22;
+
+export function drawGapTable(svg: Svg, rows: GapRow[], left: number, top: number, width: number): void {
+  const columns = [0.32, 0.14, 0.14, 0.13, 0.13, 0.14].map((f) => f * width);
+  const g = svg.append('g').attr('class', 'gap-table').attr('transform', `translate(${left},${top})`);
+  g.append('text').attr('class', 'chart-title').attr('x', 0).attr('y', 16).attr('font-weight', 'bold').attr('fill', '#111').text('Robust generalization gap (train − test)');
+  [HEADERS, ...rows.map(cells)].forEach((values, r) => {
+    const yPos = 40 + r * GAP_TABLE_ROW_HEIGHT;
+    if (r === 1) g.append('line').attr('x2', width).attr('y1', yPos - 15).attr('y2', yPos - 15).attr('stroke', '#333');
+    let xPos = 0;
+    values.forEach((value, c) => {
+      const anchor = c === 0 ? 'start' : 'end';
+      g.append('text').attr('x', c === 0 ? xPos : xPos + columns[c]! - 4).attr('y', yPos).attr('text-anchor', anchor)
+        .attr('font-weight', r === 0 ? 'bold' : 'normal').attr('fill', '#222').text(value.length > 28 ? `${value.slice(0, 27)}…` : value);
+      xPos += columns[c]!;
+    });
+  });
+}
+
+export function gapTableSvg(rows: GapRow[], width: number): string {
+  const height = 56 + (rows.length + 1) * GAP_TABLE_ROW_HEIGHT;
+  const canvas = createCanvas(width, height, 'Robust generalization gap');
+  drawGapTable(canvas.svg, rows, 12, 4, width - 24);
+  return canvas.serialize();
+}
+
+export function gapTableMarkdown(rows: GapRow[]): string {
+  const escape = (s: string) => s.replace(/\|/g, '\\|');
+  return [`| ${HEADERS.join(' | ')} |`, `| ${HEADERS.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${cells(r).map(escape).join(' | ')} |`)].join('\n') + '\n';
+}
+
+export function gapTableCsv(rows: GapRow[]): string {
+  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const header = 'model,train_robust_accuracy,test_robust_accuracy,gap,test_clean_accuracy,flatness';
+  return [header, ...rows.map((r) => [quote(r.label), r.trainRobustAccuracy, r.testRobustAccuracy, r.gap, r.testCleanAccuracy, r.flatness ?? ''].join(','))].join('\n') + '\n';
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export function gapTableHtml(rows: GapRow[]): string {
+  return `<table>\n<thead><tr>${HEADERS.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows.map((r) => `<tr>${cells(r).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n')}\n</tbody>\n</table>`;
+}

@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { JSDOM } from 'jsdom';
+import { flatnessCurvesSvg, type CurveSeries } from '../../src/report/flatness-curves.ts';
+import { gapTableCsv, gapTableMarkdown, gapTableSvg, type GapRow } from '../../src/report/gap-table.ts';
+import { buildReport } from '../../src/report/build-report.ts';
+import type { LandscapeResult } from '../../src/landscape/sample-landscape.ts';
+import type { EvalResult } from '../../src/eval/evaluate-checkpoint.ts';
+
+const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url));
+const alphas = Array.from({ length: 11 }, (_, i) => -1 + i / 5);
+const HOSTILE = 'AWP <script>alert(1)</script> & "co"';
+const series: CurveSeries[] = [
+  { label: 'pgd-at', alphas, clean: alphas.map((a) => 0.5 + 2 * a * a), adversarial: alphas.map((a) => 1.2 + 3 * a * a) },
+  { label: HOSTILE, alphas, clean: alphas.map((a) => 0.6 + a * a), adversarial: null },
+];
+const rows: GapRow[] = [
+  { label: 'pgd-at', trainRobustAccuracy: 0.71, testRobustAccuracy: 0.55, gap: 0.16, testCleanAccuracy: 0.8, flatness: 1.234 },
+  { label: HOSTILE, trainRobustAccuracy: 0.6, testRobustAccuracy: 0.56, gap: 0.04, testCleanAccuracy: 0.79, flatness: null },
+];
+
+function parseSvg(svg: string): Document {
+  const doc = new new JSDOM('').window.DOMParser().parseFromString(svg, 'image/svg+xml');
+  assert.equal(doc.getElementsByTagName('parsererror').length, 0, 'valid XML');
+  return doc;
+}
+
+test('flatness curves: one path per curve, a legend entry per checkpoint, ticks and labels, escaped text', () => {
+  const svg = flatnessCurvesSvg(series, { width: 560, height: 340 });
+  const doc = parseSvg(svg);
+  assert.equal(doc.querySelectorAll('path.curve').length, 3); // 2 + 1 (no adversarial curve for the second)
+  assert.ok(doc.querySelectorAll('.x-axis line.tick').length >= 5);
+  assert.ok(doc.querySelectorAll('.y-axis line.tick').length >= 4);
+  assert.equal(doc.querySelector('.x-label')!.textContent, 'α along the direction');
+  assert.ok(!svg.includes('<script'), 'labels are escaped');
+  assert.ok(svg.includes('&lt;script&gt;') && svg.includes('&amp;'));
+  assert.equal(doc.querySelector('svg')!.getAttribute('width'), '560');
+  assert.equal(svg, flatnessCurvesSvg(series, { width: 560, height: 340 }), 'same input, same bytes');
+});
+
+test('golden file: flatness curves (writes flatness-curves-changed.svg on mismatch)', () => {
+  const svg = flatnessCurvesSvg(series, { width: 560, height: 340 });
+  const golden = `${GOLDEN}flatness-curves.svg`;
+  if (!existsSync(golden)) writeFileSync(golden, svg);
+  if (readFileSync(golden, 'utf8') !== svg) {
+    writeFileSync(`${GOLDEN}flatness-curves-changed.svg`, svg);
+    assert.fail(`flatness-curves.svg changed; compare with ${GOLDEN}flatness-curves-changed.svg and replace the golden file if intended`);
+  }
+});
+
+test('gap table as SVG, Markdown and CSV, labels escaped for each', () => {
+  const doc = parseSvg(gapTableSvg(rows, 560));
+  const texts = [...doc.querySelectorAll('.gap-table text')].map((t) => t.textContent);
+  assert.ok(texts.includes('16.0') && texts.includes('71.0%') && texts.includes('1.234') && texts.includes('–'));
+  assert.match(gapTableMarkdown(rows), /\| pgd-at \| 71\.0% \| 55\.0% \| 16\.0 \| 80\.0% \| 1\.234 \|/);
+  assert.ok(gapTableCsv(rows).includes('"AWP <script>alert(1)</script> & ""co"""'));
+  assert.equal(gapTableCsv(rows).split('\n')[1], 'pgd-at,0.71,0.55,0.16,0.8,1.234');
+});
+
+test('a whole report: combined figure, index.html with escaped names and tables, byte-identical', () => {
+  const landscape = {
+    schema: 'weightscape.landscape/1', grid: { alphas, betas: null, layout: '' }, complete: true,
+    values: { cleanLoss: [series[0]!.clean], cleanAccuracy: [alphas.map(() => 0.5)], robustLoss: [series[0]!.adversarial!], robustAccuracy: [alphas.map(() => 0.3)] },
+    flatness: { clean: { atZero: 0.5, rho: 1, increasePlus: 2, increaseMinus: 2, increaseMax: 2, curvature: 4, fitPoints: 5 }, adversarial: { atZero: 1.2, rho: 1, increasePlus: 3, increaseMinus: 3, increaseMax: 3, curvature: 6, fitPoints: 5 } },
+    provenance: { checkpoint: { sha256: 'abc' } },
+  } as unknown as LandscapeResult;
+  const evalResult = {
+    schema: 'weightscape.eval/2', provenance: { checkpoint: { sha256: 'abc' } },
+    splits: { train: { count: 10, clean: { loss: 0.4, accuracy: 0.9 }, robust: { loss: 1, accuracy: 0.7 } }, test: { count: 10, clean: { loss: 0.5, accuracy: 0.8 }, robust: { loss: 1.2, accuracy: 0.6 } } },
+  } as unknown as EvalResult;
+  const inputs = { landscapes: [{ label: HOSTILE, result: landscape }], evals: [{ label: 'eval <b>', result: evalResult }], runs: [] };
+  const report = buildReport(inputs, { width: 560, height: 340 });
+  assert.deepEqual(Object.keys(report.files).sort(), ['combined.svg', 'flatness-curves.svg', 'gap-table.csv', 'gap-table.md', 'gap-table.svg', 'index.html']);
+  const combined = parseSvg(report.files['combined.svg']!);
+  assert.equal(combined.querySelectorAll('path.curve').length, 2);
+  assert.equal(combined.querySelectorAll('.gap-table').length, 1);
+  const html = report.files['index.html']!;
+  assert.ok(!html.includes('<script') && !html.includes('<b>'), 'names escaped in HTML');
+  assert.match(html, /<td>eval &lt;b&gt;<\/td><td>70\.0%<\/td><td>60\.0%<\/td><td>10\.0<\/td><td>80\.0%<\/td><td>3\.000<\/td>/);
+  assert.deepEqual(buildReport(inputs, { width: 560, height: 340 }), report);
+});
