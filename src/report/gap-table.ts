@@ -12,7 +12,11 @@ export interface GapRow {
   flatness: number | null;
 }
 
-const HEADERS = ['model', 'train robust', 'test robust', 'gap (points)', 'test clean', 'flatness'];
+const HEADERS = ['model', 'train robust', 'test robust', 'gap (pts)', 'test clean', 'flatness'];
+/** The SVG table's headers on two lines, so that narrow numeric columns hold them. */
+const HEADER_LINES = [['model', ''], ['train', 'robust'], ['test', 'robust'], ['gap', '(pts)'], ['test', 'clean'], ['flat-', 'ness']];
+/** A conservative width of one character at 12px (no text measurement without a browser). */
+const CHAR_WIDTH = 7;
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
 function cells(row: GapRow): string[] {
@@ -22,24 +26,29 @@ function cells(row: GapRow): string[] {
 export const GAP_TABLE_ROW_HEIGHT = 22;
 
 export function drawGapTable(svg: Svg, rows: GapRow[], left: number, top: number, width: number): void {
-  const columns = [0.32, 0.14, 0.14, 0.13, 0.13, 0.14].map((f) => f * width);
+  // Numbers are right-aligned in their columns; the model name gets what is left, truncated to fit.
+  const columns = [0.34, 0.13, 0.13, 0.13, 0.13, 0.14].map((f) => f * width);
+  const nameChars = Math.max(6, Math.floor((columns[0]! - 8) / CHAR_WIDTH));
   const g = svg.append('g').attr('class', 'gap-table').attr('transform', `translate(${left},${top})`);
   g.append('text').attr('class', 'chart-title').attr('x', 0).attr('y', 16).attr('font-weight', 'bold').attr('fill', '#111').text('Robust generalization gap (train − test)');
-  [HEADERS, ...rows.map(cells)].forEach((values, r) => {
-    const yPos = 40 + r * GAP_TABLE_ROW_HEIGHT;
-    if (r === 1) g.append('line').attr('x2', width).attr('y1', yPos - 15).attr('y2', yPos - 15).attr('stroke', '#333');
+  const lines = [...HEADER_LINES[0]!.map((_, line) => HEADER_LINES.map((h) => h[line]!)), ...rows.map(cells)];
+  lines.forEach((values, r) => {
+    const header = r < 2;
+    const yPos = 38 + r * GAP_TABLE_ROW_HEIGHT - (header && r === 1 ? 6 : 0) - (header ? 0 : 6);
+    if (r === 2) g.append('line').attr('x2', width).attr('y1', yPos - 15).attr('y2', yPos - 15).attr('stroke', '#333');
     let xPos = 0;
     values.forEach((value, c) => {
-      const anchor = c === 0 ? 'start' : 'end';
-      g.append('text').attr('x', c === 0 ? xPos : xPos + columns[c]! - 4).attr('y', yPos).attr('text-anchor', anchor)
-        .attr('font-weight', r === 0 ? 'bold' : 'normal').attr('fill', '#222').text(value.length > 28 ? `${value.slice(0, 27)}…` : value);
+      const text = c === 0 && value.length > nameChars ? `${value.slice(0, nameChars - 1)}…` : value;
+      const cell = g.append('text').attr('x', c === 0 ? xPos : xPos + columns[c]! - 4).attr('y', yPos).attr('text-anchor', c === 0 ? 'start' : 'end')
+        .attr('font-weight', header ? 'bold' : 'normal').attr('fill', '#222').text(text);
+      if (text !== value) cell.append('title').text(value);
       xPos += columns[c]!;
     });
   });
 }
 
 export function gapTableSvg(rows: GapRow[], width: number): string {
-  const height = 56 + (rows.length + 1) * GAP_TABLE_ROW_HEIGHT;
+  const height = 50 + (rows.length + 2) * GAP_TABLE_ROW_HEIGHT;
   const canvas = createCanvas(width, height, 'Robust generalization gap');
   drawGapTable(canvas.svg, rows, 12, 4, width - 24);
   return canvas.serialize();

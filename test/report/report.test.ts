@@ -54,6 +54,7 @@ test('gap table as SVG, Markdown and CSV, labels escaped for each', () => {
   const doc = parseSvg(gapTableSvg(rows, 560));
   const texts = [...doc.querySelectorAll('.gap-table text')].map((t) => t.textContent);
   assert.ok(texts.includes('16.0') && texts.includes('71.0%') && texts.includes('1.234') && texts.includes('–'));
+  assert.ok(texts.includes('train') && texts.includes('robust'), 'two-line headers');
   assert.match(gapTableMarkdown(rows), /\| pgd-at \| 71\.0% \| 55\.0% \| 16\.0 \| 80\.0% \| 1\.234 \|/);
   assert.ok(gapTableCsv(rows).includes('"AWP <script>alert(1)</script> & ""co"""'));
   assert.equal(gapTableCsv(rows).split('\n')[1], 'pgd-at,0.71,0.55,0.16,0.8,1.234');
