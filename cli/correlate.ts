@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { WeightscapeError } from '../src/errors.ts';
 import { correlateResults } from '../src/stats/correlate-results.ts';
 import { readJsonFile } from '../src/results/read-json.ts';
+import { scatterSvg } from '../src/report/scatter-plot.ts';
 import { globalOptions } from './context.ts';
 import { writeOutput } from './output.ts';
 
@@ -15,7 +16,8 @@ export function correlateCommand(): Command {
     .option('--resamples <n>', 'bootstrap resamples', '2000')
     .option('--json', 'print the result as JSON')
     .option('--out <file>', 'also write the JSON result here')
-    .action((paths: string[], flags: { x: string; y: string; resamples: string; json?: boolean; out?: string }, command: Command) => {
+    .option('--svg <file>', 'write the scatter plot with its fit line and coefficients')
+    .action((paths: string[], flags: { x: string; y: string; resamples: string; json?: boolean; out?: string; svg?: string }, command: Command) => {
       const { seed } = globalOptions(command);
       const resamples = Number(flags.resamples);
       if (!Number.isInteger(resamples) || resamples < 100) throw new WeightscapeError('bad-argument', `--resamples: expected an integer ≥ 100 (got '${flags.resamples}')`);
@@ -23,6 +25,7 @@ export function correlateCommand(): Command {
       const result = correlateResults(results, flags.x, flags.y, { resamples, seed });
       const json = `${JSON.stringify(result, null, 2)}\n`;
       if (flags.out !== undefined) writeOutput(flags.out, json, paths);
+      if (flags.svg !== undefined) writeOutput(flags.svg, scatterSvg(result, { width: 560, height: 360 }), paths);
       if (flags.json) {
         process.stdout.write(json);
         return;

@@ -14,17 +14,21 @@ import { TRAIN_LOG_SCHEMA, type TrainLog } from '../train/trainer.ts';
 import { drawFlatnessCurves, flatnessCurvesSvg, type ChartSize, type CurveSeries } from './flatness-curves.ts';
 import { drawGapTable, escapeHtml, GAP_TABLE_ROW_HEIGHT, gapTableCsv, gapTableHtml, gapTableMarkdown, gapTableSvg, type GapRow } from './gap-table.ts';
 import { createCanvas } from './svg-canvas.ts';
+import { contourSvg } from './contour-plot.ts';
+import { scatterSvg } from './scatter-plot.ts';
+import { CORRELATION_SCHEMA, type CorrelationResult } from '../stats/correlate-results.ts';
 import { trainingCurvesSvg } from './training-curves.ts';
 
 export interface ReportInputs {
   landscapes: Array<{ label: string; result: LandscapeResult }>;
   evals: Array<{ label: string; result: EvalResult }>;
   runs: Array<{ label: string; log: TrainLog }>;
+  correlations: Array<{ label: string; result: CorrelationResult }>;
 }
 
 /** Reads each path: a run directory (its log.json) or a result file, classified by schema. */
 export function readReportInputs(paths: string[]): ReportInputs {
-  const inputs: ReportInputs = { landscapes: [], evals: [], runs: [] };
+  const inputs: ReportInputs = { landscapes: [], evals: [], runs: [], correlations: [] };
   for (const path of paths) {
     const isDir = existsSync(path) && statSync(path).isDirectory();
     const file = isDir ? join(path, 'log.json') : path;
@@ -33,6 +37,7 @@ export function readReportInputs(paths: string[]): ReportInputs {
     if (json.schema === LANDSCAPE_SCHEMA) inputs.landscapes.push({ label, result: json as LandscapeResult });
     else if (json.schema === 'weightscape.eval/2') inputs.evals.push({ label, result: json as EvalResult });
     else if (json.schema === TRAIN_LOG_SCHEMA) inputs.runs.push({ label, log: json as TrainLog });
+    else if (json.schema === CORRELATION_SCHEMA) inputs.correlations.push({ label, result: json as CorrelationResult });
     else throw new WeightscapeError('bad-file', `${file}: not a result weightscape reports on (schema ${JSON.stringify(json.schema)})`);
   }
   return inputs;
@@ -72,6 +77,11 @@ export function buildReport(inputs: ReportInputs, size: ChartSize): ReportFiles 
   const rows = gapRows(inputs);
   if (series.length > 0) files['flatness-curves.svg'] = flatnessCurvesSvg(series, size);
   if (inputs.runs.length > 0) files['training-curves.svg'] = trainingCurvesSvg(inputs.runs, size);
+  inputs.landscapes.filter((l) => l.result.grid.betas !== null && l.result.complete).forEach(({ label, result }, i) => {
+    files[`contour-${i + 1}-clean.svg`] = contourSvg(result, size, `Clean loss: ${label}`);
+    if (result.values.robustLoss) files[`contour-${i + 1}-adversarial.svg`] = contourSvg(result, size, `Adversarial loss: ${label}`, 'robustLoss');
+  });
+  inputs.correlations.forEach(({ result }, i) => { files[`scatter-${i + 1}.svg`] = scatterSvg(result, size); });
   if (rows.length > 0) {
     files['gap-table.svg'] = gapTableSvg(rows, size.width);
     files['gap-table.md'] = gapTableMarkdown(rows);

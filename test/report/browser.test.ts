@@ -32,6 +32,7 @@ function inputs() {
     landscapes: [{ label: 'pgd-at, a rather long checkpoint name', result: landscape(3) }, { label: 'pgd-at --awp', result: landscape(1.5) }],
     evals: [{ label: 'pgd-at final checkpoint with a long name', result: evalResult(0.75, 0.52, 'sha3') }, { label: 'pgd-at --awp', result: evalResult(0.66, 0.58, 'sha1.5') }],
     runs: [{ label: 'pgd-at', log: { schema: 'weightscape.train-log/1', epochs } as unknown as TrainLog }],
+    correlations: [],
   };
 }
 

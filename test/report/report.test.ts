@@ -71,7 +71,7 @@ test('a whole report: combined figure, index.html with escaped names and tables,
     schema: 'weightscape.eval/2', provenance: { checkpoint: { sha256: 'abc' } },
     splits: { train: { count: 10, clean: { loss: 0.4, accuracy: 0.9 }, robust: { loss: 1, accuracy: 0.7 } }, test: { count: 10, clean: { loss: 0.5, accuracy: 0.8 }, robust: { loss: 1.2, accuracy: 0.6 } } },
   } as unknown as EvalResult;
-  const inputs = { landscapes: [{ label: HOSTILE, result: landscape }], evals: [{ label: 'eval <b>', result: evalResult }], runs: [] };
+  const inputs = { landscapes: [{ label: HOSTILE, result: landscape }], evals: [{ label: 'eval <b>', result: evalResult }], runs: [], correlations: [] };
   const report = buildReport(inputs, { width: 560, height: 340 });
   assert.deepEqual(Object.keys(report.files).sort(), ['combined.svg', 'flatness-curves.svg', 'gap-table.csv', 'gap-table.md', 'gap-table.svg', 'index.html']);
   const combined = parseSvg(report.files['combined.svg']!);
@@ -81,4 +81,26 @@ test('a whole report: combined figure, index.html with escaped names and tables,
   assert.ok(!html.includes('<script') && !html.includes('<b>'), 'names escaped in HTML');
   assert.match(html, /<td>eval &lt;b&gt;<\/td><td>70\.0%<\/td><td>60\.0%<\/td><td>10\.0<\/td><td>80\.0%<\/td><td>3\.000<\/td>/);
   assert.deepEqual(buildReport(inputs, { width: 560, height: 340 }), report);
+});
+
+test('2D contours with a colour bar, and the scatter with its fit line and coefficients', async () => {
+  const { contourSvg } = await import('../../src/report/contour-plot.ts');
+  const { scatterSvg } = await import('../../src/report/scatter-plot.ts');
+  const betas = [-1, -0.5, 0, 0.5, 1];
+  const result = { grid: { alphas, betas }, values: { cleanLoss: betas.map((b) => alphas.map((a) => a * a + 2 * b * b)) } } as unknown as LandscapeResult;
+  const contour = parseSvg(contourSvg(result, { width: 560, height: 340 }, 'a <2D> landscape'));
+  assert.ok(contour.querySelectorAll('path.contour').length >= 5, 'one filled band per threshold');
+  // The lowest band starts at the minimum, so no cell is left unfilled.
+  assert.equal(contour.querySelector('path.contour')!.getAttribute('d')!.startsWith('M'), true);
+  assert.equal(contour.querySelector('path.contour')!.getAttribute('fill'), contour.querySelectorAll('.colour-bar rect')[0]!.getAttribute('fill'));
+  assert.ok(contour.querySelectorAll('.colour-bar rect').length >= 20);
+  assert.equal(contour.querySelector('.chart-title')!.textContent, 'a <2D> landscape');
+  const correlation = {
+    x: 'adversarial.averageIncrease', y: 'gap.accuracy', points: [{ checkpoint: 'a', sha256: 'a', x: 1, y: 2 }, { checkpoint: 'b', sha256: 'b', x: 2, y: 4 }, { checkpoint: 'c', sha256: 'c', x: 3, y: 5 }],
+    coefficients: { pearson: { value: 0.98 }, spearman: { value: 1 }, kendall: { value: 1, permutation: { pValue: 1 / 3 } } },
+  } as never;
+  const scatter = parseSvg(scatterSvg(correlation, { width: 560, height: 360 }));
+  assert.equal(scatter.querySelectorAll('circle.point').length, 3);
+  assert.equal(scatter.querySelectorAll('path.fit').length, 1);
+  assert.match(scatter.querySelector('.coefficients')!.textContent!, /n = 3 {3}Pearson r = 0\.98 {3}Spearman ρ = 1\.00 {3}Kendall τ = 1\.00 \(p = 0\.33\)/);
 });
