@@ -13,6 +13,7 @@ import { flatnessCommand } from './flatness.ts';
 import { checkCommand } from './check.ts';
 import { correlateCommand } from './correlate.ts';
 import { reportCommand } from './report.ts';
+import { demoCommand } from './demo.ts';
 import { EXIT_OK, handleError } from './handle-error.ts';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces with errors')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  for (const command of [trainCommand(), evalCommand(), sampleCommand(), mergeCommand(), flatnessCommand(), reportCommand(), correlateCommand(), checkCommand(), inspectCommand(), convertCommand(), backendCommand()]) {
+  for (const command of [demoCommand(), trainCommand(), evalCommand(), sampleCommand(), mergeCommand(), flatnessCommand(), reportCommand(), correlateCommand(), checkCommand(), inspectCommand(), convertCommand(), backendCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

@@ -83,6 +83,13 @@ function fromSafetensors(bytes: Uint8Array, path: string): { tensors: Map<string
   return { tensors, metadata: file.metadata };
 }
 
+/** An 8-byte header length that fits the file, followed by the JSON header's '{'. */
+function looksLikeSafetensors(bytes: Uint8Array): boolean {
+  if (bytes.byteLength < 10) return false;
+  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
+  return length > 0n && 8n + length <= BigInt(bytes.byteLength) && bytes[8] === 0x7b;
+}
+
 /** Reads a .pt/.pth (zip), .safetensors, or TF.js model.json checkpoint. */
 export function loadCheckpoint(path: string): LoadedCheckpoint {
   const bytes = readFileChecked(path);
@@ -96,7 +103,9 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
   if (head.trimStart().startsWith('{') && isTfjsManifest(head)) {
     return { path, format: 'tfjs', layout: 'tfjs', tensors: readTfjsWeights(path), metadata: {}, notes, sha256 };
   }
-  if (bytes.byteLength > 0 && bytes[0] === 0x80) readPytorchCheckpoint(bytes, path); // throws the legacy-format error
+  // A legacy torch pickle starts with 0x80 (PROTO), but so does a safetensors file whose header
+  // length has 0x80 as its low byte: only a file that cannot be safetensors is called legacy.
+  if (bytes.byteLength > 1 && bytes[0] === 0x80 && !looksLikeSafetensors(bytes)) readPytorchCheckpoint(bytes, path); // throws the legacy-format error
   const { tensors, metadata } = fromSafetensors(bytes, path);
   return { path, format: 'safetensors', layout: 'pytorch', tensors: stripModulePrefix(tensors, notes), metadata, notes, sha256 };
 }

@@ -96,3 +96,18 @@ test('writeFileAtomic replaces the whole file and leaves no temporary behind', (
   assert.deepEqual(readdirSync(dir), ['model.safetensors']);
 });
 
+
+test('a safetensors file whose header length starts with byte 0x80 is not mistaken for a legacy torch pickle', async () => {
+  const { loadCheckpoint } = await import('../../src/checkpoints/load-checkpoint.ts');
+  const tensors = new Map<string, RawTensor>([['w', { dtype: 'F32', shape: [2], bytes: new Uint8Array(new Float32Array([1, 2]).buffer) }]]);
+  // Grow the metadata until the padded header is exactly 128 (0x80) bytes long.
+  let bytes = serializeSafetensors(tensors, { note: '' });
+  for (let pad = 0; new DataView(bytes.buffer).getBigUint64(0, true) !== 128n; pad++) {
+    assert.ok(pad < 200, 'could not reach a 128-byte header');
+    bytes = serializeSafetensors(tensors, { note: 'x'.repeat(pad) });
+  }
+  assert.equal(bytes[0], 0x80);
+  const dir = mkdtempSync(join(tmpdir(), 'weightscape-'));
+  writeFileSync(join(dir, 'w.safetensors'), bytes);
+  assert.deepEqual(Array.from(loadCheckpoint(join(dir, 'w.safetensors')).tensors.get('w')!.values), [1, 2]);
+});
