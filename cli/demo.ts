@@ -10,7 +10,7 @@ export function demoCommand(): Command {
   return new Command('demo')
     .description('train PGD-AT and PGD-AT + AWP convnets on the bundled mini Fashion-MNIST, measure gaps and landscapes, write the report')
     .option('--out <dir>', 'report directory', 'reports/demo')
-    .option('--epochs <n>', 'training epochs per model', '12')
+    .option('--epochs <n>', 'training epochs per model', '8')
     .option('--force', 'replace an existing demo report in --out')
     .action(async (flags: { out: string; epochs: string; force?: boolean }, command: Command) => {
       const context = await createContext(command);
