@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { PgdSpec } from '../src/attacks/attack-spec.ts';
 import { pgdAttack } from '../src/attacks/pgd.ts';
 import { architecture } from '../src/models/registry.ts';
-import type { ModelConfig, ModelWeights } from '../src/models/types.ts';
+import type { ModelConfig } from '../src/models/types.ts';
+import { initWeights } from '../src/train/init-weights.ts';
 import { timeWorkload, type Timing } from './timing.ts';
 
 export const PGD_BENCH_BATCH = 128;
@@ -18,24 +19,6 @@ export const PGD_BENCH_MODELS: Array<{ name: string; config: ModelConfig }> = [
   { name: 'preact-resnet18 (width 16)', config: { arch: 'preact-resnet18', options: { width: 16 }, input: { height: 32, width: 32, channels: 3 }, classes: 10 } },
 ];
 
-/** Random weights in tfjs layout, BN statistics near identity. */
-export function randomWeights(config: ModelConfig, seed: number): ModelWeights {
-  const weights: ModelWeights = { params: {}, state: {} };
-  architecture(config.arch).tensorSpecs(config as ModelConfig<never>).forEach((spec, i) => {
-    const shape = spec.role === 'conv-weight' ? [spec.shape[2]!, spec.shape[3]!, spec.shape[1]!, spec.shape[0]!]
-      : spec.role === 'linear-weight' ? [spec.shape[1]!, spec.shape[0]!] : spec.shape;
-    const fanIn = spec.role === 'conv-weight' ? spec.shape[1]! * spec.shape[2]! * spec.shape[3]! : spec.shape[1] ?? 1;
-    switch (spec.role) {
-      case 'bn-running-var': case 'bn-weight': weights[spec.role === 'bn-weight' ? 'params' : 'state'][spec.name] = tf.ones(shape); break;
-      case 'bn-running-mean': weights.state[spec.name] = tf.zeros(shape); break;
-      case 'bn-count': weights.state[spec.name] = tf.scalar(0, 'int32'); break;
-      case 'bn-bias': case 'bias': weights.params[spec.name] = tf.zeros(shape); break;
-      default: weights.params[spec.name] = tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', seed + i);
-    }
-  });
-  return weights;
-}
-
 export interface AttackFigure extends Timing {
   name: string;
   imagesPerSecond: number;
@@ -43,7 +26,7 @@ export interface AttackFigure extends Timing {
 
 export function benchPgd(): AttackFigure[] {
   return PGD_BENCH_MODELS.map(({ name, config }) => {
-    const weights = randomWeights(config, 1);
+    const weights = initWeights(config, 1);
     const net = architecture(config.arch);
     const { height, width, channels } = config.input;
     const x = tf.randomUniform([PGD_BENCH_BATCH, height, width, channels], 0, 1, 'float32', 3) as tf.Tensor4D;

@@ -11,21 +11,12 @@ import type { BackendInfo } from '../src/backend/select-backend.ts';
 import { serializeNativeCheckpoint } from '../src/checkpoints/native-checkpoint.ts';
 import { sampleInWorkers } from '../src/landscape/parallel-sample.ts';
 import { sampleLandscape, type LandscapeSettings } from '../src/landscape/sample-landscape.ts';
-import { PGD_BENCH_MODELS, randomWeights } from './attacks.ts';
+import { serializeNpy } from '../src/data/npy.ts';
+import { initWeights } from '../src/train/init-weights.ts';
+import { PGD_BENCH_MODELS } from './attacks.ts';
 
 export const SWEEP_POINTS = 4;
 export const SWEEP_BATCH = 128;
-
-function npy(shape: number[], descr: string, data: Uint8Array): Uint8Array {
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + data.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(new TextEncoder().encode(header), 10);
-  out.set(data, 10 + header.length);
-  return out;
-}
 
 export interface SweepFigure {
   name: string;
@@ -39,14 +30,14 @@ export async function benchSweeps(backend: BackendInfo): Promise<SweepFigure[]> 
   const figures: SweepFigure[] = [];
   try {
     for (const { name, config } of PGD_BENCH_MODELS) {
-      const weights = randomWeights(config, 1);
+      const weights = initWeights(config, 1);
       const checkpoint = join(dir, `${config.arch}.safetensors`);
       writeFileSync(checkpoint, serializeNativeCheckpoint(weights, config));
       tf.dispose([...Object.values(weights.params), ...Object.values(weights.state)]);
       const { height, width, channels } = config.input;
       const images = tf.tidy(() => tf.randomUniform([SWEEP_BATCH, height, width, channels], 0, 1, 'float32', 4).dataSync() as Float32Array);
-      writeFileSync(join(dir, 'x.npy'), npy([SWEEP_BATCH, height, width, channels], '<f4', new Uint8Array(images.buffer)));
-      writeFileSync(join(dir, 'y.npy'), npy([SWEEP_BATCH], '<i4', new Uint8Array(Int32Array.from({ length: SWEEP_BATCH }, (_, i) => i % 10).buffer)));
+      writeFileSync(join(dir, 'x.npy'), serializeNpy('<f4', [SWEEP_BATCH, height, width, channels], new Uint8Array(images.buffer)));
+      writeFileSync(join(dir, 'y.npy'), serializeNpy('<i4', [SWEEP_BATCH], new Uint8Array(Int32Array.from({ length: SWEEP_BATCH }, (_, i) => i % 10).buffer)));
       const settings: LandscapeSettings = {
         checkpoint, data: `npy:${join(dir, 'x.npy')},${join(dir, 'y.npy')}`, split: 'test', subset: null, batchSize: SWEEP_BATCH,
         loss: 'adversarial', attack: 'pgd:linf:eps=0.0313725:steps=10:step=0.00784314', fixedExamples: false, bn: 'eval', recalibrationBatches: 1,

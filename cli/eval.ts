@@ -3,8 +3,8 @@ import { Command, Option } from 'commander';
 import { parseAttack } from '../src/attacks/attack-spec.ts';
 import type { Split } from '../src/data/dataset.ts';
 import { evaluateCheckpoint, type EvalResult } from '../src/eval/evaluate-checkpoint.ts';
-import { WeightscapeError } from '../src/errors.ts';
 import { createContext } from './context.ts';
+import { positiveInteger } from './parse-number.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
 import { progressLine, writeOutput } from './output.ts';
 
@@ -17,12 +17,6 @@ interface EvalFlags extends ModelFlags {
   batchSize: string;
   json?: boolean;
   out?: string;
-}
-
-function positive(flag: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new WeightscapeError('bad-argument', `--${flag}: expected a positive integer (got '${text}')`);
-  return value;
 }
 
 const percent = (v: number) => `${(100 * v).toFixed(2)}%`;
@@ -57,8 +51,8 @@ export function evalCommand(): Command {
       const progress = new Map<Split, (done: number, total: number) => void>();
       const result = evaluateCheckpoint({
         checkpoint: flags.checkpoint, data: flags.data, splits, attack,
-        subset: flags.subset === undefined ? undefined : positive('subset', flags.subset),
-        model: modelRequest(flags), batchSize: positive('batch-size', flags.batchSize),
+        subset: flags.subset === undefined ? undefined : positiveInteger('subset', flags.subset),
+        model: modelRequest(flags), batchSize: positiveInteger('batch-size', flags.batchSize),
         backend: context.backend, seed: context.options.seed,
         onProgress: (split, done, total) => {
           if (!progress.has(split)) progress.set(split, progressLine(`eval ${split}`));

@@ -1,20 +1,14 @@
 /** `weightscape flatness`: average- and worst-case flatness, curvature and the top Hessian eigenvalue. */
 import { Command, Option } from 'commander';
-import { WeightscapeError } from '../src/errors.ts';
 import { measureFlatness } from '../src/landscape/flatness.ts';
 import { createContext } from './context.ts';
+import { positiveInteger, positiveNumber } from './parse-number.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
 import { progressLine, writeOutput } from './output.ts';
 
 interface FlatnessFlags extends ModelFlags {
   checkpoint: string; data: string; split: 'train' | 'test'; subset?: string; rho: string; rhoAdversarial: string; directions: string; attack?: string;
   hessian: boolean; hessianBatches: string; batchSize: string; json?: boolean; out?: string;
-}
-
-function number(flag: string, text: string, integer: boolean): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new WeightscapeError('bad-argument', `--${flag}: expected a positive ${integer ? 'integer' : 'number'} (got '${text}')`);
-  return n;
 }
 
 export function flatnessCommand(): Command {
@@ -36,9 +30,9 @@ export function flatnessCommand(): Command {
     .action(async (flags: FlatnessFlags, command: Command) => {
       const context = await createContext(command);
       const result = measureFlatness({
-        checkpoint: flags.checkpoint, data: flags.data, split: flags.split, subset: flags.subset === undefined ? undefined : number('subset', flags.subset, true),
-        rho: number('rho', flags.rho, false), rhoAdversarial: number('rho-adversarial', flags.rhoAdversarial, false), directions: number('directions', flags.directions, true), attack: flags.attack,
-        hessian: flags.hessian, hessianBatches: number('hessian-batches', flags.hessianBatches, true), batchSize: number('batch-size', flags.batchSize, true),
+        checkpoint: flags.checkpoint, data: flags.data, split: flags.split, subset: flags.subset === undefined ? undefined : positiveInteger('subset', flags.subset),
+        rho: positiveNumber('rho', flags.rho), rhoAdversarial: positiveNumber('rho-adversarial', flags.rhoAdversarial), directions: positiveInteger('directions', flags.directions), attack: flags.attack,
+        hessian: flags.hessian, hessianBatches: positiveInteger('hessian-batches', flags.hessianBatches), batchSize: positiveInteger('batch-size', flags.batchSize),
         seed: context.options.seed, model: modelRequest(flags), backend: context.backend, onProgress: progressLine('flatness'),
       });
       const json = `${JSON.stringify(result, null, 2)}\n`;

@@ -9,6 +9,7 @@ import { readLandscape } from '../src/landscape/read-result.ts';
 import { sampleLandscape, type LandscapeSettings } from '../src/landscape/sample-landscape.ts';
 import { sampleInWorkers } from '../src/landscape/parallel-sample.ts';
 import { createContext } from './context.ts';
+import { positiveInteger } from './parse-number.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
 import { progressLine } from './output.ts';
 import { resolve } from 'node:path';
@@ -18,12 +19,6 @@ interface SampleFlags extends ModelFlags {
   direction: string; direction2?: string; includeBn?: boolean; loss: 'clean' | 'adversarial'; attack: string;
   fixedExamples?: boolean; bn: 'eval' | 'recalibrate'; recalibrationBatches: string; range: string; range2?: string;
   shard?: string; workers: string; resume?: boolean; out: string; saveDirection?: string; saveDirection2?: string; json?: boolean;
-}
-
-function positive(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new WeightscapeError('bad-argument', `--${flag}: expected a positive integer (got '${text}')`);
-  return n;
 }
 
 export function sampleCommand(): Command {
@@ -58,9 +53,9 @@ export function sampleCommand(): Command {
       if ((flags.direction2 === undefined) !== (flags.range2 === undefined)) throw new WeightscapeError('bad-argument', '--direction2 and --range2 go together');
       parseAttack(flags.attack);
       const settings: LandscapeSettings = {
-        checkpoint: resolve(flags.checkpoint), data: flags.data, split: flags.split, subset: flags.subset === undefined ? null : positive('subset', flags.subset),
-        batchSize: positive('batch-size', flags.batchSize), loss: flags.loss, attack: flags.attack, fixedExamples: flags.fixedExamples ?? false,
-        bn: flags.bn, recalibrationBatches: positive('recalibration-batches', flags.recalibrationBatches), directions, includeBn: flags.includeBn ?? false,
+        checkpoint: resolve(flags.checkpoint), data: flags.data, split: flags.split, subset: flags.subset === undefined ? null : positiveInteger('subset', flags.subset),
+        batchSize: positiveInteger('batch-size', flags.batchSize), loss: flags.loss, attack: flags.attack, fixedExamples: flags.fixedExamples ?? false,
+        bn: flags.bn, recalibrationBatches: positiveInteger('recalibration-batches', flags.recalibrationBatches), directions, includeBn: flags.includeBn ?? false,
         alphas: parseRange(flags.range), betas: flags.range2 === undefined ? null : parseRange(flags.range2, '--range2'), seed: context.options.seed,
       };
       if (!flags.resume && existsSync(flags.out)) throw new WeightscapeError('bad-argument', `--out ${flags.out}: exists; pass --resume to continue that sweep, or choose another file`);
@@ -71,7 +66,7 @@ export function sampleCommand(): Command {
         shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
         saveDirections: [flags.saveDirection, flags.saveDirection2], onPoint: progressLine('sample'),
       };
-      const workers = positive('workers', flags.workers);
+      const workers = positiveInteger('workers', flags.workers);
       if (workers > 1 && context.backend.name !== 'wasm') throw new WeightscapeError('bad-argument', '--workers: worker threads run the wasm backend; pass --backend wasm');
       const result = workers > 1 ? await sampleInWorkers(request, workers) : sampleLandscape(request);
       if (flags.json) {

@@ -94,6 +94,6 @@ export function trainStep(config: ModelConfig, weights: ModelWeights, buffers: T
   loss.dispose();
   const next = sgdStep(weights.params, grads, buffers, settings.sgd);
   tf.dispose(Object.values(grads));
-  // Models without BatchNorm have no state to carry; keep the (empty) map of the input.
-  return { weights: { params: next.params, state: Object.keys(state).length > 0 ? state : {} }, buffers: next.buffers, loss: lossValue, perturbationRatios };
+  // Models without BatchNorm return an empty state; the trainer keeps the previous one then.
+  return { weights: { params: next.params, state }, buffers: next.buffers, loss: lossValue, perturbationRatios };
 }
