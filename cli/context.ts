@@ -1,5 +1,7 @@
 /** What every command gets from the global flags: the active backend, the seed, the streams. */
 import type { Command } from 'commander';
+import os from 'node:os';
+import { MAX_WASM_THREADS } from '../src/backend/wasm-threads.ts';
 import { selectBackend, type BackendInfo } from '../src/backend/select-backend.ts';
 import { globalOptionsSchema, type GlobalOptions } from './options.ts';
 
@@ -12,6 +14,11 @@ export interface CommandContext {
   stderr: (text: string) => void;
 }
 
+/** One WASM thread per core, at most the pool emscripten pre-creates. */
+export function defaultWasmThreads(): number {
+  return Math.min(os.cpus().length, MAX_WASM_THREADS);
+}
+
 export function globalOptions(command: Command): GlobalOptions {
   return globalOptionsSchema.parse(command.optsWithGlobals());
 }
@@ -19,7 +26,7 @@ export function globalOptions(command: Command): GlobalOptions {
 /** Parses the global flags and starts the backend they ask for. */
 export async function createContext(command: Command): Promise<CommandContext> {
   const options = globalOptions(command);
-  const backend = await selectBackend(options.backend);
+  const backend = await selectBackend(options.backend, { wasmThreads: options.threads ?? defaultWasmThreads() });
   return {
     options,
     backend,

@@ -1,7 +1,7 @@
 /** The weightscape command line: global flags, one subcommand per file, one error handler. */
 import { Command, Option } from 'commander';
 import { createRequire } from 'node:module';
-import { BACKEND_NAMES } from '../src/backend/select-backend.ts';
+import { BACKEND_NAMES, releaseBackend } from '../src/backend/select-backend.ts';
 import { backendCommand } from './backend.ts';
 import { convertCommand } from './convert.ts';
 import { evalCommand } from './eval.ts';
@@ -23,6 +23,7 @@ export function buildProgram(): Command {
     .description('Weight loss landscapes of adversarially trained networks: flatness, robust generalization gaps, reports.')
     .version(version)
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend (default: the best that loads)').choices(BACKEND_NAMES))
+    .option('--threads <n>', 'threads of the wasm backend (default: one per core, at most 8)')
     .option('--seed <n>', 'seed for every random choice', '0')
     .option('--debug', 'print stack traces with errors')
     .exitOverride()
@@ -44,12 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     const debug = argv.includes('--debug');
     return handleError(error, debug, (line) => process.stderr.write(`${line}\n`));
   } finally {
-    await releaseBackends();
+    // The WASM backend's worker threads keep the event loop alive until it is released.
+    await releaseBackend();
   }
-}
-
-/** The WASM backend keeps the event loop alive until it is removed. */
-async function releaseBackends(): Promise<void> {
-  const tf = await import('@tensorflow/tfjs');
-  if (tf.findBackend('wasm') !== null) tf.removeBackend('wasm');
 }

@@ -72,10 +72,14 @@ async function importBackend(name: BackendName): Promise<boolean> {
   }
 }
 
-/** Makes `name` the active backend; false (with the reason recorded) when it cannot start. */
-async function activate(name: BackendName): Promise<boolean> {
+/**
+ * Makes `name` the active backend; false (with the reason recorded) when it cannot start.
+ * `wasmThreads` (wasm only) picks the single-threaded build (1) or the threaded one.
+ */
+async function activate(name: BackendName, wasmThreads?: number): Promise<boolean> {
   if (!(await importBackend(name))) return false;
   try {
+    if (name === 'wasm' && wasmThreads !== undefined) (await import('./wasm-threads.ts')).registerWasmBackend(wasmThreads);
     const ok = await tf.setBackend(TFJS_NAME[name]);
     if (!ok) loadErrors.set(name, 'failed to initialize');
     return ok;
@@ -89,20 +93,25 @@ async function describeActive(name: BackendName): Promise<BackendInfo> {
   const info: BackendInfo = { name, tfjsName: tf.getBackend(), fastGradients: name === 'wasm', tfjsVersion: tf.version.tfjs };
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    info.simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+    info.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     info.threads = wasm.getThreadsCount();
   }
   return info;
+}
+
+export interface BackendOptions {
+  /** Threads of the WASM backend (default 1: tfjs's single-threaded build). */
+  wasmThreads?: number;
 }
 
 /**
  * Activates the named backend, or the best one that loads when none is named, and installs the
  * WASM gradient formulas when WASM is active (removing them otherwise).
  */
-export async function selectBackend(preferred?: BackendName): Promise<BackendInfo> {
+export async function selectBackend(preferred?: BackendName, { wasmThreads = 1 }: BackendOptions = {}): Promise<BackendInfo> {
   const candidates = preferred === undefined ? BACKEND_NAMES : [preferred];
   for (const name of candidates) {
-    if (await activate(name)) {
+    if (await activate(name, wasmThreads)) {
       if (name === 'cpu') silenceCpuAdvice();
       if (name === 'wasm') installFastGradients();
       else uninstallFastGradients();
@@ -118,6 +127,14 @@ export async function selectBackend(preferred?: BackendName): Promise<BackendInf
 /** The cpu backend prints a banner on first use; weightscape already says which backend it uses. */
 function silenceCpuAdvice(): void {
   (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+}
+
+/**
+ * Disposes the active WASM instance (its worker threads keep the process alive) and leaves it
+ * registered, so that a later selectBackend starts a fresh one.
+ */
+export async function releaseBackend(): Promise<void> {
+  if (tf.findBackend('wasm') !== null) (await import('./wasm-threads.ts')).releaseWasmBackend();
 }
 
 /** Tries every backend without changing the active one (except to restore it). */
