@@ -9,6 +9,7 @@ import { conv2dGradConfig } from './gradients/conv2d-gradient.ts';
 import { matMulGradConfig } from './gradients/matmul-gradient.ts';
 import { batchNormGradConfig } from './gradients/batch-norm-gradient.ts';
 import { avgPoolGradConfig, maxPoolGradConfig } from './gradients/pooling-gradient.ts';
+import { maxPoolFirstMaxGradKernel } from './kernels/max-pool-gradient-kernel.ts';
 
 /** Each replacement gets the default it replaces, for the configurations it does not cover. */
 const REPLACEMENTS: ReadonlyArray<[string, (fallback: GradConfig | undefined) => GradConfig]> = [
@@ -28,9 +29,15 @@ export function fastGradientsInstalled(): boolean {
   return originals !== undefined;
 }
 
+/** weightscape's own WASM kernels, which some of the formulas call. */
+const WASM_KERNELS: readonly tf.KernelConfig[] = [maxPoolFirstMaxGradKernel];
+
 /** Registers the forward-kernel gradient formulas (idempotent). */
 export function installFastGradients(): void {
   if (originals !== undefined) return;
+  for (const kernel of WASM_KERNELS) {
+    if (tf.getKernel(kernel.kernelName, kernel.backendName) === undefined) tf.registerKernel(kernel);
+  }
   const saved = new Map<string, GradConfig | undefined>();
   for (const [kernelName, make] of REPLACEMENTS) {
     const original = tf.getGradient(kernelName);
