@@ -10,6 +10,8 @@ import { matMulGradConfig } from './gradients/matmul-gradient.ts';
 import { batchNormGradConfig } from './gradients/batch-norm-gradient.ts';
 import { avgPoolGradConfig, maxPoolGradConfig } from './gradients/pooling-gradient.ts';
 import { maxPoolFirstMaxGradKernel } from './kernels/max-pool-gradient-kernel.ts';
+import { flipFilterKernel } from './kernels/flip-filter-kernel.ts';
+import { sharedIdentityKernel } from './kernels/identity-kernel.ts';
 
 /** Each replacement gets the default it replaces, for the configurations it does not cover. */
 const REPLACEMENTS: ReadonlyArray<[string, (fallback: GradConfig | undefined) => GradConfig]> = [
@@ -30,13 +32,18 @@ export function fastGradientsInstalled(): boolean {
 }
 
 /** weightscape's own WASM kernels, which some of the formulas call. */
-const WASM_KERNELS: readonly tf.KernelConfig[] = [maxPoolFirstMaxGradKernel];
+const WASM_KERNELS: readonly tf.KernelConfig[] = [maxPoolFirstMaxGradKernel, flipFilterKernel];
 
 /** Registers the forward-kernel gradient formulas (idempotent). */
 export function installFastGradients(): void {
   if (originals !== undefined) return;
   for (const kernel of WASM_KERNELS) {
     if (tf.getKernel(kernel.kernelName, kernel.backendName) === undefined) tf.registerKernel(kernel);
+  }
+  // Same results as tfjs's Identity, without the copy (only the wasm backend's kernel changes).
+  if (tf.getKernel(tf.Identity, 'wasm')?.kernelFunc !== sharedIdentityKernel.kernelFunc) {
+    tf.unregisterKernel(tf.Identity, 'wasm');
+    tf.registerKernel(sharedIdentityKernel);
   }
   const saved = new Map<string, GradConfig | undefined>();
   for (const [kernelName, make] of REPLACEMENTS) {
