@@ -34,6 +34,11 @@ export interface DirectionContext {
   adversarialLoss: boolean;
 }
 
+/** Whether the direction is computed from data (it needs DirectionContext.batches). */
+export function needsBatches(spec: DirectionSpec): boolean {
+  return spec.kind === 'adversarial' || spec.kind === 'hessian';
+}
+
 export function buildDirection(spec: DirectionSpec, context: DirectionContext): { direction: TensorMap; info: DirectionInfo } {
   const { weights, config, includeBn, seed } = context;
   const info: DirectionInfo = { spec: formatDirection(spec), normalization: 'filter', includeBn, seed };

@@ -13,7 +13,7 @@ import type { BackendInfo } from '../backend/select-backend.ts';
 import { loadCheckpoint } from '../checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../checkpoints/map-to-model.ts';
 import { resolveOrDetectModelConfig, type ModelConfigRequest } from '../checkpoints/model-config.ts';
-import { buildDirection, type DirectionInfo } from '../directions/build-direction.ts';
+import { buildDirection, needsBatches, type DirectionInfo } from '../directions/build-direction.ts';
 import { saveDirection } from '../directions/direction-file.ts';
 import { parseDirection } from '../directions/direction-spec.ts';
 import { checkLabels, loadDataset, parseDataSpec, type LabeledImages, type Split } from '../data/dataset.ts';
@@ -142,8 +142,11 @@ export function sampleLandscape(request: SampleRequest): LandscapeResult {
   // Data-dependent directions (adversarial, hessian) use the first batches of the sweep's data.
   const net = architecture(config.arch);
   const logitsFn = (x: tf.Tensor4D) => net.forward(weights, x, config as ModelConfig<never>, { training: false }).logits;
-  const probeBatches = tensorBatches(data, settings.batchSize, 4).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(directionAttack, logitsFn, x, labels, settings.seed * 7 + b) }));
-  const built = settings.directions.map((text, i) => buildDirection(parseDirection(text), {
+  const specs = settings.directions.map(parseDirection);
+  // Random and file directions need no data: no attack runs for them.
+  const probeBatches = !specs.some(needsBatches) ? []
+    : tensorBatches(data, settings.batchSize, 4).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(directionAttack, logitsFn, x, labels, settings.seed * 7 + b) }));
+  const built = specs.map((spec, i) => buildDirection(spec, {
     weights, config, batches: probeBatches, includeBn: settings.includeBn, seed: settings.seed * 1000 + i + 1, adversarialLoss: settings.loss === 'adversarial',
   }));
   tf.dispose(probeBatches.flatMap((b) => [b.x, b.xAdv, b.labels]));
