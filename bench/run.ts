@@ -1,69 +1,126 @@
 /**
- * `npm run bench`: the benchmark suite on the backend in use (override with WEIGHTSCAPE_BACKEND),
- * beside the same workloads in PyTorch on this machine when Debian's python3-torch is installed.
- * Prints a table and writes bench/results.json.
+ * `npm run bench`: the benchmark suite on the backend in use (WEIGHTSCAPE_BACKEND overrides it;
+ * WEIGHTSCAPE_BENCH_THREADS lists WASM thread counts to run, default: one per core), beside the
+ * same workloads in PyTorch with the same thread count when Debian's python3-torch is installed.
+ * For convnet (28×28×1) and preact-resnet18 width 16 (32×32×3), batch 128: forward, input
+ * gradient, weight step, PGD-10, AWP training step and adversarial landscape point; then the
+ * memory of a 21-point adversarial sweep on preact-resnet18. Prints tables, writes
+ * bench/results.json.
  */
-import { writeFileSync, renameSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import * as tf from '@tensorflow/tfjs';
-import { parseBackendName, selectBackend } from '../src/backend/select-backend.ts';
-import { benchSmallCnnGradients, GRADIENT_BENCH_BATCH, GRADIENT_BENCH_SHAPE } from './gradients.ts';
+import { fileURLToPath } from 'node:url';
+import { parseBackendName, releaseBackend, selectBackend, type BackendInfo } from '../src/backend/select-backend.ts';
+import { countFlops } from './flops.ts';
+import { secondsPerPoint, prepareSweep } from './sweep.ts';
+import { timeWorkload } from './timing.ts';
 import { runTorchScript } from './torch-reference.ts';
-import { benchPgd, PGD_BENCH_BATCH } from './attacks.ts';
-import { benchSweeps, SWEEP_POINTS } from './landscape.ts';
+import { BENCH_BATCH, BENCH_MODELS, modelWorkloads, WORKLOAD_NAMES } from './workloads.ts';
+
+const LANDSCAPE_POINTS = 4;
+const MEMORY_POINTS = [5, 21];
+
+interface Row {
+  model: string;
+  workload: string;
+  threads: number;
+  /** Worker threads (landscape points only; each runs a one-thread backend). */
+  workers?: number;
+  ms: number;
+  imagesPerSecond: number;
+  gflops: number;
+  torchMs?: number;
+  ratio?: number;
+}
 
 const requested = process.env.WEIGHTSCAPE_BACKEND;
-const backend = await selectBackend(requested === undefined ? undefined : parseBackendName(requested));
-const threads = backend.threads ?? os.cpus().length;
-process.stderr.write(`backend ${backend.name} (${threads} thread(s)); small CNN, batch ${GRADIENT_BENCH_BATCH}, 32×32×3\n`);
+const backendName = requested === undefined ? undefined : parseBackendName(requested);
+const cores = os.cpus().length;
+const threadCounts = (process.env.WEIGHTSCAPE_BENCH_THREADS ?? String(Math.min(cores, 8))).split(',').map(Number);
+const rows: Row[] = [];
+const torchRuns: Record<string, unknown> = {};
+let backend: BackendInfo | undefined;
 
-const figures = benchSmallCnnGradients();
-const torch = runTorchScript('torch_small_cnn.py', ['--threads', String(threads), '--batch', String(GRADIENT_BENCH_BATCH), '--width', String(GRADIENT_BENCH_SHAPE.width)]);
+function row(model: string, workload: string, threads: number, ms: number, flops: number, torchMs: number | undefined, workers?: number): Row {
+  const r: Row = { model, workload, threads, ms, imagesPerSecond: (BENCH_BATCH / ms) * 1000, gflops: flops / ms / 1e6 };
+  if (workers !== undefined) r.workers = workers;
+  if (torchMs !== undefined) Object.assign(r, { torchMs, ratio: torchMs / ms });
+  process.stderr.write(`  ${model} · ${workload}${workers === undefined ? '' : ` · ${workers} workers`}: ${ms.toFixed(1)} ms${r.ratio === undefined ? '' : `, ${r.ratio.toFixed(2)}× PyTorch`}\n`);
+  return r;
+}
 
-const rows = figures.map((f) => {
-  const torchMs = typeof torch?.[f.name] === 'number' ? (torch[f.name] as number) : undefined;
-  return { ...f, torchMs, ratio: torchMs === undefined ? undefined : torchMs / f.medianMs };
+for (const threads of threadCounts) {
+  backend = await selectBackend(backendName, { wasmThreads: threads });
+  const torch = runTorchScript('torch_workloads.py', ['--threads', String(threads)]) as Record<string, Record<string, number>> | undefined;
+  torchRuns[String(threads)] = torch ?? null;
+  process.stderr.write(`backend ${backend.name}, ${backend.threads ?? threads} thread(s); batch ${BENCH_BATCH}\n`);
+  for (const { name, config } of BENCH_MODELS) {
+    const workloads = modelWorkloads(config);
+    const flops: Record<string, number> = {};
+    try {
+      for (const workload of WORKLOAD_NAMES) {
+        const run = workloads.run[workload];
+        run(); // warm-up, and the profile below must not include first-call setup
+        flops[workload] = await countFlops(run);
+        const heavy = workload === 'pgd-10' || workload === 'awp step';
+        const timing = timeWorkload(run, heavy ? { warmup: 0, runs: 3 } : { warmup: 1, runs: 5 });
+        rows.push(row(name, workload, threads, timing.medianMs, flops[workload]!, torch?.[name]?.[workload]));
+      }
+    } finally {
+      workloads.dispose();
+    }
+    // A landscape point: PGD-10 against the perturbed model, then the clean and adversarial loss.
+    const pointFlops = flops['pgd-10']! + 2 * flops.forward!;
+    const sweep = prepareSweep(config);
+    try {
+      const request = { settings: sweep.settings(LANDSCAPE_POINTS), model: {}, backend };
+      const inProcess = await secondsPerPoint(request, LANDSCAPE_POINTS, 1);
+      rows.push(row(name, 'landscape point', threads, inProcess * 1000, pointFlops, torch?.[name]?.['landscape point']));
+      if (backend.name === 'wasm' && threads > 1) {
+        const inWorkers = await secondsPerPoint(request, LANDSCAPE_POINTS, threads);
+        rows.push(row(name, 'landscape point', threads, inWorkers * 1000, pointFlops, torch?.[name]?.['landscape point'], threads));
+      }
+    } finally {
+      sweep.dispose();
+    }
+  }
+}
+await releaseBackend();
+
+// Memory: each sweep in its own process, so that peak resident sizes compare.
+const memory = MEMORY_POINTS.map((points) => {
+  const script = fileURLToPath(new URL('./memory-sweep.ts', import.meta.url));
+  const threads = threadCounts[threadCounts.length - 1]!;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', script, String(points), String(threads)], { encoding: 'utf8', timeout: 1_800_000 });
+  if (child.status !== 0) throw new Error(`memory-sweep.ts ${points} failed: ${child.stderr.trim().split('\n').pop()}`);
+  const figures = JSON.parse(child.stdout.trim().split('\n').pop()!) as { points: number; peakRssMb: number; rssAfterPoint: number[]; tensorsAfterPoint: number[] };
+  process.stderr.write(`  memory: ${points}-point adversarial sweep, preact-resnet18 (width 16): peak RSS ${figures.peakRssMb} MB\n`);
+  return figures;
 });
-const table = [
-  'workload                                  ms     img/s  GFLOP/s   torch ms  weightscape/torch',
-  ...rows.map((r) => `${r.name.padEnd(38)}${r.medianMs.toFixed(1).padStart(7)}${r.imagesPerSecond.toFixed(0).padStart(10)}${r.gflops.toFixed(1).padStart(9)}`
-    + `${r.torchMs === undefined ? '         -' : r.torchMs.toFixed(1).padStart(11)}${r.ratio === undefined ? '' : r.ratio.toFixed(2).padStart(19)}`),
-];
-process.stdout.write(`${table.join('\n')}\n${torch === undefined ? '(PyTorch comparison skipped: /usr/bin/python3 cannot import torch)\n' : `PyTorch ${torch.torch}, ${torch.threads} thread(s)\n`}`);
 
-process.stderr.write(`PGD-10 (L∞ 8/255, step 2/255, random start), batch ${PGD_BENCH_BATCH}, eval mode\n`);
-const pgdFigures = benchPgd();
-const torchPgd = runTorchScript('torch_pgd.py', ['--threads', String(threads)]);
-const pgdRows = pgdFigures.map((f) => {
-  const torchMs = typeof torchPgd?.[f.name] === 'number' ? (torchPgd[f.name] as number) : undefined;
-  return { ...f, torchMs, torchImagesPerSecond: torchMs === undefined ? undefined : (PGD_BENCH_BATCH / torchMs) * 1000, ratio: torchMs === undefined ? undefined : torchMs / f.medianMs };
-});
-process.stdout.write(['', 'PGD-10 attack                     ms/batch     img/s   torch img/s  weightscape/torch',
-  ...pgdRows.map((r) => `${r.name.padEnd(30)}${r.medianMs.toFixed(0).padStart(11)}${r.imagesPerSecond.toFixed(1).padStart(10)}`
-    + `${r.torchImagesPerSecond === undefined ? '            -' : r.torchImagesPerSecond.toFixed(1).padStart(14)}${r.ratio === undefined ? '' : r.ratio.toFixed(2).padStart(19)}`)].join('\n') + '\n');
-
-process.stderr.write(`1D adversarial sweep: ${SWEEP_POINTS} points, PGD-10 at each, batch 128\n`);
-const sweepFigures = await benchSweeps(backend);
-const torchSweep = runTorchScript('torch_landscape.py', ['--threads', '1']);
-const torchSweep2 = runTorchScript('torch_landscape.py', ['--threads', '2']);
-const sweepRows = sweepFigures.map((f) => {
-  const torchSeconds = (f.workers === 1 ? torchSweep : torchSweep2)?.[f.name];
-  const torchPointsPerSecond = typeof torchSeconds === 'number' ? SWEEP_POINTS / torchSeconds : undefined;
-  return { ...f, torchThreads: f.workers, torchPointsPerSecond, ratio: torchPointsPerSecond === undefined ? undefined : f.pointsPerSecond / torchPointsPerSecond };
-});
-process.stdout.write(['', 'adversarial sweep point                 workers  points/s  torch points/s (same threads)  weightscape/torch',
-  ...sweepRows.map((r) => `${r.name.padEnd(40)}${String(r.workers).padStart(7)}${r.pointsPerSecond.toFixed(3).padStart(10)}${r.torchPointsPerSecond === undefined ? '' : r.torchPointsPerSecond.toFixed(3).padStart(31)}${r.ratio === undefined ? '' : r.ratio.toFixed(2).padStart(19)}`)].join('\n') + '\n');
+const header = 'model                        workload          threads      ms     img/s  GFLOP/s   torch ms  weightscape/torch';
+const lines = rows.map((r) => `${r.model.padEnd(29)}${(r.workload + (r.workers === undefined ? '' : ` ×${r.workers}w`)).padEnd(18)}${String(r.threads).padStart(7)}`
+  + `${r.ms.toFixed(1).padStart(9)}${r.imagesPerSecond.toFixed(1).padStart(10)}${r.gflops.toFixed(1).padStart(9)}`
+  + `${r.torchMs === undefined ? '          -' : r.torchMs.toFixed(1).padStart(11)}${r.ratio === undefined ? '' : r.ratio.toFixed(2).padStart(19)}`);
+const memoryLines = memory.map((m) => `${m.points}-point adversarial sweep (preact-resnet18 width 16, batch 128): peak RSS ${m.peakRssMb} MB; RSS after points ${m.rssAfterPoint.join(', ')} MB; tensors ${[...new Set(m.tensorsAfterPoint)].join('/')}`);
+const torchNote = Object.values(torchRuns).every((t) => t === null) ? '(PyTorch comparison skipped: /usr/bin/python3 cannot import torch)' : 'PyTorch: Debian python3-torch on this machine, same thread count';
+process.stdout.write(`${[header, ...lines, torchNote, '', ...memoryLines].join('\n')}\n`);
 
 const results = {
   date: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+  machine: { cpus: cores, model: os.cpus()[0]?.model, node: process.version },
   backend,
-  smallCnn: { shape: GRADIENT_BENCH_SHAPE, batch: GRADIENT_BENCH_BATCH, workloads: rows },
-  torch: torch ?? null,
-  pgd: { batch: PGD_BENCH_BATCH, workloads: pgdRows, torch: torchPgd ?? null },
-  sweep: { points: SWEEP_POINTS, workloads: sweepRows, torch: { oneThread: torchSweep ?? null, twoThreads: torchSweep2 ?? null } },
+  batch: BENCH_BATCH,
+  notes: [
+    'ms: median per workload (per point for landscape points, whole sweeps of 4 points with loading and directions included, divided by 4)',
+    'GFLOP/s: 2 × multiply-adds of the convolutions and matMuls the workload runs, forward and backward',
+    'landscape point ×Nw: N worker threads with a one-thread WASM backend each, points shared out',
+  ],
+  rows,
+  torch: torchRuns,
+  memory,
 };
-const out = new URL('./results.json', import.meta.url);
-writeFileSync(`${out.pathname}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
-renameSync(`${out.pathname}.tmp`, out.pathname);
-tf.removeBackend('wasm');
+const out = fileURLToPath(new URL('./results.json', import.meta.url));
+writeFileSync(`${out}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
+renameSync(`${out}.tmp`, out);

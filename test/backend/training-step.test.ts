@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select-backend.ts';
-import { crossEntropy, initSmallCnn, smallCnnLogits, smallCnnParamShapes, BN_EPSILON, type SmallCnnShape } from '../../bench/workloads/small-cnn.ts';
+import { crossEntropy, initSmallCnn, smallCnnLogits, smallCnnParamShapes, BN_EPSILON, type SmallCnnShape } from '../helpers/small-cnn.ts';
 import * as ref from '../helpers/reference-ops.ts';
 
 const SHAPE: SmallCnnShape = { inputSize: 8, inChannels: 3, width: 3, classes: 4 };

@@ -1,11 +1,11 @@
 /**
- * The benchmark's small residual CNN (also used by the backend tests): every op a ResNet needs.
+ * A small residual CNN for the backend tests: every op a ResNet needs, in one readable network.
  *   conv1 3×3 (c→w) + BN + ReLU
  *   conv2 3×3 stride 2 (w→2w) + BN, shortcut 1×1 stride 2 (w→2w), add, ReLU
  *   max pool 2×2
  *   conv3 3×3 (2w→2w) + BN + ReLU
  *   global average pool, linear (2w→classes)
- * Convolutions pad like PyTorch's padding=1. bench/torch_small_cnn.py builds the same network.
+ * Convolutions pad like PyTorch's padding=1.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTrain } from '../../src/backend/batch-norm-train.ts';
@@ -70,15 +70,4 @@ export function smallCnnLogits(p: SmallCnnParams, x: tf.Tensor4D): tf.Tensor2D {
 export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   const classes = logits.shape[1];
   return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(labels, classes)), 1))) as tf.Scalar;
-}
-
-/** Multiply-adds ×2 of one forward pass for one image. */
-export function smallCnnForwardFlops({ inputSize, inChannels, width, classes }: SmallCnnShape): number {
-  const h2 = inputSize / 2;
-  const h3 = h2 / 2;
-  const w2 = 2 * width;
-  const macs = inputSize * inputSize * 9 * inChannels * width
-    + h2 * h2 * 9 * width * w2 + h2 * h2 * width * w2
-    + h3 * h3 * 9 * w2 * w2 + w2 * classes;
-  return 2 * macs;
 }

@@ -1,0 +1,51 @@
+/**
+ * Adversarial landscape points through `weightscape sample`'s own code: a checkpoint and a batch
+ * of 128 random images written to a temporary folder, then a 1D sweep along a filter-normalized
+ * random direction with PGD-10 regenerated at every point (BatchNorm in eval mode).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendInfo } from '../src/backend/select-backend.ts';
+import { serializeNativeCheckpoint } from '../src/checkpoints/native-checkpoint.ts';
+import { serializeNpy } from '../src/data/npy.ts';
+import { sampleInWorkers } from '../src/landscape/parallel-sample.ts';
+import { sampleLandscape, type LandscapeSettings, type SampleRequest } from '../src/landscape/sample-landscape.ts';
+import type { ModelConfig } from '../src/models/types.ts';
+import { initWeights } from '../src/train/init-weights.ts';
+import { BENCH_BATCH, PGD10_FLAG } from './workloads.ts';
+
+export interface SweepInputs {
+  settings: (points: number) => LandscapeSettings;
+  dispose(): void;
+}
+
+export function prepareSweep(config: ModelConfig): SweepInputs {
+  const dir = mkdtempSync(join(tmpdir(), 'weightscape-bench-'));
+  const weights = initWeights(config, 1);
+  const checkpoint = join(dir, 'model.safetensors');
+  writeFileSync(checkpoint, serializeNativeCheckpoint(weights, config));
+  tf.dispose([...Object.values(weights.params), ...Object.values(weights.state)]);
+  const { height, width, channels } = config.input;
+  const images = tf.tidy(() => tf.randomUniform([BENCH_BATCH, height, width, channels], 0, 1, 'float32', 4).dataSync() as Float32Array);
+  const labels = Int32Array.from({ length: BENCH_BATCH }, (_, i) => i % config.classes);
+  writeFileSync(join(dir, 'x.npy'), serializeNpy('<f4', [BENCH_BATCH, height, width, channels], new Uint8Array(images.buffer)));
+  writeFileSync(join(dir, 'y.npy'), serializeNpy('<i4', [BENCH_BATCH], new Uint8Array(labels.buffer)));
+  return {
+    settings: (points) => ({
+      checkpoint, data: `npy:${join(dir, 'x.npy')},${join(dir, 'y.npy')}`, split: 'test', subset: null, batchSize: BENCH_BATCH,
+      loss: 'adversarial', attack: PGD10_FLAG, fixedExamples: false, bn: 'eval', recalibrationBatches: 1,
+      directions: ['filter'], includeBn: false, alphas: Array.from({ length: points }, (_, i) => -1 + (2 * i) / Math.max(points - 1, 1)), betas: null, seed: 0,
+    }),
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Seconds per point of a whole sweep (loading and directions included), in-process or in workers. */
+export async function secondsPerPoint(request: SampleRequest, points: number, workers: number): Promise<number> {
+  const start = performance.now();
+  if (workers === 1) sampleLandscape(request);
+  else await sampleInWorkers(request, workers);
+  return (performance.now() - start) / 1000 / points;
+}

@@ -1,0 +1,78 @@
+/**
+ * The benchmark's workloads, batch 128 of random images, on the two models of the issue:
+ * TRADES' convnet (28×28×1) and a narrow preact-resnet18 (width 16, 32×32×3). Each workload runs
+ * weightscape's own code path (the functions the CLI commands call) and ends by reading a scalar,
+ * so its time includes all the work. bench/torch_workloads.py runs the same in PyTorch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { PgdSpec } from '../src/attacks/attack-spec.ts';
+import { pgdAttack } from '../src/attacks/pgd.ts';
+import { crossEntropyPerExample } from '../src/models/loss.ts';
+import { architecture } from '../src/models/registry.ts';
+import type { ModelConfig, TensorMap } from '../src/models/types.ts';
+import { initWeights } from '../src/train/init-weights.ts';
+import { trainStep, type StepSettings } from '../src/train/train-step.ts';
+
+export const BENCH_BATCH = 128;
+export const PGD10: PgdSpec = { kind: 'pgd', norm: 'linf', eps: 8 / 255, step: 2 / 255, steps: 10, randomStart: true, restarts: 1, loss: 'ce' };
+/** What `weightscape sample --attack` takes for the same attack. */
+export const PGD10_FLAG = 'pgd:linf:eps=0.0313725:steps=10:step=0.00784314';
+
+export const BENCH_MODELS: Array<{ name: string; config: ModelConfig }> = [
+  { name: 'convnet', config: { arch: 'convnet', options: { width: 32, hidden: 200, dropout: 0.5 }, input: { height: 28, width: 28, channels: 1 }, classes: 10 } },
+  { name: 'preact-resnet18 (width 16)', config: { arch: 'preact-resnet18', options: { width: 16 }, input: { height: 32, width: 32, channels: 3 }, classes: 10 } },
+];
+
+export const WORKLOAD_NAMES = ['forward', 'input gradient', 'weight step', 'pgd-10', 'awp step'] as const;
+export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
+
+const SGD = { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 };
+const STANDARD_STEP: StepSettings = { method: 'standard', attack: { kind: 'none' }, beta: 6, awpGamma: 0, awpSteps: 1, sgd: SGD, seed: 0 };
+const AWP_STEP: StepSettings = { method: 'pgd-at', attack: PGD10, beta: 6, awpGamma: 0.01, awpSteps: 1, sgd: SGD, seed: 0 };
+
+export interface ModelWorkloads {
+  run: Record<WorkloadName, () => void>;
+  dispose(): void;
+}
+
+/**
+ * The in-process workloads of one model. The two training steps start from the same weights
+ * every run (a step's result is disposed), so every run does the same work.
+ */
+export function modelWorkloads(config: ModelConfig): ModelWorkloads {
+  const weights = initWeights(config, 1);
+  const net = architecture(config.arch);
+  const { height, width, channels } = config.input;
+  const x = tf.randomUniform([BENCH_BATCH, height, width, channels], 0, 1, 'float32', 3) as tf.Tensor4D;
+  const labels = tf.tensor1d(Array.from({ length: BENCH_BATCH }, (_, i) => i % config.classes), 'int32');
+  const logits = (input: tf.Tensor4D) => net.forward(weights, input, config as ModelConfig<never>, { training: false }).logits;
+  const summedLoss = (input: tf.Tensor) => tf.sum(crossEntropyPerExample(logits(input as tf.Tensor4D), labels));
+  const step = (settings: StepSettings) => {
+    const result = trainStep(config, weights, {}, x, labels, settings);
+    disposeWeights(result.weights);
+    tf.dispose(Object.values(result.buffers));
+  };
+  const readScalar = (f: () => tf.Tensor) => { tf.tidy(() => f().dataSync()); };
+  return {
+    run: {
+      forward: () => readScalar(() => tf.sum(logits(x))),
+      'input gradient': () => readScalar(() => tf.sum(tf.grad(summedLoss)(x))),
+      'weight step': () => step(STANDARD_STEP),
+      'pgd-10': () => {
+        const xAdv = pgdAttack(logits, x, labels, PGD10, 0);
+        readScalar(() => tf.sum(xAdv));
+        xAdv.dispose();
+      },
+      'awp step': () => step(AWP_STEP),
+    },
+    dispose: () => {
+      disposeWeights(weights);
+      tf.dispose([x, labels]);
+    },
+  };
+}
+
+function disposeWeights({ params, state }: { params: TensorMap; state: TensorMap }): void {
+  tf.dispose([...Object.values(params), ...Object.values(state)]);
+}
+
