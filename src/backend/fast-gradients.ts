@@ -12,6 +12,9 @@ import { avgPoolGradConfig, maxPoolGradConfig } from './gradients/pooling-gradie
 import { maxPoolFirstMaxGradKernel } from './kernels/max-pool-gradient-kernel.ts';
 import { flipFilterKernel } from './kernels/flip-filter-kernel.ts';
 import { sharedIdentityKernel } from './kernels/identity-kernel.ts';
+import { batchNormTrainGradKernel, batchNormTrainKernel } from './kernels/batch-norm-train-kernel.ts';
+import { batchNormTrainGradConfig } from './batch-norm-train.ts';
+import { fusedBatchNormKernel } from './kernels/batch-norm-eval-kernel.ts';
 
 /** Each replacement gets the default it replaces, for the configurations it does not cover. */
 const REPLACEMENTS: ReadonlyArray<[string, (fallback: GradConfig | undefined) => GradConfig]> = [
@@ -26,13 +29,15 @@ const REPLACEMENTS: ReadonlyArray<[string, (fallback: GradConfig | undefined) =>
 export const FAST_GRADIENT_KERNELS: readonly string[] = REPLACEMENTS.map(([name]) => name);
 
 let originals: Map<string, GradConfig | undefined> | undefined;
+/** weightscape's FusedBatchNorm for wasm, once it replaced tfjs's (it stays for the process). */
+let replacedBatchNorm: tf.KernelConfig | undefined;
 
 export function fastGradientsInstalled(): boolean {
   return originals !== undefined;
 }
 
 /** weightscape's own WASM kernels, which some of the formulas call. */
-const WASM_KERNELS: readonly tf.KernelConfig[] = [maxPoolFirstMaxGradKernel, flipFilterKernel];
+const WASM_KERNELS: readonly tf.KernelConfig[] = [maxPoolFirstMaxGradKernel, flipFilterKernel, batchNormTrainKernel, batchNormTrainGradKernel];
 
 /** Registers the forward-kernel gradient formulas (idempotent). */
 export function installFastGradients(): void {
@@ -40,10 +45,20 @@ export function installFastGradients(): void {
   for (const kernel of WASM_KERNELS) {
     if (tf.getKernel(kernel.kernelName, kernel.backendName) === undefined) tf.registerKernel(kernel);
   }
+  // weightscape's own kernel name: nothing to restore, it stays registered.
+  if (tf.getGradient(batchNormTrainGradConfig.kernelName) === undefined) tf.registerGradient(batchNormTrainGradConfig);
   // Same results as tfjs's Identity, without the copy (only the wasm backend's kernel changes).
   if (tf.getKernel(tf.Identity, 'wasm')?.kernelFunc !== sharedIdentityKernel.kernelFunc) {
     tf.unregisterKernel(tf.Identity, 'wasm');
     tf.registerKernel(sharedIdentityKernel);
+  }
+  // Eval-mode BatchNorm in one pass; it hands shapes it does not cover to tfjs's kernel.
+  if (replacedBatchNorm === undefined) {
+    const original = tf.getKernel(tf.FusedBatchNorm, 'wasm');
+    if (original === undefined) throw new Error('the wasm backend has no FusedBatchNorm kernel');
+    replacedBatchNorm = fusedBatchNormKernel(original);
+    tf.unregisterKernel(tf.FusedBatchNorm, 'wasm');
+    tf.registerKernel(replacedBatchNorm);
   }
   const saved = new Map<string, GradConfig | undefined>();
   for (const [kernelName, make] of REPLACEMENTS) {

@@ -3,7 +3,7 @@
  * model's weights, and collecting updated BatchNorm statistics in training mode.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNormTrain, channelMoments } from '../backend/batch-norm-train.ts';
+import { batchNormTrain } from '../backend/batch-norm-train.ts';
 import { WeightscapeError } from '../errors.ts';
 import type { ForwardOptions, InputNormalization, ModelWeights, TensorMap } from './types.ts';
 
@@ -47,7 +47,7 @@ export class ForwardContext {
     if (!this.options.training) return tf.batchNorm(x, runningMean, runningVar, beta, gamma, BN_EPSILON) as tf.Tensor4D;
     const count = x.size / x.shape[3];
     // The new statistics never reach the loss, so no gradient flows through them.
-    const { mean, variance } = channelMoments(x);
+    const { y, mean, variance } = batchNormTrain(x, gamma, beta, BN_EPSILON);
     const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
     const cumulative = this.options.bnCumulativeCount;
     const momentum = cumulative === undefined ? BN_MOMENTUM : 1 / (cumulative + 1);
@@ -55,7 +55,7 @@ export class ForwardContext {
     this.newState[`${prefix}.running_var`] = tf.add(tf.mul(runningVar, 1 - momentum), tf.mul(unbiased, momentum));
     const tracked = this.weights.state[`${prefix}.num_batches_tracked`];
     if (tracked !== undefined) this.newState[`${prefix}.num_batches_tracked`] = tf.add(tracked, 1);
-    return batchNormTrain(x, gamma, beta, BN_EPSILON) as tf.Tensor4D;
+    return y as tf.Tensor4D;
   }
 
   /** Inverted dropout in training mode (a no-op in eval and at rate 0). */

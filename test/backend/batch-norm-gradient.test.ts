@@ -38,7 +38,7 @@ test('batchNorm gradient in train mode (batch statistics): x, offset, scale', as
 test('batchNormTrain (fused op, closed-form gradient): x, scale, offset', async () => {
   await checkGradients({
     inputs: [normalInput('x', SHAPE, 34, 2), normalInput('scale', [CHANNELS], 35), normalInput('offset', [CHANNELS], 36)],
-    tfjs: (x, scale, offset) => batchNormTrain(x!, scale!, offset!, EPSILON),
+    tfjs: (x, scale, offset) => batchNormTrain(x!, scale!, offset!, EPSILON).y,
     reference: (x, scale, offset) => {
       const { mean, variance } = channelMoments(x!, CHANNELS);
       return batchNorm(x!, CHANNELS, mean, variance, offset!, scale!, EPSILON);
@@ -56,4 +56,44 @@ test('channelMoments matches the float64 mean and biased variance', async () => 
   assert.ok(close(mean.dataSync(), expected.mean), 'mean');
   assert.ok(close(variance.dataSync(), expected.variance), 'variance');
   tf.dispose([x, mean, variance]);
+});
+
+test('batchNormTrain on wasm runs one kernel and returns the float64 batch statistics, also when |mean| ≫ std', async () => {
+  await selectBackend('wasm');
+  const input = normalInput('x', SHAPE, 38, 0.01);
+  // Mean 1000, std 0.01: a float32 sum-of-squares formula loses every digit of the variance here.
+  input.data = input.data.map((v) => 1000 + v);
+  const expected = channelMoments(input.data, CHANNELS);
+  const scale = normalInput('scale', [CHANNELS], 39);
+  const offset = normalInput('offset', [CHANNELS], 40);
+  const x = tf.tensor(Float32Array.from(input.data), SHAPE);
+  const [s, o] = [tf.tensor(Float32Array.from(scale.data)), tf.tensor(Float32Array.from(offset.data))];
+  const profile = await tf.profile(() => { tf.dispose(Object.values(batchNormTrain(x, s, o, EPSILON))); });
+  assert.deepEqual(profile.kernels.map((k) => k.name), ['WeightscapeBatchNormTrain']);
+  const before = tf.memory().numTensors;
+  const { y, mean, variance } = batchNormTrain(x, s, o, EPSILON);
+  const relative = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]!) / Math.max(Math.abs(b[i]!), 1e-12)));
+  assert.ok(relative(mean.dataSync(), expected.mean) < 1e-6, 'mean');
+  // The float32 input itself carries ~6e-5 of 1000: compare with the variance of what tfjs holds.
+  const held = Float64Array.from(x.dataSync());
+  const heldMoments = channelMoments(held, CHANNELS);
+  assert.ok(relative(variance.dataSync(), heldMoments.variance) < 1e-4, `variance ${relative(variance.dataSync(), heldMoments.variance)}`);
+  const heldY = batchNorm(held, CHANNELS, heldMoments.mean, heldMoments.variance, offset.data, scale.data, EPSILON);
+  const yError = Math.max(...Array.from(y.dataSync(), (v, i) => Math.abs(v - heldY[i]!)));
+  assert.ok(yError < 2e-3, `y error ${yError}`);
+  tf.dispose([y, mean, variance]);
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([x, s, o]);
+});
+
+test('eval-mode batchNorm on wasm with scalar statistics and no scale matches the float64 formula', async () => {
+  await selectBackend('wasm');
+  const input = normalInput('x', SHAPE, 41, 2);
+  const x = tf.tensor(Float32Array.from(input.data), SHAPE);
+  const [mean, variance, offset] = [tf.scalar(0.25), tf.scalar(1.5), tf.scalar(-0.75)];
+  const y = tf.batchNorm(x, mean, variance, offset, undefined, EPSILON);
+  const expected = Array.from(input.data, (v) => (v - 0.25) / Math.sqrt(1.5 + EPSILON) - 0.75);
+  const error = Math.max(...Array.from(y.dataSync(), (v, i) => Math.abs(v - expected[i]!)));
+  assert.ok(error < 1e-5, `error ${error}`);
+  tf.dispose([x, mean, variance, offset, y]);
 });

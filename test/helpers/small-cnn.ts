@@ -50,7 +50,7 @@ export function initSmallCnn(shape: SmallCnnShape, seed: number): SmallCnnParams
 }
 
 function batchNorm(x: tf.Tensor4D, scale: tf.Tensor, offset: tf.Tensor): tf.Tensor4D {
-  return batchNormTrain(x, scale, offset, BN_EPSILON) as tf.Tensor4D;
+  return batchNormTrain(x, scale, offset, BN_EPSILON).y as tf.Tensor4D;
 }
 
 /** Logits of the small CNN with batch statistics (train-mode BatchNorm). */
