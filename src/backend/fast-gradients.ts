@@ -15,6 +15,7 @@ import { sharedIdentityKernel } from './kernels/identity-kernel.ts';
 import { batchNormTrainGradKernel, batchNormTrainKernel } from './kernels/batch-norm-train-kernel.ts';
 import { batchNormTrainGradConfig } from './batch-norm-train.ts';
 import { fusedBatchNormKernel } from './kernels/batch-norm-eval-kernel.ts';
+import { phaseInterleaveKernel } from './kernels/phase-interleave-kernel.ts';
 
 /** Each replacement gets the default it replaces, for the configurations it does not cover. */
 const REPLACEMENTS: ReadonlyArray<[string, (fallback: GradConfig | undefined) => GradConfig]> = [
@@ -37,7 +38,7 @@ export function fastGradientsInstalled(): boolean {
 }
 
 /** weightscape's own WASM kernels, which some of the formulas call. */
-const WASM_KERNELS: readonly tf.KernelConfig[] = [maxPoolFirstMaxGradKernel, flipFilterKernel, batchNormTrainKernel, batchNormTrainGradKernel];
+const WASM_KERNELS: readonly tf.KernelConfig[] = [maxPoolFirstMaxGradKernel, flipFilterKernel, batchNormTrainKernel, batchNormTrainGradKernel, phaseInterleaveKernel];
 
 /** Registers the forward-kernel gradient formulas (idempotent). */
 export function installFastGradients(): void {

@@ -5,8 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap, Tensor, Tensor4D } from '@tensorflow/tfjs';
-import { interleaveZeros, padOrCrop, stridedSample } from './spatial.ts';
+import { padOrCrop, stridedSample } from './spatial.ts';
 import { FLIP_FILTER, phaseTaps, type FlipFilterAttrs } from '../kernels/flip-filter-kernel.ts';
+import { PHASE_INTERLEAVE, phaseInputName, type PhaseInterleaveAttrs } from '../kernels/phase-interleave-kernel.ts';
 
 type Conv2DPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
@@ -75,7 +76,7 @@ function flippedFilter(filter: Tensor4D, rowPhase: number, colPhase: number, str
 /**
  * The input gradient of a strided convolution without convolving zeros. In padded coordinates
  * i' = s·u + r, dx[i'] = Σ_m dy[u − m]·W[r + s·m]: for each phase r a stride-1 convolution of dy
- * with the sub-filter of taps r, r + s, …; the s_h·s_w phases are then interleaved.
+ * with the sub-filter of taps r, r + s, …; the s_h·s_w phases are then interleaved (one kernel).
  */
 function polyphaseInputGradient(dy: Tensor4D, filter: Tensor4D, g: Conv2DGeometry): Tensor4D {
   const [, outHeight, outWidth] = dy.shape;
@@ -83,19 +84,18 @@ function polyphaseInputGradient(dy: Tensor4D, filter: Tensor4D, g: Conv2DGeometr
   const { strideHeight: sh, strideWidth: sw } = g;
   const rowsPerPhase = Math.ceil((g.inHeight + g.padTop) / sh);
   const colsPerPhase = Math.ceil((g.inWidth + g.padLeft) / sw);
-  const spreadPhases: Tensor4D[] = [];
+  const phases: Record<string, Tensor4D> = {};
   for (let rh = 0; rh < sh; rh++) {
     for (let rw = 0; rw < sw; rw++) {
       const tapsHeight = phaseTaps(kh, rh, sh);
       const tapsWidth = phaseTaps(kw, rw, sw);
       if (tapsHeight <= 0 || tapsWidth <= 0) continue; // no tap reaches this phase: its dx is 0
       const flipped = flippedFilter(filter, rh, rw, sh, sw);
-      const phase = correlateWithBorder(dy, flipped, [tapsHeight - 1, rowsPerPhase - outHeight, tapsWidth - 1, colsPerPhase - outWidth]);
-      spreadPhases.push(interleaveZeros(phase, sh, sw, rh, rw));
+      phases[phaseInputName(rh, rw)] = correlateWithBorder(dy, flipped, [tapsHeight - 1, rowsPerPhase - outHeight, tapsWidth - 1, colsPerPhase - outWidth]);
     }
   }
-  const interleaved = spreadPhases.length === 1 ? spreadPhases[0]! : (tf.addN(spreadPhases) as Tensor4D);
-  return padOrCrop(interleaved, [-g.padTop, g.inHeight + g.padTop - rowsPerPhase * sh, -g.padLeft, g.inWidth + g.padLeft - colsPerPhase * sw]);
+  const attrs: PhaseInterleaveAttrs = { strideHeight: sh, strideWidth: sw, padTop: g.padTop, padLeft: g.padLeft, inHeight: g.inHeight, inWidth: g.inWidth };
+  return tf.engine().runKernel(PHASE_INTERLEAVE, phases, attrs as unknown as NamedAttrMap) as Tensor4D;
 }
 
 /**

@@ -22,19 +22,6 @@ export function padOrCrop(t: Tensor4D, [top, bottom, left, right]: [number, numb
 }
 
 /**
- * Spreads t over a grid s times finer, at phase (rowPhase, colPhase) of each s×s block, zeros
- * elsewhere: [N,H,W,C] → [N,H·sh,W·sw,C] with out[s·i + rowPhase, s·j + colPhase] = t[i, j].
- * One rank-4 pad of a merged view (rank-5/6 pads, and concat along channels, are slow on WASM).
- */
-export function interleaveZeros(t: Tensor4D, strideHeight: number, strideWidth: number, rowPhase = 0, colPhase = 0): Tensor4D {
-  if (strideHeight === 1 && strideWidth === 1) return t;
-  const [n, h, w, c] = t.shape;
-  const spread = tf.pad(tf.reshape(t, [n * h, 1, w, c]),
-    [[0, 0], [rowPhase, strideHeight - 1 - rowPhase], [0, 0], [colPhase * c, (strideWidth - 1 - colPhase) * c]]);
-  return tf.reshape(spread, [n, h * strideHeight, w * strideWidth, c]);
-}
-
-/**
  * t[:, top + sh·i, left + sw·j, :] for i < outHeight, j < outWidth: a strided slice made of two
  * rank-4 slices and reshapes (WASM's StridedSlice is ~15× slower). Cells past the edge read `fill`.
  */
