@@ -11,13 +11,8 @@ import { PHASE_INTERLEAVE, phaseInputName, type PhaseInterleaveAttrs } from '../
 
 type Conv2DPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
-interface Conv2DGeometry {
-  strideHeight: number;
-  strideWidth: number;
-  padTop: number;
-  padLeft: number;
-  inHeight: number;
-  inWidth: number;
+/** Strides, leading padding and input size (what the phase interleave needs), and the rest. */
+interface Conv2DGeometry extends PhaseInterleaveAttrs {
   outHeight: number;
   outWidth: number;
   filterHeight: number;
