@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropyPerExample } from '../models/loss.ts';
 import type { AttackLoss, Norm, PgdSpec } from './attack-spec.ts';
+import { seededNormal } from '../seeded-normal.ts';
 
 export type LogitsFunction = (x: tf.Tensor4D) => tf.Tensor2D;
 
@@ -41,7 +42,7 @@ export function project(xAdv: tf.Tensor4D, x: tf.Tensor4D, eps: number, norm: No
 function randomStart(x: tf.Tensor4D, eps: number, norm: Norm, seed: number): tf.Tensor4D {
   return tf.tidy(() => {
     if (norm === 'linf') return project(tf.add(x, tf.randomUniform(x.shape, -eps, eps, 'float32', seed)), x, eps, norm);
-    const direction = tf.randomNormal(x.shape, 0, 1, 'float32', seed) as tf.Tensor4D;
+    const direction = seededNormal<tf.Rank.R4>(x.shape, 0, 1, seed);
     const radius = tf.reshape(tf.mul(tf.randomUniform([x.shape[0]], 0, 1, 'float32', seed + 1), eps), [x.shape[0], 1, 1, 1]);
     return project(tf.add(x, tf.mul(tf.div(direction, tf.maximum(exampleNorms(direction), 1e-12)), radius)), x, eps, norm);
   });

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TradesSpec } from './attack-spec.ts';
 import { project, type LogitsFunction } from './pgd.ts';
+import { seededNormal } from '../seeded-normal.ts';
 
 /** Σ over the batch of KL(p ‖ q) with p = softmax(clean logits), q = softmax(adversarial logits). */
 export function klDivergenceSum(cleanLogits: tf.Tensor2D, advLogits: tf.Tensor2D): tf.Scalar {
@@ -16,7 +17,7 @@ export function klDivergenceSum(cleanLogits: tf.Tensor2D, advLogits: tf.Tensor2D
 export function tradesAttack(logitsFn: LogitsFunction, x: tf.Tensor4D, spec: TradesSpec, seed: number, start?: tf.Tensor4D): tf.Tensor4D {
   const cleanLogits = tf.tidy(() => logitsFn(x));
   let xAdv = start !== undefined ? tf.clone(start)
-    : tf.tidy(() => tf.clipByValue(tf.add(x, tf.mul(tf.randomNormal(x.shape, 0, 1, 'float32', seed), 0.001)), 0, 1)) as tf.Tensor4D;
+    : tf.tidy(() => tf.clipByValue(tf.add(x, tf.mul(seededNormal(x.shape, 0, 1, seed), 0.001)), 0, 1)) as tf.Tensor4D;
   for (let step = 0; step < spec.steps; step++) {
     const next = tf.tidy(() => {
       const gradient = tf.grad((input: tf.Tensor) => klDivergenceSum(cleanLogits, logitsFn(input as tf.Tensor4D)))(xAdv);

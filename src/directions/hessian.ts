@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../models/types.ts';
+import { seededNormal } from '../seeded-normal.ts';
 
 export interface HessianResult {
   eigenvalue: number;
@@ -56,7 +57,7 @@ export function topHessianEigen(params: TensorMap, loss: (params: TensorMap, bat
     return out;
   };
   let v = tf.tidy(() => {
-    const r = Object.fromEntries(names.map((n, i) => [n, tf.randomNormal(params[n]!.shape, 0, 1, 'float32', seed * 131 + i)]));
+    const r = Object.fromEntries(names.map((n, i) => [n, seededNormal(params[n]!.shape, 0, 1, seed * 131 + i)]));
     return scale(r, 1 / Math.sqrt(dot(r, r)));
   });
   let eigenvalue = 0;

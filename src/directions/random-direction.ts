@@ -1,11 +1,12 @@
 /** Gaussian directions shaped like the parameters, seeded per tensor. */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../models/types.ts';
+import { seededNormal } from '../seeded-normal.ts';
 
 export function gaussianDirection(params: TensorMap, seed: number): TensorMap {
   const out: TensorMap = {};
   Object.entries(params).forEach(([name, p], i) => {
-    out[name] = tf.randomNormal(p.shape, 0, 1, 'float32', seed * 7_919 + i);
+    out[name] = seededNormal(p.shape, 0, 1, seed * 7_919 + i);
   });
   return out;
 }

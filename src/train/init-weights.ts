@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { architecture } from '../models/registry.ts';
 import type { ModelConfig, ModelWeights } from '../models/types.ts';
+import { seededNormal } from '../seeded-normal.ts';
 
 export function initWeights(config: ModelConfig, seed: number): ModelWeights {
   const weights: ModelWeights = { params: {}, state: {} };
@@ -16,7 +17,7 @@ export function initWeights(config: ModelConfig, seed: number): ModelWeights {
     switch (spec.role) {
       case 'conv-weight': {
         const [o, inC, h, w] = spec.shape as [number, number, number, number];
-        weights.params[spec.name] = tf.randomNormal([h, w, inC, o], 0, Math.sqrt(2 / (inC * h * w)), 'float32', s);
+        weights.params[spec.name] = seededNormal([h, w, inC, o], 0, Math.sqrt(2 / (inC * h * w)), s);
         break;
       }
       case 'linear-weight': {

@@ -8,6 +8,7 @@
  * Convolutions pad like PyTorch's padding=1.
  */
 import * as tf from '@tensorflow/tfjs';
+import { seededNormal } from '../../src/seeded-normal.ts';
 import { batchNormTrain } from '../../src/backend/batch-norm-train.ts';
 
 export type SmallCnnParams = Record<string, tf.Tensor>;
@@ -43,7 +44,7 @@ export function initSmallCnn(shape: SmallCnnShape, seed: number): SmallCnnParams
     else if (name === 'fc.bias') params[name] = tf.zeros(dims);
     else {
       const fanIn = dims.slice(0, -1).reduce((a, b) => a * b, 1);
-      params[name] = tf.randomNormal(dims, 0, Math.sqrt(2 / fanIn), 'float32', s++);
+      params[name] = seededNormal(dims, 0, Math.sqrt(2 / fanIn), s++);
     }
   }
   return params;
