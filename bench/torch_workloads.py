@@ -35,6 +35,7 @@ def load(name, path):
 
 models = load("models", "make_model_fixtures.py")
 reference = load("train_reference", "make_train_fixtures.py")
+landscape = load("landscape_reference", "make_landscape_fixtures.py")
 EPS, STEP, STEPS = 8 / 255, 2 / 255, 10
 LR, MOMENTUM, WD, GAMMA = 0.01, 0.9, 5e-4, 0.01
 
@@ -47,23 +48,10 @@ def pgd10(model, x, y):
     return reference.pgd_from(model, x, y, random_start(x), EPS, STEP, STEPS)
 
 
-def filter_normalized(model):
-    direction = {}
-    for name, w in model.named_parameters():
-        d = torch.randn_like(w)
-        if w.dim() <= 1:
-            d.zero_()
-        else:
-            for i in range(w.shape[0]):
-                d[i] *= w[i].norm() / (d[i].norm() + 1e-10)
-        direction[name] = d
-    return direction
-
-
 def workloads(model, x, y):
     optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM, weight_decay=WD)
     theta = {k: v.detach().clone() for k, v in model.named_parameters()}
-    direction = filter_normalized(model)
+    direction = landscape.filter_normalized_direction(model, torch.Generator().manual_seed(0))
 
     def forward():
         model.eval()
