@@ -30,8 +30,18 @@ const REPLACEMENTS: ReadonlyArray<[string, (fallback: GradConfig | undefined) =>
 export const FAST_GRADIENT_KERNELS: readonly string[] = REPLACEMENTS.map(([name]) => name);
 
 let originals: Map<string, GradConfig | undefined> | undefined;
-/** weightscape's FusedBatchNorm for wasm, once it replaced tfjs's (it stays for the process). */
-let replacedBatchNorm: tf.KernelConfig | undefined;
+/** tfjs wasm kernels weightscape has replaced (a replacement stays for the process). */
+const replacedWasmKernels = new Set<string>();
+
+/** Registers make(tfjs's wasm kernel) in its place, once. */
+function replaceWasmKernel(kernelName: string, make: (original: tf.KernelConfig) => tf.KernelConfig): void {
+  if (replacedWasmKernels.has(kernelName)) return;
+  const original = tf.getKernel(kernelName, 'wasm');
+  if (original === undefined) throw new Error(`the wasm backend has no ${kernelName} kernel`);
+  tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel(make(original));
+  replacedWasmKernels.add(kernelName);
+}
 
 export function fastGradientsInstalled(): boolean {
   return originals !== undefined;
@@ -49,18 +59,9 @@ export function installFastGradients(): void {
   // weightscape's own kernel name: nothing to restore, it stays registered.
   if (tf.getGradient(batchNormTrainGradConfig.kernelName) === undefined) tf.registerGradient(batchNormTrainGradConfig);
   // Same results as tfjs's Identity, without the copy (only the wasm backend's kernel changes).
-  if (tf.getKernel(tf.Identity, 'wasm')?.kernelFunc !== sharedIdentityKernel.kernelFunc) {
-    tf.unregisterKernel(tf.Identity, 'wasm');
-    tf.registerKernel(sharedIdentityKernel);
-  }
+  replaceWasmKernel(tf.Identity, () => sharedIdentityKernel);
   // Eval-mode BatchNorm in one pass; it hands shapes it does not cover to tfjs's kernel.
-  if (replacedBatchNorm === undefined) {
-    const original = tf.getKernel(tf.FusedBatchNorm, 'wasm');
-    if (original === undefined) throw new Error('the wasm backend has no FusedBatchNorm kernel');
-    replacedBatchNorm = fusedBatchNormKernel(original);
-    tf.unregisterKernel(tf.FusedBatchNorm, 'wasm');
-    tf.registerKernel(replacedBatchNorm);
-  }
+  replaceWasmKernel(tf.FusedBatchNorm, fusedBatchNormKernel);
   const saved = new Map<string, GradConfig | undefined>();
   for (const [kernelName, make] of REPLACEMENTS) {
     const original = tf.getGradient(kernelName);
