@@ -18,6 +18,11 @@ export interface MaxPoolGradAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
+/** Whether a later cell takes the window's maximum: strictly greater keeps the first maximum; NaN wins as in PyTorch. */
+function beats(value: number, best: number): boolean {
+  return value > best || (value !== value && best === best);
+}
+
 function maxPoolFirstMaxGrad({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const heap = backend as WasmHeapBackend;
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
@@ -61,8 +66,7 @@ function maxPoolFirstMaxGrad({ inputs, backend, attrs }: { inputs: NamedTensorIn
           for (let k = 1; k < count; k++) {
             const index = cells[k]! + c;
             const value = xs[index]!;
-            // Strictly greater keeps the first maximum; NaN wins as in PyTorch.
-            if (value > best || (value !== value && best === best)) { best = value; at = index; }
+            if (beats(value, best)) { best = value; at = index; }
           }
           dx[at] = dx[at]! + dys[dyBase + c]!;
         }
@@ -83,15 +87,14 @@ function tiledTwoByTwo(xs: Float32Array, dys: Float32Array, dx: Float32Array, ba
         const c00 = ((b * height + 2 * oy) * width + 2 * ox) * channels;
         const c10 = c00 + rowStride;
         for (let c = 0; c < channels; c++) {
-          // Row-major order: (0,0), (0,1), (1,0), (1,1); strictly greater keeps the first maximum.
+          // Row-major order: (0,0), (0,1), (1,0), (1,1).
           let at = c00 + c;
           let best = xs[at]!;
           const v01 = xs[at + channels]!;
-          if (v01 > best || (v01 !== v01 && best === best)) { best = v01; at = c00 + channels + c; }
+          if (beats(v01, best)) { best = v01; at = c00 + channels + c; }
           const v10 = xs[c10 + c]!;
-          if (v10 > best || (v10 !== v10 && best === best)) { best = v10; at = c10 + c; }
-          const v11 = xs[c10 + channels + c]!;
-          if (v11 > best || (v11 !== v11 && best === best)) { at = c10 + channels + c; }
+          if (beats(v10, best)) { best = v10; at = c10 + c; }
+          if (beats(xs[c10 + channels + c]!, best)) at = c10 + channels + c;
           dx[at] = dys[d + c]!;
         }
       }
