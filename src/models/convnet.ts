@@ -3,9 +3,8 @@
  * 4 unpadded 3×3 convs (w, w, 2w, 2w channels) with ReLU and two 2×2 max pools, then
  * fc1 (hidden) → dropout → fc2 (hidden) → fc3. Reference: w = 32, hidden = 200, dropout 0.5.
  */
-import * as tf from '@tensorflow/tfjs';
 import { WeightscapeError } from '../errors.ts';
-import { ForwardContext, flattenLikeTorch, normalizeInput } from './forward-context.ts';
+import { runNetwork } from './forward-context.ts';
 import { positiveInteger, rate, rejectUnknown } from './options.ts';
 import { convSpecs, linearSpecs } from './tensor-specs.ts';
 import type { Architecture, ModelConfig } from './types.ts';
@@ -46,15 +45,17 @@ export const convnet: Architecture<ConvnetOptions> = {
       ...linearSpecs('classifier.fc3', config.classes, hidden),
     ];
   },
-  forward(weights, x, config, options) {
-    const net = new ForwardContext(weights, options);
-    const conv = (h: tf.Tensor4D, i: number) => tf.relu(net.conv(`feature_extractor.conv${i}`, h, 1, 0, true));
-    let h = normalizeInput(x, config.normalization);
-    h = tf.maxPool(conv(conv(h, 1), 2), 2, 2, 'valid');
-    h = tf.maxPool(conv(conv(h, 3), 4), 2, 2, 'valid');
-    let f = tf.relu(net.linear('classifier.fc1', flattenLikeTorch(h)));
+  network(net, x, config) {
+    const conv = (h: typeof x, i: number) => net.relu(net.conv(`feature_extractor.conv${i}`, h, 1, 0, true));
+    let h = net.normalizeInput(x, config.normalization);
+    h = net.maxPool(conv(conv(h, 1), 2), 2);
+    h = net.maxPool(conv(conv(h, 3), 4), 2);
+    let f = net.relu(net.linear('classifier.fc1', net.flatten(h)));
     f = net.dropout(f, config.options.dropout);
-    f = tf.relu(net.linear('classifier.fc2', f));
-    return { logits: net.linear('classifier.fc3', f), state: net.resultState() };
+    f = net.relu(net.linear('classifier.fc2', f));
+    return net.linear('classifier.fc3', f);
+  },
+  forward(weights, x, config, options) {
+    return runNetwork(convnet, weights, x, config, options);
   },
 };

@@ -5,13 +5,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTrain } from '../backend/batch-norm-train.ts';
 import { WeightscapeError } from '../errors.ts';
-import type { ForwardOptions, InputNormalization, ModelWeights, TensorMap } from './types.ts';
+import type { Layers } from './layers.ts';
+import type { Architecture, ForwardOptions, ForwardResult, InputNormalization, ModelConfig, ModelWeights, TensorMap } from './types.ts';
 
 /** PyTorch's BatchNorm2d defaults. */
 export const BN_EPSILON = 1e-5;
 export const BN_MOMENTUM = 0.1;
 
-export class ForwardContext {
+export class ForwardContext implements Layers<tf.Tensor> {
   readonly newState: TensorMap = {};
   private dropoutCount = 0;
 
@@ -24,52 +25,97 @@ export class ForwardContext {
   }
 
   /** A PyTorch Conv2d with symmetric zero padding (plain conv2d + add: fused conv has no WASM gradient). */
-  conv(prefix: string, x: tf.Tensor4D, stride: number, padding: number, bias = false): tf.Tensor4D {
+  conv(prefix: string, x: tf.Tensor, stride: number, padding: number, bias = false): tf.Tensor4D {
     const pad = padding === 0 ? 'valid' : ([[0, 0], [padding, padding], [padding, padding], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]]);
-    const y = tf.conv2d(x, this.tensor(`${prefix}.weight`, 'params') as tf.Tensor4D, stride, pad);
+    const y = tf.conv2d(x as tf.Tensor4D, this.tensor(`${prefix}.weight`, 'params') as tf.Tensor4D, stride, pad);
     return bias ? tf.add(y, this.tensor(`${prefix}.bias`, 'params')) : y;
   }
 
   /** A PyTorch Linear (weight stored in×out here). */
-  linear(prefix: string, x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.tensor(`${prefix}.weight`, 'params') as tf.Tensor2D), this.tensor(`${prefix}.bias`, 'params'));
+  linear(prefix: string, x: tf.Tensor): tf.Tensor2D {
+    return tf.add(tf.matMul(x as tf.Tensor2D, this.tensor(`${prefix}.weight`, 'params') as tf.Tensor2D), this.tensor(`${prefix}.bias`, 'params'));
   }
 
   /**
    * BatchNorm2d: batch statistics in training (running statistics updated as PyTorch does:
    * r ← (1 − m)·r + m·batch, with the unbiased batch variance), running statistics in eval.
    */
-  batchNorm(prefix: string, x: tf.Tensor4D): tf.Tensor4D {
+  batchNorm(prefix: string, x: tf.Tensor): tf.Tensor4D {
     const gamma = this.tensor(`${prefix}.weight`, 'params');
     const beta = this.tensor(`${prefix}.bias`, 'params');
     const runningMean = this.tensor(`${prefix}.running_mean`, 'state');
     const runningVar = this.tensor(`${prefix}.running_var`, 'state');
-    if (!this.options.training) return tf.batchNorm(x, runningMean, runningVar, beta, gamma, BN_EPSILON) as tf.Tensor4D;
-    const count = x.size / x.shape[3];
+    if (!this.options.training) return tf.batchNorm(x as tf.Tensor4D, runningMean, runningVar, beta, gamma, BN_EPSILON) as tf.Tensor4D;
     // The new statistics never reach the loss, so no gradient flows through them.
     const { y, mean, variance } = batchNormTrain(x, gamma, beta, BN_EPSILON);
-    const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
-    const cumulative = this.options.bnCumulativeCount;
-    const momentum = cumulative === undefined ? BN_MOMENTUM : 1 / (cumulative + 1);
-    this.newState[`${prefix}.running_mean`] = tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(mean, momentum));
-    this.newState[`${prefix}.running_var`] = tf.add(tf.mul(runningVar, 1 - momentum), tf.mul(unbiased, momentum));
-    const tracked = this.weights.state[`${prefix}.num_batches_tracked`];
-    if (tracked !== undefined) this.newState[`${prefix}.num_batches_tracked`] = tf.add(tracked, 1);
+    Object.assign(this.newState, updatedRunningStatistics(prefix, this.weights.state, { mean, variance, count: x.size / x.shape[3]! }, this.options.bnCumulativeCount));
     return y as tf.Tensor4D;
   }
 
   /** Inverted dropout in training mode (a no-op in eval and at rate 0). */
   dropout<T extends tf.Tensor>(x: T, rate: number): T {
     if (!this.options.training || rate === 0) return x;
-    const seed = (this.options.seed ?? 0) * 1000 + this.dropoutCount++;
-    const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), rate), 'float32');
-    return tf.mul(x, tf.div(keep, 1 - rate)) as T;
+    return tf.mul(x, dropoutMask(x.shape, rate, dropoutSeed(this.options.seed, this.dropoutCount++))) as T;
+  }
+
+  relu(x: tf.Tensor): tf.Tensor {
+    return tf.relu(x);
+  }
+
+  maxPool(x: tf.Tensor, size: number): tf.Tensor {
+    return tf.maxPool(x as tf.Tensor4D, size, size, 'valid');
+  }
+
+  avgPool(x: tf.Tensor, size: number): tf.Tensor {
+    return tf.avgPool(x as tf.Tensor4D, size, size, 'valid');
+  }
+
+  add(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+    return tf.add(a, b);
+  }
+
+  flatten(x: tf.Tensor): tf.Tensor {
+    return flattenLikeTorch(x as tf.Tensor4D);
+  }
+
+  normalizeInput(x: tf.Tensor, normalization: InputNormalization | undefined): tf.Tensor {
+    return normalizeInput(x as tf.Tensor4D, normalization);
   }
 
   /** The state to hand back: updated statistics in training, the inputs' own in eval. */
   resultState(): TensorMap {
     return this.options.training ? this.newState : this.weights.state;
   }
+}
+
+/** The seed of a forward pass's n-th dropout layer. */
+export function dropoutSeed(forwardSeed: number | undefined, index: number): number {
+  return (forwardSeed ?? 0) * 1000 + index;
+}
+
+/** Inverted dropout's multiplier: keep/(1 − rate) per element, keep drawn uniformly with the seed. */
+export function dropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {
+  return tf.tidy(() => tf.div(tf.cast(tf.greaterEqual(tf.randomUniform(shape, 0, 1, 'float32', seed), rate), 'float32'), 1 - rate));
+}
+
+/**
+ * A BatchNorm layer's running statistics after one training batch, as PyTorch updates them:
+ * r ← (1 − m)·r + m·batch with the unbiased batch variance, and num_batches_tracked + 1 (or,
+ * for recalibration, the cumulative average: m = 1/(count + 1)).
+ */
+export function updatedRunningStatistics(prefix: string, state: TensorMap, batch: { mean: tf.Tensor; variance: tf.Tensor; count: number },
+  cumulativeCount: number | undefined): TensorMap {
+  const runningMean = state[`${prefix}.running_mean`]!;
+  const runningVar = state[`${prefix}.running_var`]!;
+  const unbiased = tf.mul(batch.variance, batch.count / Math.max(batch.count - 1, 1));
+  const momentum = cumulativeCount === undefined ? BN_MOMENTUM : 1 / (cumulativeCount + 1);
+  const out: TensorMap = {
+    [`${prefix}.running_mean`]: tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(batch.mean, momentum)),
+    [`${prefix}.running_var`]: tf.add(tf.mul(runningVar, 1 - momentum), tf.mul(unbiased, momentum)),
+  };
+  const tracked = state[`${prefix}.num_batches_tracked`];
+  if (tracked !== undefined) out[`${prefix}.num_batches_tracked`] = tf.add(tracked, 1);
+  return out;
 }
 
 /** x.view(N, −1) of PyTorch's NCHW tensor, from our NHWC one. */
@@ -82,4 +128,10 @@ export function flattenLikeTorch(x: tf.Tensor4D): tf.Tensor2D {
 export function normalizeInput(x: tf.Tensor4D, normalization: InputNormalization | undefined): tf.Tensor4D {
   if (normalization === undefined) return x;
   return tf.div(tf.sub(x, tf.tensor1d(normalization.mean)), tf.tensor1d(normalization.std));
+}
+
+/** An architecture's network run on tfjs tensors: the logits and (in training) the new BatchNorm state. */
+export function runNetwork<Options>(arch: Pick<Architecture<Options>, 'network'>, weights: ModelWeights, x: tf.Tensor4D, config: ModelConfig<Options>, options: ForwardOptions): ForwardResult {
+  const net = new ForwardContext(weights, options);
+  return { logits: arch.network<tf.Tensor>(net, x, config) as tf.Tensor2D, state: net.resultState() };
 }

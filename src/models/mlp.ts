@@ -1,6 +1,5 @@
 /** mlp: fc1 … fcN with ReLU between, on the input flattened in PyTorch's (C, H, W) order. */
-import * as tf from '@tensorflow/tfjs';
-import { ForwardContext, flattenLikeTorch, normalizeInput } from './forward-context.ts';
+import { runNetwork } from './forward-context.ts';
 import { integerList, rejectUnknown } from './options.ts';
 import { linearSpecs } from './tensor-specs.ts';
 import type { Architecture, ModelConfig } from './types.ts';
@@ -26,14 +25,16 @@ export const mlp: Architecture<MlpOptions> = {
     const sizes = layerSizes(config);
     return sizes.slice(1).flatMap((out, i) => linearSpecs(`fc${i + 1}`, out, sizes[i]!));
   },
-  forward(weights, x, config, options) {
-    const net = new ForwardContext(weights, options);
+  network(net, x, config) {
     const layers = layerSizes(config).length - 1;
-    let h = flattenLikeTorch(normalizeInput(x, config.normalization));
+    let h = net.flatten(net.normalizeInput(x, config.normalization));
     for (let i = 1; i <= layers; i++) {
       h = net.linear(`fc${i}`, h);
-      if (i < layers) h = tf.relu(h);
+      if (i < layers) h = net.relu(h);
     }
-    return { logits: h, state: net.resultState() };
+    return h;
+  },
+  forward(weights, x, config, options) {
+    return runNetwork(mlp, weights, x, config, options);
   },
 };

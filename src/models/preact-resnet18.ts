@@ -4,8 +4,7 @@
  * width changes) a 1×1 conv `shortcut.0` of the pre-activated input. Widths w, 2w, 4w, 8w
  * (reference w = 64), then bn → ReLU → 4×4 average pool → linear. For 32×32 inputs.
  */
-import * as tf from '@tensorflow/tfjs';
-import { ForwardContext, flattenLikeTorch, normalizeInput } from './forward-context.ts';
+import { runNetwork } from './forward-context.ts';
 import { positiveInteger, rejectUnknown } from './options.ts';
 import { batchNormSpecs, convSpecs, linearSpecs } from './tensor-specs.ts';
 import type { Architecture, TensorSpec } from './types.ts';
@@ -53,16 +52,18 @@ export const preactResnet18: Architecture<PreactResnet18Options> = {
     specs.push(...batchNormSpecs('bn', 8 * w), ...linearSpecs('linear', config.classes, 8 * w));
     return specs;
   },
-  forward(weights, x, config, options) {
-    const net = new ForwardContext(weights, options);
-    let h = net.conv('conv1', normalizeInput(x, config.normalization), 1, 1);
+  network(net, x, config) {
+    let h = net.conv('conv1', net.normalizeInput(x, config.normalization), 1, 1);
     for (const b of blocks(config.options.width)) {
-      const activated = tf.relu(net.batchNorm(`${b.prefix}.bn1`, h));
+      const activated = net.relu(net.batchNorm(`${b.prefix}.bn1`, h));
       const shortcut = hasShortcutConv(b) ? net.conv(`${b.prefix}.shortcut.0`, activated, b.stride, 0) : h;
-      const inner = tf.relu(net.batchNorm(`${b.prefix}.bn2`, net.conv(`${b.prefix}.conv1`, activated, b.stride, 1)));
-      h = tf.add(net.conv(`${b.prefix}.conv2`, inner, 1, 1), shortcut);
+      const inner = net.relu(net.batchNorm(`${b.prefix}.bn2`, net.conv(`${b.prefix}.conv1`, activated, b.stride, 1)));
+      h = net.add(net.conv(`${b.prefix}.conv2`, inner, 1, 1), shortcut);
     }
-    const pooled = tf.avgPool(tf.relu(net.batchNorm('bn', h)), 4, 4, 'valid');
-    return { logits: net.linear('linear', flattenLikeTorch(pooled)), state: net.resultState() };
+    const pooled = net.avgPool(net.relu(net.batchNorm('bn', h)), 4);
+    return net.linear('linear', net.flatten(pooled));
+  },
+  forward(weights, x, config, options) {
+    return runNetwork(preactResnet18, weights, x, config, options);
   },
 };

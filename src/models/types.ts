@@ -1,5 +1,6 @@
 /** What every architecture provides: its tensors (PyTorch names and layouts) and a pure forward. */
 import type * as tf from '@tensorflow/tfjs';
+import type { Layers } from './layers.ts';
 
 export type TensorMap = Record<string, tf.Tensor>;
 
@@ -63,5 +64,7 @@ export interface Architecture<Options> {
   /** Checks and completes loose options (from the CLI or checkpoint metadata). */
   parseOptions(raw: Record<string, unknown>): Options;
   tensorSpecs(config: ModelConfig<Options>): TensorSpec[];
+  /** The network, written once in the layer vocabulary; returns the logits. */
+  network<T>(net: Layers<T>, x: T, config: ModelConfig<Options>): T;
   forward(weights: ModelWeights, x: tf.Tensor4D, config: ModelConfig<Options>, options: ForwardOptions): ForwardResult;
 }

@@ -5,9 +5,8 @@
  * activates its input first and sends that through the 1×1 `convShortcut`. The reference state
  * dicts also hold `sub_block1`, which forward never uses: it loads with a note.
  */
-import * as tf from '@tensorflow/tfjs';
 import { WeightscapeError } from '../errors.ts';
-import { ForwardContext, flattenLikeTorch, normalizeInput } from './forward-context.ts';
+import { runNetwork } from './forward-context.ts';
 import { positiveInteger, rejectUnknown } from './options.ts';
 import { batchNormSpecs, convSpecs, linearSpecs } from './tensor-specs.ts';
 import type { Architecture, TensorSpec } from './types.ts';
@@ -67,16 +66,18 @@ export const wideResnet: Architecture<WideResnetOptions> = {
       ...linearSpecs('fc', config.classes, top),
     ];
   },
-  forward(weights, x, config, options) {
-    const net = new ForwardContext(weights, options);
-    let h = net.conv('conv1', normalizeInput(x, config.normalization), 1, 1);
+  network(net, x, config) {
+    let h = net.conv('conv1', net.normalizeInput(x, config.normalization), 1, 1);
     for (const b of blocks(config.options)) {
-      const activated = tf.relu(net.batchNorm(`${b.prefix}.bn1`, h));
-      const inner = tf.relu(net.batchNorm(`${b.prefix}.bn2`, net.conv(`${b.prefix}.conv1`, activated, b.stride, 1)));
+      const activated = net.relu(net.batchNorm(`${b.prefix}.bn1`, h));
+      const inner = net.relu(net.batchNorm(`${b.prefix}.bn2`, net.conv(`${b.prefix}.conv1`, activated, b.stride, 1)));
       const residual = net.conv(`${b.prefix}.conv2`, inner, 1, 1);
-      h = tf.add(b.inPlanes === b.outPlanes ? h : net.conv(`${b.prefix}.convShortcut`, activated, b.stride, 0), residual);
+      h = net.add(b.inPlanes === b.outPlanes ? h : net.conv(`${b.prefix}.convShortcut`, activated, b.stride, 0), residual);
     }
-    const pooled = tf.avgPool(tf.relu(net.batchNorm('bn1', h)), 8, 8, 'valid');
-    return { logits: net.linear('fc', flattenLikeTorch(pooled)), state: net.resultState() };
+    const pooled = net.avgPool(net.relu(net.batchNorm('bn1', h)), 8);
+    return net.linear('fc', net.flatten(pooled));
+  },
+  forward(weights, x, config, options) {
+    return runNetwork(wideResnet, weights, x, config, options);
   },
 };

@@ -1,0 +1,26 @@
+/**
+ * The layer vocabulary the architectures are written in. One network definition drives two
+ * implementations: tfjs tensors (ForwardContext) and the ONNX graph that onnxruntime runs
+ * (src/onnx/graph-layers.ts), so the two can never disagree about the architecture.
+ */
+import type { InputNormalization } from './types.ts';
+
+export interface Layers<T> {
+  /** (x − mean)/std per channel, or x itself without normalization. */
+  normalizeInput(x: T, normalization: InputNormalization | undefined): T;
+  /** A PyTorch Conv2d with symmetric zero padding. */
+  conv(prefix: string, x: T, stride: number, padding: number, bias?: boolean): T;
+  /** A PyTorch Linear. */
+  linear(prefix: string, x: T): T;
+  /** BatchNorm2d: batch statistics in training, running statistics in eval. */
+  batchNorm(prefix: string, x: T): T;
+  /** Inverted dropout in training mode, a no-op in eval. */
+  dropout(x: T, rate: number): T;
+  relu(x: T): T;
+  /** size×size pooling with stride size, no padding. */
+  maxPool(x: T, size: number): T;
+  avgPool(x: T, size: number): T;
+  add(a: T, b: T): T;
+  /** PyTorch's x.view(N, −1) of an NCHW feature map. */
+  flatten(x: T): T;
+}
