@@ -23,6 +23,9 @@ export function backendCommand(): Command {
       const details = backend.name === 'wasm'
         ? `, SIMD ${backend.simd ? 'on' : 'off'}, ${backend.threads} thread(s), gradient formulas for ${FAST_GRADIENT_KERNELS.join(', ')}`
         : '';
-      context.stdout(`${lines.join('\n')}\nin use: ${backend.name} (tfjs ${backend.tfjsVersion}${details})`);
+      const ort = backend.onnxruntime !== undefined
+        ? `onnxruntime ${backend.onnxruntime.version}, ${backend.onnxruntime.threads} thread(s): attacks, logits and training gradients`
+        : `onnxruntime: off (${backend.onnxruntimeOff ?? 'not requested'})`;
+      context.stdout(`${lines.join('\n')}\nin use: ${backend.name} (tfjs ${backend.tfjsVersion}${details})\n${ort}`);
     });
 }

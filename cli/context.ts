@@ -26,7 +26,7 @@ export function globalOptions(command: Command): GlobalOptions {
 /** Parses the global flags and starts the backend they ask for. */
 export async function createContext(command: Command): Promise<CommandContext> {
   const options = globalOptions(command);
-  const backend = await selectBackend(options.backend, { wasmThreads: options.threads ?? defaultWasmThreads() });
+  const backend = await selectBackend(options.backend, { wasmThreads: options.threads ?? defaultWasmThreads(), onnxruntime: options.onnxruntime });
   return {
     options,
     backend,

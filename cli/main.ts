@@ -24,6 +24,7 @@ export function buildProgram(): Command {
     .version(version)
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend (default: the best that loads)').choices(BACKEND_NAMES))
     .option('--threads <n>', 'threads of the wasm backend (default: one per core, at most 8)')
+    .option('--no-onnxruntime', 'run everything on the TensorFlow.js backend (by default attacks, logits and training gradients run in onnxruntime when it is installed and the backend is wasm or cpu)')
     .option('--seed <n>', 'seed for every random choice', '0')
     .option('--debug', 'print stack traces with errors')
     .exitOverride()

@@ -11,6 +11,7 @@ export const globalOptionsSchema = z.object({
     .int(`--threads: expected an integer from 1 to ${MAX_WASM_THREADS}`).min(1, `--threads: expected an integer from 1 to ${MAX_WASM_THREADS}`)
     .max(MAX_WASM_THREADS, `--threads: expected an integer from 1 to ${MAX_WASM_THREADS}`).optional(),
   debug: z.boolean().default(false),
+  onnxruntime: z.boolean().default(true),
 });
 
 export type GlobalOptions = z.infer<typeof globalOptionsSchema>;

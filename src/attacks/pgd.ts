@@ -9,7 +9,25 @@ import { crossEntropyPerExample } from '../models/loss.ts';
 import type { AttackLoss, Norm, PgdSpec } from './attack-spec.ts';
 import { seededNormal } from '../seeded-normal.ts';
 
-export type LogitsFunction = (x: tf.Tensor4D) => tf.Tensor2D;
+/**
+ * A model's logits as a differentiable tfjs function; `native`, when present, computes the same
+ * logits and the summed cross-entropy's input gradient in onnxruntime (not differentiable by tfjs).
+ */
+export interface LogitsFunction {
+  (x: tf.Tensor4D): tf.Tensor2D;
+  native?: NativeModelPaths;
+}
+
+export interface NativeModelPaths {
+  logits(x: tf.Tensor4D): tf.Tensor2D;
+  /** ∂(Σ_i CE_i)/∂x. */
+  crossEntropyInputGradient(x: tf.Tensor4D, labels: tf.Tensor1D): tf.Tensor4D;
+}
+
+/** The logits, natively when the function has a native path. */
+export function evaluateLogits(logitsFn: LogitsFunction, x: tf.Tensor4D): tf.Tensor2D {
+  return logitsFn.native !== undefined ? logitsFn.native.logits(x) : logitsFn(x);
+}
 
 /** CW margin: max_{j≠y} z_j − z_y per example (positive when misclassified). */
 export function cwMarginPerExample(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
@@ -52,7 +70,9 @@ function randomStart(x: tf.Tensor4D, eps: number, norm: Norm, seed: number): tf.
 function ascend(logitsFn: LogitsFunction, xAdv: tf.Tensor4D, x: tf.Tensor4D, labels: tf.Tensor1D, spec: PgdSpec): tf.Tensor4D {
   return tf.tidy(() => {
     // The summed loss gives each example its own gradient, independent of the batch size.
-    const gradient = tf.grad((input: tf.Tensor) => tf.sum(attackLossPerExample(spec.loss, logitsFn(input as tf.Tensor4D), labels)))(xAdv) as tf.Tensor4D;
+    const gradient = spec.loss === 'ce' && logitsFn.native !== undefined
+      ? logitsFn.native.crossEntropyInputGradient(xAdv, labels)
+      : tf.grad((input: tf.Tensor) => tf.sum(attackLossPerExample(spec.loss, logitsFn(input as tf.Tensor4D), labels)))(xAdv) as tf.Tensor4D;
     const direction = spec.norm === 'linf' ? tf.sign(gradient) : tf.div(gradient, tf.maximum(exampleNorms(gradient), 1e-12));
     return project(tf.add(xAdv, tf.mul(direction, spec.step)), x, spec.eps, spec.norm);
   });
@@ -74,7 +94,7 @@ export function pgdAttack(logitsFn: LogitsFunction, x: tf.Tensor4D, labels: tf.T
       xAdv = next;
     }
     if (spec.restarts === 1) return xAdv;
-    const loss = tf.tidy(() => attackLossPerExample(spec.loss, logitsFn(xAdv), labels));
+    const loss = tf.tidy(() => attackLossPerExample(spec.loss, evaluateLogits(logitsFn, xAdv), labels));
     if (best === undefined || bestLoss === undefined) {
       best = xAdv;
       bestLoss = loss;

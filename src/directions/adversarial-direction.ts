@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { architecture } from '../models/registry.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
-import { awpPerturbation } from '../train/awp.ts';
+import { awpPerturbation, gradientsOf } from '../train/awp.ts';
 import { meanCrossEntropy } from '../train/training-loss.ts';
 import { normalizeDirection } from './normalize.ts';
 
@@ -15,7 +15,7 @@ export function adversarialDirection(weights: ModelWeights, config: ModelConfig,
   { gamma = 0.01, steps = 1, includeBn = false } = {}): TensorMap {
   const net = architecture(config.arch);
   const loss = (params: TensorMap) => meanCrossEntropy(net.forward({ params, state: weights.state }, xAdv, config as ModelConfig<never>, { training: true }).logits, labels);
-  const v = awpPerturbation(weights.params, loss, gamma, steps);
+  const v = awpPerturbation(weights.params, gradientsOf(loss), gamma, steps);
   const full: TensorMap = {};
   for (const [name, p] of Object.entries(weights.params)) full[name] = v[name] ?? tf.zerosLike(p);
   const normalized = normalizeDirection(full, weights.params, 'filter', includeBn);

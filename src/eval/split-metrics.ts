@@ -6,11 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AttackSpec } from '../attacks/attack-spec.ts';
+import { evaluateLogits } from '../attacks/pgd.ts';
 import { runAttack } from '../attacks/run-attack.ts';
+import { modelLogits } from '../onnx/native-model.ts';
 import type { LabeledImages } from '../data/dataset.ts';
 import { WeightscapeError } from '../errors.ts';
 import { crossEntropyPerExample } from '../models/loss.ts';
-import { architecture } from '../models/registry.ts';
 import type { ModelConfig, ModelWeights } from '../models/types.ts';
 
 export interface LossAccuracy {
@@ -39,8 +40,7 @@ export interface SplitRequest {
 
 export function evaluateSplit({ weights, config, data, attack, batchSize, seed, onProgress }: SplitRequest): SplitMetrics {
   const [n, h, w, c] = data.shape;
-  const net = architecture(config.arch);
-  const logitsFn = (x: tf.Tensor4D) => net.forward(weights, x, config as ModelConfig<never>, { training: false }).logits;
+  const logitsFn = modelLogits(config, weights, { training: false });
   const sums = { cleanLoss: 0, cleanCorrect: 0, robustLoss: 0, robustCorrect: 0 };
   for (let start = 0, batch = 0; start < n; start += batchSize, batch++) {
     const size = Math.min(batchSize, n - start);
@@ -48,11 +48,11 @@ export function evaluateSplit({ weights, config, data, attack, batchSize, seed, 
     const labels = tf.tensor1d(data.labels.subarray(start, start + size), 'int32');
     const xAdv = attack.kind === 'none' ? undefined : runAttack(attack, logitsFn, x, labels, seed * 100_003 + batch);
     const values = tf.tidy(() => {
-      const cleanLogits = logitsFn(x);
+      const cleanLogits = evaluateLogits(logitsFn, x);
       const cleanRight = tf.equal(tf.argMax(cleanLogits, 1), labels);
       const reductions = [tf.sum(crossEntropyPerExample(cleanLogits, labels)), tf.sum(tf.cast(cleanRight, 'float32'))];
       if (xAdv !== undefined) {
-        const advLogits = logitsFn(xAdv);
+        const advLogits = evaluateLogits(logitsFn, xAdv);
         const bothRight = tf.logicalAnd(cleanRight, tf.equal(tf.argMax(advLogits, 1), labels));
         reductions.push(tf.sum(crossEntropyPerExample(advLogits, labels)), tf.sum(tf.cast(bothRight, 'float32')));
       }

@@ -7,7 +7,7 @@
  * sweep computes only the points it lacks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { formatAttack, parseAttack, usualAttack, type AttackSpec } from '../attacks/attack-spec.ts';
+import { parseAttack, usualAttack, type AttackSpec } from '../attacks/attack-spec.ts';
 import { runAttack } from '../attacks/run-attack.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import { loadCheckpoint } from '../checkpoints/load-checkpoint.ts';
@@ -21,6 +21,7 @@ import { tensorBatches } from '../data/tensor-batches.ts';
 import { WeightscapeError } from '../errors.ts';
 import { evaluateSplit } from '../eval/split-metrics.ts';
 import { architecture } from '../models/registry.ts';
+import { modelLogits } from '../onnx/native-model.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
 import { provenance, type Provenance } from '../results/provenance.ts';
@@ -87,8 +88,7 @@ export const GRID_LAYOUT = 'values[i_beta][i_alpha]; alpha along directions[0], 
 
 /** Adversarial versions of every image, made once at θ (the fixed-examples mode). */
 function fixedAdversarialData(data: LabeledImages, weights: ModelWeights, config: ModelConfig, attack: AttackSpec, batchSize: number, seed: number): LabeledImages {
-  const net = architecture(config.arch);
-  const logitsFn = (x: tf.Tensor4D) => net.forward(weights, x, config as ModelConfig<never>, { training: false }).logits;
+  const logitsFn = modelLogits(config, weights, { training: false });
   const images = new Float32Array(data.images.length);
   let offset = 0;
   tensorBatches(data, batchSize, Infinity).forEach(({ x, labels }, b) => {
@@ -140,8 +140,7 @@ export function sampleLandscape(request: SampleRequest): LandscapeResult {
   const directionAttack = attack.kind === 'none' ? usualAttack(parseDataSpec(settings.data).kind, 10) : attack;
 
   // Data-dependent directions (adversarial, hessian) use the first batches of the sweep's data.
-  const net = architecture(config.arch);
-  const logitsFn = (x: tf.Tensor4D) => net.forward(weights, x, config as ModelConfig<never>, { training: false }).logits;
+  const logitsFn = modelLogits(config, weights, { training: false });
   const specs = settings.directions.map(parseDirection);
   // Random and file directions need no data: no attack runs for them.
   const probeBatches = !specs.some(needsBatches) ? []

@@ -20,20 +20,31 @@ function norm(t: tf.Tensor): tf.Scalar {
   return tf.sqrt(tf.sum(tf.square(t))) as tf.Scalar;
 }
 
+/** The gradient of the loss at given parameters, for every parameter. */
+export type GradientFunction = (params: TensorMap) => TensorMap;
+
+/** A loss's gradient function by tfjs autodiff. */
+export function gradientsOf(loss: (params: TensorMap) => tf.Scalar): GradientFunction {
+  return (params) => {
+    const order = Object.keys(params);
+    const grads = tf.grads((...ps: tf.Tensor[]) => loss(Object.fromEntries(order.map((n, i) => [n, ps[i]!]))))(order.map((n) => params[n]!));
+    return Object.fromEntries(order.map((n, i) => [n, grads[i]!]));
+  };
+}
+
 /**
- * The perturbation v (only the perturbed names). `loss(params)` is the training loss at the
- * adversarial examples, evaluated in train mode; v is what the caller adds to θ.
+ * The perturbation v (only the perturbed names). `gradients(params)` is the gradient of the
+ * training loss at the adversarial examples, evaluated in train mode; v is what the caller adds to θ.
  */
-export function awpPerturbation(params: TensorMap, loss: (params: TensorMap) => tf.Scalar, gamma: number, steps = 1): TensorMap {
+export function awpPerturbation(params: TensorMap, gradients: GradientFunction, gamma: number, steps = 1): TensorMap {
   const names = Object.keys(params).filter((n) => perturbable(n, params[n]!));
   return tf.tidy(() => {
     let proxy: TensorMap = { ...params };
     for (let step = 0; step < steps; step++) {
-      const order = Object.keys(proxy);
-      const grads = tf.grads((...ps: tf.Tensor[]) => loss(Object.fromEntries(order.map((n, i) => [n, ps[i]!]))))(order.map((n) => proxy[n]!));
+      const grads = gradients(proxy);
       // Ascent on the loss = a plain SGD step on its negative.
       const next: TensorMap = {};
-      order.forEach((n, i) => { next[n] = tf.add(proxy[n]!, tf.mul(grads[i]!, AWP_PROXY_LR)); });
+      for (const n of Object.keys(proxy)) next[n] = tf.add(proxy[n]!, tf.mul(grads[n]!, AWP_PROXY_LR));
       if (steps > 1) {
         for (const n of names) {
           const d = tf.sub(next[n]!, params[n]!);

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AttackSpec } from '../attacks/attack-spec.ts';
 import { runAttack } from '../attacks/run-attack.ts';
 import { architecture } from '../models/registry.ts';
+import { modelLogits, nativeTrainingGradients } from '../onnx/native-model.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { addPerturbation, awpPerturbation } from './awp.ts';
 import { sgdStep, type SgdSettings } from './sgd.ts';
@@ -40,9 +41,7 @@ export interface StepResult {
 /** Adversarial examples on θ for the method (x itself for standard training). */
 export function trainingExamples(config: ModelConfig, weights: ModelWeights, x: tf.Tensor4D, labels: tf.Tensor1D, settings: StepSettings): tf.Tensor4D {
   if (settings.method === 'standard' || settings.attack.kind === 'none') return tf.clone(x);
-  const net = architecture(config.arch);
-  const training = settings.method === 'pgd-at';
-  const logitsFn = (input: tf.Tensor4D) => net.forward(weights, input, config as ModelConfig<never>, { training, seed: settings.seed }).logits;
+  const logitsFn = modelLogits(config, weights, { training: settings.method === 'pgd-at', seed: settings.seed });
   const attack: AttackSpec = settings.method === 'trades' && settings.attack.kind === 'pgd'
     ? { kind: 'trades', eps: settings.attack.eps, step: settings.attack.step, steps: settings.attack.steps }
     : settings.attack;
@@ -67,27 +66,43 @@ export function methodLoss(config: ModelConfig, params: TensorMap, state: Tensor
   return { loss, state: adv.state };
 }
 
+/**
+ * The method's training loss at `params`, its gradient for every parameter and the BatchNorm
+ * state it leaves: in onnxruntime when the fast path is on and the loss is a plain cross-entropy
+ * (standard, PGD-AT), by tfjs autodiff otherwise.
+ */
+function lossAndGradients(config: ModelConfig, params: TensorMap, state: TensorMap, x: tf.Tensor4D, xAdv: tf.Tensor4D,
+  labels: tf.Tensor1D, settings: StepSettings): { loss: tf.Scalar; grads: TensorMap; state: TensorMap } {
+  if (settings.method === 'standard' || settings.method === 'pgd-at') {
+    const native = nativeTrainingGradients(config, { params, state }, settings.method === 'standard' ? x : xAdv, labels, settings.seed);
+    if (native !== undefined) return native;
+  }
+  const names = Object.keys(params);
+  let newState: TensorMap = {};
+  const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
+    const result = methodLoss(config, Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state, x, xAdv, labels, settings);
+    // valueAndGrads disposes what its function made; the new BatchNorm statistics must survive.
+    newState = Object.fromEntries(Object.entries(result.state).map(([k, t]) => [k, tf.keep(t)]));
+    return result.loss;
+  })(names.map((n) => params[n]!));
+  return { loss: value, grads: Object.fromEntries(names.map((n, i) => [n, grads[i]!])), state: newState };
+}
+
 /** One step; inputs stay owned by the caller, the result's tensors are new. */
 export function trainStep(config: ModelConfig, weights: ModelWeights, buffers: TensorMap, x: tf.Tensor4D, labels: tf.Tensor1D, settings: StepSettings): StepResult {
   const xAdv = trainingExamples(config, weights, x, labels, settings);
   const perturbationRatios: Record<string, number> = {};
   const { grads, state, loss } = tf.tidy(() => {
-    const v = settings.awpGamma > 0
-      ? awpPerturbation(weights.params, (p) => methodLoss(config, p, weights.state, x, xAdv, labels, settings).loss, settings.awpGamma, settings.awpSteps)
-      : {};
+    const awpGradients = (p: TensorMap) => {
+      const result = lossAndGradients(config, p, weights.state, x, xAdv, labels, settings);
+      tf.dispose([result.loss, ...Object.values(result.state)]);
+      return result.grads;
+    };
+    const v = settings.awpGamma > 0 ? awpPerturbation(weights.params, awpGradients, settings.awpGamma, settings.awpSteps) : {};
     for (const [name, d] of Object.entries(v)) {
       perturbationRatios[name] = tf.div(tf.norm(d), tf.norm(weights.params[name]!)).dataSync()[0]!;
     }
-    const perturbed = addPerturbation(weights.params, v);
-    const names = Object.keys(perturbed);
-    let newState: TensorMap = {};
-    const { value, grads: gradList } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-      const result = methodLoss(config, Object.fromEntries(names.map((n, i) => [n, ps[i]!])), weights.state, x, xAdv, labels, settings);
-      // valueAndGrads disposes what its function made; the new BatchNorm statistics must survive.
-      newState = Object.fromEntries(Object.entries(result.state).map(([k, t]) => [k, tf.keep(t)]));
-      return result.loss;
-    })(names.map((n) => perturbed[n]!));
-    return { grads: Object.fromEntries(names.map((n, i) => [n, gradList[i]!])) as TensorMap, state: newState, loss: value };
+    return lossAndGradients(config, addPerturbation(weights.params, v), weights.state, x, xAdv, labels, settings);
   });
   xAdv.dispose();
   const lossValue = loss.dataSync()[0]!;

@@ -18,10 +18,13 @@ const reference = JSON.parse(readFileSync(`${DIR}convnet-mini.json`, 'utf8')) as
   attacks: Array<{ attack: string; loss: number; accuracy: number }>;
 };
 
-for (const backend of ['wasm', 'cpu'] as const) {
+const ENGINES = [{ backend: 'wasm', onnxruntime: false }, { backend: 'cpu', onnxruntime: false }, { backend: 'wasm', onnxruntime: true }] as const;
+
+for (const { backend, onnxruntime } of ENGINES) {
   for (const expected of reference.attacks) {
-    test(`${expected.attack} on ${backend}: adversarial loss within 1e-3 of PyTorch's, same robust accuracy`, async () => {
-      await selectBackend(backend);
+    test(`${expected.attack} on ${backend}${onnxruntime ? ' with onnxruntime' : ''}: adversarial loss within 1e-3 of PyTorch's, same robust accuracy`, async () => {
+      const info = await selectBackend(backend, { onnxruntime });
+      assert.equal(info.onnxruntime !== undefined, onnxruntime, info.onnxruntimeOff);
       const checkpoint = loadCheckpoint(`${DIR}convnet-mini.pt`);
       const config = resolveModelConfig(checkpoint, { ...reference.model, input: { height: 28, width: 28, channels: 1 } });
       const { weights } = checkpointToWeights(checkpoint, config);

@@ -8,8 +8,7 @@ import { selectBackend } from '../../src/backend/select-backend.ts';
 import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
 import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
-import type { ModelConfig, ModelWeights } from '../../src/models/types.ts';
-import { awpPerturbation, perturbable } from '../../src/train/awp.ts';
+import { awpPerturbation, gradientsOf, perturbable } from '../../src/train/awp.ts';
 import { methodLoss, trainStep, type StepSettings } from '../../src/train/train-step.ts';
 import { readFloats } from '../helpers/fixtures.ts';
 
@@ -87,10 +86,11 @@ for (const name of CASES) {
   });
 }
 
-test('wasm and cpu agree on each step with the adversarial examples fixed (‖Δ‖/‖θ‖ < 1e-3)', async () => {
+test('wasm, cpu and wasm with onnxruntime agree on each step with the adversarial examples fixed (‖Δ‖/‖θ‖ < 1e-3)', async () => {
   const updated: Record<string, Record<string, Float32Array>> = {};
-  for (const backend of ['cpu', 'wasm'] as const) {
-    await selectBackend(backend);
+  for (const backend of ['cpu', 'wasm', 'onnxruntime'] as const) {
+    const info = await selectBackend(backend === 'cpu' ? 'cpu' : 'wasm', { onnxruntime: backend === 'onnxruntime' });
+    assert.equal(info.onnxruntime !== undefined, backend === 'onnxruntime', info.onnxruntimeOff);
     for (const name of CASES) {
       const s = setup(name);
       const steps = { ...s.settings, attack: { ...s.settings.attack, steps: 0 } as typeof s.settings.attack };
@@ -103,11 +103,13 @@ test('wasm and cpu agree on each step with the adversarial examples fixed (‖Δ
   }
   for (const name of CASES) {
     for (const [param, cpu] of Object.entries(updated[`cpu:${name}`]!)) {
-      const wasm = updated[`wasm:${name}`]![param]!;
-      let diff = 0;
-      let ref = 0;
-      cpu.forEach((v, i) => { diff += (wasm[i]! - v) ** 2; ref += v * v; });
-      assert.ok(Math.sqrt(diff / ref) < 1e-3, `${name} ${param}: ‖Δ‖/‖θ‖ = ${Math.sqrt(diff / ref)}`);
+      for (const other of ['wasm', 'onnxruntime']) {
+        const values = updated[`${other}:${name}`]![param]!;
+        let diff = 0;
+        let ref = 0;
+        cpu.forEach((v, i) => { diff += (values[i]! - v) ** 2; ref += v * v; });
+        assert.ok(Math.sqrt(diff / ref) < 1e-3, `${other}, ${name} ${param}: ‖Δ‖/‖θ‖ = ${Math.sqrt(diff / ref)}`);
+      }
     }
   }
 });
@@ -130,7 +132,7 @@ test('the AWP perturbation has ‖v_l‖ = γ‖θ_l‖ per layer (K = 1) and �
   const s = setup('preact-pgd-at-awp');
   const loss = (p: Record<string, tf.Tensor>) => methodLoss(s.config, p, s.weights.state, s.x, s.x, s.labels, s.settings).loss;
   for (const [steps, gamma] of [[1, 0.01], [3, 0.02]] as const) {
-    const v = awpPerturbation(s.weights.params, loss, gamma, steps);
+    const v = awpPerturbation(s.weights.params, gradientsOf(loss), gamma, steps);
     const expectedNames = Object.keys(s.weights.params).filter((n) => perturbable(n, s.weights.params[n]!)).sort();
     assert.deepEqual(Object.keys(v).sort(), expectedNames);
     assert.ok(!Object.keys(v).some((n) => n.includes('bn') || n.endsWith('.bias')));

@@ -1,0 +1,101 @@
+/**
+ * Builds an ONNX graph one node at a time, tracking every value's static shape (all shapes are
+ * known: a graph is built for one batch size), so that gradient rules can size what they emit.
+ */
+import type { AttributeValue, OnnxGraph, OnnxNode, OnnxValueInfo } from './onnx-model.ts';
+
+export interface Value {
+  name: string;
+  shape: number[];
+}
+
+export class GraphBuilder {
+  private readonly nodes: OnnxNode[] = [];
+  private readonly inputs: OnnxValueInfo[] = [];
+  private readonly outputs: OnnxValueInfo[] = [];
+  private readonly initializers: OnnxGraph['initializers'] = [];
+  private counter = 0;
+
+  private fresh(hint: string): string {
+    return `${hint}_${this.counter++}`;
+  }
+
+  input(name: string, shape: number[], type: 'float32' | 'int64' = 'float32'): Value {
+    this.inputs.push({ name, shape, type });
+    return { name, shape };
+  }
+
+  output(value: Value, name: string): void {
+    this.node('Identity', [value], {}, value.shape, name);
+    this.outputs.push({ name, shape: value.shape, type: 'float32' });
+  }
+
+  floats(values: number[], shape: number[] = [values.length]): Value {
+    const name = this.fresh('const');
+    this.initializers.push({ name, dims: shape, data: new Float32Array(values) });
+    return { name, shape };
+  }
+
+  scalar(value: number): Value {
+    return this.floats([value], []);
+  }
+
+  int64s(values: number[]): Value {
+    const name = this.fresh('shape');
+    this.initializers.push({ name, dims: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
+    return { name, shape: [values.length] };
+  }
+
+  /** One node with one output of the given shape. */
+  node(op: string, inputs: Value[], attributes: Record<string, AttributeValue>, shape: number[], name?: string): Value {
+    const out = name ?? this.fresh(op.toLowerCase());
+    this.nodes.push({ op, inputs: inputs.map((v) => v.name), outputs: [out], attributes });
+    return { name: out, shape };
+  }
+
+  /** One node with several outputs. */
+  multiNode(op: string, inputs: Value[], attributes: Record<string, AttributeValue>, shapes: number[][]): Value[] {
+    const outs = shapes.map((shape) => ({ name: this.fresh(op.toLowerCase()), shape }));
+    this.nodes.push({ op, inputs: inputs.map((v) => v.name), outputs: outs.map((o) => o.name), attributes });
+    return outs;
+  }
+
+  // Shape-aware helpers for the nodes the layers and their gradients use most.
+
+  transpose(x: Value, perm: number[]): Value {
+    return this.node('Transpose', [x], { perm }, perm.map((p) => x.shape[p]!));
+  }
+
+  reshape(x: Value, shape: number[]): Value {
+    return this.node('Reshape', [x, this.int64s(shape)], {}, shape);
+  }
+
+  /** Elementwise with numpy broadcasting. */
+  binary(op: 'Add' | 'Sub' | 'Mul' | 'Div', a: Value, b: Value): Value {
+    return this.node(op, [a, b], {}, broadcastShape(a.shape, b.shape));
+  }
+
+  /** Sums over axes, keeping them as size 1 when asked. */
+  reduceSum(x: Value, axes: number[], keepDims: boolean): Value {
+    const shape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+    return this.node('ReduceSum', [x, this.int64s(axes)], { keepdims: keepDims ? 1 : 0 }, shape);
+  }
+
+  reduceMean(x: Value, axes: number[], keepDims: boolean): Value {
+    const shape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+    return this.node('ReduceMean', [x], { axes, keepdims: keepDims ? 1 : 0 }, shape);
+  }
+
+  build(): OnnxGraph {
+    return { nodes: this.nodes, inputs: this.inputs, outputs: this.outputs, initializers: this.initializers };
+  }
+}
+
+export function broadcastShape(a: number[], b: number[]): number[] {
+  const rank = Math.max(a.length, b.length);
+  return Array.from({ length: rank }, (_, i) => {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    return da === 1 ? db : da;
+  });
+}

@@ -1,0 +1,300 @@
+/**
+ * The layer vocabulary as ONNX nodes (NCHW), with a reverse-mode tape: every layer records how to
+ * turn its output gradient into its inputs' gradients, emitted as more ONNX nodes. Only values
+ * that depend on a differentiated input get gradients. Weights arrive in tfjs layout (HWIO
+ * convolutions, in×out linear) as graph inputs named by their PyTorch names.
+ */
+import { BN_EPSILON } from '../models/forward-context.ts';
+import type { Layers } from '../models/layers.ts';
+import type { InputNormalization } from '../models/types.ts';
+import type { GraphBuilder, Value } from './graph-builder.ts';
+
+type Backward = (dy: Value) => Array<Value | undefined>;
+
+/** Output pixels per image up to which a convolution runs as one batched matrix product. */
+const SMALL_IMAGE_PIXELS = 16;
+
+interface TapeEntry {
+  inputs: Value[];
+  output: Value;
+  backward: Backward;
+}
+
+export interface GraphLayerOptions {
+  training: boolean;
+  /** Graph inputs by PyTorch name: trainable parameters and BatchNorm running statistics. */
+  tensors: Record<string, Value>;
+}
+
+export interface BatchStatistics {
+  /** Values per channel the statistics are taken over (N·H·W). */
+  count: number;
+  mean: Value;
+  /** Biased (population) variance of the batch. */
+  variance: Value;
+}
+
+export class GraphLayers implements Layers<Value> {
+  private readonly tape: TapeEntry[] = [];
+  private readonly differentiable = new Set<string>();
+  /** Training: each BatchNorm's batch statistics, by layer prefix. */
+  readonly batchStatistics: Record<string, BatchStatistics> = {};
+  /** Training: the dropout masks the caller feeds (keep/(1 − rate) per element), in order. */
+  readonly dropoutMasks: Value[] = [];
+
+  constructor(private readonly b: GraphBuilder, private readonly options: GraphLayerOptions) {}
+
+  /** Marks graph inputs whose gradients will be asked for. */
+  differentiate(values: Value[]): void {
+    for (const v of values) this.differentiable.add(v.name);
+  }
+
+  private tensor(name: string): Value {
+    const t = this.options.tensors[name];
+    if (t === undefined) throw new Error(`model tensor '${name}' is missing`);
+    return t;
+  }
+
+  private record(inputs: Value[], output: Value, backward: Backward): Value {
+    if (inputs.some((v) => this.differentiable.has(v.name))) {
+      this.differentiable.add(output.name);
+      this.tape.push({ inputs, output, backward });
+    }
+    return output;
+  }
+
+  private needs(v: Value): boolean {
+    return this.differentiable.has(v.name);
+  }
+
+  private transposeRecorded(x: Value, perm: number[]): Value {
+    const inverse = perm.map((_, i) => perm.indexOf(i));
+    return this.record([x], this.b.transpose(x, perm), (dy) => [this.b.transpose(dy, inverse)]);
+  }
+
+  /** A tfjs NHWC image batch as the NCHW tensor ONNX convolutions take. */
+  channelsFirst(x: Value): Value {
+    return this.transposeRecorded(x, [0, 3, 1, 2]);
+  }
+
+  normalizeInput(x: Value, normalization: InputNormalization | undefined): Value {
+    if (normalization === undefined) return x;
+    const shape = [1, normalization.mean.length, 1, 1];
+    const std = this.b.floats(normalization.std, shape);
+    const y = this.b.binary('Div', this.b.binary('Sub', x, this.b.floats(normalization.mean, shape)), std);
+    return this.record([x], y, (dy) => [this.b.binary('Div', dy, std)]);
+  }
+
+  conv(prefix: string, x: Value, stride: number, padding: number, bias = false): Value {
+    const w = this.transposeRecorded(this.tensor(`${prefix}.weight`), [3, 2, 0, 1]);
+    const inputs = bias ? [x, w, this.tensor(`${prefix}.bias`)] : [x, w];
+    const y = this.convolve(x, w, bias ? inputs[2] : undefined, stride, padding);
+    return this.record(inputs, y, (dy) => [
+      this.needs(x) ? this.convInputGradient(dy, w, x.shape, stride, padding) : undefined,
+      this.needs(w) ? this.convWeightGradient(dy, x, w.shape, stride, padding) : undefined,
+      bias && this.needs(inputs[2]!) ? this.b.reduceSum(dy, [0, 2, 3], false) : undefined,
+    ]);
+  }
+
+  /**
+   * A convolution (NCHW, OIHW filter, symmetric padding). onnxruntime's Conv makes one matrix
+   * product per image, which is slow when an image has few output pixels (4×4: ~65 GFLOP/s);
+   * there the patches of the whole batch (channels last) go through one product instead.
+   */
+  private convolve(x: Value, w: Value, bias: Value | undefined, stride: number, padding: number): Value {
+    const [n, cin, h, wd] = x.shape as [number, number, number, number];
+    const [cout, , kh, kw] = w.shape as [number, number, number, number];
+    const ho = Math.floor((h + 2 * padding - kh) / stride) + 1;
+    const wo = Math.floor((wd + 2 * padding - kw) / stride) + 1;
+    if (ho * wo > SMALL_IMAGE_PIXELS) {
+      const attributes = { kernel_shape: [kh, kw], strides: [stride, stride], pads: [padding, padding, padding, padding] };
+      return this.b.node('Conv', bias === undefined ? [x, w] : [x, w, bias], attributes, [n, cout, ho, wo]);
+    }
+    let xLast = this.b.transpose(x, [0, 2, 3, 1]);
+    if (padding > 0) xLast = this.b.node('Pad', [xLast, this.b.int64s([0, padding, padding, 0, 0, padding, padding, 0])], {}, [n, h + 2 * padding, wd + 2 * padding, cin]);
+    const taps: Value[] = [];
+    for (let a = 0; a < kh; a++) {
+      for (let c = 0; c < kw; c++) {
+        const ends = [a + (ho - 1) * stride + 1, c + (wo - 1) * stride + 1];
+        taps.push(this.b.node('Slice', [xLast, this.b.int64s([a, c]), this.b.int64s(ends), this.b.int64s([1, 2]), this.b.int64s([stride, stride])], {}, [n, ho, wo, cin]));
+      }
+    }
+    const patches = taps.length === 1 ? taps[0]! : this.b.node('Concat', taps, { axis: 3 }, [n, ho, wo, kh * kw * cin]);
+    // Filter rows in the patches' (kh, kw, c) order.
+    const filter = this.b.reshape(this.b.transpose(w, [2, 3, 1, 0]), [kh * kw * cin, cout]);
+    const rows = this.b.reshape(patches, [n * ho * wo, kh * kw * cin]);
+    const product = bias === undefined
+      ? this.b.node('MatMul', [rows, filter], {}, [n * ho * wo, cout])
+      : this.b.node('Gemm', [rows, filter, bias], {}, [n * ho * wo, cout]);
+    return this.b.transpose(this.b.reshape(product, [n, ho, wo, cout]), [0, 3, 1, 2]);
+  }
+
+  /**
+   * ∂/∂x of a convolution. Stride 1: a convolution of the output gradient with the filter
+   * flipped in space and with its channel axes swapped (onnxruntime's Conv is several times faster
+   * than its ConvTranspose); strided: the transposed convolution, padded back to x's size.
+   */
+  private convInputGradient(dy: Value, w: Value, xShape: number[], stride: number, padding: number): Value {
+    const [cout, cin, kh, kw] = w.shape as [number, number, number, number];
+    if (stride === 1 && padding <= kh - 1 && padding <= kw - 1) {
+      const swapped = this.b.transpose(w, [1, 0, 2, 3]);
+      const flipped = this.b.node('Slice', [swapped, this.b.int64s([kh - 1, kw - 1]), this.b.int64s([-kh - 1, -kw - 1]), this.b.int64s([2, 3]), this.b.int64s([-1, -1])], {}, [cin, cout, kh, kw]);
+      const [ph, pw] = [kh - 1 - padding, kw - 1 - padding];
+      if (ph !== pw) throw new Error('conv input gradient: non-square padding');
+      return this.convolve(dy, flipped, undefined, 1, ph);
+    }
+    const outputPadding = [2, 3].map((axis, i) => xShape[axis]! - ((dy.shape[axis]! - 1) * stride - 2 * padding + [kh, kw][i]!));
+    return this.b.node('ConvTranspose', [dy, w], {
+      kernel_shape: [kh, kw], strides: [stride, stride], pads: [padding, padding, padding, padding], output_padding: outputPadding,
+    }, xShape);
+  }
+
+  /**
+   * ∂/∂w of a convolution as one matrix product over all N·Ho·Wo output positions: the input's
+   * patches (im2col, made by a depthwise convolution with one-hot filters) times the output
+   * gradient. (The batch-swapped convolution that computes the same runs at ~8 GFLOP/s in
+   * onnxruntime, a product with a huge inner dimension and kh·kw columns; patches cut with Slice
+   * and Concat in channels-last order copy 64 bytes at a time.)
+   */
+  private convWeightGradient(dy: Value, x: Value, wShape: number[], stride: number, padding: number): Value {
+    const [cout, cin, kh, kw] = wShape as [number, number, number, number];
+    const n = x.shape[0]!;
+    const [ho, wo] = [dy.shape[2]!, dy.shape[3]!];
+    const taps = kh * kw;
+    const oneHot = new Array<number>(cin * taps * taps).fill(0);
+    for (let c = 0; c < cin; c++) for (let t = 0; t < taps; t++) oneHot[(c * taps + t) * taps + t] = 1;
+    const patches = this.b.node('Conv', [x, this.b.floats(oneHot, [cin * taps, 1, kh, kw])], {
+      kernel_shape: [kh, kw], strides: [stride, stride], pads: [padding, padding, padding, padding], group: cin,
+    }, [n, cin * taps, ho, wo]);
+    // Per example: [cin·taps, Ho·Wo] × [Ho·Wo, cout], then summed over the batch.
+    const perExample = this.b.node('MatMul', [
+      this.b.reshape(patches, [n, cin * taps, ho * wo]),
+      this.b.transpose(this.b.reshape(dy, [n, cout, ho * wo]), [0, 2, 1]),
+    ], {}, [n, cin * taps, cout]);
+    const product = this.b.reduceSum(perExample, [0], false);
+    return this.b.transpose(this.b.reshape(product, [cin, kh, kw, cout]), [3, 0, 1, 2]);
+  }
+
+  linear(prefix: string, x: Value): Value {
+    const w = this.tensor(`${prefix}.weight`);
+    const bias = this.tensor(`${prefix}.bias`);
+    const y = this.b.node('Gemm', [x, w, bias], {}, [x.shape[0]!, w.shape[1]!]);
+    return this.record([x, w, bias], y, (dy) => [
+      this.needs(x) ? this.b.node('Gemm', [dy, w], { transB: 1 }, x.shape) : undefined,
+      this.needs(w) ? this.b.node('Gemm', [x, dy], { transA: 1 }, w.shape) : undefined,
+      this.needs(bias) ? this.b.reduceSum(dy, [0], false) : undefined,
+    ]);
+  }
+
+  batchNorm(prefix: string, x: Value): Value {
+    const gamma = this.tensor(`${prefix}.weight`);
+    const beta = this.tensor(`${prefix}.bias`);
+    const channels = [1, x.shape[1]!, 1, 1];
+    const perChannel = (v: Value) => this.b.reshape(v, channels);
+    let mean: Value;
+    let variance: Value;
+    if (!this.options.training) {
+      mean = this.tensor(`${prefix}.running_mean`);
+      variance = this.tensor(`${prefix}.running_var`);
+    } else {
+      const count = x.shape[0]! * x.shape[2]! * x.shape[3]!;
+      const mean4 = this.b.reduceMean(x, [0, 2, 3], true);
+      const centered = this.b.binary('Sub', x, mean4);
+      const sumSquares = this.b.node('ReduceSumSquare', [centered], { axes: [0, 2, 3], keepdims: 0 }, [x.shape[1]!]);
+      mean = this.b.reshape(mean4, [x.shape[1]!]);
+      variance = this.b.binary('Mul', sumSquares, this.b.scalar(1 / count));
+      this.batchStatistics[prefix] = { count, mean, variance };
+    }
+    const y = this.b.node('BatchNormalization', [x, gamma, beta, mean, variance], { epsilon: { float: BN_EPSILON } }, x.shape);
+    const training = this.options.training;
+    return this.record([x, gamma, beta], y, (dy) => {
+      const invStd = this.b.node('Reciprocal', [this.b.node('Sqrt', [this.b.binary('Add', variance, this.b.scalar(BN_EPSILON))], {}, variance.shape)], {}, variance.shape);
+      // x̂ = (x − mean)/σ, recomputed by a unit-scale BatchNormalization (γ may be 0).
+      const needsStatistics = this.needs(gamma) || training;
+      const unit = () => [this.b.floats(new Array(x.shape[1]!).fill(1)), this.b.floats(new Array(x.shape[1]!).fill(0))];
+      const xHat = needsStatistics ? this.b.node('BatchNormalization', [x, ...unit(), mean, variance], { epsilon: { float: BN_EPSILON } }, x.shape) : undefined;
+      const dBeta = this.needs(beta) || training ? this.b.reduceSum(dy, [0, 2, 3], false) : undefined;
+      const dGamma = needsStatistics ? this.b.reduceSum(this.b.binary('Mul', dy, xHat!), [0, 2, 3], false) : undefined;
+      let dx: Value | undefined;
+      if (this.needs(x)) {
+        const scale = perChannel(this.b.binary('Mul', gamma, invStd));
+        if (!training) dx = this.b.binary('Mul', dy, scale);
+        else {
+          // Batch statistics depend on x: dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)).
+          const count = x.shape[0]! * x.shape[2]! * x.shape[3]!;
+          const meanDy = perChannel(this.b.binary('Mul', dBeta!, this.b.scalar(1 / count)));
+          const meanDyXHat = perChannel(this.b.binary('Mul', dGamma!, this.b.scalar(1 / count)));
+          const centered = this.b.binary('Sub', this.b.binary('Sub', dy, meanDy), this.b.binary('Mul', xHat!, meanDyXHat));
+          dx = this.b.binary('Mul', centered, scale);
+        }
+      }
+      return [dx, this.needs(gamma) ? dGamma : undefined, this.needs(beta) ? dBeta : undefined];
+    });
+  }
+
+  dropout(x: Value, rate: number): Value {
+    if (!this.options.training || rate === 0) return x;
+    const mask = this.b.input(`dropout_mask_${this.dropoutMasks.length}`, x.shape);
+    this.dropoutMasks.push(mask);
+    return this.record([x], this.b.binary('Mul', x, mask), (dy) => [this.b.binary('Mul', dy, mask)]);
+  }
+
+  relu(x: Value): Value {
+    const y = this.b.node('Relu', [x], {}, x.shape);
+    return this.record([x], y, (dy) => {
+      const positive = this.b.node('Greater', [y, this.b.scalar(0)], {}, y.shape);
+      return [this.b.node('Where', [positive, dy, this.b.scalar(0)], {}, dy.shape)];
+    });
+  }
+
+  maxPool(x: Value, size: number): Value {
+    const [n, c, h, w] = x.shape as [number, number, number, number];
+    const attributes = { kernel_shape: [size, size], strides: [size, size] };
+    const [y, indices] = this.b.multiNode('MaxPool', [x], attributes, [[n, c, Math.floor(h / size), Math.floor(w / size)], [n, c, Math.floor(h / size), Math.floor(w / size)]]);
+    return this.record([x], y!, (dy) => [this.b.node('MaxUnpool', [dy, indices!, this.b.int64s(x.shape)], attributes, x.shape)]);
+  }
+
+  avgPool(x: Value, size: number): Value {
+    const [n, c, h, w] = x.shape as [number, number, number, number];
+    const [ho, wo] = [Math.floor(h / size), Math.floor(w / size)];
+    const y = this.b.node('AveragePool', [x], { kernel_shape: [size, size], strides: [size, size] }, [n, c, ho, wo]);
+    return this.record([x], y, (dy) => {
+      // Each input pixel of a window gets 1/size² of its output's gradient; pixels past the last window none.
+      const spread = this.b.node('Expand', [this.b.reshape(dy, [n, c, ho, 1, wo, 1]), this.b.int64s([n, c, ho, size, wo, size])], {}, [n, c, ho, size, wo, size]);
+      let dx = this.b.binary('Mul', this.b.reshape(spread, [n, c, ho * size, wo * size]), this.b.scalar(1 / (size * size)));
+      if (ho * size !== h || wo * size !== w) {
+        dx = this.b.node('Pad', [dx, this.b.int64s([0, 0, 0, 0, 0, 0, h - ho * size, w - wo * size])], {}, x.shape);
+      }
+      return [dx];
+    });
+  }
+
+  add(a: Value, c: Value): Value {
+    return this.record([a, c], this.b.binary('Add', a, c), (dy) => [dy, dy]);
+  }
+
+  flatten(x: Value): Value {
+    const y = this.b.reshape(x, [x.shape[0]!, x.shape.slice(1).reduce((p, d) => p * d, 1)]);
+    return this.record([x], y, (dy) => [this.b.reshape(dy, x.shape)]);
+  }
+
+  /**
+   * Reverse pass from `seed` (the gradient of the objective with respect to `output`): the
+   * gradients of the requested values (undefined for those the output does not depend on).
+   */
+  gradients(output: Value, seed: Value, wrt: Value[]): Array<Value | undefined> {
+    const grads = new Map<string, Value>([[output.name, seed]]);
+    for (let i = this.tape.length - 1; i >= 0; i--) {
+      const entry = this.tape[i]!;
+      const dy = grads.get(entry.output.name);
+      if (dy === undefined) continue;
+      entry.backward(dy).forEach((g, k) => {
+        const input = entry.inputs[k]!;
+        if (g === undefined || !this.needs(input)) return;
+        const previous = grads.get(input.name);
+        grads.set(input.name, previous === undefined ? g : this.b.binary('Add', previous, g));
+      });
+    }
+    return wrt.map((v) => grads.get(v.name));
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The ONNX graph of a model's cross-entropy and its gradients, for one batch size: the network
+ * (from the architecture's own definition), the per-example loss, and the reverse pass to the
+ * input and/or the trainable parameters. In training mode it also returns each BatchNorm's batch
+ * statistics, and takes the dropout masks as inputs (drawn by the caller, as tfjs draws them).
+ */
+import { architecture } from '../models/registry.ts';
+import type { ModelConfig } from '../models/types.ts';
+import { GraphBuilder, type Value } from './graph-builder.ts';
+import { GraphLayers } from './graph-layers.ts';
+import { encodeModel } from './onnx-model.ts';
+
+export interface LossGraphRequest {
+  training: boolean;
+  batch: number;
+  /** Outputs: the per-example cross-entropy (and its gradients), the logits, or both. */
+  loss: boolean;
+  logits: boolean;
+  inputGradient: boolean;
+  paramGradients: boolean;
+  /** d(objective)/d(loss_i): 1 for the summed loss (attacks), 1/N for the mean (training). */
+  lossScale: number;
+  /** Shapes of the trainable parameters and the BatchNorm running statistics (tfjs layout). */
+  paramShapes: Record<string, number[]>;
+  stateShapes: Record<string, number[]>;
+}
+
+export interface LossGraph {
+  model: Uint8Array;
+  paramNames: string[];
+  /** Running statistics the graph reads (eval mode only). */
+  stateNames: string[];
+  dropoutMasks: Array<{ name: string; shape: number[] }>;
+  /** Training: BatchNorm layers whose batch statistics are outputs `mean:<prefix>`, `var:<prefix>`, with their counts (N·H·W). */
+  batchNorms: Array<{ prefix: string; count: number }>;
+}
+
+export const INPUT_NAME = 'x';
+export const ONE_HOT_NAME = 'one_hot';
+export const LOSS_OUTPUT = 'loss';
+export const LOGITS_OUTPUT = 'logits';
+export const INPUT_GRADIENT_OUTPUT = 'input_gradient';
+export const paramGradientOutput = (name: string) => `gradient:${name}`;
+
+export function buildLossGraph(config: ModelConfig, request: LossGraphRequest): LossGraph {
+  const b = new GraphBuilder();
+  const { height, width, channels } = config.input;
+  const n = request.batch;
+  const xNhwc = b.input(INPUT_NAME, [n, height, width, channels]);
+  const paramNames = Object.keys(request.paramShapes);
+  const params = Object.fromEntries(paramNames.map((name) => [name, b.input(name, request.paramShapes[name]!)]));
+  // Running statistics are read in eval mode only; in training the batch's own are used.
+  const stateNames = request.training ? [] : Object.keys(request.stateShapes).filter((s) => /running_(mean|var)$/.test(s));
+  const state = Object.fromEntries(stateNames.map((name) => [name, b.input(name, request.stateShapes[name]!)]));
+  const net = new GraphLayers(b, { training: request.training, tensors: { ...params, ...state } });
+  const wrt: Value[] = [];
+  if (request.inputGradient) wrt.push(xNhwc);
+  if (request.paramGradients) wrt.push(...paramNames.map((name) => params[name]!));
+  net.differentiate(wrt);
+
+  const logits = architecture(config.arch).network<Value>(net, net.channelsFirst(xNhwc), config as ModelConfig<never>);
+  const k = config.classes;
+  if (request.logits) b.output(logits, LOGITS_OUTPUT);
+  if (!request.loss) {
+    if (wrt.length > 0) throw new Error('loss graph: gradients need the loss');
+    return finishGraph(b, net, config, paramNames, stateNames);
+  }
+  const oneHot = b.input(ONE_HOT_NAME, [n, k]);
+  // Cross-entropy per example: logsumexp(z) − z_y; its gradient (softmax(z) − onehot)·scale.
+  const logSumExp = b.node('ReduceLogSumExp', [logits], { axes: [1], keepdims: 0 }, [n]);
+  const picked = b.reduceSum(b.binary('Mul', logits, oneHot), [1], false);
+  b.output(b.binary('Sub', logSumExp, picked), LOSS_OUTPUT);
+  if (wrt.length > 0) {
+    const softmax = b.node('Softmax', [logits], { axis: 1 }, [n, k]);
+    const seed = b.binary('Mul', b.binary('Sub', softmax, oneHot), b.scalar(request.lossScale));
+    const grads = net.gradients(logits, seed, wrt);
+    wrt.forEach((v, i) => {
+      const g = grads[i] ?? b.node('ConstantOfShape', [b.int64s(v.shape)], { value: { tensor: 0 } }, v.shape);
+      b.output(g, v === xNhwc ? INPUT_GRADIENT_OUTPUT : paramGradientOutput(v.name));
+    });
+  }
+  return finishGraph(b, net, config, paramNames, stateNames);
+}
+
+function finishGraph(b: GraphBuilder, net: GraphLayers, config: ModelConfig, paramNames: string[], stateNames: string[]): LossGraph {
+  const batchNormPrefixes = Object.keys(net.batchStatistics);
+  for (const prefix of batchNormPrefixes) {
+    b.output(net.batchStatistics[prefix]!.mean, `mean:${prefix}`);
+    b.output(net.batchStatistics[prefix]!.variance, `var:${prefix}`);
+  }
+  return {
+    model: encodeModel(b.build(), `${config.arch}-loss`),
+    paramNames,
+    stateNames,
+    dropoutMasks: net.dropoutMasks.map((m) => ({ name: m.name, shape: m.shape })),
+    batchNorms: batchNormPrefixes.map((prefix) => ({ prefix, count: net.batchStatistics[prefix]!.count })),
+  };
+}

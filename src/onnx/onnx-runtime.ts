@@ -1,0 +1,110 @@
+/**
+ * onnxruntime-node, loaded lazily (an optional dependency) and driven synchronously: its native
+ * binding runs a session synchronously (the public API only wraps that call in a Promise), and
+ * weightscape's attack and training loops are synchronous tfjs code. The binding is not public
+ * API, so the version is pinned in package.json and checked here.
+ */
+import { createRequire } from 'node:module';
+
+export const SUPPORTED_ORT_VERSION = '1.30.0';
+
+export interface OrtTensor {
+  readonly dims: readonly number[];
+  readonly data: Float32Array | BigInt64Array;
+  readonly type: string;
+}
+
+interface BindingSession {
+  loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
+  run(feeds: Record<string, OrtTensor>, fetches: Record<string, null>, options: object): Record<string, OrtTensor>;
+  endProfiling(): void;
+  dispose(): void;
+}
+
+interface OrtModule {
+  Tensor: new (type: string, data: Float32Array | BigInt64Array, dims: readonly number[]) => OrtTensor;
+  env: { versions: { node?: string }; logLevel?: string };
+}
+
+interface BindingModule {
+  binding: { InferenceSession: new () => BindingSession };
+  initOrt(): void;
+}
+
+export interface OnnxRuntime {
+  version: string;
+  threads: number;
+  tensor(data: Float32Array, dims: readonly number[]): OrtTensor;
+  session(model: Uint8Array): OnnxSession;
+}
+
+export interface OnnxSession {
+  /** Runs the graph on the feeds; returns the named outputs' data. */
+  run(feeds: Record<string, { data: Float32Array; dims: readonly number[] }>, outputs: string[]): Record<string, Float32Array>;
+  dispose(): void;
+}
+
+/** WEIGHTSCAPE_ORT_PROFILE=<prefix>: onnxruntime writes a per-node profile of each session (on dispose). */
+const profilePrefix = process.env.WEIGHTSCAPE_ORT_PROFILE || undefined;
+
+let loaded: OnnxRuntime | undefined;
+let loadError: string | undefined;
+
+/** onnxruntime with `threads` intra-op threads, or the reason it cannot be used. */
+export function loadOnnxRuntime(threads: number): OnnxRuntime | string {
+  if (loaded !== undefined) return loaded.threads === threads ? loaded : (loaded = makeRuntime(loaded, threads));
+  if (loadError !== undefined) return loadError;
+  try {
+    const require = createRequire(import.meta.url);
+    const ort = require('onnxruntime-node') as OrtModule;
+    const version = ort.env.versions.node ?? 'unknown';
+    if (version !== SUPPORTED_ORT_VERSION) return (loadError = `onnxruntime-node ${version} is installed; weightscape drives ${SUPPORTED_ORT_VERSION}'s binding`);
+    const bindingModule = require('onnxruntime-node/dist/binding.js') as BindingModule;
+    // Warnings (unused constants the graph optimizer drops) are not the user's concern.
+    ort.env.logLevel = 'error';
+    bindingModule.initOrt();
+    loaded = makeRuntime({ ort, bindingModule, version }, threads);
+    return loaded;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    return (loadError = /Cannot find module/.test(message) ? 'onnxruntime-node is not installed' : message);
+  }
+}
+
+interface Internals {
+  ort: OrtModule;
+  bindingModule: BindingModule;
+  version: string;
+}
+
+function makeRuntime(from: Internals | OnnxRuntime, threads: number): OnnxRuntime {
+  const internals = 'ort' in from ? from : (from as unknown as { internals: Internals }).internals;
+  const { ort, bindingModule, version } = internals;
+  const runtime = {
+    internals,
+    version,
+    threads,
+    tensor: (data: Float32Array, dims: readonly number[]) => new ort.Tensor('float32', data, dims),
+    session(model: Uint8Array): OnnxSession {
+      const session = new bindingModule.binding.InferenceSession();
+      session.loadModel(model.buffer as ArrayBuffer, model.byteOffset, model.byteLength, {
+        intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 3,
+        // Idle pool threads must sleep: the tfjs backend's own threads run between sessions' calls.
+        extra: { 'session.intra_op.allow_spinning': '0' },
+        ...(profilePrefix === undefined ? {} : { enableProfiling: true, profileFilePrefix: profilePrefix }),
+      });
+      return {
+        run(feeds, outputs) {
+          const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor('float32', t.data, t.dims)]));
+          const result = session.run(ortFeeds, Object.fromEntries(outputs.map((o) => [o, null])), {});
+          return Object.fromEntries(outputs.map((o) => [o, result[o]!.data as Float32Array]));
+        },
+        dispose: () => {
+          if (profilePrefix !== undefined) session.endProfiling();
+          session.dispose();
+        },
+      };
+    },
+  };
+  return runtime;
+}
