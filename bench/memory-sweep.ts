@@ -1,6 +1,6 @@
 /**
  * Memory of an adversarial sweep on the narrow preact-resnet18, run as its own process by
- * bench/run.ts: `node --import tsx bench/memory-sweep.ts <points> <wasm threads>`. Prints JSON
+ * bench/run.ts: `node --import tsx bench/memory-sweep.ts <points> <threads> [onnxruntime]`. Prints JSON
  * with the peak resident set size and the resident size after every point, so that growth with
  * the number of points shows.
  */
@@ -13,7 +13,9 @@ import { BENCH_MODELS } from './workloads.ts';
 
 const points = Number(process.argv[2] ?? 21);
 const threads = Number(process.argv[3] ?? Math.min(os.cpus().length, 8));
-const backend = await selectBackend('wasm', { wasmThreads: threads });
+const onnxruntime = process.argv[4] === 'onnxruntime';
+const backend = await selectBackend('wasm', { wasmThreads: threads, onnxruntime });
+if (onnxruntime && backend.onnxruntime === undefined) throw new Error(`onnxruntime: ${backend.onnxruntimeOff}`);
 const preact = BENCH_MODELS.find((m) => m.config.arch === 'preact-resnet18')!;
 const sweep = prepareSweep(preact.config);
 const megabytes = (bytes: number) => Math.round(bytes / 2 ** 20);
@@ -28,7 +30,7 @@ try {
   const seconds = (performance.now() - start) / 1000;
   // maxRSS is in kilobytes.
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  process.stdout.write(`${JSON.stringify({ points, threads, seconds, peakRssMb, rssAfterPoint, tensorsAfterPoint })}\n`);
+  process.stdout.write(`${JSON.stringify({ points, threads, engine: onnxruntime ? 'onnxruntime' : 'wasm', seconds, peakRssMb, rssAfterPoint, tensorsAfterPoint })}\n`);
 } finally {
   sweep.dispose();
   await releaseBackend();

@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: the benchmark suite on the backend in use (WEIGHTSCAPE_BACKEND overrides it;
- * WEIGHTSCAPE_BENCH_THREADS lists WASM thread counts to run, default: one per core), beside the
- * same workloads in PyTorch with the same thread count when Debian's python3-torch is installed.
+ * WEIGHTSCAPE_BENCH_THREADS lists thread counts to run, default: one per core), twice where
+ * onnxruntime loads: everything on the tfjs backend (`--no-onnxruntime`), and with the onnxruntime
+ * fast path (the CLI's default); beside the same workloads in PyTorch with the same thread count
+ * when Debian's python3-torch is installed.
  * For convnet (28×28×1) and preact-resnet18 width 16 (32×32×3), batch 128: forward, input
  * gradient, weight step, PGD-10, AWP training step and adversarial landscape point; then the
  * memory of a 21-point adversarial sweep on preact-resnet18. Prints tables, writes
@@ -22,6 +24,8 @@ const LANDSCAPE_POINTS = 4;
 const MEMORY_POINTS = [5, 21];
 
 interface Row {
+  /** 'wasm' (or the tfjs backend's name) alone, or '+onnxruntime'. */
+  engine: string;
   model: string;
   workload: string;
   threads: number;
@@ -42,68 +46,85 @@ const rows: Row[] = [];
 const torchRuns: Record<string, unknown> = {};
 let backend: BackendInfo | undefined;
 
+let engine = '';
+/** FLOPs by model and workload, counted from the tfjs kernels of the engine without onnxruntime. */
+const flopsCounted: Record<string, number> = {};
+
 function row(model: string, workload: string, threads: number, ms: number, flops: number, torchMs: number | undefined, workers?: number): Row {
-  const r: Row = { model, workload, threads, ms, imagesPerSecond: (BENCH_BATCH / ms) * 1000, gflops: flops / ms / 1e6 };
+  const r: Row = { engine, model, workload, threads, ms, imagesPerSecond: (BENCH_BATCH / ms) * 1000, gflops: flops / ms / 1e6 };
   if (workers !== undefined) r.workers = workers;
   if (torchMs !== undefined) Object.assign(r, { torchMs, ratio: torchMs / ms });
-  process.stderr.write(`  ${model} · ${workload}${workers === undefined ? '' : ` · ${workers} workers`}: ${ms.toFixed(1)} ms${r.ratio === undefined ? '' : `, ${r.ratio.toFixed(2)}× PyTorch`}\n`);
+  process.stderr.write(`  ${engine} · ${model} · ${workload}${workers === undefined ? '' : ` · ${workers} workers`}: ${ms.toFixed(1)} ms${r.ratio === undefined ? '' : `, ${r.ratio.toFixed(2)}× PyTorch`}\n`);
   return r;
 }
 
+const onnxruntimeEngines: Array<{ onnxruntime: boolean }> = [{ onnxruntime: false }, { onnxruntime: true }];
+let onnxruntimeLoads = false;
 for (const threads of threadCounts) {
-  backend = await selectBackend(backendName, { wasmThreads: threads });
   const torch = runTorchScript('torch_workloads.py', ['--threads', String(threads)]) as Record<string, Record<string, number>> | undefined;
   torchRuns[String(threads)] = torch ?? null;
-  process.stderr.write(`backend ${backend.name}, ${backend.threads ?? threads} thread(s); batch ${BENCH_BATCH}\n`);
-  for (const { name, config } of BENCH_MODELS) {
-    const workloads = modelWorkloads(config);
-    const flops: Record<string, number> = {};
-    try {
-      for (const workload of WORKLOAD_NAMES) {
-        const run = workloads.run[workload];
-        run(); // warm-up, and the profile below must not include first-call setup
-        flops[workload] = await countFlops(run);
-        const heavy = workload === 'pgd-10' || workload === 'awp step';
-        const timing = timeWorkload(run, heavy ? { warmup: 0, runs: 3 } : { warmup: 1, runs: 5 });
-        rows.push(row(name, workload, threads, timing.medianMs, flops[workload]!, torch?.[name]?.[workload]));
-      }
-    } finally {
-      workloads.dispose();
+  for (const { onnxruntime } of onnxruntimeEngines) {
+    backend = await selectBackend(backendName, { wasmThreads: threads, onnxruntime });
+    if (onnxruntime && backend.onnxruntime === undefined) {
+      process.stderr.write(`onnxruntime fast path skipped: ${backend.onnxruntimeOff}\n`);
+      continue;
     }
-    // A landscape point: PGD-10 against the perturbed model, then the clean and adversarial loss.
-    const pointFlops = flops['pgd-10']! + 2 * flops.forward!;
-    const sweep = prepareSweep(config);
-    try {
-      const request = { settings: sweep.settings(LANDSCAPE_POINTS), model: {}, backend };
-      const inProcess = await secondsPerPoint(request, LANDSCAPE_POINTS, 1);
-      rows.push(row(name, 'landscape point', threads, inProcess * 1000, pointFlops, torch?.[name]?.['landscape point']));
-      if (backend.name === 'wasm' && threads > 1) {
-        const inWorkers = await secondsPerPoint(request, LANDSCAPE_POINTS, threads);
-        rows.push(row(name, 'landscape point', threads, inWorkers * 1000, pointFlops, torch?.[name]?.['landscape point'], threads));
+    onnxruntimeLoads ||= onnxruntime;
+    engine = onnxruntime ? `${backend.name}+onnxruntime` : backend.name;
+    process.stderr.write(`${engine}, ${backend.threads ?? threads} thread(s); batch ${BENCH_BATCH}\n`);
+    for (const { name, config } of BENCH_MODELS) {
+      const workloads = modelWorkloads(config);
+      const flops: Record<string, number> = {};
+      try {
+        for (const workload of WORKLOAD_NAMES) {
+          const run = workloads.run[workload];
+          run(); // warm-up, and the profile below must not include first-call setup
+          // tf.profile sees only tfjs kernels: count once, on the engine without onnxruntime.
+          flopsCounted[`${name}:${workload}`] ??= await countFlops(run);
+          flops[workload] = flopsCounted[`${name}:${workload}`]!;
+          const heavy = workload === 'pgd-10' || workload === 'awp step';
+          const timing = timeWorkload(run, heavy ? { warmup: 0, runs: 3 } : { warmup: 1, runs: 5 });
+          rows.push(row(name, workload, threads, timing.medianMs, flops[workload]!, torch?.[name]?.[workload]));
+        }
+      } finally {
+        workloads.dispose();
       }
-    } finally {
-      sweep.dispose();
+      // A landscape point: PGD-10 against the perturbed model, then the clean and adversarial loss.
+      const pointFlops = flops['pgd-10']! + 2 * flops.forward!;
+      const sweep = prepareSweep(config);
+      try {
+        const request = { settings: sweep.settings(LANDSCAPE_POINTS), model: {}, backend };
+        const inProcess = await secondsPerPoint(request, LANDSCAPE_POINTS, 1);
+        rows.push(row(name, 'landscape point', threads, inProcess * 1000, pointFlops, torch?.[name]?.['landscape point']));
+        if (backend.name === 'wasm' && threads > 1 && !onnxruntime) {
+          const inWorkers = await secondsPerPoint(request, LANDSCAPE_POINTS, threads);
+          rows.push(row(name, 'landscape point', threads, inWorkers * 1000, pointFlops, torch?.[name]?.['landscape point'], threads));
+        }
+      } finally {
+        sweep.dispose();
+      }
     }
   }
 }
 await releaseBackend();
 
 // Memory: each sweep in its own process, so that peak resident sizes compare.
-const memory = MEMORY_POINTS.map((points) => {
+const memory = onnxruntimeEngines.filter(({ onnxruntime }) => !onnxruntime || onnxruntimeLoads).flatMap(({ onnxruntime }) => MEMORY_POINTS.map((points) => {
   const script = fileURLToPath(new URL('./memory-sweep.ts', import.meta.url));
   const threads = threadCounts[threadCounts.length - 1]!;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', script, String(points), String(threads)], { encoding: 'utf8', timeout: 1_800_000 });
+  const args = ['--import', 'tsx', script, String(points), String(threads), ...(onnxruntime ? ['onnxruntime'] : [])];
+  const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 1_800_000 });
   if (child.status !== 0) throw new Error(`memory-sweep.ts ${points} failed: ${child.stderr.trim().split('\n').pop()}`);
-  const figures = JSON.parse(child.stdout.trim().split('\n').pop()!) as { points: number; peakRssMb: number; rssAfterPoint: number[]; tensorsAfterPoint: number[] };
-  process.stderr.write(`  memory: ${points}-point adversarial sweep, preact-resnet18 (width 16): peak RSS ${figures.peakRssMb} MB\n`);
+  const figures = JSON.parse(child.stdout.trim().split('\n').pop()!) as { points: number; engine: string; seconds: number; peakRssMb: number; rssAfterPoint: number[]; tensorsAfterPoint: number[] };
+  process.stderr.write(`  memory (${figures.engine}): ${points}-point adversarial sweep, preact-resnet18 (width 16): peak RSS ${figures.peakRssMb} MB\n`);
   return figures;
-});
+}));
 
-const header = 'model                        workload          threads      ms     img/s  GFLOP/s   torch ms  weightscape/torch';
-const lines = rows.map((r) => `${r.model.padEnd(29)}${(r.workload + (r.workers === undefined ? '' : ` ×${r.workers}w`)).padEnd(18)}${String(r.threads).padStart(7)}`
+const header = 'engine            model                        workload          threads      ms     img/s  GFLOP/s   torch ms  weightscape/torch';
+const lines = rows.map((r) => `${r.engine.padEnd(18)}${r.model.padEnd(29)}${(r.workload + (r.workers === undefined ? '' : ` ×${r.workers}w`)).padEnd(18)}${String(r.threads).padStart(7)}`
   + `${r.ms.toFixed(1).padStart(9)}${r.imagesPerSecond.toFixed(1).padStart(10)}${r.gflops.toFixed(1).padStart(9)}`
   + `${r.torchMs === undefined ? '          -' : r.torchMs.toFixed(1).padStart(11)}${r.ratio === undefined ? '' : r.ratio.toFixed(2).padStart(19)}`);
-const memoryLines = memory.map((m) => `${m.points}-point adversarial sweep (preact-resnet18 width 16, batch 128): peak RSS ${m.peakRssMb} MB; RSS after points ${m.rssAfterPoint.join(', ')} MB; tensors ${[...new Set(m.tensorsAfterPoint)].join('/')}`);
+const memoryLines = memory.map((m) => `${m.engine}: ${m.points}-point adversarial sweep (preact-resnet18 width 16, batch 128): ${m.seconds.toFixed(0)} s, peak RSS ${m.peakRssMb} MB; RSS after points ${m.rssAfterPoint.join(', ')} MB; tensors ${[...new Set(m.tensorsAfterPoint)].join('/')}`);
 const torchNote = Object.values(torchRuns).every((t) => t === null) ? '(PyTorch comparison skipped: /usr/bin/python3 cannot import torch)' : 'PyTorch: Debian python3-torch on this machine, same thread count';
 process.stdout.write(`${[header, ...lines, torchNote, '', ...memoryLines].join('\n')}\n`);
 
@@ -114,7 +135,8 @@ const results = {
   batch: BENCH_BATCH,
   notes: [
     'ms: median per workload (per point for landscape points, whole sweeps of 4 points with loading and directions included, divided by 4)',
-    'GFLOP/s: 2 × multiply-adds of the convolutions and matMuls the workload runs, forward and backward',
+    'GFLOP/s: 2 × multiply-adds of the convolutions and matMuls the workload runs, forward and backward (counted on the tfjs engine; the same model arithmetic on both)',
+    'engine: wasm = everything on the tfjs WASM backend (--no-onnxruntime); wasm+onnxruntime = the default, logits, attack input gradients and PGD-AT/standard training gradients in onnxruntime',
     'landscape point ×Nw: N worker threads with a one-thread WASM backend each, points shared out',
   ],
   rows,

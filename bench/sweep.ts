@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { BackendInfo } from '../src/backend/select-backend.ts';
 import { serializeNativeCheckpoint } from '../src/checkpoints/native-checkpoint.ts';
 import { serializeNpy } from '../src/data/npy.ts';
 import { sampleInWorkers } from '../src/landscape/parallel-sample.ts';

@@ -6,9 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { PgdSpec } from '../src/attacks/attack-spec.ts';
-import { pgdAttack } from '../src/attacks/pgd.ts';
+import { evaluateLogits, pgdAttack } from '../src/attacks/pgd.ts';
+import { modelLogits } from '../src/onnx/native-model.ts';
 import { crossEntropyPerExample } from '../src/models/loss.ts';
-import { architecture } from '../src/models/registry.ts';
 import type { ModelConfig, TensorMap } from '../src/models/types.ts';
 import { initWeights } from '../src/train/init-weights.ts';
 import { trainStep, type StepSettings } from '../src/train/train-step.ts';
@@ -41,12 +41,12 @@ export interface ModelWorkloads {
  */
 export function modelWorkloads(config: ModelConfig): ModelWorkloads {
   const weights = initWeights(config, 1);
-  const net = architecture(config.arch);
   const { height, width, channels } = config.input;
   const x = tf.randomUniform([BENCH_BATCH, height, width, channels], 0, 1, 'float32', 3) as tf.Tensor4D;
   const labels = tf.tensor1d(Array.from({ length: BENCH_BATCH }, (_, i) => i % config.classes), 'int32');
-  const logits = (input: tf.Tensor4D) => net.forward(weights, input, config as ModelConfig<never>, { training: false }).logits;
+  const logits = modelLogits(config, weights, { training: false });
   const summedLoss = (input: tf.Tensor) => tf.sum(crossEntropyPerExample(logits(input as tf.Tensor4D), labels));
+  const inputGradient = () => (logits.native !== undefined ? logits.native.crossEntropyInputGradient(x, labels) : tf.grad(summedLoss)(x));
   const step = (settings: StepSettings) => {
     const result = trainStep(config, weights, {}, x, labels, settings);
     disposeWeights(result.weights);
@@ -55,8 +55,8 @@ export function modelWorkloads(config: ModelConfig): ModelWorkloads {
   const readScalar = (f: () => tf.Tensor) => { tf.tidy(() => f().dataSync()); };
   return {
     run: {
-      forward: () => readScalar(() => tf.sum(logits(x))),
-      'input gradient': () => readScalar(() => tf.sum(tf.grad(summedLoss)(x))),
+      forward: () => readScalar(() => tf.sum(evaluateLogits(logits, x))),
+      'input gradient': () => readScalar(() => tf.sum(inputGradient())),
       'weight step': () => step(STANDARD_STEP),
       'pgd-10': () => {
         const xAdv = pgdAttack(logits, x, labels, PGD10, 0);
