@@ -74,7 +74,7 @@ export function installFastGradients(): void {
 /** Puts the default gradients back (idempotent). */
 export function uninstallFastGradients(): void {
   if (originals === undefined) return;
-  for (const [kernelName, original] of originals) {
+  for (const [, original] of originals) {
     if (original !== undefined) tf.registerGradient(original);
   }
   originals = undefined;

@@ -1,5 +1,4 @@
 /** Gaussian directions shaped like the parameters, seeded per tensor. */
-import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../models/types.ts';
 import { seededNormal } from '../seeded-normal.ts';
 
