@@ -8,7 +8,7 @@ import { architecture } from '../models/registry.ts';
 import type { ModelConfig } from '../models/types.ts';
 import { GraphBuilder, type Value } from './graph-builder.ts';
 import { GraphLayers } from './graph-layers.ts';
-import { encodeModel } from './onnx-model.ts';
+import { encodeModel, type OnnxGraph } from './onnx-model.ts';
 
 export interface LossGraphRequest {
   training: boolean;
@@ -26,6 +26,8 @@ export interface LossGraphRequest {
 }
 
 export interface LossGraph {
+  /** The graph, and its encoding with every weight as an input. */
+  graph: OnnxGraph;
   model: Uint8Array;
   paramNames: string[];
   /** Running statistics the graph reads (eval mode only). */
@@ -88,8 +90,10 @@ function finishGraph(b: GraphBuilder, net: GraphLayers, config: ModelConfig, par
     b.output(net.batchStatistics[prefix]!.mean, `mean:${prefix}`);
     b.output(net.batchStatistics[prefix]!.variance, `var:${prefix}`);
   }
+  const graph = b.build();
   return {
-    model: encodeModel(b.build(), `${config.arch}-loss`),
+    graph,
+    model: encodeModel(graph, `${config.arch}-loss`),
     paramNames,
     stateNames,
     dropoutMasks: net.dropoutMasks.map((m) => ({ name: m.name, shape: m.shape })),

@@ -89,8 +89,11 @@ function makeRuntime(from: Internals | OnnxRuntime, threads: number): OnnxRuntim
       const session = new bindingModule.binding.InferenceSession();
       session.loadModel(model.buffer as ArrayBuffer, model.byteOffset, model.byteLength, {
         intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 3,
-        // Idle pool threads must sleep: the tfjs backend's own threads run between sessions' calls.
-        extra: { 'session.intra_op.allow_spinning': '0' },
+        // With memory patterns on, a session's second run is as slow as its first (~3× a later one).
+        enableMemPattern: false,
+        // Pool threads spin within a run (fast hand-offs between nodes) but not after it: the tfjs
+        // backend's own threads run between calls.
+        extra: { 'session.intra_op.allow_spinning': '1', 'session.force_spinning_stop': '1' },
         ...(profilePrefix === undefined ? {} : { enableProfiling: true, profileFilePrefix: profilePrefix }),
       });
       return {

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AttackSpec } from '../attacks/attack-spec.ts';
 import { runAttack } from '../attacks/run-attack.ts';
 import { architecture } from '../models/registry.ts';
-import { modelLogits, nativeTrainingGradients } from '../onnx/native-model.ts';
+import { modelLogits, nativeTrainingGradients, releaseNative } from '../onnx/native-model.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { addPerturbation, awpPerturbation } from './awp.ts';
 import { sgdStep, type SgdSettings } from './sgd.ts';
@@ -45,7 +45,9 @@ export function trainingExamples(config: ModelConfig, weights: ModelWeights, x: 
   const attack: AttackSpec = settings.method === 'trades' && settings.attack.kind === 'pgd'
     ? { kind: 'trades', eps: settings.attack.eps, step: settings.attack.step, steps: settings.attack.steps }
     : settings.attack;
-  return runAttack(attack, logitsFn, x, labels, settings.seed, settings.attackStart);
+  const xAdv = runAttack(attack, logitsFn, x, labels, settings.seed, settings.attackStart);
+  releaseNative(logitsFn);
+  return xAdv;
 }
 
 /** The method's training loss at `params` (train mode); returns the loss and the new BatchNorm state. */
