@@ -154,8 +154,9 @@ export function modelLogits(config: ModelConfig, weights: ModelWeights, options:
     // Gradients asked for again and again (an attack's steps) are worth a session with constant
     // weights: from the second call, or the first when at least two more are announced.
     const key = graphKey(config, request);
-    if (partial.inputGradient && (seen.has(key) || upcoming >= 2)) return constantSession(native, key, graph, weightFeeds).run(feeds, outputs);
+    const again = seen.has(key);
     seen.add(key);
+    if (partial.inputGradient && (again || upcoming >= 2)) return constantSession(native, key, graph, weightFeeds).run(feeds, outputs);
     return session.run({ ...weightFeeds, ...feeds }, outputs);
   };
   const native: NativeModelPaths = {
