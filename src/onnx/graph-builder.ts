@@ -77,18 +77,21 @@ export class GraphBuilder {
 
   /** Sums over axes, keeping them as size 1 when asked. */
   reduceSum(x: Value, axes: number[], keepDims: boolean): Value {
-    const shape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
-    return this.node('ReduceSum', [x, this.int64s(axes)], { keepdims: keepDims ? 1 : 0 }, shape);
+    return this.node('ReduceSum', [x, this.int64s(axes)], { keepdims: keepDims ? 1 : 0 }, reducedShape(x.shape, axes, keepDims));
   }
 
+  /** Opset 17's ReduceMean takes its axes as an attribute (ReduceSum, as an input). */
   reduceMean(x: Value, axes: number[], keepDims: boolean): Value {
-    const shape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
-    return this.node('ReduceMean', [x], { axes, keepdims: keepDims ? 1 : 0 }, shape);
+    return this.node('ReduceMean', [x], { axes, keepdims: keepDims ? 1 : 0 }, reducedShape(x.shape, axes, keepDims));
   }
 
   build(): OnnxGraph {
     return { nodes: this.nodes, inputs: this.inputs, outputs: this.outputs, initializers: this.initializers };
   }
+}
+
+function reducedShape(shape: number[], axes: number[], keepDims: boolean): number[] {
+  return keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
 }
 
 export function broadcastShape(a: number[], b: number[]): number[] {

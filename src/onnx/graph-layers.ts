@@ -191,13 +191,14 @@ export class GraphLayers implements Layers<Value> {
     const beta = this.tensor(`${prefix}.bias`);
     const channels = [1, x.shape[1]!, 1, 1];
     const perChannel = (v: Value) => this.b.reshape(v, channels);
+    // Values per channel the batch statistics are taken over.
+    const count = x.shape[0]! * x.shape[2]! * x.shape[3]!;
     let mean: Value;
     let variance: Value;
     if (!this.options.training) {
       mean = this.tensor(`${prefix}.running_mean`);
       variance = this.tensor(`${prefix}.running_var`);
     } else {
-      const count = x.shape[0]! * x.shape[2]! * x.shape[3]!;
       const mean4 = this.b.reduceMean(x, [0, 2, 3], true);
       const centered = this.b.binary('Sub', x, mean4);
       const sumSquares = this.b.node('ReduceSumSquare', [centered], { axes: [0, 2, 3], keepdims: 0 }, [x.shape[1]!]);
@@ -208,7 +209,6 @@ export class GraphLayers implements Layers<Value> {
     const y = this.b.node('BatchNormalization', [x, gamma, beta, mean, variance], { epsilon: { float: BN_EPSILON } }, x.shape);
     const training = this.options.training;
     return this.record([x, gamma, beta], y, (dy) => {
-      const invStd = this.b.node('Reciprocal', [this.b.node('Sqrt', [this.b.binary('Add', variance, this.b.scalar(BN_EPSILON))], {}, variance.shape)], {}, variance.shape);
       // x̂ = (x − mean)/σ, recomputed by a unit-scale BatchNormalization (γ may be 0).
       const needsStatistics = this.needs(gamma) || training;
       const unit = () => [this.b.floats(new Array(x.shape[1]!).fill(1)), this.b.floats(new Array(x.shape[1]!).fill(0))];
@@ -217,11 +217,11 @@ export class GraphLayers implements Layers<Value> {
       const dGamma = needsStatistics ? this.b.reduceSum(this.b.binary('Mul', dy, xHat!), [0, 2, 3], false) : undefined;
       let dx: Value | undefined;
       if (this.needs(x)) {
+        const invStd = this.b.node('Reciprocal', [this.b.node('Sqrt', [this.b.binary('Add', variance, this.b.scalar(BN_EPSILON))], {}, variance.shape)], {}, variance.shape);
         const scale = perChannel(this.b.binary('Mul', gamma, invStd));
         if (!training) dx = this.b.binary('Mul', dy, scale);
         else {
           // Batch statistics depend on x: dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)).
-          const count = x.shape[0]! * x.shape[2]! * x.shape[3]!;
           const meanDy = perChannel(this.b.binary('Mul', dBeta!, this.b.scalar(1 / count)));
           const meanDyXHat = perChannel(this.b.binary('Mul', dGamma!, this.b.scalar(1 / count)));
           const centered = this.b.binary('Sub', this.b.binary('Sub', dy, meanDy), this.b.binary('Mul', xHat!, meanDyXHat));

@@ -21,6 +21,8 @@ import { loadOnnxRuntime, type OnnxRuntime, type OnnxSession } from './onnx-runt
 type Feeds = Record<string, { data: Float32Array; dims: readonly number[] }>;
 
 interface CompiledGraph {
+  /** The cache key: model configuration and request. */
+  key: string;
   graph: LossGraph;
   session: OnnxSession;
 }
@@ -82,12 +84,8 @@ export function onnxRuntimeActive(): boolean {
   return runtime !== undefined;
 }
 
-function graphKey(config: ModelConfig, request: LossGraphRequest): string {
-  return JSON.stringify([config, request]);
-}
-
 function compiled(config: ModelConfig, request: LossGraphRequest): CompiledGraph {
-  const key = graphKey(config, request);
+  const key = JSON.stringify([config, request]);
   const hit = sessions.get(key);
   if (hit !== undefined) {
     sessions.delete(key);
@@ -95,7 +93,7 @@ function compiled(config: ModelConfig, request: LossGraphRequest): CompiledGraph
     return hit;
   }
   const graph = buildLossGraph(config, request);
-  const entry = { graph, session: runtime!.session(graph.model) };
+  const entry = { key, graph, session: runtime!.session(graph.model) };
   sessions.set(key, entry);
   if (sessions.size > SESSION_CACHE_SIZE) {
     const [oldest, evicted] = sessions.entries().next().value as [string, CompiledGraph];
@@ -144,18 +142,18 @@ export function modelLogits(config: ModelConfig, weights: ModelWeights, options:
   const net = architecture(config.arch);
   const logitsFn: LogitsFunction = (x) => net.forward(weights, x, config as ModelConfig<never>, options).logits;
   if (runtime === undefined || options.bnCumulativeCount !== undefined) return logitsFn;
+  const shapes = { paramShapes: shapesOf(weights.params), stateShapes: shapesOf(weights.state) };
   let weightFeeds: Feeds | undefined;
-  const seen = new Set<string>();
+  // Per graph this function has run: its dropout masks, drawn at the first run (same seeds every call).
+  const masks = new Map<string, Feeds>();
   const run = (x: tf.Tensor4D, extra: Feeds, partial: Omit<LossGraphRequest, 'training' | 'batch' | 'paramGradients' | 'paramShapes' | 'stateShapes'>, outputs: string[], upcoming = 0) => {
-    const request = { ...partial, training: options.training, batch: x.shape[0], paramGradients: false, paramShapes: shapesOf(weights.params), stateShapes: shapesOf(weights.state) };
-    const { graph, session } = compiled(config, request);
+    const { key, graph, session } = compiled(config, { ...partial, ...shapes, training: options.training, batch: x.shape[0], paramGradients: false });
     weightFeeds ??= { ...hostFeeds(weights.params, graph.paramNames), ...hostFeeds(weights.state, graph.stateNames) };
-    const feeds = { ...extra, ...dropoutFeeds(graph, config, options.seed), [INPUT_NAME]: { data: floatData(x), dims: x.shape } };
     // Gradients asked for again and again (an attack's steps) are worth a session with constant
     // weights: from the second call, or the first when at least two more are announced.
-    const key = graphKey(config, request);
-    const again = seen.has(key);
-    seen.add(key);
+    const again = masks.has(key);
+    if (!again) masks.set(key, dropoutFeeds(graph, config, options.seed));
+    const feeds = { ...extra, ...masks.get(key)!, [INPUT_NAME]: { data: floatData(x), dims: x.shape } };
     if (partial.inputGradient && (again || upcoming >= 2)) return constantSession(native, key, graph, weightFeeds).run(feeds, outputs);
     return session.run({ ...weightFeeds, ...feeds }, outputs);
   };

@@ -34,7 +34,6 @@ interface BindingModule {
 export interface OnnxRuntime {
   version: string;
   threads: number;
-  tensor(data: Float32Array, dims: readonly number[]): OrtTensor;
   session(model: Uint8Array): OnnxSession;
 }
 
@@ -47,12 +46,22 @@ export interface OnnxSession {
 /** WEIGHTSCAPE_ORT_PROFILE=<prefix>: onnxruntime writes a per-node profile of each session (on dispose). */
 const profilePrefix = process.env.WEIGHTSCAPE_ORT_PROFILE || undefined;
 
+interface Internals {
+  ort: OrtModule;
+  bindingModule: BindingModule;
+  version: string;
+}
+
+let internals: Internals | undefined;
 let loaded: OnnxRuntime | undefined;
 let loadError: string | undefined;
 
 /** onnxruntime with `threads` intra-op threads, or the reason it cannot be used. */
 export function loadOnnxRuntime(threads: number): OnnxRuntime | string {
-  if (loaded !== undefined) return loaded.threads === threads ? loaded : (loaded = makeRuntime(loaded, threads));
+  if (internals !== undefined) {
+    if (loaded?.threads !== threads) loaded = makeRuntime(internals, threads);
+    return loaded;
+  }
   if (loadError !== undefined) return loadError;
   try {
     const require = createRequire(import.meta.url);
@@ -63,7 +72,8 @@ export function loadOnnxRuntime(threads: number): OnnxRuntime | string {
     // Warnings (unused constants the graph optimizer drops) are not the user's concern.
     ort.env.logLevel = 'error';
     bindingModule.initOrt();
-    loaded = makeRuntime({ ort, bindingModule, version }, threads);
+    internals = { ort, bindingModule, version };
+    loaded = makeRuntime(internals, threads);
     return loaded;
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
@@ -71,20 +81,10 @@ export function loadOnnxRuntime(threads: number): OnnxRuntime | string {
   }
 }
 
-interface Internals {
-  ort: OrtModule;
-  bindingModule: BindingModule;
-  version: string;
-}
-
-function makeRuntime(from: Internals | OnnxRuntime, threads: number): OnnxRuntime {
-  const internals = 'ort' in from ? from : (from as unknown as { internals: Internals }).internals;
-  const { ort, bindingModule, version } = internals;
-  const runtime = {
-    internals,
+function makeRuntime({ ort, bindingModule, version }: Internals, threads: number): OnnxRuntime {
+  return {
     version,
     threads,
-    tensor: (data: Float32Array, dims: readonly number[]) => new ort.Tensor('float32', data, dims),
     session(model: Uint8Array): OnnxSession {
       const session = new bindingModule.binding.InferenceSession();
       session.loadModel(model.buffer as ArrayBuffer, model.byteOffset, model.byteLength, {
@@ -109,5 +109,4 @@ function makeRuntime(from: Internals | OnnxRuntime, threads: number): OnnxRuntim
       };
     },
   };
-  return runtime;
 }
