@@ -53,6 +53,13 @@ export class GraphBuilder {
     return { name: out, shape };
   }
 
+  /** One node of another operator domain (onnxruntime's contrib operators), with one output. */
+  domainNode(domain: string, op: string, inputs: Value[], attributes: Record<string, AttributeValue>, shape: number[]): Value {
+    const out = this.fresh(op.toLowerCase());
+    this.nodes.push({ op, domain, inputs: inputs.map((v) => v.name), outputs: [out], attributes });
+    return { name: out, shape };
+  }
+
   /** One node with several outputs. */
   multiNode(op: string, inputs: Value[], attributes: Record<string, AttributeValue>, shapes: number[][]): Value[] {
     const outs = shapes.map((shape) => ({ name: this.fresh(op.toLowerCase()), shape }));

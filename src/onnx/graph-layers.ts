@@ -7,6 +7,7 @@
 import { BN_EPSILON } from '../models/forward-context.ts';
 import type { Layers } from '../models/layers.ts';
 import type { InputNormalization } from '../models/types.ts';
+import { flippedFilter, forwardFilter, type ConvFilter } from './conv-filter.ts';
 import type { GraphBuilder, Value } from './graph-builder.ts';
 
 type Backward = (dy: Value) => Array<Value | undefined>;
@@ -24,7 +25,14 @@ export interface GraphLayerOptions {
   training: boolean;
   /** Graph inputs by PyTorch name: trainable parameters and BatchNorm running statistics. */
   tensors: Record<string, Value>;
+  /**
+   * onnxruntime's NCHWc channel block (8 with AVX2, 16 with AVX-512), when it has one: convolutions
+   * then run in its blocked layout. Its graph optimizer only does that for constant filters.
+   */
+  nchwcBlock?: number;
 }
+
+const NCHWC_DOMAIN = 'com.microsoft.nchwc';
 
 export interface BatchStatistics {
   /** Values per channel the statistics are taken over (N·H·W). */
@@ -86,28 +94,34 @@ export class GraphLayers implements Layers<Value> {
   }
 
   conv(prefix: string, x: Value, stride: number, padding: number, bias = false): Value {
-    const w = this.transposeRecorded(this.tensor(`${prefix}.weight`), [3, 2, 0, 1]);
-    const inputs = bias ? [x, w, this.tensor(`${prefix}.bias`)] : [x, w];
-    const y = this.convolve(x, w, bias ? inputs[2] : undefined, stride, padding);
+    const weight = this.tensor(`${prefix}.weight`);
+    const filter = forwardFilter(this.b, weight);
+    const inputs = bias ? [x, weight, this.tensor(`${prefix}.bias`)] : [x, weight];
+    const y = this.convolve(x, filter, bias ? inputs[2] : undefined, stride, padding);
     return this.record(inputs, y, (dy) => [
-      this.needs(x) ? this.convInputGradient(dy, w, x.shape, stride, padding) : undefined,
-      this.needs(w) ? this.convWeightGradient(dy, x, w.shape, stride, padding) : undefined,
+      this.needs(x) ? this.convInputGradient(dy, weight, filter, x.shape, stride, padding) : undefined,
+      this.needs(weight) ? this.convWeightGradient(dy, x, filter.shape, stride, padding) : undefined,
       bias && this.needs(inputs[2]!) ? this.b.reduceSum(dy, [0, 2, 3], false) : undefined,
     ]);
   }
 
   /**
-   * A convolution (NCHW, OIHW filter, symmetric padding). onnxruntime's Conv makes one matrix
-   * product per image, which is slow when an image has few output pixels (4×4: ~65 GFLOP/s);
-   * there the patches of the whole batch (channels last) go through one product instead.
+   * A convolution (NCHW, symmetric padding). onnxruntime's Conv makes one matrix product per
+   * image, which is slow when an image has few output pixels (4×4: ~65 GFLOP/s); there the
+   * patches of the whole batch (channels last) go through one product instead. Elsewhere it runs
+   * in onnxruntime's NCHWc layout where the channels block.
    */
-  private convolve(x: Value, w: Value, bias: Value | undefined, stride: number, padding: number): Value {
+  private convolve(x: Value, filter: ConvFilter, bias: Value | undefined, stride: number, padding: number): Value {
     const [n, cin, h, wd] = x.shape as [number, number, number, number];
-    const [cout, , kh, kw] = w.shape as [number, number, number, number];
+    const [cout, , kh, kw] = filter.shape;
     const ho = Math.floor((h + 2 * padding - kh) / stride) + 1;
     const wo = Math.floor((wd + 2 * padding - kw) / stride) + 1;
     if (ho * wo > SMALL_IMAGE_PIXELS) {
       const attributes = { kernel_shape: [kh, kw], strides: [stride, stride], pads: [padding, padding, padding, padding] };
+      const block = this.options.nchwcBlock;
+      const blocked = block === undefined ? undefined : filter.blocked(block);
+      if (blocked !== undefined) return this.blockedConv(x, blocked, bias, attributes, block!, [n, cout, ho, wo]);
+      const w = filter.oihw();
       return this.b.node('Conv', bias === undefined ? [x, w] : [x, w, bias], attributes, [n, cout, ho, wo]);
     }
     let xLast = this.b.transpose(x, [0, 2, 3, 1]);
@@ -121,12 +135,23 @@ export class GraphLayers implements Layers<Value> {
     }
     const patches = taps.length === 1 ? taps[0]! : this.b.node('Concat', taps, { axis: 3 }, [n, ho, wo, kh * kw * cin]);
     // Filter rows in the patches' (kh, kw, c) order.
-    const filter = this.b.reshape(this.b.transpose(w, [2, 3, 1, 0]), [kh * kw * cin, cout]);
+    const rowsFilter = this.b.reshape(this.b.transpose(filter.oihw(), [2, 3, 1, 0]), [kh * kw * cin, cout]);
     const rows = this.b.reshape(patches, [n * ho * wo, kh * kw * cin]);
     const product = bias === undefined
-      ? this.b.node('MatMul', [rows, filter], {}, [n * ho * wo, cout])
-      : this.b.node('Gemm', [rows, filter, bias], {}, [n * ho * wo, cout]);
+      ? this.b.node('MatMul', [rows, rowsFilter], {}, [n * ho * wo, cout])
+      : this.b.node('Gemm', [rows, rowsFilter, bias], {}, [n * ho * wo, cout]);
     return this.b.transpose(this.b.reshape(product, [n, ho, wo, cout]), [0, 3, 1, 2]);
+  }
+
+  /**
+   * A convolution in onnxruntime's NCHWc layout with a blocked filter (see conv-filter.ts): what
+   * its optimizer makes of a Conv with a constant filter, with the filter an input here. The
+   * optimizer drops the reorders between two blocked convolutions.
+   */
+  private blockedConv(x: Value, filter: Value, bias: Value | undefined, attributes: Record<string, number[]>, block: number, shape: number[]): Value {
+    const input = x.shape[1]! % block === 0 ? this.b.domainNode(NCHWC_DOMAIN, 'ReorderInput', [x], {}, x.shape) : x;
+    const y = this.b.domainNode(NCHWC_DOMAIN, 'Conv', bias === undefined ? [input, filter] : [input, filter, bias], attributes, shape);
+    return this.b.domainNode(NCHWC_DOMAIN, 'ReorderOutput', [y], { channels: shape[1]! }, shape);
   }
 
   /**
@@ -134,17 +159,15 @@ export class GraphLayers implements Layers<Value> {
    * flipped in space and with its channel axes swapped (onnxruntime's Conv is several times faster
    * than its ConvTranspose); strided: the transposed convolution, padded back to x's size.
    */
-  private convInputGradient(dy: Value, w: Value, xShape: number[], stride: number, padding: number): Value {
-    const [cout, cin, kh, kw] = w.shape as [number, number, number, number];
+  private convInputGradient(dy: Value, weight: Value, filter: ConvFilter, xShape: number[], stride: number, padding: number): Value {
+    const [, , kh, kw] = filter.shape;
     if (stride === 1 && padding <= kh - 1 && padding <= kw - 1) {
-      const swapped = this.b.transpose(w, [1, 0, 2, 3]);
-      const flipped = this.b.node('Slice', [swapped, this.b.int64s([kh - 1, kw - 1]), this.b.int64s([-kh - 1, -kw - 1]), this.b.int64s([2, 3]), this.b.int64s([-1, -1])], {}, [cin, cout, kh, kw]);
       const [ph, pw] = [kh - 1 - padding, kw - 1 - padding];
       if (ph !== pw) throw new Error('conv input gradient: non-square padding');
-      return this.convolve(dy, flipped, undefined, 1, ph);
+      return this.convolve(dy, flippedFilter(this.b, weight), undefined, 1, ph);
     }
     const outputPadding = [2, 3].map((axis, i) => xShape[axis]! - ((dy.shape[axis]! - 1) * stride - 2 * padding + [kh, kw][i]!));
-    return this.b.node('ConvTranspose', [dy, w], {
+    return this.b.node('ConvTranspose', [dy, filter.oihw()], {
       kernel_shape: [kh, kw], strides: [stride, stride], pads: [padding, padding, padding, padding], output_padding: outputPadding,
     }, xShape);
   }
@@ -156,8 +179,8 @@ export class GraphLayers implements Layers<Value> {
    * onnxruntime, a product with a huge inner dimension and kh·kw columns; patches cut with Slice
    * and Concat in channels-last order copy 64 bytes at a time.)
    */
-  private convWeightGradient(dy: Value, x: Value, wShape: number[], stride: number, padding: number): Value {
-    const [cout, cin, kh, kw] = wShape as [number, number, number, number];
+  private convWeightGradient(dy: Value, x: Value, filterShape: ConvFilter['shape'], stride: number, padding: number): Value {
+    const [cout, cin, kh, kw] = filterShape;
     const n = x.shape[0]!;
     const [ho, wo] = [dy.shape[2]!, dy.shape[3]!];
     const taps = kh * kw;
@@ -172,7 +195,8 @@ export class GraphLayers implements Layers<Value> {
       this.b.transpose(this.b.reshape(dy, [n, cout, ho * wo]), [0, 2, 1]),
     ], {}, [n, cin * taps, cout]);
     const product = this.b.reduceSum(perExample, [0], false);
-    return this.b.transpose(this.b.reshape(product, [cin, kh, kw, cout]), [3, 0, 1, 2]);
+    // Rows in (cin, kh, kw) order; the weight is tfjs's HWIO.
+    return this.b.transpose(this.b.reshape(product, [cin, kh, kw, cout]), [1, 2, 0, 3]);
   }
 
   linear(prefix: string, x: Value): Value {

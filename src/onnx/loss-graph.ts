@@ -23,6 +23,8 @@ export interface LossGraphRequest {
   /** Shapes of the trainable parameters and the BatchNorm running statistics (tfjs layout). */
   paramShapes: Record<string, number[]>;
   stateShapes: Record<string, number[]>;
+  /** onnxruntime's NCHWc block, to run the convolutions in its blocked layout (see GraphLayerOptions). */
+  nchwcBlock?: number;
 }
 
 export interface LossGraph {
@@ -54,7 +56,7 @@ export function buildLossGraph(config: ModelConfig, request: LossGraphRequest): 
   // Running statistics are read in eval mode only; in training the batch's own are used.
   const stateNames = request.training ? [] : Object.keys(request.stateShapes).filter((s) => /running_(mean|var)$/.test(s));
   const state = Object.fromEntries(stateNames.map((name) => [name, b.input(name, request.stateShapes[name]!)]));
-  const net = new GraphLayers(b, { training: request.training, tensors: { ...params, ...state } });
+  const net = new GraphLayers(b, { training: request.training, tensors: { ...params, ...state }, nchwcBlock: request.nchwcBlock });
   const wrt: Value[] = [];
   if (request.inputGradient) wrt.push(xNhwc);
   if (request.paramGradients) wrt.push(...paramNames.map((name) => params[name]!));

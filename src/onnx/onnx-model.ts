@@ -1,6 +1,6 @@
 /**
  * An ONNX graph as plain data, and its encoding as a ModelProto (onnx.proto field numbers,
- * IR version 8, default-domain opset 17).
+ * IR version 8, default-domain opset 17, and version 1 of each other operator domain a node uses).
  */
 import { ProtobufWriter } from './protobuf-writer.ts';
 
@@ -9,6 +9,8 @@ export type AttributeValue = number | number[] | { float: number } | { tensor: n
 
 export interface OnnxNode {
   op: string;
+  /** The operator domain; the default (ai.onnx) when absent. */
+  domain?: string;
   inputs: string[];
   outputs: string[];
   attributes?: Record<string, AttributeValue>;
@@ -78,6 +80,7 @@ export function encodeModel(graph: OnnxGraph, name: string): Uint8Array {
       for (const input of node.inputs) n.string(1, input);
       for (const output of node.outputs) n.string(2, output);
       n.string(3, `n${index}`).string(4, node.op);
+      if (node.domain !== undefined) n.string(7, node.domain);
       for (const [key, value] of Object.entries(node.attributes ?? {})) n.message(5, (a) => writeAttribute(a, key, value));
     }));
     g.string(2, name);
@@ -86,5 +89,7 @@ export function encodeModel(graph: OnnxGraph, name: string): Uint8Array {
     for (const output of graph.outputs) g.message(12, (v) => writeValueInfo(v, output));
   });
   model.message(8, (opset) => opset.string(1, '').int(2, OPSET_VERSION));
+  const domains = new Set(graph.nodes.flatMap((node) => (node.domain === undefined ? [] : [node.domain])));
+  for (const domain of domains) model.message(8, (opset) => opset.string(1, domain).int(2, 1));
   return model.finish();
 }

@@ -1,0 +1,108 @@
+/**
+ * Convolutions in onnxruntime's blocked NCHWc layout with the filters reordered in the graph
+ * (conv-filter.ts): the block probe, and models wide enough for every layout the graphs use
+ * (OIHWBiBo, OIHWBo for a 1-channel input, flipped filters of input gradients) against tfjs
+ * autodiff on the wasm backend and against the same graph with plain Conv nodes.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { releaseBackend, selectBackend } from '../../src/backend/select-backend.ts';
+import { architecture } from '../../src/models/registry.ts';
+import { crossEntropyPerExample } from '../../src/models/loss.ts';
+import type { ModelConfig, ModelWeights } from '../../src/models/types.ts';
+import { buildLossGraph, INPUT_GRADIENT_OUTPUT, LOSS_OUTPUT, paramGradientOutput, type LossGraphRequest } from '../../src/onnx/loss-graph.ts';
+import { probeNchwcBlock } from '../../src/onnx/nchwc-block.ts';
+import { loadOnnxRuntime, type OnnxRuntime } from '../../src/onnx/onnx-runtime.ts';
+import { initWeights } from '../../src/train/init-weights.ts';
+
+const BATCH = 8;
+const MODELS: ModelConfig[] = [
+  { arch: 'convnet', options: { width: 16, hidden: 32, dropout: 0 }, input: { height: 28, width: 28, channels: 1 }, classes: 10 },
+  { arch: 'preact-resnet18', options: { width: 16 }, input: { height: 32, width: 32, channels: 3 }, classes: 10 },
+];
+
+let runtime: OnnxRuntime;
+let block: number | undefined;
+
+before(async () => {
+  await selectBackend('wasm', { onnxruntime: true });
+  const loaded = loadOnnxRuntime(2);
+  assert.ok(typeof loaded !== 'string', `onnxruntime did not load: ${loaded}`);
+  runtime = loaded;
+  block = probeNchwcBlock(runtime);
+});
+after(async () => { await releaseBackend(); });
+
+function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let diff = 0;
+  let ref = 0;
+  for (let i = 0; i < want.length; i++) {
+    diff += (got[i]! - want[i]!) ** 2;
+    ref += want[i]! ** 2;
+  }
+  return Math.sqrt(diff / Math.max(ref, 1e-30));
+}
+
+function inputs(config: ModelConfig, seed: number) {
+  const { height, width, channels } = config.input;
+  const x = tf.randomUniform([BATCH, height, width, channels], 0, 1, 'float32', seed) as tf.Tensor4D;
+  const labels = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => (i * 3) % config.classes), 'int32');
+  return { x, labels };
+}
+
+/** Runs the loss graph (blocked or plain) on the weights and batch; returns the named outputs. */
+function runGraph(config: ModelConfig, weights: ModelWeights, x: tf.Tensor4D, labels: tf.Tensor1D, request: Pick<LossGraphRequest, 'training' | 'inputGradient' | 'paramGradients' | 'lossScale'>, nchwcBlock: number | undefined) {
+  const shapes = (m: Record<string, tf.Tensor>) => Object.fromEntries(Object.entries(m).map(([k, t]) => [k, t.shape]));
+  const graph = buildLossGraph(config, { ...request, batch: BATCH, loss: true, logits: false, paramShapes: shapes(weights.params), stateShapes: shapes(weights.state), nchwcBlock });
+  const blockedConvs = graph.graph.nodes.filter((n) => n.domain === 'com.microsoft.nchwc' && n.op === 'Conv').length;
+  const oneHot = new Float32Array(BATCH * config.classes);
+  labels.dataSync().forEach((label, i) => { oneHot[i * config.classes + label] = 1; });
+  const feeds: Record<string, { data: Float32Array; dims: readonly number[] }> = {
+    x: { data: x.dataSync() as Float32Array, dims: x.shape },
+    one_hot: { data: oneHot, dims: [BATCH, config.classes] },
+  };
+  for (const name of graph.paramNames) feeds[name] = { data: weights.params[name]!.dataSync() as Float32Array, dims: weights.params[name]!.shape };
+  for (const name of graph.stateNames) feeds[name] = { data: weights.state[name]!.dataSync() as Float32Array, dims: weights.state[name]!.shape };
+  const outputs = [LOSS_OUTPUT, ...(request.inputGradient ? [INPUT_GRADIENT_OUTPUT] : []), ...(request.paramGradients ? graph.paramNames.map(paramGradientOutput) : [])];
+  const session = runtime.session(graph.model);
+  try {
+    return { out: session.run(feeds, outputs), blockedConvs, paramNames: graph.paramNames };
+  } finally {
+    session.dispose();
+  }
+}
+
+test('the NCHWc block probe finds MLAS\'s block on x86-64 (8 with AVX2, 16 with AVX-512)', { skip: process.arch !== 'x64' }, () => {
+  assert.ok(block === 8 || block === 16, `block ${block}`);
+});
+
+for (const config of MODELS) {
+  const name = `${config.arch} (width ${(config.options as { width: number }).width})`;
+
+  // Eval mode: train-mode BatchNorm makes a random-init ResNet's first-layer gradients so
+  // ill-conditioned that float32 summation order alone moves them by ~1e-3 (plain graph and tfjs
+  // differ as much); the convolutions are the same in both modes.
+  test(`${name}: the blocked graph's input and parameter gradients equal tfjs autodiff (‖Δ‖/‖g‖ < 1e-4) and the plain graph's (< 1e-5)`, (t) => {
+    if (block === undefined) return t.skip('onnxruntime has no NCHWc layout here');
+    const weights = initWeights(config, 2);
+    const { x, labels } = inputs(config, 4);
+    const net = architecture(config.arch);
+    const names = Object.keys(weights.params);
+    const loss = (input: tf.Tensor, ...ps: tf.Tensor[]) => tf.sum(crossEntropyPerExample(net.forward({ params: Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state: weights.state }, input as tf.Tensor4D, config as ModelConfig<never>, { training: false }).logits, labels));
+    const want = tf.tidy(() => tf.grads(loss)([x, ...names.map((n) => weights.params[n]!)]).map((g) => g.dataSync()));
+    const request = { training: false, inputGradient: true, paramGradients: true, lossScale: 1 };
+    const blocked = runGraph(config, weights, x, labels, request, block);
+    const plain = runGraph(config, weights, x, labels, request, undefined);
+    assert.ok(blocked.blockedConvs >= 4, `only ${blocked.blockedConvs} blocked convolutions`);
+    assert.equal(plain.blockedConvs, 0);
+    [INPUT_GRADIENT_OUTPUT, ...names.map(paramGradientOutput)].forEach((output, i) => {
+      const got = blocked.out[output]!;
+      const error = relativeError(got, want[i]!);
+      assert.ok(error < 1e-4, `${output} vs tfjs: ‖Δ‖/‖g‖ = ${error}`);
+      const vsPlain = relativeError(got, plain.out[output]!);
+      assert.ok(vsPlain < 1e-5, `${output} vs plain: ‖Δ‖/‖g‖ = ${vsPlain}`);
+    });
+    tf.dispose([x, labels, ...Object.values(weights.params), ...Object.values(weights.state)]);
+  });
+}
