@@ -1,14 +1,17 @@
 /**
- * The layer vocabulary as ONNX nodes (NCHW), with a reverse-mode tape: every layer records how to
- * turn its output gradient into its inputs' gradients, emitted as more ONNX nodes. Only values
- * that depend on a differentiated input get gradients. Weights arrive in tfjs layout (HWIO
- * convolutions, in×out linear) as graph inputs named by their PyTorch names.
+ * The layer vocabulary as ONNX nodes (NCHW, or onnxruntime's blocked NCHWc from a blocked
+ * convolution on: see nchwc-layout.ts), with a reverse-mode tape: every layer records how to turn
+ * its output gradient into its inputs' gradients, emitted as more ONNX nodes. Only values that
+ * depend on a differentiated input get gradients; a gradient has its value's layout. Weights
+ * arrive in tfjs layout (HWIO convolutions, in×out linear) as graph inputs named by their PyTorch
+ * names.
  */
 import { BN_EPSILON } from '../models/forward-context.ts';
 import type { Layers } from '../models/layers.ts';
 import type { InputNormalization } from '../models/types.ts';
 import { flippedFilter, forwardFilter, type ConvFilter } from './conv-filter.ts';
-import type { GraphBuilder, Value } from './graph-builder.ts';
+import { broadcastShape, type GraphBuilder, type Value } from './graph-builder.ts';
+import { NCHWC_DOMAIN, NchwcLayout } from './nchwc-layout.ts';
 
 type Backward = (dy: Value) => Array<Value | undefined>;
 
@@ -27,12 +30,11 @@ export interface GraphLayerOptions {
   tensors: Record<string, Value>;
   /**
    * onnxruntime's NCHWc channel block (8 with AVX2, 16 with AVX-512), when it has one: convolutions
-   * then run in its blocked layout. Its graph optimizer only does that for constant filters.
+   * and what lies between them then run in its blocked layout. Its graph optimizer only does that
+   * for constant filters.
    */
   nchwcBlock?: number;
 }
-
-const NCHWC_DOMAIN = 'com.microsoft.nchwc';
 
 export interface BatchStatistics {
   /** Values per channel the statistics are taken over (N·H·W). */
@@ -50,7 +52,11 @@ export class GraphLayers implements Layers<Value> {
   /** Training: the dropout masks the caller feeds (keep/(1 − rate) per element), in order. */
   readonly dropoutMasks: Value[] = [];
 
-  constructor(private readonly b: GraphBuilder, private readonly options: GraphLayerOptions) {}
+  private readonly layout: NchwcLayout;
+
+  constructor(private readonly b: GraphBuilder, private readonly options: GraphLayerOptions) {
+    this.layout = new NchwcLayout(b, options.nchwcBlock);
+  }
 
   /** Marks graph inputs whose gradients will be asked for. */
   differentiate(values: Value[]): void {
@@ -100,8 +106,8 @@ export class GraphLayers implements Layers<Value> {
     const y = this.convolve(x, filter, bias ? inputs[2] : undefined, stride, padding);
     return this.record(inputs, y, (dy) => [
       this.needs(x) ? this.convInputGradient(dy, weight, filter, x.shape, stride, padding) : undefined,
-      this.needs(weight) ? this.convWeightGradient(dy, x, filter.shape, stride, padding) : undefined,
-      bias && this.needs(inputs[2]!) ? this.b.reduceSum(dy, [0, 2, 3], false) : undefined,
+      this.needs(weight) ? this.convWeightGradient(this.layout.plain(dy), this.layout.plain(x), filter.shape, stride, padding) : undefined,
+      bias && this.needs(inputs[2]!) ? this.layout.channelSum(dy) : undefined,
     ]);
   }
 
@@ -109,10 +115,10 @@ export class GraphLayers implements Layers<Value> {
    * A convolution (NCHW, symmetric padding). onnxruntime's Conv makes one matrix product per
    * image, which is slow when an image has few output pixels (4×4: ~65 GFLOP/s); there the
    * patches of the whole batch (channels last) go through one product instead. Elsewhere it runs
-   * in onnxruntime's NCHWc layout where the channels block.
+   * in onnxruntime's NCHWc layout where the channels block, and leaves its output blocked.
    */
-  private convolve(x: Value, filter: ConvFilter, bias: Value | undefined, stride: number, padding: number): Value {
-    const [n, cin, h, wd] = x.shape as [number, number, number, number];
+  private convolve(input: Value, filter: ConvFilter, bias: Value | undefined, stride: number, padding: number): Value {
+    const [n, cin, h, wd] = input.shape as [number, number, number, number];
     const [cout, , kh, kw] = filter.shape;
     const ho = Math.floor((h + 2 * padding - kh) / stride) + 1;
     const wo = Math.floor((wd + 2 * padding - kw) / stride) + 1;
@@ -120,10 +126,17 @@ export class GraphLayers implements Layers<Value> {
       const attributes = { kernel_shape: [kh, kw], strides: [stride, stride], pads: [padding, padding, padding, padding] };
       const block = this.options.nchwcBlock;
       const blocked = block === undefined ? undefined : filter.blocked(block);
-      if (blocked !== undefined) return this.blockedConv(x, blocked, bias, attributes, block!, [n, cout, ho, wo]);
+      if (blocked !== undefined) {
+        // Fewer than 8 input channels: MLAS reads them as NCHW.
+        const x = cin % block! === 0 ? this.layout.toBlocked(input) : this.layout.plain(input);
+        const y = this.b.domainNode(NCHWC_DOMAIN, 'Conv', bias === undefined ? [x, blocked] : [x, blocked, bias], attributes, [n, cout, ho, wo]);
+        return this.layout.blocked(y);
+      }
       const w = filter.oihw();
+      const x = this.layout.plain(input);
       return this.b.node('Conv', bias === undefined ? [x, w] : [x, w, bias], attributes, [n, cout, ho, wo]);
     }
+    const x = this.layout.plain(input);
     let xLast = this.b.transpose(x, [0, 2, 3, 1]);
     if (padding > 0) xLast = this.b.node('Pad', [xLast, this.b.int64s([0, padding, padding, 0, 0, padding, padding, 0])], {}, [n, h + 2 * padding, wd + 2 * padding, cin]);
     const taps: Value[] = [];
@@ -144,17 +157,6 @@ export class GraphLayers implements Layers<Value> {
   }
 
   /**
-   * A convolution in onnxruntime's NCHWc layout with a blocked filter (see conv-filter.ts): what
-   * its optimizer makes of a Conv with a constant filter, with the filter an input here. The
-   * optimizer drops the reorders between two blocked convolutions.
-   */
-  private blockedConv(x: Value, filter: Value, bias: Value | undefined, attributes: Record<string, number[]>, block: number, shape: number[]): Value {
-    const input = x.shape[1]! % block === 0 ? this.b.domainNode(NCHWC_DOMAIN, 'ReorderInput', [x], {}, x.shape) : x;
-    const y = this.b.domainNode(NCHWC_DOMAIN, 'Conv', bias === undefined ? [input, filter] : [input, filter, bias], attributes, shape);
-    return this.b.domainNode(NCHWC_DOMAIN, 'ReorderOutput', [y], { channels: shape[1]! }, shape);
-  }
-
-  /**
    * ∂/∂x of a convolution. Stride 1: a convolution of the output gradient with the filter
    * flipped in space and with its channel axes swapped (onnxruntime's Conv is several times faster
    * than its ConvTranspose); strided: the transposed convolution, padded back to x's size.
@@ -167,7 +169,7 @@ export class GraphLayers implements Layers<Value> {
       return this.convolve(dy, flippedFilter(this.b, weight), undefined, 1, ph);
     }
     const outputPadding = [2, 3].map((axis, i) => xShape[axis]! - ((dy.shape[axis]! - 1) * stride - 2 * padding + [kh, kw][i]!));
-    return this.b.node('ConvTranspose', [dy, filter.oihw()], {
+    return this.b.node('ConvTranspose', [this.layout.plain(dy), filter.oihw()], {
       kernel_shape: [kh, kw], strides: [stride, stride], pads: [padding, padding, padding, padding], output_padding: outputPadding,
     }, xShape);
   }
@@ -211,6 +213,7 @@ export class GraphLayers implements Layers<Value> {
   }
 
   batchNorm(prefix: string, x: Value): Value {
+    if (this.layout.isBlocked(x)) return this.blockedBatchNorm(prefix, x);
     const gamma = this.tensor(`${prefix}.weight`);
     const beta = this.tensor(`${prefix}.bias`);
     const channels = [1, x.shape[1]!, 1, 1];
@@ -256,33 +259,78 @@ export class GraphLayers implements Layers<Value> {
     });
   }
 
-  dropout(x: Value, rate: number): Value {
-    if (!this.options.training || rate === 0) return x;
-    const mask = this.b.input(`dropout_mask_${this.dropoutMasks.length}`, x.shape);
-    this.dropoutMasks.push(mask);
-    return this.record([x], this.b.binary('Mul', x, mask), (dy) => [this.b.binary('Mul', dy, mask)]);
-  }
-
-  relu(x: Value): Value {
-    const y = this.b.node('Relu', [x], {}, x.shape);
-    return this.record([x], y, (dy) => {
-      const positive = this.b.node('Greater', [y, this.b.scalar(0)], {}, y.shape);
-      return [this.b.node('Where', [positive, dy, this.b.scalar(0)], {}, dy.shape)];
+  /**
+   * BatchNorm of a blocked x, kept blocked: the normalization is one depthwise NCHWc convolution
+   * (scale γ/σ, shift β − μγ/σ), and so is each per-channel step of the backward pass, which in
+   * training is dx = γ/σ·dy − γ/σ·mean(dy) − x̂·γ/σ·mean(dy·x̂), two passes.
+   */
+  private blockedBatchNorm(prefix: string, x: Value): Value {
+    const gamma = this.tensor(`${prefix}.weight`);
+    const beta = this.tensor(`${prefix}.bias`);
+    const c = x.shape[1]!;
+    const count = x.shape[0]! * x.shape[2]! * x.shape[3]!;
+    const perCount = (v: Value) => this.b.binary('Mul', v, this.b.scalar(1 / count));
+    let mean: Value;
+    let variance: Value;
+    if (!this.options.training) {
+      mean = this.tensor(`${prefix}.running_mean`);
+      variance = this.tensor(`${prefix}.running_var`);
+    } else {
+      mean = perCount(this.layout.channelSum(x));
+      variance = perCount(this.layout.channelSum(this.layout.subtractPerChannel(x, mean), 'ReduceSumSquare'));
+      this.batchStatistics[prefix] = { count, mean, variance };
+    }
+    const invStd = this.b.node('Reciprocal', [this.b.node('Sqrt', [this.b.binary('Add', variance, this.b.scalar(BN_EPSILON))], {}, [c])], {}, [c]);
+    const scale = this.b.binary('Mul', gamma, invStd);
+    const negative = (v: Value) => this.b.node('Neg', [v], {}, v.shape);
+    const y = this.layout.affine(x, scale, this.b.binary('Sub', beta, this.b.binary('Mul', mean, scale)));
+    const training = this.options.training;
+    return this.record([x, gamma, beta], y, (dy) => {
+      const needsStatistics = this.needs(gamma) || training;
+      // x̂ = (x − mean)/σ.
+      const xHat = needsStatistics ? this.layout.affine(x, invStd, negative(this.b.binary('Mul', mean, invStd))) : undefined;
+      const dBeta = this.needs(beta) || training ? this.layout.channelSum(dy) : undefined;
+      const dGamma = needsStatistics ? this.layout.channelSum(this.layout.elementwise('Mul', [dy, xHat!], x.shape)) : undefined;
+      let dx: Value | undefined;
+      if (this.needs(x)) {
+        const scaledDy = this.layout.affine(dy, scale);
+        dx = !training ? scaledDy : this.layout.affine(xHat!,
+          negative(perCount(this.b.binary('Mul', scale, dGamma!))), negative(perCount(this.b.binary('Mul', scale, dBeta!))), scaledDy);
+      }
+      return [dx, this.needs(gamma) ? dGamma : undefined, this.needs(beta) ? dBeta : undefined];
     });
   }
 
-  maxPool(x: Value, size: number): Value {
+  dropout(input: Value, rate: number): Value {
+    if (!this.options.training || rate === 0) return input;
+    const x = this.layout.plain(input);
+    const mask = this.b.input(`dropout_mask_${this.dropoutMasks.length}`, x.shape);
+    this.dropoutMasks.push(mask);
+    return this.record([input], this.b.binary('Mul', x, mask), (dy) => [this.b.binary('Mul', dy, mask)]);
+  }
+
+  relu(x: Value): Value {
+    const y = this.layout.elementwise('Relu', [x], x.shape);
+    return this.record([x], y, (dy) => {
+      const positive = this.layout.elementwise('Greater', [y, this.b.scalar(0)], y.shape);
+      return [this.layout.elementwise('Where', [positive, this.layout.as(dy, y), this.b.scalar(0)], dy.shape)];
+    });
+  }
+
+  maxPool(input: Value, size: number): Value {
+    const x = this.layout.plain(input);
     const [n, c, h, w] = x.shape as [number, number, number, number];
     const attributes = { kernel_shape: [size, size], strides: [size, size] };
     const [y, indices] = this.b.multiNode('MaxPool', [x], attributes, [[n, c, Math.floor(h / size), Math.floor(w / size)], [n, c, Math.floor(h / size), Math.floor(w / size)]]);
-    return this.record([x], y!, (dy) => [this.b.node('MaxUnpool', [dy, indices!, this.b.int64s(x.shape)], attributes, x.shape)]);
+    return this.record([input], y!, (dy) => [this.b.node('MaxUnpool', [dy, indices!, this.b.int64s(x.shape)], attributes, x.shape)]);
   }
 
-  avgPool(x: Value, size: number): Value {
+  avgPool(input: Value, size: number): Value {
+    const x = this.layout.plain(input);
     const [n, c, h, w] = x.shape as [number, number, number, number];
     const [ho, wo] = [Math.floor(h / size), Math.floor(w / size)];
     const y = this.b.node('AveragePool', [x], { kernel_shape: [size, size], strides: [size, size] }, [n, c, ho, wo]);
-    return this.record([x], y, (dy) => {
+    return this.record([input], y, (dy) => {
       // Each input pixel of a window gets 1/size² of its output's gradient; pixels past the last window none.
       const spread = this.b.node('Expand', [this.b.reshape(dy, [n, c, ho, 1, wo, 1]), this.b.int64s([n, c, ho, size, wo, size])], {}, [n, c, ho, size, wo, size]);
       let dx = this.b.binary('Mul', this.b.reshape(spread, [n, c, ho * size, wo * size]), this.b.scalar(1 / (size * size)));
@@ -294,12 +342,16 @@ export class GraphLayers implements Layers<Value> {
   }
 
   add(a: Value, c: Value): Value {
-    return this.record([a, c], this.b.binary('Add', a, c), (dy) => [dy, dy]);
+    // Blocked when either side is (and both can be): a residual joins a blocked branch.
+    const blocked = (this.layout.isBlocked(a) || this.layout.isBlocked(c)) && this.layout.blockable(a);
+    const [x, y] = blocked ? [this.layout.toBlocked(a), this.layout.toBlocked(c)] : [this.layout.plain(a), this.layout.plain(c)];
+    return this.record([a, c], this.layout.elementwise('Add', [x, y], broadcastShape(a.shape, c.shape)), (dy) => [dy, dy]);
   }
 
-  flatten(x: Value): Value {
+  flatten(input: Value): Value {
+    const x = this.layout.plain(input);
     const y = this.b.reshape(x, [x.shape[0]!, x.shape.slice(1).reduce((p, d) => p * d, 1)]);
-    return this.record([x], y, (dy) => [this.b.reshape(dy, x.shape)]);
+    return this.record([input], y, (dy) => [this.b.reshape(dy, x.shape)]);
   }
 
   /**
@@ -316,7 +368,8 @@ export class GraphLayers implements Layers<Value> {
         const input = entry.inputs[k]!;
         if (g === undefined || !this.needs(input)) return;
         const previous = grads.get(input.name);
-        grads.set(input.name, previous === undefined ? g : this.b.binary('Add', previous, g));
+        const inLayout = this.layout.as(g, input);
+        grads.set(input.name, previous === undefined ? inLayout : this.layout.elementwise('Add', [previous, inLayout], input.shape));
       });
     }
     return wrt.map((v) => grads.get(v.name));

@@ -15,6 +15,7 @@ import { buildLossGraph, INPUT_GRADIENT_OUTPUT, LOSS_OUTPUT, paramGradientOutput
 import { probeNchwcBlock } from '../../src/onnx/nchwc-block.ts';
 import { loadOnnxRuntime, type OnnxRuntime } from '../../src/onnx/onnx-runtime.ts';
 import { initWeights } from '../../src/train/init-weights.ts';
+import { describeFixture, fixtureInputSpec } from '../helpers/fixtures.ts';
 
 const BATCH = 8;
 const MODELS: ModelConfig[] = [
@@ -72,6 +73,21 @@ function runGraph(config: ModelConfig, weights: ModelWeights, x: tf.Tensor4D, la
     session.dispose();
   }
 }
+
+test('the wide-resnet fixture (16, 32, 64 channels) trains in the blocked layout, so native-model.test.ts checks blocked convolutions and BatchNorm against PyTorch and tfjs', (t) => {
+  if (block === undefined) return t.skip('onnxruntime has no NCHWc layout here');
+  const d = describeFixture('wide-resnet');
+  const config: ModelConfig = { arch: 'wide-resnet', options: d.options, input: fixtureInputSpec(d), classes: d.classes };
+  const weights = initWeights(config, 1);
+  const shapes = (m: Record<string, tf.Tensor>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.shape]));
+  const graph = buildLossGraph(config, { training: true, batch: d.batch, loss: true, logits: false, inputGradient: true, paramGradients: true, lossScale: 1, paramShapes: shapes(weights.params), stateShapes: shapes(weights.state), nchwcBlock: block });
+  const blockedConvs = graph.graph.nodes.filter((n) => n.domain === 'com.microsoft.nchwc' && n.op === 'Conv');
+  const depthwise = blockedConvs.filter((n) => typeof n.attributes?.group === 'number' && n.attributes.group > 1);
+  assert.ok(blockedConvs.length - depthwise.length >= 8, `${blockedConvs.length - depthwise.length} blocked convolutions`);
+  // Per blocked BatchNorm: the normalization, x̂, and dy's two per-channel passes.
+  assert.ok(depthwise.length >= 4 * 6, `${depthwise.length} depthwise (BatchNorm) passes`);
+  tf.dispose([...Object.values(weights.params), ...Object.values(weights.state)]);
+});
 
 test('the NCHWc block probe finds MLAS\'s block on x86-64 (8 with AVX2, 16 with AVX-512)', { skip: process.arch !== 'x64' }, () => {
   assert.ok(block === 8 || block === 16, `block ${block}`);
