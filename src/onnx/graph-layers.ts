@@ -191,12 +191,18 @@ export class GraphLayers implements Layers<Value> {
     const patches = this.b.node('Conv', [x, this.b.floats(oneHot, [cin * taps, 1, kh, kw])], {
       kernel_shape: [kh, kw], strides: [stride, stride], pads: [padding, padding, padding, padding], group: cin,
     }, [n, cin * taps, ho, wo]);
-    // Per example: [cin·taps, Ho·Wo] × [Ho·Wo, cout], then summed over the batch.
-    const perExample = this.b.node('MatMul', [
-      this.b.reshape(patches, [n, cin * taps, ho * wo]),
-      this.b.transpose(this.b.reshape(dy, [n, cout, ho * wo]), [0, 2, 1]),
-    ], {}, [n, cin * taps, cout]);
-    const product = this.b.reduceSum(perExample, [0], false);
+    const dyRows = this.b.transpose(this.b.reshape(dy, [n, cout, ho * wo]), [0, 2, 1]);
+    let product: Value;
+    if (ho * wo >= cout) {
+      // Per example: [cin·taps, Ho·Wo] × [Ho·Wo, cout], then summed over the batch.
+      const perExample = this.b.node('MatMul', [this.b.reshape(patches, [n, cin * taps, ho * wo]), dyRows], {}, [n, cin * taps, cout]);
+      product = this.b.reduceSum(perExample, [0], false);
+    } else {
+      // Few output pixels: per-example products would outweigh the patches; one product over
+      // all N·Ho·Wo positions instead, the patches transposed to [cin·taps, N·Ho·Wo].
+      const columns = this.b.reshape(this.b.transpose(this.b.reshape(patches, [n, cin * taps, ho * wo]), [1, 0, 2]), [cin * taps, n * ho * wo]);
+      product = this.b.node('MatMul', [columns, this.b.reshape(dyRows, [n * ho * wo, cout])], {}, [cin * taps, cout]);
+    }
     // Rows in (cin, kh, kw) order; the weight is tfjs's HWIO.
     return this.b.transpose(this.b.reshape(product, [cin, kh, kw, cout]), [1, 2, 0, 3]);
   }
