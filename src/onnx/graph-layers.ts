@@ -129,8 +129,11 @@ export class GraphLayers implements Layers<Value> {
       if (blocked !== undefined) {
         // Fewer than 8 input channels: MLAS reads them as NCHW.
         const x = cin % block! === 0 ? this.layout.toBlocked(input) : this.layout.plain(input);
-        const y = this.b.domainNode(NCHWC_DOMAIN, 'Conv', bias === undefined ? [x, blocked] : [x, blocked, bias], attributes, [n, cout, ho, wo]);
-        return this.layout.blocked(y);
+        const { filter: w, outChannels } = blocked;
+        const y = this.b.domainNode(NCHWC_DOMAIN, 'Conv', bias === undefined ? [x, w] : [x, w, bias], attributes, [n, outChannels, ho, wo]);
+        if (outChannels === cout) return this.layout.blocked(y);
+        // Channels padded to a block: the real ones, as NCHW.
+        return this.b.domainNode(NCHWC_DOMAIN, 'ReorderOutput', [y], { channels: cout }, [n, cout, ho, wo]);
       }
       const w = filter.oihw();
       const x = this.layout.plain(input);
