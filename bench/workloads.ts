@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { PgdSpec } from '../src/attacks/attack-spec.ts';
 import { evaluateLogits, pgdAttack } from '../src/attacks/pgd.ts';
-import { modelLogits, releaseNative } from '../src/onnx/native-model.ts';
+import { modelLogits } from '../src/onnx/native-model.ts';
 import { crossEntropyPerExample } from '../src/models/loss.ts';
 import type { ModelConfig, TensorMap } from '../src/models/types.ts';
 import { initWeights } from '../src/train/init-weights.ts';
@@ -66,7 +66,6 @@ export function modelWorkloads(config: ModelConfig): ModelWorkloads {
       'awp step': () => step(AWP_STEP),
     },
     dispose: () => {
-      releaseNative(logits);
       disposeWeights(weights);
       tf.dispose([x, labels]);
     },

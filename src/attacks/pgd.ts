@@ -20,8 +20,8 @@ export interface LogitsFunction {
 
 export interface NativeModelPaths {
   logits(x: tf.Tensor4D): tf.Tensor2D;
-  /** ∂(Σ_i CE_i)/∂x; `upcoming`: how many more such calls the caller will make (a hint). */
-  crossEntropyInputGradient(x: tf.Tensor4D, labels: tf.Tensor1D, upcoming?: number): tf.Tensor4D;
+  /** ∂(Σ_i CE_i)/∂x. */
+  crossEntropyInputGradient(x: tf.Tensor4D, labels: tf.Tensor1D): tf.Tensor4D;
 }
 
 /** The logits, natively when the function has a native path. */
@@ -66,12 +66,12 @@ function randomStart(x: tf.Tensor4D, eps: number, norm: Norm, seed: number): tf.
   });
 }
 
-/** One ascent step from xAdv; `upcoming` more steps follow on the same model. */
-function ascend(logitsFn: LogitsFunction, xAdv: tf.Tensor4D, x: tf.Tensor4D, labels: tf.Tensor1D, spec: PgdSpec, upcoming: number): tf.Tensor4D {
+/** One ascent step from xAdv. */
+function ascend(logitsFn: LogitsFunction, xAdv: tf.Tensor4D, x: tf.Tensor4D, labels: tf.Tensor1D, spec: PgdSpec): tf.Tensor4D {
   return tf.tidy(() => {
     // The summed loss gives each example its own gradient, independent of the batch size.
     const gradient = spec.loss === 'ce' && logitsFn.native !== undefined
-      ? logitsFn.native.crossEntropyInputGradient(xAdv, labels, upcoming)
+      ? logitsFn.native.crossEntropyInputGradient(xAdv, labels)
       : tf.grad((input: tf.Tensor) => tf.sum(attackLossPerExample(spec.loss, logitsFn(input as tf.Tensor4D), labels)))(xAdv) as tf.Tensor4D;
     const direction = spec.norm === 'linf' ? tf.sign(gradient) : tf.div(gradient, tf.maximum(exampleNorms(gradient), 1e-12));
     return project(tf.add(xAdv, tf.mul(direction, spec.step)), x, spec.eps, spec.norm);
@@ -89,7 +89,7 @@ export function pgdAttack(logitsFn: LogitsFunction, x: tf.Tensor4D, labels: tf.T
     let xAdv = start !== undefined && restart === 0 ? project(start, x, spec.eps, spec.norm)
       : spec.randomStart ? randomStart(x, spec.eps, spec.norm, seed * 7919 + restart * 104729) : tf.clone(x);
     for (let step = 0; step < spec.steps; step++) {
-      const next = ascend(logitsFn, xAdv, x, labels, spec, (spec.restarts - restart) * spec.steps - step - 1);
+      const next = ascend(logitsFn, xAdv, x, labels, spec);
       xAdv.dispose();
       xAdv = next;
     }

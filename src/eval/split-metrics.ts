@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AttackSpec } from '../attacks/attack-spec.ts';
 import { evaluateLogits } from '../attacks/pgd.ts';
 import { runAttack } from '../attacks/run-attack.ts';
-import { modelLogits, releaseNative } from '../onnx/native-model.ts';
+import { modelLogits } from '../onnx/native-model.ts';
 import type { LabeledImages } from '../data/dataset.ts';
 import { WeightscapeError } from '../errors.ts';
 import { crossEntropyPerExample } from '../models/loss.ts';
@@ -66,7 +66,6 @@ export function evaluateSplit({ weights, config, data, attack, batchSize, seed, 
     sums.robustCorrect += robustCorrect;
     onProgress?.(start + size, n);
   }
-  releaseNative(logitsFn);
   const result: SplitMetrics = { count: n, clean: { loss: sums.cleanLoss / n, accuracy: sums.cleanCorrect / n } };
   if (attack.kind !== 'none') result.robust = { loss: sums.robustLoss / n, accuracy: sums.robustCorrect / n };
   for (const value of [result.clean.loss, result.robust?.loss ?? 0]) {

@@ -19,7 +19,7 @@ import { buildDirection } from '../directions/build-direction.ts';
 import { checkLabels, loadDataset, parseDataSpec, type Split } from '../data/dataset.ts';
 import { tensorBatches } from '../data/tensor-batches.ts';
 import { evaluateSplit, type SplitMetrics } from '../eval/split-metrics.ts';
-import { modelLogits, releaseNative } from '../onnx/native-model.ts';
+import { modelLogits } from '../onnx/native-model.ts';
 import type { ModelConfig, TensorMap } from '../models/types.ts';
 import { provenance, type Provenance } from '../results/provenance.ts';
 
@@ -76,7 +76,6 @@ export function measureFlatness(request: FlatnessRequest): FlatnessResult {
   tick();
   const logitsFn = modelLogits(config, weights, { training: false });
   const batches = tensorBatches(data, request.batchSize, request.hessianBatches).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(attack, logitsFn, x, labels, request.seed * 7 + b) }));
-  releaseNative(logitsFn);
   const perDirection: Array<{ clean: number; adversarial: number }> = [];
   const curvatures = { clean: [] as number[], adversarial: [] as number[] };
   for (let m = 0; m < request.directions; m++) {

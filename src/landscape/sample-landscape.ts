@@ -21,7 +21,7 @@ import { tensorBatches } from '../data/tensor-batches.ts';
 import { WeightscapeError } from '../errors.ts';
 import { evaluateSplit } from '../eval/split-metrics.ts';
 import { architecture } from '../models/registry.ts';
-import { modelLogits, releaseNative } from '../onnx/native-model.ts';
+import { modelLogits } from '../onnx/native-model.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
 import { provenance, type Provenance } from '../results/provenance.ts';
@@ -98,7 +98,6 @@ function fixedAdversarialData(data: LabeledImages, weights: ModelWeights, config
     offset += values.length;
     tf.dispose([x, labels, xAdv]);
   });
-  releaseNative(logitsFn);
   return { ...data, images, spec: `${data.spec} (adversarial examples fixed at θ)` };
 }
 
@@ -146,7 +145,6 @@ export function sampleLandscape(request: SampleRequest): LandscapeResult {
   // Random and file directions need no data: no attack runs for them.
   const probeBatches = !specs.some(needsBatches) ? []
     : tensorBatches(data, settings.batchSize, 4).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(directionAttack, logitsFn, x, labels, settings.seed * 7 + b) }));
-  releaseNative(logitsFn);
   const built = specs.map((spec, i) => buildDirection(spec, {
     weights, config, batches: probeBatches, includeBn: settings.includeBn, seed: settings.seed * 1000 + i + 1, adversarialLoss: settings.loss === 'adversarial',
   }));

@@ -1,13 +1,12 @@
 /**
  * The onnxruntime fast path of a model: logits, the summed cross-entropy's input gradient (PGD),
  * and the mean cross-entropy's parameter gradients with the new BatchNorm statistics (training
- * steps), each from a graph built once per model, mode and batch size and cached, with the weights
- * as inputs: one warm session serves every landscape point and training step. Its convolutions run
- * in onnxruntime's blocked NCHWc layout, with the filters reordered in the graph.
- * A model function that keeps attacking with the same weights (a second attack, an evaluation over
- * many batches) gets a session of its own with the weights as constants, which onnxruntime's
- * optimizer folds further (preact-resnet18 width 16, batch 128: ~5% less per gradient; creating it
- * and its first run, which touches fresh memory, cost ~500 ms).
+ * steps), each from a graph built once per model, mode and batch size and cached, with the
+ * weights as inputs: one warm session serves every landscape point, training step and model.
+ * Its convolutions run in onnxruntime's blocked NCHWc layout, the filters reordered in the graph
+ * (what onnxruntime's optimizer only does for constant filters; a session per set of weights with
+ * them as constants runs ~3% faster, but building it and its first run, which touches fresh
+ * memory, cost ~500 ms).
  * Results come back as tfjs tensors. Everything else stays on the tfjs backend.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -16,7 +15,6 @@ import { dropoutMask, dropoutSeed, updatedRunningStatistics } from '../models/fo
 import { architecture } from '../models/registry.ts';
 import type { ForwardOptions, ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { buildLossGraph, INPUT_GRADIENT_OUTPUT, INPUT_NAME, LOGITS_OUTPUT, LOSS_OUTPUT, ONE_HOT_NAME, paramGradientOutput, type LossGraph, type LossGraphRequest } from './loss-graph.ts';
-import { encodeModel, withInputsAsConstants } from './onnx-model.ts';
 import { probeNchwcBlock } from './nchwc-block.ts';
 import { loadOnnxRuntime, type OnnxRuntime, type OnnxSession } from './onnx-runtime.ts';
 
@@ -32,24 +30,9 @@ interface CompiledGraph {
 /** Sessions kept: enough for every mode × two batch sizes (full and last) of a run. */
 const SESSION_CACHE_SIZE = 12;
 
-/**
- * Sessions with one model's weights as constants. Their owners are dropped with releaseNative;
- * the bound keeps memory flat for owners that are not.
- */
-const CONSTANT_SESSIONS = 2;
-
-/**
- * A model function's input gradients move to a constant-weight session after this many (one
- * attack's worth: more attacks with the same weights are likely to follow), or at once when an
- * attack announces at least CONSTANT_SESSION_STEPS more.
- */
-const CONSTANT_SESSION_AFTER_CALLS = 10;
-const CONSTANT_SESSION_STEPS = 50;
-
 let runtime: OnnxRuntime | undefined;
 let nchwcBlock: number | undefined;
 const sessions = new Map<string, CompiledGraph>();
-const constantSessions: Array<{ owner: object; key: string; session: OnnxSession }> = [];
 
 export interface OnnxRuntimeInfo {
   version: string;
@@ -69,26 +52,7 @@ export function activateOnnxRuntime(threads: number): OnnxRuntimeInfo | string {
 export function deactivateOnnxRuntime(): void {
   for (const { session } of sessions.values()) session.dispose();
   sessions.clear();
-  for (const { session } of constantSessions.splice(0)) session.dispose();
   runtime = undefined;
-}
-
-/** The owner's session of this graph with its weights as constants (made on first use). */
-function constantSession(owner: object, key: string, graph: LossGraph, weights: Feeds): OnnxSession {
-  const found = constantSessions.find((c) => c.owner === owner && c.key === key);
-  if (found !== undefined) return found.session;
-  const values = Object.fromEntries(Object.entries(weights).map(([name, feed]) => [name, feed.data]));
-  const session = runtime!.session(encodeModel(withInputsAsConstants(graph.graph, values), 'constant-weights'));
-  constantSessions.push({ owner, key, session });
-  if (constantSessions.length > CONSTANT_SESSIONS) constantSessions.shift()!.session.dispose();
-  return session;
-}
-
-/** Disposes the sessions a model function compiled with its weights (call when done with it). */
-export function releaseNative(logitsFn: LogitsFunction): void {
-  for (let i = constantSessions.length - 1; i >= 0; i--) {
-    if (constantSessions[i]!.owner === logitsFn.native) constantSessions.splice(i, 1)[0]!.session.dispose();
-  }
 }
 
 export function onnxRuntimeActive(): boolean {
@@ -158,25 +122,20 @@ export function modelLogits(config: ModelConfig, weights: ModelWeights, options:
   let weightFeeds: Feeds | undefined;
   // Per graph this function has run: its dropout masks, drawn at the first run (same seeds every call).
   const masks = new Map<string, Feeds>();
-  let gradientCalls = 0;
-  const run = (x: tf.Tensor4D, extra: Feeds, partial: Omit<LossGraphRequest, 'training' | 'batch' | 'paramGradients' | 'paramShapes' | 'stateShapes'>, outputs: string[], upcoming = 0) => {
+  const run = (x: tf.Tensor4D, extra: Feeds, partial: Omit<LossGraphRequest, 'training' | 'batch' | 'paramGradients' | 'paramShapes' | 'stateShapes'>, outputs: string[]) => {
     const { key, graph, session } = compiled(config, { ...partial, ...shapes, training: options.training, batch: x.shape[0], paramGradients: false });
     weightFeeds ??= { ...hostFeeds(weights.params, graph.paramNames), ...hostFeeds(weights.state, graph.stateNames) };
     if (!masks.has(key)) masks.set(key, dropoutFeeds(graph, config, options.seed));
-    const feeds = { ...extra, ...masks.get(key)!, [INPUT_NAME]: { data: floatData(x), dims: x.shape } };
-    if (partial.inputGradient && (gradientCalls++ >= CONSTANT_SESSION_AFTER_CALLS || upcoming + 1 >= CONSTANT_SESSION_STEPS)) {
-      return constantSession(native, key, graph, weightFeeds).run(feeds, outputs);
-    }
-    return session.run({ ...weightFeeds, ...feeds }, outputs);
+    return session.run({ ...weightFeeds, ...masks.get(key)!, ...extra, [INPUT_NAME]: { data: floatData(x), dims: x.shape } }, outputs);
   };
   const native: NativeModelPaths = {
     logits(x) {
       const out = run(x, {}, { loss: false, logits: true, inputGradient: false, lossScale: 1 }, [LOGITS_OUTPUT]);
       return tf.tensor2d(out[LOGITS_OUTPUT]!, [x.shape[0], config.classes]);
     },
-    crossEntropyInputGradient(x, labels, upcoming) {
+    crossEntropyInputGradient(x, labels) {
       const hot = { [ONE_HOT_NAME]: { data: oneHot(labels, config.classes), dims: [x.shape[0], config.classes] } };
-      const out = run(x, hot, { loss: true, logits: false, inputGradient: true, lossScale: 1 }, [INPUT_GRADIENT_OUTPUT], upcoming);
+      const out = run(x, hot, { loss: true, logits: false, inputGradient: true, lossScale: 1 }, [INPUT_GRADIENT_OUTPUT]);
       return tf.tensor4d(out[INPUT_GRADIENT_OUTPUT]!, x.shape);
     },
   };

@@ -62,16 +62,6 @@ function writeValueInfo(w: ProtobufWriter, info: OnnxValueInfo): void {
   }));
 }
 
-/** The graph with the named inputs turned into constants (initializers) holding `values`. */
-export function withInputsAsConstants(graph: OnnxGraph, values: Record<string, Float32Array>): OnnxGraph {
-  const constant = (input: OnnxValueInfo) => values[input.name] !== undefined;
-  return {
-    ...graph,
-    inputs: graph.inputs.filter((input) => !constant(input)),
-    initializers: [...graph.initializers, ...graph.inputs.filter(constant).map((input) => ({ name: input.name, dims: input.shape, data: values[input.name]! }))],
-  };
-}
-
 export function encodeModel(graph: OnnxGraph, name: string): Uint8Array {
   const model = new ProtobufWriter();
   model.int(1, IR_VERSION).string(2, 'weightscape');

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AttackSpec } from '../attacks/attack-spec.ts';
 import { runAttack } from '../attacks/run-attack.ts';
 import { architecture } from '../models/registry.ts';
-import { modelLogits, nativeTrainingGradients, releaseNative } from '../onnx/native-model.ts';
+import { modelLogits, nativeTrainingGradients } from '../onnx/native-model.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { addPerturbation, awpPerturbation } from './awp.ts';
 import { sgdStep, type SgdSettings } from './sgd.ts';
@@ -46,7 +46,6 @@ export function trainingExamples(config: ModelConfig, weights: ModelWeights, x: 
     ? { kind: 'trades', eps: settings.attack.eps, step: settings.attack.step, steps: settings.attack.steps }
     : settings.attack;
   const xAdv = runAttack(attack, logitsFn, x, labels, settings.seed, settings.attackStart);
-  releaseNative(logitsFn);
   return xAdv;
 }
 
