@@ -221,27 +221,30 @@ export class GraphLayers implements Layers<Value> {
     ]);
   }
 
+  /**
+   * BatchNorm's mean and (biased) variance per channel: the running ones in eval mode, the batch's
+   * (from `batch`, and recorded as graph outputs) in training.
+   */
+  private normalizationStatistics(prefix: string, x: Value, batch: () => { mean: Value; variance: Value }): { mean: Value; variance: Value } {
+    if (!this.options.training) return { mean: this.tensor(`${prefix}.running_mean`), variance: this.tensor(`${prefix}.running_var`) };
+    const statistics = batch();
+    this.batchStatistics[prefix] = { count: x.shape[0]! * x.shape[2]! * x.shape[3]!, ...statistics };
+    return statistics;
+  }
+
   batchNorm(prefix: string, x: Value): Value {
     if (this.layout.isBlocked(x)) return this.blockedBatchNorm(prefix, x);
     const gamma = this.tensor(`${prefix}.weight`);
     const beta = this.tensor(`${prefix}.bias`);
     const channels = [1, x.shape[1]!, 1, 1];
     const perChannel = (v: Value) => this.b.reshape(v, channels);
-    // Values per channel the batch statistics are taken over.
     const count = x.shape[0]! * x.shape[2]! * x.shape[3]!;
-    let mean: Value;
-    let variance: Value;
-    if (!this.options.training) {
-      mean = this.tensor(`${prefix}.running_mean`);
-      variance = this.tensor(`${prefix}.running_var`);
-    } else {
+    const { mean, variance } = this.normalizationStatistics(prefix, x, () => {
       const mean4 = this.b.reduceMean(x, [0, 2, 3], true);
       const centered = this.b.binary('Sub', x, mean4);
       const sumSquares = this.b.node('ReduceSumSquare', [centered], { axes: [0, 2, 3], keepdims: 0 }, [x.shape[1]!]);
-      mean = this.b.reshape(mean4, [x.shape[1]!]);
-      variance = this.b.binary('Mul', sumSquares, this.b.scalar(1 / count));
-      this.batchStatistics[prefix] = { count, mean, variance };
-    }
+      return { mean: this.b.reshape(mean4, [x.shape[1]!]), variance: this.b.binary('Mul', sumSquares, this.b.scalar(1 / count)) };
+    });
     const y = this.b.node('BatchNormalization', [x, gamma, beta, mean, variance], { epsilon: { float: BN_EPSILON } }, x.shape);
     const training = this.options.training;
     return this.record([x, gamma, beta], y, (dy) => {
@@ -279,16 +282,10 @@ export class GraphLayers implements Layers<Value> {
     const c = x.shape[1]!;
     const count = x.shape[0]! * x.shape[2]! * x.shape[3]!;
     const perCount = (v: Value) => this.b.binary('Mul', v, this.b.scalar(1 / count));
-    let mean: Value;
-    let variance: Value;
-    if (!this.options.training) {
-      mean = this.tensor(`${prefix}.running_mean`);
-      variance = this.tensor(`${prefix}.running_var`);
-    } else {
-      mean = perCount(this.layout.channelSum(x));
-      variance = perCount(this.layout.channelSum(this.layout.subtractPerChannel(x, mean), 'ReduceSumSquare'));
-      this.batchStatistics[prefix] = { count, mean, variance };
-    }
+    const { mean, variance } = this.normalizationStatistics(prefix, x, () => {
+      const batchMean = perCount(this.layout.channelSum(x));
+      return { mean: batchMean, variance: perCount(this.layout.channelSum(this.layout.subtractPerChannel(x, batchMean), 'ReduceSumSquare')) };
+    });
     const invStd = this.b.node('Reciprocal', [this.b.node('Sqrt', [this.b.binary('Add', variance, this.b.scalar(BN_EPSILON))], {}, [c])], {}, [c]);
     const scale = this.b.binary('Mul', gamma, invStd);
     const negative = (v: Value) => this.b.node('Neg', [v], {}, v.shape);

@@ -174,6 +174,18 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
   return maxRef === 0 ? maxDiff : maxDiff / maxRef;
 }
 
+/** ‖actual − expected‖₂ / ‖expected‖₂. */
+export function l2RelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) throw new Error(`length ${actual.length} vs ${expected.length}`);
+  let diff = 0;
+  let ref = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff += (actual[i]! - expected[i]!) ** 2;
+    ref += expected[i]! ** 2;
+  }
+  return Math.sqrt(diff / Math.max(ref, 1e-30));
+}
+
 /** Deterministic pseudo-random normals (mulberry32 + Box–Muller), so tests need no global seed. */
 export function seededNormals(count: number, seed: number): Float64Array {
   let state = seed >>> 0;

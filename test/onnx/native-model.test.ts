@@ -15,6 +15,7 @@ import { crossEntropyPerExample } from '../../src/models/loss.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../../src/models/types.ts';
 import { modelLogits, nativeTrainingGradients, onnxRuntimeActive } from '../../src/onnx/native-model.ts';
 import { describeFixture, fixtureInput, fixtureInputSpec, FIXTURE_DIR, MODEL_FIXTURES, maxAbsDifference, readFloats } from '../helpers/fixtures.ts';
+import { l2RelativeError } from '../helpers/reference-ops.ts';
 
 function loadFixture(name: string, options: Record<string, unknown> = {}) {
   const d = describeFixture(name);
@@ -37,16 +38,6 @@ function tfjsTrainingGradients(config: ModelConfig, weights: ModelWeights, x: tf
     return meanCrossEntropy(out.logits, labels);
   })(names.map((n) => weights.params[n]!));
   return { loss: value, grads: Object.fromEntries(names.map((n, i) => [n, grads[i]!])) as TensorMap, state };
-}
-
-function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let diff = 0;
-  let ref = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff += (got[i]! - want[i]!) ** 2;
-    ref += want[i]! ** 2;
-  }
-  return Math.sqrt(diff / Math.max(ref, 1e-30));
 }
 
 before(async () => {
@@ -88,7 +79,7 @@ for (const [name, options] of [['convnet-mnist', { dropout: 0.5 }], ['preact-res
     assert.ok(Math.abs(got.loss.dataSync()[0]! - want.loss.dataSync()[0]!) < 1e-5 * Math.abs(want.loss.dataSync()[0]!), 'loss');
     assert.deepEqual(Object.keys(got.grads).sort(), Object.keys(want.grads).sort());
     for (const [param, g] of Object.entries(want.grads)) {
-      const error = relativeError(got.grads[param]!.dataSync(), g.dataSync());
+      const error = l2RelativeError(got.grads[param]!.dataSync(), g.dataSync());
       assert.ok(error < 1e-4, `${param}: ‖Δ‖/‖g‖ = ${error}`);
     }
     assert.deepEqual(Object.keys(got.state).sort(), Object.keys(want.state).sort());
@@ -108,7 +99,7 @@ for (const training of [false, true]) {
       const logitsFn = modelLogits(f.config, f.weights, options);
       const want = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(crossEntropyPerExample(logitsFn(x as tf.Tensor4D), f.labels)))(f.x).dataSync());
       const got = tf.tidy(() => logitsFn.native!.crossEntropyInputGradient(f.x, f.labels).dataSync());
-      const error = relativeError(got, want);
+      const error = l2RelativeError(got, want);
       assert.ok(error < 1e-4, `${name}: ‖Δ‖/‖g‖ = ${error}`);
       f.dispose();
     }

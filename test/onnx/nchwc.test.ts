@@ -16,6 +16,7 @@ import { probeNchwcBlock } from '../../src/onnx/nchwc-block.ts';
 import { loadOnnxRuntime, type OnnxRuntime } from '../../src/onnx/onnx-runtime.ts';
 import { initWeights } from '../../src/train/init-weights.ts';
 import { describeFixture, fixtureInputSpec } from '../helpers/fixtures.ts';
+import { l2RelativeError } from '../helpers/reference-ops.ts';
 
 const BATCH = 8;
 const MODELS: ModelConfig[] = [
@@ -34,16 +35,6 @@ before(async () => {
   block = probeNchwcBlock(runtime);
 });
 after(async () => { await releaseBackend(); });
-
-function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let diff = 0;
-  let ref = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff += (got[i]! - want[i]!) ** 2;
-    ref += want[i]! ** 2;
-  }
-  return Math.sqrt(diff / Math.max(ref, 1e-30));
-}
 
 function inputs(config: ModelConfig, seed: number) {
   const { height, width, channels } = config.input;
@@ -114,9 +105,9 @@ for (const config of MODELS) {
     assert.equal(plain.blockedConvs, 0);
     [INPUT_GRADIENT_OUTPUT, ...names.map(paramGradientOutput)].forEach((output, i) => {
       const got = blocked.out[output]!;
-      const error = relativeError(got, want[i]!);
+      const error = l2RelativeError(got, want[i]!);
       assert.ok(error < 1e-4, `${output} vs tfjs: ‖Δ‖/‖g‖ = ${error}`);
-      const vsPlain = relativeError(got, plain.out[output]!);
+      const vsPlain = l2RelativeError(got, plain.out[output]!);
       assert.ok(vsPlain < 1e-5, `${output} vs plain: ‖Δ‖/‖g‖ = ${vsPlain}`);
     });
     tf.dispose([x, labels, ...Object.values(weights.params), ...Object.values(weights.state)]);
