@@ -49,21 +49,21 @@ export class GraphBuilder {
   /** One node with one output of the given shape. */
   node(op: string, inputs: Value[], attributes: Record<string, AttributeValue>, shape: number[], name?: string): Value {
     const out = name ?? this.fresh(op.toLowerCase());
-    this.nodes.push({ op, inputs: inputs.map((v) => v.name), outputs: [out], attributes });
+    this.nodes.push({ op, inputs: inputs.map((v) => v.name), outputs: [out], attributes, shapes: [shape] });
     return { name: out, shape };
   }
 
   /** One node of another operator domain (onnxruntime's contrib operators), with one output. */
   domainNode(domain: string, op: string, inputs: Value[], attributes: Record<string, AttributeValue>, shape: number[]): Value {
     const out = this.fresh(op.toLowerCase());
-    this.nodes.push({ op, domain, inputs: inputs.map((v) => v.name), outputs: [out], attributes });
+    this.nodes.push({ op, domain, inputs: inputs.map((v) => v.name), outputs: [out], attributes, shapes: [shape] });
     return { name: out, shape };
   }
 
   /** One node with several outputs. */
   multiNode(op: string, inputs: Value[], attributes: Record<string, AttributeValue>, shapes: number[][]): Value[] {
     const outs = shapes.map((shape) => ({ name: this.fresh(op.toLowerCase()), shape }));
-    this.nodes.push({ op, inputs: inputs.map((v) => v.name), outputs: outs.map((o) => o.name), attributes });
+    this.nodes.push({ op, inputs: inputs.map((v) => v.name), outputs: outs.map((o) => o.name), attributes, shapes });
     return outs;
   }
 

@@ -9,6 +9,7 @@ import type { ModelConfig } from '../models/types.ts';
 import { GraphBuilder, type Value } from './graph-builder.ts';
 import { GraphLayers } from './graph-layers.ts';
 import { encodeModel, type OnnxGraph } from './onnx-model.ts';
+import { splitWeightPreparation } from './weight-preparation.ts';
 
 export interface LossGraphRequest {
   training: boolean;
@@ -31,6 +32,8 @@ export interface LossGraph {
   /** The graph, and its encoding with every weight as an input. */
   graph: OnnxGraph;
   model: Uint8Array;
+  /** The same graph split in two (weight-preparation.ts), as the fast path runs it. */
+  split: EncodedSplit;
   paramNames: string[];
   /** Running statistics the graph reads (eval mode only). */
   stateNames: string[];
@@ -86,6 +89,26 @@ export function buildLossGraph(config: ModelConfig, request: LossGraphRequest): 
   return finishGraph(b, net, config, paramNames, stateNames);
 }
 
+export interface EncodedSplit {
+  /** Weights → prepared values, run once per set of weights (none when nothing depends on them alone). */
+  preparation: { model: Uint8Array; inputs: string[] } | undefined;
+  prepared: Array<{ name: string; shape: number[] }>;
+  main: Uint8Array;
+  /** The weights the main graph reads itself. */
+  mainWeights: string[];
+}
+
+function encodeSplit(graph: OnnxGraph, weights: string[], name: string): EncodedSplit {
+  const { preparation, main, prepared } = splitWeightPreparation(graph, weights);
+  const mainInputs = new Set(main.inputs.map((i) => i.name));
+  return {
+    preparation: preparation === undefined ? undefined : { model: encodeModel(preparation, `${name}-weights`), inputs: preparation.inputs.map((i) => i.name) },
+    prepared: prepared.map(({ name: value, shape }) => ({ name: value, shape })),
+    main: encodeModel(main, name),
+    mainWeights: weights.filter((w) => mainInputs.has(w)),
+  };
+}
+
 function finishGraph(b: GraphBuilder, net: GraphLayers, config: ModelConfig, paramNames: string[], stateNames: string[]): LossGraph {
   const batchNormPrefixes = Object.keys(net.batchStatistics);
   for (const prefix of batchNormPrefixes) {
@@ -96,6 +119,7 @@ function finishGraph(b: GraphBuilder, net: GraphLayers, config: ModelConfig, par
   return {
     graph,
     model: encodeModel(graph, `${config.arch}-loss`),
+    split: encodeSplit(graph, [...paramNames, ...stateNames], `${config.arch}-loss`),
     paramNames,
     stateNames,
     dropoutMasks: net.dropoutMasks.map((m) => ({ name: m.name, shape: m.shape })),

@@ -4,9 +4,11 @@
  * steps), each from a graph built once per model, mode and batch size and cached, with the
  * weights as inputs: one warm session serves every landscape point, training step and model.
  * Its convolutions run in onnxruntime's blocked NCHWc layout, the filters reordered in the graph
- * (what onnxruntime's optimizer only does for constant filters; a session per set of weights with
- * them as constants runs ~3% faster, but building it and its first run, which touches fresh
- * memory, cost ~500 ms).
+ * (what onnxruntime's optimizer only does for constant filters). What depends on the weights alone
+ * (those reorders, BatchNorm's scale and shift in eval mode) runs in a second, small session once
+ * per set of weights, so an attack's steps share it (a session per set of weights with them as
+ * constants would do the same, but building it and its first run, which touches fresh memory,
+ * cost ~500 ms).
  * Results come back as tfjs tensors. Everything else stays on the tfjs backend.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -25,6 +27,7 @@ interface CompiledGraph {
   key: string;
   graph: LossGraph;
   session: OnnxSession;
+  preparation: OnnxSession | undefined;
 }
 
 /** Sessions kept: enough for every mode × two batch sizes (full and last) of a run. */
@@ -50,7 +53,7 @@ export function activateOnnxRuntime(threads: number): OnnxRuntimeInfo | string {
 }
 
 export function deactivateOnnxRuntime(): void {
-  for (const { session } of sessions.values()) session.dispose();
+  for (const entry of sessions.values()) disposeCompiled(entry);
   sessions.clear();
   runtime = undefined;
 }
@@ -69,14 +72,30 @@ function compiled(config: ModelConfig, request: LossGraphRequest): CompiledGraph
     return hit;
   }
   const graph = buildLossGraph(config, request);
-  const entry = { key, graph, session: runtime!.session(graph.model) };
+  const { preparation, main } = graph.split;
+  const entry = { key, graph, session: runtime!.session(main), preparation: preparation === undefined ? undefined : runtime!.session(preparation.model) };
   sessions.set(key, entry);
   if (sessions.size > SESSION_CACHE_SIZE) {
     const [oldest, evicted] = sessions.entries().next().value as [string, CompiledGraph];
-    evicted.session.dispose();
+    disposeCompiled(evicted);
     sessions.delete(oldest);
   }
   return entry;
+}
+
+function disposeCompiled({ session, preparation }: CompiledGraph): void {
+  session.dispose();
+  preparation?.dispose();
+}
+
+/** What the main session takes from the weights: the ones it reads itself and the prepared values. */
+function weightInputs({ graph, preparation }: CompiledGraph, weights: Feeds): Feeds {
+  const { split } = graph;
+  const feeds: Feeds = Object.fromEntries(split.mainWeights.map((name) => [name, weights[name]!]));
+  if (preparation === undefined) return feeds;
+  const out = preparation.run(Object.fromEntries(split.preparation!.inputs.map((name) => [name, weights[name]!])), split.prepared.map((p) => p.name));
+  for (const { name, shape } of split.prepared) feeds[name] = { data: out[name]!, dims: shape };
+  return feeds;
 }
 
 const shapesOf = (tensors: TensorMap) => Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, t.shape]));
@@ -120,13 +139,19 @@ export function modelLogits(config: ModelConfig, weights: ModelWeights, options:
   if (runtime === undefined || options.bnCumulativeCount !== undefined) return logitsFn;
   const shapes = { paramShapes: shapesOf(weights.params), stateShapes: shapesOf(weights.state) };
   let weightFeeds: Feeds | undefined;
-  // Per graph this function has run: its dropout masks, drawn at the first run (same seeds every call).
-  const masks = new Map<string, Feeds>();
+  // Per graph this function has run: its dropout masks, drawn at the first run (same seeds every
+  // call), and its weight inputs, prepared at the first run.
+  const perGraph = new Map<string, Feeds>();
   const run = (x: tf.Tensor4D, extra: Feeds, partial: Omit<LossGraphRequest, 'training' | 'batch' | 'paramGradients' | 'paramShapes' | 'stateShapes'>, outputs: string[]) => {
-    const { key, graph, session } = compiled(config, { ...partial, ...shapes, training: options.training, batch: x.shape[0], paramGradients: false });
-    weightFeeds ??= { ...hostFeeds(weights.params, graph.paramNames), ...hostFeeds(weights.state, graph.stateNames) };
-    if (!masks.has(key)) masks.set(key, dropoutFeeds(graph, config, options.seed));
-    return session.run({ ...weightFeeds, ...masks.get(key)!, ...extra, [INPUT_NAME]: { data: floatData(x), dims: x.shape } }, outputs);
+    const entry = compiled(config, { ...partial, ...shapes, training: options.training, batch: x.shape[0], paramGradients: false });
+    const { key, graph, session } = entry;
+    let own = perGraph.get(key);
+    if (own === undefined) {
+      weightFeeds ??= { ...hostFeeds(weights.params, graph.paramNames), ...hostFeeds(weights.state, graph.stateNames) };
+      own = { ...weightInputs(entry, weightFeeds), ...dropoutFeeds(graph, config, options.seed) };
+      perGraph.set(key, own);
+    }
+    return session.run({ ...own, ...extra, [INPUT_NAME]: { data: floatData(x), dims: x.shape } }, outputs);
   };
   const native: NativeModelPaths = {
     logits(x) {
@@ -159,13 +184,14 @@ export interface TrainingGradients {
 export function nativeTrainingGradients(config: ModelConfig, weights: ModelWeights, x: tf.Tensor4D, labels: tf.Tensor1D, seed: number): TrainingGradients | undefined {
   if (runtime === undefined) return undefined;
   const n = x.shape[0];
-  const { graph, session } = compiled(config, {
+  const entry = compiled(config, {
     training: true, batch: n, loss: true, logits: false, inputGradient: false, paramGradients: true, lossScale: 1 / n,
     paramShapes: shapesOf(weights.params), stateShapes: shapesOf(weights.state),
   });
+  const { graph, session } = entry;
   const outputs = [LOSS_OUTPUT, ...graph.paramNames.map(paramGradientOutput), ...graph.batchNorms.flatMap(({ prefix }) => [`mean:${prefix}`, `var:${prefix}`])];
   const feeds: Feeds = {
-    ...hostFeeds(weights.params, graph.paramNames),
+    ...weightInputs(entry, hostFeeds(weights.params, graph.paramNames)),
     ...dropoutFeeds(graph, config, seed),
     [INPUT_NAME]: { data: floatData(x), dims: x.shape },
     [ONE_HOT_NAME]: { data: oneHot(labels, config.classes), dims: [n, config.classes] },

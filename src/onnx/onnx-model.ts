@@ -14,6 +14,8 @@ export interface OnnxNode {
   inputs: string[];
   outputs: string[];
   attributes?: Record<string, AttributeValue>;
+  /** The outputs' static shapes, where the builder knows them (not encoded). */
+  shapes?: number[][];
 }
 
 export interface OnnxValueInfo {

@@ -13,6 +13,8 @@ import { crossEntropyPerExample } from '../../src/models/loss.ts';
 import type { ModelConfig, ModelWeights } from '../../src/models/types.ts';
 import { buildLossGraph, INPUT_GRADIENT_OUTPUT, LOSS_OUTPUT, paramGradientOutput, type LossGraphRequest } from '../../src/onnx/loss-graph.ts';
 import { probeNchwcBlock } from '../../src/onnx/nchwc-block.ts';
+import type { OnnxNode } from '../../src/onnx/onnx-model.ts';
+import { splitWeightPreparation } from '../../src/onnx/weight-preparation.ts';
 import { loadOnnxRuntime, type OnnxRuntime } from '../../src/onnx/onnx-runtime.ts';
 import { initWeights } from '../../src/train/init-weights.ts';
 import { describeFixture, fixtureInputSpec } from '../helpers/fixtures.ts';
@@ -113,3 +115,43 @@ for (const config of MODELS) {
     tf.dispose([x, labels, ...Object.values(weights.params), ...Object.values(weights.state)]);
   });
 }
+
+test('preact-resnet18 (width 16): the graph split into weight preparation and per-batch parts gives the full graph\'s input gradient, and the per-batch part reorders no filters', (t) => {
+  if (block === undefined) return t.skip('onnxruntime has no NCHWc layout here');
+  const config = MODELS[1]!;
+  const weights = initWeights(config, 2);
+  const { x, labels } = inputs(config, 4);
+  const request = { training: false, inputGradient: true, paramGradients: false, lossScale: 1 };
+  const full = runGraph(config, weights, x, labels, request, block);
+  const shapes = (m: Record<string, tf.Tensor>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.shape]));
+  const graph = buildLossGraph(config, { ...request, batch: BATCH, loss: true, logits: false, paramShapes: shapes(weights.params), stateShapes: shapes(weights.state), nchwcBlock: block });
+  const { preparation, prepared, main, mainWeights } = graph.split;
+  assert.ok(preparation !== undefined && prepared.length > 0);
+  const weightFeed = (name: string) => {
+    const t = weights.params[name] ?? weights.state[name]!;
+    return { data: t.dataSync() as Float32Array, dims: t.shape };
+  };
+  const prep = runtime.session(preparation.model);
+  const mainSession = runtime.session(main);
+  try {
+    const made = prep.run(Object.fromEntries(preparation.inputs.map((name) => [name, weightFeed(name)])), prepared.map((p) => p.name));
+    const oneHot = new Float32Array(BATCH * config.classes);
+    labels.dataSync().forEach((label, i) => { oneHot[i * config.classes + label] = 1; });
+    const out = mainSession.run({
+      ...Object.fromEntries(mainWeights.map((name) => [name, weightFeed(name)])),
+      ...Object.fromEntries(prepared.map(({ name, shape }) => [name, { data: made[name]!, dims: shape }])),
+      x: { data: x.dataSync() as Float32Array, dims: x.shape },
+      one_hot: { data: oneHot, dims: [BATCH, config.classes] },
+    }, [INPUT_GRADIENT_OUTPUT]);
+    assert.ok(l2RelativeError(out[INPUT_GRADIENT_OUTPUT]!, full.out[INPUT_GRADIENT_OUTPUT]!) < 1e-6);
+  } finally {
+    prep.dispose();
+    mainSession.dispose();
+  }
+  const split = splitWeightPreparation(graph.graph, [...graph.paramNames, ...graph.stateNames]);
+  const transposes = (nodes: OnnxNode[]) => nodes.filter((n) => n.op === 'Transpose').length;
+  assert.ok(transposes(split.preparation!.nodes) >= 17, `${transposes(split.preparation!.nodes)} filter transposes prepared`);
+  // What stays per batch transposes only images and their gradients.
+  assert.ok(split.main.nodes.filter((n) => n.op === 'Transpose').every((n) => n.shapes![0]![0] === BATCH));
+  tf.dispose([x, labels, ...Object.values(weights.params), ...Object.values(weights.state)]);
+});
