@@ -29,10 +29,9 @@ export interface LossGraphRequest {
 }
 
 export interface LossGraph {
-  /** The graph, and its encoding with every weight as an input. */
+  /** The graph, every weight an input. */
   graph: OnnxGraph;
-  model: Uint8Array;
-  /** The same graph split in two (weight-preparation.ts), as the fast path runs it. */
+  /** Its encoding split in two (weight-preparation.ts), as the fast path runs it. */
   split: EncodedSplit;
   paramNames: string[];
   /** Running statistics the graph reads (eval mode only). */
@@ -118,7 +117,6 @@ function finishGraph(b: GraphBuilder, net: GraphLayers, config: ModelConfig, par
   const graph = b.build();
   return {
     graph,
-    model: encodeModel(graph, `${config.arch}-loss`),
     split: encodeSplit(graph, [...paramNames, ...stateNames], `${config.arch}-loss`),
     paramNames,
     stateNames,

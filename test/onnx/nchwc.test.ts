@@ -13,7 +13,7 @@ import { crossEntropyPerExample } from '../../src/models/loss.ts';
 import type { ModelConfig, ModelWeights } from '../../src/models/types.ts';
 import { buildLossGraph, INPUT_GRADIENT_OUTPUT, LOSS_OUTPUT, paramGradientOutput, type LossGraphRequest } from '../../src/onnx/loss-graph.ts';
 import { probeNchwcBlock } from '../../src/onnx/nchwc-block.ts';
-import type { OnnxNode } from '../../src/onnx/onnx-model.ts';
+import { encodeModel, type OnnxNode } from '../../src/onnx/onnx-model.ts';
 import { splitWeightPreparation } from '../../src/onnx/weight-preparation.ts';
 import { loadOnnxRuntime, type OnnxRuntime } from '../../src/onnx/onnx-runtime.ts';
 import { initWeights } from '../../src/train/init-weights.ts';
@@ -59,7 +59,7 @@ function runGraph(config: ModelConfig, weights: ModelWeights, x: tf.Tensor4D, la
   for (const name of graph.paramNames) feeds[name] = { data: weights.params[name]!.dataSync() as Float32Array, dims: weights.params[name]!.shape };
   for (const name of graph.stateNames) feeds[name] = { data: weights.state[name]!.dataSync() as Float32Array, dims: weights.state[name]!.shape };
   const outputs = [LOSS_OUTPUT, ...(request.inputGradient ? [INPUT_GRADIENT_OUTPUT] : []), ...(request.paramGradients ? graph.paramNames.map(paramGradientOutput) : [])];
-  const session = runtime.session(graph.model);
+  const session = runtime.session(encodeModel(graph.graph, 'loss'));
   try {
     return { out: session.run(feeds, outputs), blockedConvs, paramNames: graph.paramNames };
   } finally {
