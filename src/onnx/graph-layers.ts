@@ -233,6 +233,12 @@ export class GraphLayers implements Layers<Value> {
     return statistics;
   }
 
+  /** 1/√(variance + ε) per channel. */
+  private inverseStd(variance: Value): Value {
+    const sqrt = this.b.node('Sqrt', [this.b.binary('Add', variance, this.b.scalar(BN_EPSILON))], {}, variance.shape);
+    return this.b.node('Reciprocal', [sqrt], {}, variance.shape);
+  }
+
   batchNorm(prefix: string, x: Value): Value {
     if (this.layout.isBlocked(x)) return this.blockedBatchNorm(prefix, x);
     const gamma = this.tensor(`${prefix}.weight`);
@@ -257,8 +263,7 @@ export class GraphLayers implements Layers<Value> {
       const dGamma = needsStatistics ? this.b.reduceSum(this.b.binary('Mul', dy, xHat!), [0, 2, 3], false) : undefined;
       let dx: Value | undefined;
       if (this.needs(x)) {
-        const invStd = this.b.node('Reciprocal', [this.b.node('Sqrt', [this.b.binary('Add', variance, this.b.scalar(BN_EPSILON))], {}, variance.shape)], {}, variance.shape);
-        const scale = perChannel(this.b.binary('Mul', gamma, invStd));
+        const scale = perChannel(this.b.binary('Mul', gamma, this.inverseStd(variance)));
         if (!training) dx = this.b.binary('Mul', dy, scale);
         else {
           // Batch statistics depend on x: dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)).
@@ -280,14 +285,13 @@ export class GraphLayers implements Layers<Value> {
   private blockedBatchNorm(prefix: string, x: Value): Value {
     const gamma = this.tensor(`${prefix}.weight`);
     const beta = this.tensor(`${prefix}.bias`);
-    const c = x.shape[1]!;
     const count = x.shape[0]! * x.shape[2]! * x.shape[3]!;
     const perCount = (v: Value) => this.b.binary('Mul', v, this.b.scalar(1 / count));
     const { mean, variance } = this.normalizationStatistics(prefix, x, () => {
       const batchMean = perCount(this.layout.channelSum(x));
       return { mean: batchMean, variance: perCount(this.layout.channelSum(this.layout.subtractPerChannel(x, batchMean), 'ReduceSumSquare')) };
     });
-    const invStd = this.b.node('Reciprocal', [this.b.node('Sqrt', [this.b.binary('Add', variance, this.b.scalar(BN_EPSILON))], {}, [c])], {}, [c]);
+    const invStd = this.inverseStd(variance);
     const scale = this.b.binary('Mul', gamma, invStd);
     const negative = (v: Value) => this.b.node('Neg', [v], {}, v.shape);
     const y = this.layout.affine(x, scale, this.b.binary('Sub', beta, this.b.binary('Mul', mean, scale)));
@@ -320,7 +324,7 @@ export class GraphLayers implements Layers<Value> {
     const y = this.layout.elementwise('Relu', [x], x.shape);
     return this.record([x], y, (dy) => {
       const positive = this.layout.elementwise('Greater', [y, this.b.scalar(0)], y.shape);
-      return [this.layout.elementwise('Where', [positive, this.layout.as(dy, y), this.b.scalar(0)], dy.shape)];
+      return [this.layout.elementwise('Where', [positive, dy, this.b.scalar(0)], dy.shape)];
     });
   }
 
