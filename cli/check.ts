@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../src/results/atomic-write.ts';
 import { readJsonFile } from '../src/results/read-json.ts';
 import { globalOptions } from './context.ts';
 import { EXIT_FAILURE } from './handle-error.ts';
+import { claimOutputs } from './output.ts';
 
 function readResult(path: string): NamedResult {
   return { path, json: readJsonFile(path) };
@@ -20,6 +21,7 @@ export function checkCommand(): Command {
     .option('--update-baseline', "replace the baseline's values with the results' (directions and tolerances kept)")
     .action((paths: string[], flags: { baseline: string; junit?: string; updateBaseline?: boolean }, command: Command) => {
       globalOptions(command);
+      claimOutputs('check', [{ flag: '--junit', path: flags.junit, kind: 'file' }, { flag: '--baseline', path: flags.updateBaseline ? flags.baseline : undefined, kind: 'file' }]);
       const baseline = readBaseline(flags.baseline);
       const verdicts = runChecks(baseline, paths.map(readResult));
       process.stdout.write(`${verdictTable(verdicts)}\n`);

@@ -6,7 +6,7 @@ import { resolveOrDetectModelConfig } from '../src/checkpoints/model-config.ts';
 import { serializeNativeCheckpoint } from '../src/checkpoints/native-checkpoint.ts';
 import { createContext } from './context.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
-import { writeOutput } from './output.ts';
+import { claimOutputs, writeOutput } from './output.ts';
 
 export function convertCommand(): Command {
   return addModelOptions(new Command('convert')
@@ -14,6 +14,7 @@ export function convertCommand(): Command {
     .argument('<checkpoint>', 'checkpoint to read (.pt/.pth, .safetensors, TF.js model.json)')
     .requiredOption('--out <file>', 'the .safetensors file to write'))
     .action(async (path: string, flags: ModelFlags & { out: string }, command: Command) => {
+      claimOutputs('convert', [{ flag: '--out', path: flags.out, kind: 'file' }]);
       const context = await createContext(command);
       const checkpoint = loadCheckpoint(path);
       const detectionNotes: string[] = [];

@@ -5,7 +5,7 @@ import { correlateResults } from '../src/stats/correlate-results.ts';
 import { readJsonFile } from '../src/results/read-json.ts';
 import { scatterSvg } from '../src/report/scatter-plot.ts';
 import { globalOptions } from './context.ts';
-import { writeOutput } from './output.ts';
+import { claimOutputs, writeOutput } from './output.ts';
 
 export function correlateCommand(): Command {
   return new Command('correlate')
@@ -21,6 +21,7 @@ export function correlateCommand(): Command {
       const { seed } = globalOptions(command);
       const resamples = Number(flags.resamples);
       if (!Number.isInteger(resamples) || resamples < 100) throw new WeightscapeError('bad-argument', `--resamples: expected an integer ≥ 100 (got '${flags.resamples}')`);
+      claimOutputs('correlate', [{ flag: '--out', path: flags.out, kind: 'file' }, { flag: '--svg', path: flags.svg, kind: 'file' }]);
       const results = paths.map((path) => ({ path, json: readJsonFile(path) }));
       const result = correlateResults(results, flags.x, flags.y, { resamples, seed });
       const json = `${JSON.stringify(result, null, 2)}\n`;

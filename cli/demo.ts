@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { runDemo } from '../src/demo/run-demo.ts';
 import { WeightscapeError } from '../src/errors.ts';
 import { createContext } from './context.ts';
+import { claimOutputs } from './output.ts';
 
 export function demoCommand(): Command {
   return new Command('demo')
@@ -19,6 +20,7 @@ export function demoCommand(): Command {
       if (existsSync(join(flags.out, 'pgd-at', 'log.json')) && !flags.force) {
         throw new WeightscapeError('bad-argument', `--out ${flags.out}: already holds a demo report; pass --force to replace it, or choose another directory`);
       }
+      claimOutputs('demo', [{ flag: '--out', path: flags.out, kind: 'directory' }]);
       if (flags.force) {
         const { rmSync } = await import('node:fs');
         for (const run of ['pgd-at', 'pgd-at-awp']) rmSync(join(flags.out, run), { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { evaluateCheckpoint, type EvalResult } from '../src/eval/evaluate-checkp
 import { createContext } from './context.ts';
 import { positiveInteger } from './parse-number.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
-import { progressLine, writeOutput } from './output.ts';
+import { claimOutputs, progressLine, writeOutput } from './output.ts';
 
 interface EvalFlags extends ModelFlags {
   checkpoint: string;
@@ -45,6 +45,7 @@ export function evalCommand(): Command {
     .option('--json', 'print the result as JSON')
     .option('--out <file>', 'also write the JSON result here (atomically)'))
     .action(async (flags: EvalFlags, command: Command) => {
+      claimOutputs('eval', [{ flag: '--out', path: flags.out, kind: 'file' }]);
       const context = await createContext(command);
       const attack = parseAttack(flags.attack);
       const splits: Split[] = flags.split === 'both' ? ['train', 'test'] : [flags.split];

@@ -4,7 +4,7 @@ import { measureFlatness } from '../src/landscape/flatness.ts';
 import { createContext } from './context.ts';
 import { positiveInteger, positiveNumber } from './parse-number.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
-import { progressLine, writeOutput } from './output.ts';
+import { claimOutputs, progressLine, writeOutput } from './output.ts';
 
 interface FlatnessFlags extends ModelFlags {
   checkpoint: string; data: string; split: 'train' | 'test'; subset?: string; rho: string; rhoAdversarial: string; directions: string; attack?: string;
@@ -28,6 +28,7 @@ export function flatnessCommand(): Command {
     .option('--json', 'print the result as JSON')
     .option('--out <file>', 'also write the JSON result here'))
     .action(async (flags: FlatnessFlags, command: Command) => {
+      claimOutputs('flatness', [{ flag: '--out', path: flags.out, kind: 'file' }]);
       const context = await createContext(command);
       const result = measureFlatness({
         checkpoint: flags.checkpoint, data: flags.data, split: flags.split, subset: flags.subset === undefined ? undefined : positiveInteger('subset', flags.subset),

@@ -15,6 +15,7 @@ import { correlateCommand } from './correlate.ts';
 import { reportCommand } from './report.ts';
 import { demoCommand } from './demo.ts';
 import { EXIT_OK, handleError } from './handle-error.ts';
+import { releaseOutputLocks } from '../src/results/output-lock.ts';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
 /** Runs the CLI on argv and returns the exit code (0, 1 for failures, 2 for bad input). */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  releaseLocksOnExit();
   try {
     await program.parseAsync(argv);
     // A command may report a result-level failure (check: a regression) through process.exitCode.
@@ -46,7 +48,21 @@ export async function main(argv: string[]): Promise<number> {
     const debug = argv.includes('--debug');
     return handleError(error, debug, (line) => process.stderr.write(`${line}\n`));
   } finally {
+    releaseOutputLocks();
     // The WASM backend's worker threads keep the event loop alive until it is released.
     await releaseBackend();
   }
+}
+
+let exitHandlerInstalled = false;
+
+/**
+ * Output locks go with the process when it exits. No signal handlers: the compute is synchronous,
+ * so a JS handler would delay Ctrl-C until the work ends; a killed process leaves a lock naming a
+ * dead PID, which the next run detects and takes over.
+ */
+function releaseLocksOnExit(): void {
+  if (exitHandlerInstalled) return;
+  exitHandlerInstalled = true;
+  process.on('exit', releaseOutputLocks);
 }

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { mergeLandscapes } from '../src/landscape/merge-landscapes.ts';
 import { readLandscape } from '../src/landscape/read-result.ts';
 import { globalOptions } from './context.ts';
-import { writeOutput } from './output.ts';
+import { claimOutputs, writeOutput } from './output.ts';
 
 export function mergeCommand(): Command {
   return new Command('merge')
@@ -12,6 +12,7 @@ export function mergeCommand(): Command {
     .requiredOption('--out <file>', 'merged result')
     .action((paths: string[], flags: { out: string }, command: Command) => {
       globalOptions(command);
+      claimOutputs('merge', [{ flag: '--out', path: flags.out, kind: 'file' }]);
       const merged = mergeLandscapes(paths.map(readLandscape), paths);
       writeOutput(flags.out, `${JSON.stringify(merged, null, 2)}\n`, paths);
       process.stdout.write(`wrote ${flags.out}: ${merged.complete ? 'complete' : 'still partial'} sweep from ${paths.length} shards\n`);

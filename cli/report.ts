@@ -6,6 +6,7 @@ import { WeightscapeError } from '../src/errors.ts';
 import { buildReport, readReportInputs } from '../src/report/build-report.ts';
 import { writeFileAtomic } from '../src/results/atomic-write.ts';
 import { globalOptions } from './context.ts';
+import { claimOutputs } from './output.ts';
 
 export function reportCommand(): Command {
   return new Command('report')
@@ -20,6 +21,7 @@ export function reportCommand(): Command {
       const width = Number(flags.width);
       const height = Number(flags.height);
       if (!(width >= 200 && width <= 4000 && height >= 150 && height <= 4000)) throw new WeightscapeError('bad-argument', '--width/--height: expected pixels in 200–4000 and 150–4000');
+      if (flags.format === 'svg') claimOutputs('report', [{ flag: '--out', path: flags.out, kind: 'directory' }]);
       const { files } = buildReport(readReportInputs(paths), { width, height });
       if (flags.format !== 'svg') {
         const table = files[`gap-table.${flags.format}`];

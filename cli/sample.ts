@@ -11,7 +11,7 @@ import { sampleInWorkers } from '../src/landscape/parallel-sample.ts';
 import { createContext } from './context.ts';
 import { positiveInteger } from './parse-number.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
-import { progressLine } from './output.ts';
+import { claimOutputs, progressLine } from './output.ts';
 import { resolve } from 'node:path';
 
 interface SampleFlags extends ModelFlags {
@@ -60,6 +60,7 @@ export function sampleCommand(): Command {
       };
       if (!flags.resume && existsSync(flags.out)) throw new WeightscapeError('bad-argument', `--out ${flags.out}: exists; pass --resume to continue that sweep, or choose another file`);
       if (resolve(flags.out) === settings.checkpoint) throw new WeightscapeError('bad-argument', `--out ${flags.out}: refusing to overwrite the checkpoint`);
+      claimOutputs('sample', [{ flag: '--out', path: flags.out, kind: 'file' }, { flag: '--save-direction', path: flags.saveDirection, kind: 'file' }, { flag: '--save-direction2', path: flags.saveDirection2, kind: 'file' }]);
       const resumeFrom = flags.resume && existsSync(flags.out) ? readLandscape(flags.out) : undefined;
       const request = {
         settings, model: modelRequest(flags), backend: context.backend, out: flags.out, resumeFrom,

@@ -6,6 +6,7 @@ import { resolveTrainConfig, type TrainConfig } from '../src/train/train-config.
 import { train } from '../src/train/trainer.ts';
 import { createContext } from './context.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
+import { claimOutputs } from './output.ts';
 
 interface TrainFlags extends ModelFlags {
   data: string; method: TrainConfig['method']; awp?: boolean; epochs: string; out: string; resume?: boolean;
@@ -44,6 +45,7 @@ export function trainCommand(): Command {
     .option('--awp-warmup <n>', 'epochs without AWP first (default 0)')
     .option('--awp-steps <k>', 'AWP ascent steps inside the bound (default 1)'))
     .action(async (flags: TrainFlags, command: Command) => {
+      claimOutputs('train', [{ flag: '--out', path: flags.out, kind: 'directory' }]);
       const context = await createContext(command);
       const model = modelRequest(flags);
       if (model.arch === undefined) throw new WeightscapeError('bad-argument', 'train: --arch is required');
