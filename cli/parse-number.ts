@@ -3,7 +3,7 @@ import { WeightscapeError } from '../src/errors.ts';
 
 export function positiveInteger(flag: string, text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new WeightscapeError('bad-argument', `--${flag}: expected a positive integer (got '${text}')`);
+  if (!Number.isSafeInteger(value) || value < 1) throw new WeightscapeError('bad-argument', `--${flag}: expected a positive integer (got '${text}')`);
   return value;
 }
 
