@@ -48,7 +48,7 @@ export function trainCommand(): Command {
       const model = modelRequest(flags);
       if (model.arch === undefined) throw new WeightscapeError('bad-argument', 'train: --arch is required');
       const config = resolveTrainConfig({
-        arch: model.arch, archOptions: architecture(model.arch).parseOptions(model.options ?? {}) as Record<string, unknown>, data: flags.data, method: flags.method, awp: flags.awp ?? false,
+        arch: model.arch, archOptions: architecture(model.arch).parseOptions(model.options ?? {}) as Record<string, unknown>, data: flags.data, classes: model.classes, method: flags.method, awp: flags.awp ?? false,
         epochs: num('epochs', flags.epochs)!, attack: flags.attack, evalAttack: flags.evalAttack,
         lr: num('lr', flags.lr), momentum: num('momentum', flags.momentum), weightDecay: num('weight-decay', flags.weightDecay),
         schedule: flags.schedule, lrDecay: num('lr-decay', flags.lrDecay), batchSize: num('batch-size', flags.batchSize),

@@ -11,6 +11,7 @@ export const trainConfigSchema = z.object({
   arch: z.string(),                                    // mlp | convnet | preact-resnet18 | wide-resnet
   archOptions: z.record(z.string(), z.unknown()),      // e.g. { width: 32 }
   data: z.string(),                                    // a data spec (see --data)
+  classes: z.number().int().min(2).optional(),         // --classes; default: the data's (modelClasses)
   subset: z.number().int().positive().nullable(),      // stratified training subset (null: all)
   method: z.enum(['standard', 'pgd-at', 'trades', 'mart']),
   attack: z.string(),                                  // training attack; default: PGD-10 L∞ at the data's usual eps
