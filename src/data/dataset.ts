@@ -152,7 +152,13 @@ export function loadDataset(specText: string, { split = 'test', subset, seed = 0
       data = readNpyImages(spec.paths[0]!, spec.paths[1]!, label);
       break;
   }
-  if (subset === undefined || subset >= data.shape[0]) return data;
+  // An empty set would give NaN losses after all the work; a subset larger than the set would
+  // silently be all of it (and recorded as a subset).
+  if (data.shape[0] === 0) throw new WeightscapeError('bad-file', `--data ${specText}: ${label} has no images`);
+  if (subset !== undefined && subset > data.shape[0]) {
+    throw new WeightscapeError('bad-argument', `--subset ${subset}: the data ${label} has only ${data.shape[0]} images`);
+  }
+  if (subset === undefined || subset === data.shape[0]) return data;
   return selectExamples(data, stratifiedIndices(data.labels, subset, seed), `${label}[subset ${subset}, seed ${seed}]`);
 }
 
