@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { WeightscapeError } from '../src/errors.ts';
 import { architecture } from '../src/models/registry.ts';
-import { resolveTrainConfig, type TrainConfig } from '../src/train/train-config.ts';
+import { resolveTrainConfig, trainWarnings, type TrainConfig } from '../src/train/train-config.ts';
 import { train } from '../src/train/trainer.ts';
 import { createContext } from './context.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
@@ -57,6 +57,7 @@ export function trainCommand(): Command {
         seed: context.options.seed,
       });
       context.stderr(`training configuration: ${JSON.stringify(config)}`);
+      for (const warning of trainWarnings(config)) context.stderr(`warning: ${warning}`);
       const tty = process.stderr.isTTY;
       const log = train({
         config, outDir: flags.out, resume: flags.resume ?? false, backend: context.backend,

@@ -37,9 +37,15 @@ function number(text: string, key: string, source: string): number {
   return value;
 }
 
-function integer(text: string, key: string, source: string, min: number): number {
+/** Bounds on the loop counts: a typo like steps=1000000000 would otherwise run for days. */
+export const MAX_ATTACK_STEPS = 100_000;
+export const MAX_ATTACK_RESTARTS = 1000;
+
+function integer(text: string, key: string, source: string, min: number, max: number): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new WeightscapeError('bad-argument', `--attack ${source}: ${key}=${text} must be an integer ≥ ${min}`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(value) || value < min || value > max) {
+    throw new WeightscapeError('bad-argument', `--attack ${source}: ${key}=${text} must be an integer from ${min} to ${max}`);
+  }
   return value;
 }
 
@@ -69,7 +75,7 @@ export function parseAttack(source: string): AttackSpec {
   let spec: AttackSpec;
   if (kind === 'pgd' || kind === 'fgsm') {
     const eps = number(epsText!, 'eps', source);
-    const steps = kind === 'fgsm' ? 1 : integer(take('steps') ?? '10', 'steps', source, 0);
+    const steps = kind === 'fgsm' ? 1 : integer(take('steps') ?? '10', 'steps', source, 0, MAX_ATTACK_STEPS);
     const stepText = take('step');
     // Madry et al.'s rule of thumb for PGD: 2.5·eps/steps; FGSM steps the whole radius.
     const step = stepText !== undefined ? number(stepText, 'step', source) : kind === 'fgsm' ? eps : (2.5 * eps) / Math.max(steps, 1);
@@ -79,19 +85,28 @@ export function parseAttack(source: string): AttackSpec {
     spec = {
       kind: 'pgd', norm, eps, step, steps,
       randomStart: randomStartText === undefined ? kind === 'pgd' : flag(randomStartText, 'random-start', source),
-      restarts: integer(take('restarts') ?? '1', 'restarts', source, 1),
+      restarts: integer(take('restarts') ?? '1', 'restarts', source, 1, MAX_ATTACK_RESTARTS),
       loss,
     };
   } else if (kind === 'trades') {
     if (norm !== 'linf') throw new WeightscapeError('bad-argument', `--attack ${source}: TRADES' maximization is L∞ only`);
     const eps = number(epsText!, 'eps', source);
-    const steps = integer(take('steps') ?? '10', 'steps', source, 0);
+    const steps = integer(take('steps') ?? '10', 'steps', source, 0, MAX_ATTACK_STEPS);
     spec = { kind: 'trades', eps, steps, step: number(take('step') ?? String(eps / 4), 'step', source) };
   } else {
     throw new WeightscapeError('bad-argument', `--attack ${source}: unknown attack '${kind}' (pgd, fgsm, trades, none)`);
   }
   if (values.size > 0) throw new WeightscapeError('bad-argument', `--attack ${source}: unknown key ${[...values.keys()].join(', ')}`);
   return spec;
+}
+
+/**
+ * Warnings about settings that are valid but almost surely a mistake: images are in [0, 1], so an
+ * L∞ radius ≥ 1 lets the attack reach any image (8 where 8/255 was meant).
+ */
+export function attackWarnings(spec: AttackSpec): string[] {
+  if (spec.kind === 'none' || (spec.kind === 'pgd' && spec.norm !== 'linf') || spec.eps < 1) return [];
+  return [`--attack ${formatAttack(spec)}: eps=${spec.eps} ≥ 1 under L∞ covers the whole [0, 1] pixel range (did you mean ${spec.eps}/255?)`];
 }
 
 /** The canonical string of a spec (recorded in results). */

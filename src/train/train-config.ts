@@ -3,7 +3,7 @@
  * unknown keys, recorded resolved in every run's log.
  */
 import { z } from 'zod';
-import { formatAttack, parseAttack, usualAttack } from '../attacks/attack-spec.ts';
+import { attackWarnings, formatAttack, parseAttack, usualAttack } from '../attacks/attack-spec.ts';
 import { parseDataSpec } from '../data/dataset.ts';
 import { WeightscapeError } from '../errors.ts';
 
@@ -55,4 +55,9 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> & { arch: strin
   parseAttack(parsed.data.attack);
   parseAttack(parsed.data.evalAttack);
   return parsed.data;
+}
+
+/** Warnings about a valid but suspicious configuration (an L∞ eps ≥ 1 on [0, 1] images), each once. */
+export function trainWarnings(config: TrainConfig): string[] {
+  return [...new Set([config.attack, config.evalAttack].flatMap((a) => attackWarnings(parseAttack(a))))];
 }

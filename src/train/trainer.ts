@@ -25,7 +25,7 @@ import { provenance, type Provenance } from '../results/provenance.ts';
 import { initWeights } from './init-weights.ts';
 import { loadRunState, saveRunState } from './run-state.ts';
 import { learningRate, parseSchedule } from './schedule.ts';
-import type { TrainConfig } from './train-config.ts';
+import { trainWarnings, type TrainConfig } from './train-config.ts';
 import { trainStep } from './train-step.ts';
 
 export const TRAIN_LOG_SCHEMA = 'weightscape.train-log/1';
@@ -48,6 +48,8 @@ export interface TrainLog {
   config: TrainConfig;
   model: ModelConfig;
   note: string;
+  /** Warnings about the configuration (absent in logs written before they existed). */
+  notes?: string[];
   epochs: EpochRecord[];
   provenance: Provenance;
 }
@@ -119,6 +121,7 @@ export function train(request: TrainRequest): TrainLog {
     log = {
       schema: TRAIN_LOG_SCHEMA, config, model,
       note: 'train and test metrics are measured on the unperturbed weights (θ, not θ + v), on fixed stratified subsets, in eval mode; the AWP reference code logs train robust accuracy on perturbed weights instead',
+      notes: trainWarnings(config),
       epochs: [],
       provenance: provenance({ backend: request.backend, seed: config.seed, wallSeconds: 0, data: { spec: config.data, count: trainData.shape[0] } }),
     };
