@@ -160,7 +160,7 @@ export function loadDataset(specText: string, { split = 'test', subset, seed = 0
   }
   // An empty set would give NaN losses after all the work; a subset larger than the set would
   // silently be all of it (and recorded as a subset).
-  if (data.shape[0] === 0) throw new WeightscapeError('bad-file', printable(`--data ${specText}: ${label} has no images`));
+  if (data.shape[0] === 0) throw new WeightscapeError('bad-file', printable(`--data ${specText}: no images${spec.kind === 'npy' ? '' : ` in the ${split} split`}`));
   if (subset !== undefined && subset > data.shape[0]) {
     throw new WeightscapeError('bad-argument', printable(`--subset ${subset}: the data ${label} has only ${data.shape[0]} images`));
   }
