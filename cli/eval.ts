@@ -60,13 +60,10 @@ export function evalCommand(): Command {
           progress.get(split)!(done, total);
         },
       });
+      // Notes (warnings among them) go to stderr whatever the output format.
+      for (const note of result.notes) context.stderr(`note: ${note}`);
       const json = `${JSON.stringify(result, null, 2)}\n`;
       if (flags.out !== undefined) writeOutput(flags.out, json, [flags.checkpoint, ...flags.data.replace(/^[a-z0-9-]+:/, '').split(',')]);
-      if (flags.json) {
-        context.stdout(json);
-        return;
-      }
-      for (const note of result.notes) context.stderr(`note: ${note}`);
-      context.stdout(formatEvalTable(result));
+      context.stdout(flags.json ? json : formatEvalTable(result));
     });
 }

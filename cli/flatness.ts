@@ -1,6 +1,6 @@
 /** `weightscape flatness`: average- and worst-case flatness, curvature and the top Hessian eigenvalue. */
 import { Command, Option } from 'commander';
-import { measureFlatness } from '../src/landscape/flatness.ts';
+import { measureFlatness, type FlatnessResult, type LossFlatness } from '../src/landscape/flatness.ts';
 import { createContext } from './context.ts';
 import { positiveInteger, positiveNumber } from './parse-number.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
@@ -9,6 +9,23 @@ import { claimOutputs, progressLine, writeOutput } from './output.ts';
 interface FlatnessFlags extends ModelFlags {
   checkpoint: string; data: string; split: 'train' | 'test'; subset?: string; rho: string; rhoAdversarial: string; directions: string; attack?: string;
   hessian: boolean; hessianBatches: string; batchSize: string; json?: boolean; out?: string;
+}
+
+/** An eigenvalue with its convergence: an estimate from a power iteration that did not converge says so. */
+function eigenvalueCell(f: LossFlatness): string {
+  if (f.hessianTopEigenvalue === null) return '-'.padStart(10);
+  return `${f.hessianTopEigenvalue.toFixed(4).padStart(10)}${f.hessianConverged === false ? ' (not converged)' : ''}`;
+}
+
+/** The readable table: one row per loss; a loss that was not measured says so. */
+export function formatFlatnessTable(result: FlatnessResult): string {
+  const row = (name: string, f: LossFlatness | null) => (f === null ? `${name.padEnd(12)}not measured (--attack none)`
+    : `${name.padEnd(12)}${f.atTheta.toFixed(4).padStart(9)}${f.averageIncrease.toFixed(4).padStart(11)}${f.maxIncrease.toFixed(4).padStart(9)}${f.adversarialDirectionIncrease.toFixed(4).padStart(10)}${f.curvature.toFixed(4).padStart(11)}${eigenvalueCell(f)}`);
+  return [
+    `${result.model.arch} ${JSON.stringify(result.model.options)}: ρ = ${result.settings.rho} along ${result.settings.directions} random filter-normalized directions, ρ_adv = ${result.settings.rhoAdversarial} along the adversarial one; attack ${result.settings.attack}`,
+    `${'loss'.padEnd(12)}${'at θ'.padStart(9)}${'mean Δ(ρ)'.padStart(11)}${'max Δ(ρ)'.padStart(9)}${'Δ(ρ_adv)'.padStart(10)}${'curvature'.padStart(11)}${'|λ|max'.padStart(10)}`,
+    row('clean', result.clean), row('adversarial', result.adversarial),
+  ].join('\n');
 }
 
 export function flatnessCommand(): Command {
@@ -36,17 +53,10 @@ export function flatnessCommand(): Command {
         hessian: flags.hessian, hessianBatches: positiveInteger('hessian-batches', flags.hessianBatches), batchSize: positiveInteger('batch-size', flags.batchSize),
         seed: context.options.seed, model: modelRequest(flags), backend: context.backend, onProgress: progressLine('flatness'),
       });
+      // Notes go to stderr whatever the output format: a non-converged Hessian is not to be missed.
+      for (const note of result.notes) context.stderr(`note: ${note}`);
       const json = `${JSON.stringify(result, null, 2)}\n`;
       if (flags.out !== undefined) writeOutput(flags.out, json, [flags.checkpoint]);
-      if (flags.json) {
-        context.stdout(json);
-        return;
-      }
-      const row = (name: string, f: typeof result.clean) => `${name.padEnd(12)}${f.atTheta.toFixed(4).padStart(9)}${f.averageIncrease.toFixed(4).padStart(11)}${f.maxIncrease.toFixed(4).padStart(9)}${f.adversarialDirectionIncrease.toFixed(4).padStart(10)}${f.curvature.toFixed(4).padStart(11)}${(f.hessianTopEigenvalue?.toFixed(4) ?? '-').padStart(10)}`;
-      context.stdout([
-        `${result.model.arch} ${JSON.stringify(result.model.options)}: ρ = ${result.settings.rho} along ${result.settings.directions} random filter-normalized directions, ρ_adv = ${result.settings.rhoAdversarial} along the adversarial one; attack ${result.settings.attack}`,
-        `${'loss'.padEnd(12)}${'at θ'.padStart(9)}${'mean Δ(ρ)'.padStart(11)}${'max Δ(ρ)'.padStart(9)}${'Δ(ρ_adv)'.padStart(10)}${'curvature'.padStart(11)}${'|λ|max'.padStart(10)}`,
-        row('clean', result.clean), row('adversarial', result.adversarial),
-      ].join('\n'));
+      context.stdout(flags.json ? json : formatFlatnessTable(result));
     });
 }

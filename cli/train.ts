@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { WeightscapeError } from '../src/errors.ts';
 import { architecture } from '../src/models/registry.ts';
-import { resolveTrainConfig, type TrainConfig } from '../src/train/train-config.ts';
+import { resolveTrainConfig, trainWarnings, type TrainConfig } from '../src/train/train-config.ts';
 import { train } from '../src/train/trainer.ts';
 import { createContext } from './context.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
@@ -50,7 +50,7 @@ export function trainCommand(): Command {
       const model = modelRequest(flags);
       if (model.arch === undefined) throw new WeightscapeError('bad-argument', 'train: --arch is required');
       const config = resolveTrainConfig({
-        arch: model.arch, archOptions: architecture(model.arch).parseOptions(model.options ?? {}) as Record<string, unknown>, data: flags.data, method: flags.method, awp: flags.awp ?? false,
+        arch: model.arch, archOptions: architecture(model.arch).parseOptions(model.options ?? {}) as Record<string, unknown>, data: flags.data, classes: model.classes, method: flags.method, awp: flags.awp ?? false,
         epochs: num('epochs', flags.epochs)!, attack: flags.attack, evalAttack: flags.evalAttack,
         lr: num('lr', flags.lr), momentum: num('momentum', flags.momentum), weightDecay: num('weight-decay', flags.weightDecay),
         schedule: flags.schedule, lrDecay: num('lr-decay', flags.lrDecay), batchSize: num('batch-size', flags.batchSize),
@@ -59,6 +59,7 @@ export function trainCommand(): Command {
         seed: context.options.seed,
       });
       context.stderr(`training configuration: ${JSON.stringify(config)}`);
+      for (const warning of trainWarnings(config)) context.stderr(`warning: ${warning}`);
       const tty = process.stderr.isTTY;
       const log = train({
         config, outDir: flags.out, resume: flags.resume ?? false, backend: context.backend,

@@ -4,6 +4,12 @@
  * `trades:eps=8/255:steps=10:step=2/255`, `none`. Numbers may be fractions (8/255).
  */
 import { WeightscapeError } from '../errors.ts';
+import { printable } from '../escape-text.ts';
+
+/** A bad-argument error; the spec is quoted escaped, so the message stays one inert line. */
+function bad(message: string): WeightscapeError {
+  return new WeightscapeError('bad-argument', printable(message));
+}
 
 export type Norm = 'linf' | 'l2';
 export type AttackLoss = 'ce' | 'cw';
@@ -33,20 +39,26 @@ export type AttackSpec = { kind: 'none' } | PgdSpec | TradesSpec;
 function number(text: string, key: string, source: string): number {
   const parts = text.split('/');
   const value = parts.length === 2 ? Number(parts[0]) / Number(parts[1]) : parts.length === 1 ? Number(text) : NaN;
-  if (!Number.isFinite(value) || value < 0) throw new WeightscapeError('bad-argument', `--attack ${source}: ${key}=${text} is not a non-negative number`);
+  if (!Number.isFinite(value) || value < 0) throw bad(`--attack ${source}: ${key}=${text} is not a non-negative number`);
   return value;
 }
 
-function integer(text: string, key: string, source: string, min: number): number {
+/** Bounds on the loop counts: a typo like steps=1000000000 would otherwise run for days. */
+export const MAX_ATTACK_STEPS = 100_000;
+export const MAX_ATTACK_RESTARTS = 1000;
+
+function integer(text: string, key: string, source: string, min: number, max: number): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new WeightscapeError('bad-argument', `--attack ${source}: ${key}=${text} must be an integer ≥ ${min}`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(value) || value < min || value > max) {
+    throw bad(`--attack ${source}: ${key}=${text} must be an integer from ${min} to ${max}`);
+  }
   return value;
 }
 
 function flag(text: string, key: string, source: string): boolean {
   if (['1', 'true', 'on', 'yes'].includes(text)) return true;
   if (['0', 'false', 'off', 'no'].includes(text)) return false;
-  throw new WeightscapeError('bad-argument', `--attack ${source}: ${key}=${text} must be 0 or 1`);
+  throw bad(`--attack ${source}: ${key}=${text} must be 0 or 1`);
 }
 
 export function parseAttack(source: string): AttackSpec {
@@ -56,7 +68,7 @@ export function parseAttack(source: string): AttackSpec {
   const values = new Map<string, string>();
   for (const part of parts) {
     const eq = part.indexOf('=');
-    if (eq < 0) throw new WeightscapeError('bad-argument', `--attack ${source}: '${part}' is not key=value`);
+    if (eq < 0) throw bad(`--attack ${source}: '${part}' is not key=value`);
     values.set(part.slice(0, eq), part.slice(eq + 1));
   }
   const take = (key: string) => {
@@ -65,33 +77,42 @@ export function parseAttack(source: string): AttackSpec {
     return v;
   };
   const epsText = take('eps');
-  if (epsText === undefined && kind !== 'none') throw new WeightscapeError('bad-argument', `--attack ${source}: eps is required`);
+  if (epsText === undefined && kind !== 'none') throw bad(`--attack ${source}: eps is required`);
   let spec: AttackSpec;
   if (kind === 'pgd' || kind === 'fgsm') {
     const eps = number(epsText!, 'eps', source);
-    const steps = kind === 'fgsm' ? 1 : integer(take('steps') ?? '10', 'steps', source, 0);
+    const steps = kind === 'fgsm' ? 1 : integer(take('steps') ?? '10', 'steps', source, 0, MAX_ATTACK_STEPS);
     const stepText = take('step');
     // Madry et al.'s rule of thumb for PGD: 2.5·eps/steps; FGSM steps the whole radius.
     const step = stepText !== undefined ? number(stepText, 'step', source) : kind === 'fgsm' ? eps : (2.5 * eps) / Math.max(steps, 1);
     const randomStartText = take('random-start');
     const loss = take('loss') ?? 'ce';
-    if (loss !== 'ce' && loss !== 'cw') throw new WeightscapeError('bad-argument', `--attack ${source}: loss must be ce or cw`);
+    if (loss !== 'ce' && loss !== 'cw') throw bad(`--attack ${source}: loss must be ce or cw`);
     spec = {
       kind: 'pgd', norm, eps, step, steps,
       randomStart: randomStartText === undefined ? kind === 'pgd' : flag(randomStartText, 'random-start', source),
-      restarts: integer(take('restarts') ?? '1', 'restarts', source, 1),
+      restarts: integer(take('restarts') ?? '1', 'restarts', source, 1, MAX_ATTACK_RESTARTS),
       loss,
     };
   } else if (kind === 'trades') {
-    if (norm !== 'linf') throw new WeightscapeError('bad-argument', `--attack ${source}: TRADES' maximization is L∞ only`);
+    if (norm !== 'linf') throw bad(`--attack ${source}: TRADES' maximization is L∞ only`);
     const eps = number(epsText!, 'eps', source);
-    const steps = integer(take('steps') ?? '10', 'steps', source, 0);
+    const steps = integer(take('steps') ?? '10', 'steps', source, 0, MAX_ATTACK_STEPS);
     spec = { kind: 'trades', eps, steps, step: number(take('step') ?? String(eps / 4), 'step', source) };
   } else {
-    throw new WeightscapeError('bad-argument', `--attack ${source}: unknown attack '${kind}' (pgd, fgsm, trades, none)`);
+    throw bad(`--attack ${source}: unknown attack '${kind}' (pgd, fgsm, trades, none)`);
   }
-  if (values.size > 0) throw new WeightscapeError('bad-argument', `--attack ${source}: unknown key ${[...values.keys()].join(', ')}`);
+  if (values.size > 0) throw bad(`--attack ${source}: unknown key ${[...values.keys()].join(', ')}`);
   return spec;
+}
+
+/**
+ * Warnings about settings that are valid but almost surely a mistake: images are in [0, 1], so an
+ * L∞ radius ≥ 1 lets the attack reach any image (8 where 8/255 was meant).
+ */
+export function attackWarnings(spec: AttackSpec): string[] {
+  if (spec.kind === 'none' || (spec.kind === 'pgd' && spec.norm !== 'linf') || spec.eps < 1) return [];
+  return [`--attack ${formatAttack(spec)}: eps=${spec.eps} ≥ 1 under L∞ covers the whole [0, 1] pixel range (did you mean ${spec.eps}/255?)`];
 }
 
 /** The canonical string of a spec (recorded in results). */

@@ -2,6 +2,7 @@
  * The model configuration of a checkpoint: from weightscape's metadata (native checkpoints) or
  * from the user's --arch and options, which take precedence.
  */
+import { classesOf, parseDataSpec } from '../data/dataset.ts';
 import { WeightscapeError } from '../errors.ts';
 import { architecture } from '../models/registry.ts';
 import type { InputNormalization, InputSpec, ModelConfig } from '../models/types.ts';
@@ -15,6 +16,8 @@ export interface ModelConfigRequest {
   input?: InputSpec;
   classes?: number;
   normalization?: InputNormalization;
+  /** The data spec the model will see: its class count applies when the checkpoint has none. */
+  data?: string;
 }
 
 function parseJson<T>(checkpoint: LoadedCheckpoint, key: string): T | undefined {
@@ -32,7 +35,28 @@ function defaultInput(arch: string): InputSpec {
   return arch === 'mlp' ? { height: 28, width: 28, channels: 1 } : { height: 32, width: 32, channels: 3 };
 }
 
-export function resolveModelConfig(checkpoint: LoadedCheckpoint, request: ModelConfigRequest): ModelConfig {
+/**
+ * The one rule for a model's class count, for every command: --classes; else the checkpoint's
+ * (metadata, or detected from its tensors); else the data's (100 for cifar100, 10 for the other
+ * named sets); else 10. A checkpoint whose count contradicts the data's is refused.
+ */
+export function modelClasses(request: Pick<ModelConfigRequest, 'classes' | 'data'>, checkpoint?: { classes: number; source: string }): number {
+  const fromData = request.data === undefined ? undefined : classesOf(parseDataSpec(request.data));
+  if (request.classes !== undefined) return request.classes;
+  if (checkpoint !== undefined && fromData !== undefined && checkpoint.classes !== fromData) {
+    throw new WeightscapeError('bad-argument', `${checkpoint.source} has ${checkpoint.classes} classes but --data ${request.data} has ${fromData}`);
+  }
+  return checkpoint?.classes ?? fromData ?? 10;
+}
+
+/** The class count a checkpoint states: its metadata, else what detection read from its tensors. */
+function checkpointClasses(checkpoint: LoadedCheckpoint, detected: number | undefined): { classes: number; source: string } | undefined {
+  const stated = parseJson<number>(checkpoint, 'classes');
+  if (stated !== undefined) return { classes: stated, source: `${checkpoint.path} (metadata)` };
+  return detected === undefined ? undefined : { classes: detected, source: `${checkpoint.path} (its output layer)` };
+}
+
+export function resolveModelConfig(checkpoint: LoadedCheckpoint, request: ModelConfigRequest, detectedClasses?: number): ModelConfig {
   const arch = request.arch ?? checkpoint.metadata.arch;
   if (arch === undefined) {
     throw new WeightscapeError('bad-argument', `${checkpoint.path}: the checkpoint does not name its architecture; pass --arch`);
@@ -43,7 +67,7 @@ export function resolveModelConfig(checkpoint: LoadedCheckpoint, request: ModelC
     arch,
     options: architecture(arch).parseOptions(options) as Record<string, unknown>,
     input: request.input ?? parseJson<InputSpec>(checkpoint, 'input') ?? defaultInput(arch),
-    classes: request.classes ?? parseJson<number>(checkpoint, 'classes') ?? 10,
+    classes: modelClasses(request, checkpointClasses(checkpoint, detectedClasses)),
     normalization: request.normalization ?? parseJson<InputNormalization>(checkpoint, 'normalization'),
   };
 }
@@ -53,13 +77,12 @@ export function resolveModelConfig(checkpoint: LoadedCheckpoint, request: ModelC
  * nor the checkpoint's metadata names one (adds a note saying so).
  */
 export function resolveOrDetectModelConfig(checkpoint: LoadedCheckpoint, request: ModelConfigRequest, notes: string[]): ModelConfig {
-  let resolved = request;
   if (request.arch === undefined && checkpoint.metadata.arch === undefined) {
     const detected = detectArchitecture(checkpoint.tensors);
     if (detected !== undefined) {
       notes.push(`architecture detected from the tensors: ${detected.arch}`);
-      resolved = { ...request, arch: detected.arch, options: { ...detected.options, ...request.options }, classes: request.classes ?? detected.classes };
+      return resolveModelConfig(checkpoint, { ...request, arch: detected.arch, options: { ...detected.options, ...request.options } }, detected.classes);
     }
   }
-  return resolveModelConfig(checkpoint, resolved);
+  return resolveModelConfig(checkpoint, request);
 }

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WeightscapeError } from '../errors.ts';
+import { printable } from '../escape-text.ts';
 import { contiguousStrides, decodeStrided } from '../checkpoints/host-tensor.ts';
 import { readCifar } from './cifar.ts';
 import { readIdx } from './idx.ts';
@@ -36,6 +37,11 @@ export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 export const MNIST_DIR = '/usr/share/datasets/mnist';
 export const MINI_DIR = fileURLToPath(new URL('../../fixtures/data/mini-fashion-mnist', import.meta.url));
 
+/** A bad-argument error about a data spec, quoted escaped so that the message stays one inert line. */
+function badSpec(message: string): WeightscapeError {
+  return new WeightscapeError('bad-argument', printable(message));
+}
+
 export function parseDataSpec(text: string): DataSpec {
   const colon = text.indexOf(':');
   const kind = colon < 0 ? text : text.slice(0, colon);
@@ -45,15 +51,15 @@ export function parseDataSpec(text: string): DataSpec {
     case 'mnist': return { kind, paths: [rest || MNIST_DIR], text };
     case 'mini': return { kind, paths: [MINI_DIR], text };
     case 'cifar10': case 'cifar100':
-      if (!rest) throw new WeightscapeError('bad-argument', `--data ${text}: ${kind} needs its directory (${kind}:<dir>)`);
+      if (!rest) throw badSpec(`--data ${text}: ${kind} needs its directory (${kind}:<dir>)`);
       return { kind, paths: [rest], text };
     case 'npy': {
       const paths = rest.split(',');
-      if (paths.length !== 2 || paths.some((p) => p.length === 0)) throw new WeightscapeError('bad-argument', `--data ${text}: expected npy:<images.npy>,<labels.npy>`);
+      if (paths.length !== 2 || paths.some((p) => p.length === 0)) throw badSpec(`--data ${text}: expected npy:<images.npy>,<labels.npy>`);
       return { kind, paths, text };
     }
     default:
-      throw new WeightscapeError('bad-argument', `--data ${text}: unknown data spec (fashion-mnist[:<dir>], mnist[:<dir>], cifar10:<dir>, cifar100:<dir>, npy:<images>,<labels>, mini)`);
+      throw badSpec(`--data ${text}: unknown data spec (fashion-mnist[:<dir>], mnist[:<dir>], cifar10:<dir>, cifar100:<dir>, npy:<images>,<labels>, mini)`);
   }
 }
 
@@ -152,7 +158,13 @@ export function loadDataset(specText: string, { split = 'test', subset, seed = 0
       data = readNpyImages(spec.paths[0]!, spec.paths[1]!, label);
       break;
   }
-  if (subset === undefined || subset >= data.shape[0]) return data;
+  // An empty set would give NaN losses after all the work; a subset larger than the set would
+  // silently be all of it (and recorded as a subset).
+  if (data.shape[0] === 0) throw new WeightscapeError('bad-file', printable(`--data ${specText}: no images${spec.kind === 'npy' ? '' : ` in the ${split} split`}`));
+  if (subset !== undefined && subset > data.shape[0]) {
+    throw new WeightscapeError('bad-argument', printable(`--subset ${subset}: the data ${label} has only ${data.shape[0]} images`));
+  }
+  if (subset === undefined || subset === data.shape[0]) return data;
   return selectExamples(data, stratifiedIndices(data.labels, subset, seed), `${label}[subset ${subset}, seed ${seed}]`);
 }
 

@@ -2,12 +2,12 @@
  * `weightscape eval`: a checkpoint's clean and robust loss and accuracy on the training and test
  * splits, and the robust generalization gap (train minus test), as a typed result.
  */
-import { formatAttack, type AttackSpec } from '../attacks/attack-spec.ts';
+import { attackWarnings, formatAttack, type AttackSpec } from '../attacks/attack-spec.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import { loadCheckpoint } from '../checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../checkpoints/map-to-model.ts';
 import { resolveOrDetectModelConfig, type ModelConfigRequest } from '../checkpoints/model-config.ts';
-import { checkLabels, classesOf, loadDataset, parseDataSpec, splitsOf, type Split } from '../data/dataset.ts';
+import { checkLabels, loadDataset, parseDataSpec, splitsOf, type Split } from '../data/dataset.ts';
 import type { ModelConfig } from '../models/types.ts';
 import { provenance, type Provenance } from '../results/provenance.ts';
 import { evaluateSplit, type SplitMetrics } from './split-metrics.ts';
@@ -53,10 +53,8 @@ export function evaluateCheckpoint(request: EvaluateRequest): EvalResult {
   const splits = (request.splits ?? splitsOf(spec)).filter((s) => splitsOf(spec).includes(s));
   const datasets = splits.map((split) => ({ split, data: loadDataset(request.data, { split, subset: request.subset, seed: request.seed }) }));
   const [, height, width, channels] = datasets[0]!.data.shape;
-  const notes = [...checkpoint.notes];
-  const modelRequest: ModelConfigRequest = { input: { height, width, channels }, classes: classesOf(spec), ...request.model };
-  if (request.model.classes === undefined && classesOf(spec) === undefined) delete modelRequest.classes;
-  const config = resolveOrDetectModelConfig(checkpoint, modelRequest, notes);
+  const notes = [...checkpoint.notes, ...attackWarnings(request.attack)];
+  const config = resolveOrDetectModelConfig(checkpoint, { input: { height, width, channels }, data: request.data, ...request.model }, notes);
   for (const { data } of datasets) checkLabels(data, config.classes);
   const { weights, notes: mapNotes } = checkpointToWeights(checkpoint, config);
   notes.push(...mapNotes);

@@ -131,7 +131,7 @@ export function sampleLandscape(request: SampleRequest): LandscapeResult {
   const data = loadDataset(settings.data, { split: settings.split, subset: settings.subset ?? undefined, seed: settings.seed });
   const [, height, width, channels] = data.shape;
   const detectionNotes: string[] = [];
-  const config = resolveOrDetectModelConfig(checkpoint, { input: { height, width, channels }, ...request.model }, detectionNotes);
+  const config = resolveOrDetectModelConfig(checkpoint, { input: { height, width, channels }, data: settings.data, ...request.model }, detectionNotes);
   checkLabels(data, config.classes);
   const { weights, notes } = checkpointToWeights(checkpoint, config);
   notes.unshift(...detectionNotes);

@@ -3,7 +3,7 @@
  * unknown keys, recorded resolved in every run's log.
  */
 import { z } from 'zod';
-import { formatAttack, parseAttack, usualAttack } from '../attacks/attack-spec.ts';
+import { attackWarnings, formatAttack, parseAttack, usualAttack } from '../attacks/attack-spec.ts';
 import { parseDataSpec } from '../data/dataset.ts';
 import { WeightscapeError } from '../errors.ts';
 
@@ -11,6 +11,7 @@ export const trainConfigSchema = z.object({
   arch: z.string(),                                    // mlp | convnet | preact-resnet18 | wide-resnet
   archOptions: z.record(z.string(), z.unknown()),      // e.g. { width: 32 }
   data: z.string(),                                    // a data spec (see --data)
+  classes: z.number().int().min(2).optional(),         // --classes; default: the data's (modelClasses)
   subset: z.number().int().positive().nullable(),      // stratified training subset (null: all)
   method: z.enum(['standard', 'pgd-at', 'trades', 'mart']),
   attack: z.string(),                                  // training attack; default: PGD-10 L∞ at the data's usual eps
@@ -54,4 +55,9 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> & { arch: strin
   parseAttack(parsed.data.attack);
   parseAttack(parsed.data.evalAttack);
   return parsed.data;
+}
+
+/** Warnings about a valid but suspicious configuration (an L∞ eps ≥ 1 on [0, 1] images), each once. */
+export function trainWarnings(config: TrainConfig): string[] {
+  return [...new Set([config.attack, config.evalAttack].flatMap((a) => attackWarnings(parseAttack(a))))];
 }

@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { parseAttack } from '../attacks/attack-spec.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import { saveNativeCheckpoint } from '../checkpoints/native-checkpoint.ts';
-import { classesOf, loadDataset, parseDataSpec, selectExamples, type LabeledImages } from '../data/dataset.ts';
+import { modelClasses } from '../checkpoints/model-config.ts';
+import { checkLabels, loadDataset, selectExamples, type LabeledImages } from '../data/dataset.ts';
 import { stratifiedIndices } from '../data/subset.ts';
 import { WeightscapeError } from '../errors.ts';
 import { evaluateSplit, type SplitMetrics } from '../eval/split-metrics.ts';
@@ -24,7 +25,7 @@ import { provenance, type Provenance } from '../results/provenance.ts';
 import { initWeights } from './init-weights.ts';
 import { loadRunState, saveRunState } from './run-state.ts';
 import { learningRate, parseSchedule } from './schedule.ts';
-import type { TrainConfig } from './train-config.ts';
+import { trainWarnings, type TrainConfig } from './train-config.ts';
 import { trainStep } from './train-step.ts';
 
 export const TRAIN_LOG_SCHEMA = 'weightscape.train-log/1';
@@ -47,6 +48,8 @@ export interface TrainLog {
   config: TrainConfig;
   model: ModelConfig;
   note: string;
+  /** Warnings about the configuration (absent in logs written before they existed). */
+  notes?: string[];
   epochs: EpochRecord[];
   provenance: Provenance;
 }
@@ -83,11 +86,13 @@ export function train(request: TrainRequest): TrainLog {
   if (!request.resume && existsSync(logPath)) {
     throw new WeightscapeError('bad-argument', `--out ${outDir}: already holds a run (log.json); pass --resume to continue it, or choose another directory`);
   }
-  mkdirSync(outDir, { recursive: true });
   const trainData = loadDataset(config.data, { split: 'train', subset: config.subset ?? undefined, seed: config.seed });
   const testData = loadDataset(config.data, { split: 'test' });
   const [, height, width, channels] = trainData.shape;
-  const classes = classesOf(parseDataSpec(config.data)) ?? 10;
+  // The rule every command uses (no checkpoint here), and labels checked before any work.
+  const classes = modelClasses({ classes: config.classes, data: config.data });
+  for (const data of [trainData, testData]) checkLabels(data, classes);
+  mkdirSync(outDir, { recursive: true });
   const model: ModelConfig = { arch: config.arch, options: architecture(config.arch).parseOptions(config.archOptions) as Record<string, unknown>, input: { height, width, channels }, classes };
   const trainEval = evalSubset(trainData, config.evalSubset, config.seed);
   const testEval = evalSubset(testData, config.evalSubset, config.seed);
@@ -116,6 +121,7 @@ export function train(request: TrainRequest): TrainLog {
     log = {
       schema: TRAIN_LOG_SCHEMA, config, model,
       note: 'train and test metrics are measured on the unperturbed weights (θ, not θ + v), on fixed stratified subsets, in eval mode; the AWP reference code logs train robust accuracy on perturbed weights instead',
+      notes: trainWarnings(config),
       epochs: [],
       provenance: provenance({ backend: request.backend, seed: config.seed, wallSeconds: 0, data: { spec: config.data, count: trainData.shape[0] } }),
     };
