@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { WeightscapeError } from '../src/errors.ts';
 import { correlateResults } from '../src/stats/correlate-results.ts';
-import { readJsonFile } from '../src/results/read-json.ts';
+import { readAnyResult } from '../src/results/read-result.ts';
 import { scatterSvg } from '../src/report/scatter-plot.ts';
 import { globalOptions } from './context.ts';
 import { writeOutput } from './output.ts';
@@ -21,7 +21,7 @@ export function correlateCommand(): Command {
       const { seed } = globalOptions(command);
       const resamples = Number(flags.resamples);
       if (!Number.isInteger(resamples) || resamples < 100) throw new WeightscapeError('bad-argument', `--resamples: expected an integer ≥ 100 (got '${flags.resamples}')`);
-      const results = paths.map((path) => ({ path, json: readJsonFile(path) }));
+      const results = paths.map((path) => ({ path, json: readAnyResult(path).json }));
       const result = correlateResults(results, flags.x, flags.y, { resamples, seed });
       const json = `${JSON.stringify(result, null, 2)}\n`;
       if (flags.out !== undefined) writeOutput(flags.out, json, paths);
