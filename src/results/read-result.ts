@@ -56,7 +56,7 @@ export function parseResult<K extends ResultKind>(json: unknown, path: string, k
   const tag = schemaTag(json);
   if (!(tags as readonly unknown[]).includes(tag)) {
     const found = tag === undefined ? `no schema tag (a JSON ${kindOf(json)})` : `schema ${JSON.stringify(tag)}`;
-    throw new WeightscapeError('bad-file', `${path}: not a ${kind} result (${found}; expected ${tags.join(' or ')})`);
+    throw new WeightscapeError('bad-file', `${path}: not ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} result (${found}; expected ${tags.join(' or ')})`);
   }
   const parsed = (schema as z.ZodType).safeParse(json);
   if (!parsed.success) throw new WeightscapeError('bad-file', `${path}: ${describeIssue(parsed.error)}`);
