@@ -92,7 +92,7 @@ export function buildReport(given: ReportInputs, size: ChartSize): ReportFiles {
   }
   if (series.length > 0 && rows.length > 0) {
     const tableWidth = Math.max(420, Math.round(size.width * 0.8));
-    const height = Math.max(size.height, 60 + (rows.length + 3) * GAP_TABLE_ROW_HEIGHT);
+    const height = Math.max(size.height, 60 + (rows.length + 4) * GAP_TABLE_ROW_HEIGHT);
     const canvas = createCanvas(size.width + tableWidth + 24, height, 'Flatness and the robust generalization gap');
     drawFlatnessCurves(canvas.svg, series, 0, 0, size, 'Loss along filter-normalized directions');
     drawGapTable(canvas.svg, rows, size.width + 12, 4, tableWidth, measure);

@@ -38,7 +38,7 @@ function compareMeasures(a: Candidate, b: Candidate): number {
 function describe(c: Candidate): FlatnessMeasure {
   return {
     header: `${c.loss === 'adversarial' ? 'adv.' : 'clean'} loss, ${c.direction}, ρ = ${c.rho}`,
-    description: `largest increase of the ${c.loss} loss from α = 0 to α = ±${c.rho} along a ${c.direction} direction (1D landscapes)`,
+    description: `max increase of the ${c.loss} loss from α = 0 to ±${c.rho} along a ${c.direction} direction`,
   };
 }
 

@@ -46,7 +46,10 @@ export function drawGapTable(svg: Svg, rows: GapRow[], left: number, top: number
   const nameChars = Math.max(6, Math.floor((columns[0]! - 8) / CHAR_WIDTH));
   const g = svg.append('g').attr('class', 'gap-table').attr('transform', `translate(${left},${top})`);
   g.append('text').attr('class', 'chart-title').attr('x', 0).attr('y', 16).attr('font-weight', 'bold').attr('fill', '#111').text('Robust generalization gap (train − test)');
-  const lines = [...HEADER_LINES[0]!.map((_, line) => HEADER_LINES.map((h) => h[line]!)), ...rows.map(cells)];
+  // A note (e.g. 'not converged') does not fit the narrow column: a dagger there, the note in a footnote.
+  const svgCells = (row: GapRow) => (row.flatnessNote === undefined ? cells(row) : [...cells(row).slice(0, 5), `${row.flatness?.toFixed(3) ?? '–'}†`]);
+  const lines = [...HEADER_LINES[0]!.map((_, line) => HEADER_LINES.map((h) => h[line]!)), ...rows.map(svgCells)];
+  const notes = [...new Set(rows.flatMap((r) => (r.flatnessNote === undefined ? [] : [r.flatnessNote])))].sort();
   lines.forEach((values, r) => {
     const header = r < 2;
     const yPos = 38 + r * GAP_TABLE_ROW_HEIGHT - (header && r === 1 ? 6 : 0) - (header ? 0 : 6);
@@ -60,14 +63,15 @@ export function drawGapTable(svg: Svg, rows: GapRow[], left: number, top: number
       xPos += columns[c]!;
     });
   });
-  if (measure !== undefined) {
-    g.append('text').attr('class', 'flatness-measure').attr('x', 0).attr('y', 38 + lines.length * GAP_TABLE_ROW_HEIGHT - 6).attr('font-size', 11).attr('fill', '#444')
-      .text(`flatness: ${measure.description}`);
-  }
+  const footnotes = [...(measure === undefined ? [] : [`flatness: ${measure.description}`]), ...notes.map((n) => `† ${n}`)];
+  footnotes.forEach((text, i) => {
+    g.append('text').attr('class', 'flatness-measure').attr('x', 0).attr('y', 38 + (lines.length + i) * GAP_TABLE_ROW_HEIGHT - 6).attr('font-size', 11).attr('fill', '#444').text(text);
+  });
 }
 
 export function gapTableSvg(rows: GapRow[], width: number, measure?: FlatnessMeasure): string {
-  const height = 50 + (rows.length + 2 + (measure === undefined ? 0 : 1)) * GAP_TABLE_ROW_HEIGHT;
+  const footnotes = (measure === undefined ? 0 : 1) + new Set(rows.flatMap((r) => (r.flatnessNote === undefined ? [] : [r.flatnessNote]))).size;
+  const height = 50 + (rows.length + 2 + footnotes) * GAP_TABLE_ROW_HEIGHT;
   const canvas = createCanvas(width, height, 'Robust generalization gap');
   drawGapTable(canvas.svg, rows, 12, 4, width - 24, measure);
   return canvas.serialize();
