@@ -3,7 +3,8 @@
  * or p-value is null where it is undefined (a constant measure), with a note saying why.
  */
 import { z } from 'zod';
-import { notesSchema, numberOrNull } from './schema-parts.ts';
+import type { CORRELATION_SCHEMA, CorrelationResult } from '../stats/correlate-results.ts';
+import { notesSchema, numberOrNull, type Assignable } from './schema-parts.ts';
 
 export const CORRELATION_TAG = 'weightscape.correlation/1';
 
@@ -25,3 +26,5 @@ export const correlationSchema = z.object({
 }).loose();
 
 export type CorrelationFile = z.infer<typeof correlationSchema>;
+export const correlationTypeMatches: Assignable<CorrelationFile, CorrelationResult> = true;
+export const correlationTagMatches: Assignable<typeof CORRELATION_TAG, typeof CORRELATION_SCHEMA> = true;
