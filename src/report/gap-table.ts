@@ -63,9 +63,13 @@ export function drawGapTable(svg: Svg, rows: GapRow[], left: number, top: number
       xPos += columns[c]!;
     });
   });
-  const footnotes = [...(measure === undefined ? [] : [`flatness: ${measure.description}`]), ...notes.map((n) => `† ${n}`)];
+  // Footnotes in 11px text, cut to the table's width (the whole sentence in a tooltip).
+  const footnotes = [...(measure === undefined ? [] : [`flatness: max increase, ${measure.header}`]), ...notes.map((n) => `† ${n}`)];
+  const footChars = Math.max(10, Math.floor(width / (CHAR_WIDTH * 11 / 12)));
   footnotes.forEach((text, i) => {
-    g.append('text').attr('class', 'flatness-measure').attr('x', 0).attr('y', 38 + (lines.length + i) * GAP_TABLE_ROW_HEIGHT - 6).attr('font-size', 11).attr('fill', '#444').text(text);
+    const shown = text.length > footChars ? `${text.slice(0, footChars - 1)}…` : text;
+    const note = g.append('text').attr('class', 'flatness-measure').attr('x', 0).attr('y', 38 + (lines.length + i) * GAP_TABLE_ROW_HEIGHT - 6).attr('font-size', 11).attr('fill', '#444').text(shown);
+    if (i === 0 && measure !== undefined) note.append('title').text(`flatness: ${measure.description}`);
   });
 }
 

@@ -44,7 +44,7 @@ test('report: the flatness column comes from 1D landscapes, names its measure, a
   // The 2D landscape of the same checkpoint changes no figure of the column.
   assert.equal(buildReport(readReportInputs(oneD), size).files['gap-table.csv'], csv);
   assert.match(forward['gap-table.md']!, /\| flatness \(adv\. loss, filter, ρ = 1\) \|/);
-  assert.match(forward['gap-table.svg']!, /flatness: max increase of the adversarial loss from α = 0 to ±1 along a filter direction/);
+  assert.match(forward['gap-table.svg']!, />flatness: max increase, adv\. loss, filter, ρ = 1<title>flatness: max increase of the adversarial loss from α = 0 to ±1 along a filter direction<\/title>/);
 });
 
 test('report: a value that did not converge is marked as such in the gap table (svg, md, csv) and in index.html', () => {
