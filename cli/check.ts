@@ -3,13 +3,14 @@ import { Command } from 'commander';
 import { readBaseline } from '../src/check/baseline.ts';
 import { junitXml, runChecks, updatedBaseline, verdictTable, type NamedResult } from '../src/check/run-checks.ts';
 import { writeFileAtomic } from '../src/results/atomic-write.ts';
-import { readJsonFile } from '../src/results/read-json.ts';
+import { readAnyResult } from '../src/results/read-result.ts';
 import { globalOptions } from './context.ts';
 import { EXIT_FAILURE } from './handle-error.ts';
 import { claimOutputs } from './output.ts';
 
+/** A result file, validated when its schema tag names a weightscape result (other JSON is checked as is). */
 function readResult(path: string): NamedResult {
-  return { path, json: readJsonFile(path) };
+  return { path, json: readAnyResult(path).json };
 }
 
 export function checkCommand(): Command {

@@ -1,8 +1,8 @@
 /** `weightscape correlate`: Pearson, Spearman and Kendall τ between a flatness measure and a gap measure across checkpoints. */
 import { Command } from 'commander';
 import { WeightscapeError } from '../src/errors.ts';
-import { correlateResults } from '../src/stats/correlate-results.ts';
-import { readJsonFile } from '../src/results/read-json.ts';
+import { correlateResults, MAX_RESAMPLES } from '../src/stats/correlate-results.ts';
+import { readAnyResult } from '../src/results/read-result.ts';
 import { scatterSvg } from '../src/report/scatter-plot.ts';
 import { globalOptions } from './context.ts';
 import { claimOutputs, writeOutput } from './output.ts';
@@ -20,10 +20,13 @@ export function correlateCommand(): Command {
     .action((paths: string[], flags: { x: string; y: string; resamples: string; json?: boolean; out?: string; svg?: string }, command: Command) => {
       const { seed } = globalOptions(command);
       const resamples = Number(flags.resamples);
-      if (!Number.isInteger(resamples) || resamples < 100) throw new WeightscapeError('bad-argument', `--resamples: expected an integer ≥ 100 (got '${flags.resamples}')`);
+      if (!Number.isInteger(resamples) || resamples < 100 || resamples > MAX_RESAMPLES) {
+        throw new WeightscapeError('bad-argument', `--resamples: expected an integer in 100–${MAX_RESAMPLES} (got '${flags.resamples}')`);
+      }
       claimOutputs('correlate', [{ flag: '--out', path: flags.out, kind: 'file' }, { flag: '--svg', path: flags.svg, kind: 'file' }]);
-      const results = paths.map((path) => ({ path, json: readJsonFile(path) }));
+      const results = paths.map((path) => ({ path, json: readAnyResult(path).json }));
       const result = correlateResults(results, flags.x, flags.y, { resamples, seed });
+      for (const note of result.notes) process.stderr.write(`weightscape: note: ${note}\n`);
       const json = `${JSON.stringify(result, null, 2)}\n`;
       if (flags.out !== undefined) writeOutput(flags.out, json, paths);
       if (flags.svg !== undefined) writeOutput(flags.svg, scatterSvg(result, { width: 560, height: 360 }), paths);
@@ -31,7 +34,8 @@ export function correlateCommand(): Command {
         process.stdout.write(json);
         return;
       }
-      const rows = Object.entries(result.coefficients).map(([name, c]) => `${name.padEnd(10)}${c.value.toFixed(3).padStart(8)}   [${c.interval.low.toFixed(3)}, ${c.interval.high.toFixed(3)}]   p = ${c.permutation.pValue.toPrecision(3)}${c.permutation.exact ? ' (exact)' : ''}`);
+      const f3 = (v: number | null) => (v === null ? 'undefined' : v.toFixed(3));
+      const rows = Object.entries(result.coefficients).map(([name, c]) => `${name.padEnd(10)}${f3(c.value).padStart(9)}   [${f3(c.interval.low)}, ${f3(c.interval.high)}]   p = ${c.permutation.pValue === null ? 'undefined' : c.permutation.pValue.toPrecision(3)}${c.permutation.exact && c.permutation.pValue !== null ? ' (exact)' : ''}`);
       process.stdout.write([`${result.x} vs ${result.y}, ${result.points.length} checkpoints`, `${'measure'.padEnd(10)}${'value'.padStart(8)}   95% bootstrap interval   permutation p`, ...rows].join('\n') + '\n');
     });
 }

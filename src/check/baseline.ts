@@ -3,36 +3,16 @@
  * or `adversarial.averageIncrease`), each with its baseline value, a direction and a tolerance.
  *   must-not-fall: actual ≥ value − slack;  must-not-rise: actual ≤ value + slack;
  *   within: |actual − value| ≤ slack;  slack = max(absolute, relative·|value|).
+ * The schema lives with the other result schemas (src/results/baseline-schema.ts).
  */
-import { z } from 'zod';
-import { WeightscapeError } from '../errors.ts';
-import { readJsonFile } from '../results/read-json.ts';
+import { readResult } from '../results/read-result.ts';
+import type { Baseline, BaselineCheck } from '../results/baseline-schema.ts';
 
-export const BASELINE_SCHEMA = 'weightscape.baseline/1';
+export { BASELINE_SCHEMA, baselineSchema, type Baseline, type BaselineCheck } from '../results/baseline-schema.ts';
 
-const checkSchema = z.object({
-  /** Which result file the metric comes from: its name (basename); omitted when there is one result. */
-  result: z.string().optional(),
-  metric: z.string().min(1),
-  direction: z.enum(['must-not-rise', 'must-not-fall', 'within']),
-  value: z.number(),
-  absolute: z.number().nonnegative().optional(),
-  relative: z.number().nonnegative().optional(),
-}).strict().refine((c) => c.absolute !== undefined || c.relative !== undefined, { message: 'needs an absolute or a relative tolerance' });
-
-export const baselineSchema = z.object({ schema: z.literal(BASELINE_SCHEMA), checks: z.array(checkSchema).min(1) }).strict();
-
-export type Baseline = z.infer<typeof baselineSchema>;
-export type BaselineCheck = Baseline['checks'][number];
-
+/** Reads and validates a baseline file (exit 2 naming the file and the first bad field). */
 export function readBaseline(path: string): Baseline {
-  const json = readJsonFile(path, 'JSON baseline');
-  const parsed = baselineSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new WeightscapeError('bad-file', `${path}: invalid baseline: ${issue.path.join('.') || 'top level'}: ${issue.message}`);
-  }
-  return parsed.data;
+  return readResult(path, 'baseline');
 }
 
 /** The slack a check allows around its baseline value. */

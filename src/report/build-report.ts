@@ -8,15 +8,18 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { WeightscapeError } from '../errors.ts';
 import type { EvalResult } from '../eval/evaluate-checkpoint.ts';
-import { LANDSCAPE_SCHEMA, type LandscapeResult } from '../landscape/sample-landscape.ts';
-import { readJsonFile } from '../results/read-json.ts';
-import { TRAIN_LOG_SCHEMA, type TrainLog } from '../train/trainer.ts';
+import type { LandscapeResult } from '../landscape/sample-landscape.ts';
+import type { FlatnessFile } from '../results/flatness-schema.ts';
+import { readAnyResult, schemaTag } from '../results/read-result.ts';
+import type { TrainLog } from '../train/trainer.ts';
 import { drawFlatnessCurves, flatnessCurvesSvg, type ChartSize, type CurveSeries } from './flatness-curves.ts';
-import { drawGapTable, escapeHtml, GAP_TABLE_ROW_HEIGHT, gapTableCsv, gapTableHtml, gapTableMarkdown, gapTableSvg, type GapRow } from './gap-table.ts';
+import { drawGapTable, GAP_TABLE_ROW_HEIGHT, gapTableCsv, gapTableMarkdown, gapTableSvg } from './gap-table.ts';
+import { gapRows } from './gap-rows.ts';
+import { indexHtml } from './index-html.ts';
 import { createCanvas } from './svg-canvas.ts';
 import { contourSvg } from './contour-plot.ts';
 import { scatterSvg } from './scatter-plot.ts';
-import { CORRELATION_SCHEMA, type CorrelationResult } from '../stats/correlate-results.ts';
+import type { CorrelationResult } from '../stats/correlate-results.ts';
 import { trainingCurvesSvg } from './training-curves.ts';
 
 export interface ReportInputs {
@@ -24,23 +27,38 @@ export interface ReportInputs {
   evals: Array<{ label: string; result: EvalResult }>;
   runs: Array<{ label: string; log: TrainLog }>;
   correlations: Array<{ label: string; result: CorrelationResult }>;
+  /** Flatness results (`weightscape flatness`): a table in index.html. */
+  flatness?: Array<{ label: string; result: FlatnessFile }>;
 }
 
-/** Reads each path: a run directory (its log.json) or a result file, classified by schema. */
+/** Reads each path: a run directory (its log.json) or a result file, classified by schema and validated. */
 export function readReportInputs(paths: string[]): ReportInputs {
-  const inputs: ReportInputs = { landscapes: [], evals: [], runs: [], correlations: [] };
+  const inputs: Required<ReportInputs> = { landscapes: [], evals: [], runs: [], correlations: [], flatness: [] };
   for (const path of paths) {
     const isDir = existsSync(path) && statSync(path).isDirectory();
     const file = isDir ? join(path, 'log.json') : path;
-    const json = readJsonFile(file) as { schema?: string };
     const label = basename(isDir ? path : path.replace(/\.json$/, ''));
-    if (json.schema === LANDSCAPE_SCHEMA) inputs.landscapes.push({ label, result: json as LandscapeResult });
-    else if (json.schema === 'weightscape.eval/2') inputs.evals.push({ label, result: json as EvalResult });
-    else if (json.schema === TRAIN_LOG_SCHEMA) inputs.runs.push({ label, log: json as TrainLog });
-    else if (json.schema === CORRELATION_SCHEMA) inputs.correlations.push({ label, result: json as CorrelationResult });
-    else throw new WeightscapeError('bad-file', `${file}: not a result weightscape reports on (schema ${JSON.stringify(json.schema)})`);
+    const { kind, json } = readAnyResult(file);
+    if (kind === 'landscape') inputs.landscapes.push({ label, result: json as LandscapeResult });
+    else if (kind === 'eval') inputs.evals.push({ label, result: json as EvalResult });
+    else if (kind === 'train log') inputs.runs.push({ label, log: json as TrainLog });
+    else if (kind === 'correlation') inputs.correlations.push({ label, result: json as CorrelationResult });
+    else if (kind === 'flatness') inputs.flatness.push({ label, result: json as FlatnessFile });
+    else throw new WeightscapeError('bad-file', `${file}: not a result weightscape reports on (schema ${JSON.stringify(schemaTag(json) ?? null)})`);
   }
   return inputs;
+}
+
+/** Inputs in a canonical order (by label, then content), so that the order given never changes a figure. */
+function canonical(inputs: ReportInputs): Required<ReportInputs> {
+  const sorted = <T extends { label: string }>(items: T[], content: (item: T) => unknown) => items
+    .map((item) => ({ item, key: JSON.stringify(content(item)) }))
+    .sort((a, b) => (a.item.label < b.item.label ? -1 : a.item.label > b.item.label ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ item }) => item);
+  return {
+    landscapes: sorted(inputs.landscapes, (l) => l.result), evals: sorted(inputs.evals, (e) => e.result), runs: sorted(inputs.runs, (r) => r.log),
+    correlations: sorted(inputs.correlations, (c) => c.result), flatness: sorted(inputs.flatness ?? [], (f) => f.result),
+  };
 }
 
 function curveSeries(inputs: ReportInputs): CurveSeries[] {
@@ -49,32 +67,17 @@ function curveSeries(inputs: ReportInputs): CurveSeries[] {
   }));
 }
 
-function gapRows(inputs: ReportInputs): GapRow[] {
-  const flatnessBySha = new Map(inputs.landscapes.map(({ result }) => [result.provenance.checkpoint?.sha256, result.flatness?.adversarial?.increaseMax ?? result.flatness?.clean.increaseMax ?? null]));
-  const rows: GapRow[] = [];
-  for (const { label, result } of inputs.evals) {
-    const train = result.splits.train?.robust;
-    const test = result.splits.test?.robust;
-    if (!train || !test || !result.splits.test) continue;
-    rows.push({ label, trainRobustAccuracy: train.accuracy, testRobustAccuracy: test.accuracy, gap: train.accuracy - test.accuracy, testCleanAccuracy: result.splits.test.clean.accuracy, flatness: flatnessBySha.get(result.provenance.checkpoint?.sha256) ?? null });
-  }
-  for (const { label, log } of inputs.runs) {
-    const last = log.epochs.at(-1);
-    if (!last?.train.robust || !last.test.robust) continue;
-    rows.push({ label: `${label} (epoch ${last.epoch})`, trainRobustAccuracy: last.train.robust.accuracy, testRobustAccuracy: last.test.robust.accuracy, gap: last.train.robust.accuracy - last.test.robust.accuracy, testCleanAccuracy: last.test.clean.accuracy, flatness: null });
-  }
-  return rows;
-}
-
 export interface ReportFiles {
   /** File name → content, all to be written into the output directory. */
   files: Record<string, string>;
 }
 
-export function buildReport(inputs: ReportInputs, size: ChartSize): ReportFiles {
+/** All figures and tables of a report; the same inputs in any order give the same bytes. */
+export function buildReport(given: ReportInputs, size: ChartSize): ReportFiles {
+  const inputs = canonical(given);
   const files: Record<string, string> = {};
   const series = curveSeries(inputs);
-  const rows = gapRows(inputs);
+  const { rows, measure } = gapRows(inputs.landscapes, inputs.evals, inputs.runs);
   if (series.length > 0) files['flatness-curves.svg'] = flatnessCurvesSvg(series, size);
   if (inputs.runs.length > 0) files['training-curves.svg'] = trainingCurvesSvg(inputs.runs, size);
   inputs.landscapes.filter((l) => l.result.grid.betas !== null && l.result.complete).forEach(({ label, result }, i) => {
@@ -83,32 +86,19 @@ export function buildReport(inputs: ReportInputs, size: ChartSize): ReportFiles 
   });
   inputs.correlations.forEach(({ result }, i) => { files[`scatter-${i + 1}.svg`] = scatterSvg(result, size); });
   if (rows.length > 0) {
-    files['gap-table.svg'] = gapTableSvg(rows, size.width);
-    files['gap-table.md'] = gapTableMarkdown(rows);
-    files['gap-table.csv'] = gapTableCsv(rows);
+    files['gap-table.svg'] = gapTableSvg(rows, size.width, measure);
+    files['gap-table.md'] = gapTableMarkdown(rows, measure);
+    files['gap-table.csv'] = gapTableCsv(rows, measure);
   }
   if (series.length > 0 && rows.length > 0) {
     const tableWidth = Math.max(420, Math.round(size.width * 0.8));
-    const height = Math.max(size.height, 60 + (rows.length + 2) * GAP_TABLE_ROW_HEIGHT);
+    const height = Math.max(size.height, 60 + (rows.length + 4) * GAP_TABLE_ROW_HEIGHT);
     const canvas = createCanvas(size.width + tableWidth + 24, height, 'Flatness and the robust generalization gap');
     drawFlatnessCurves(canvas.svg, series, 0, 0, size, 'Loss along filter-normalized directions');
-    drawGapTable(canvas.svg, rows, size.width + 12, 4, tableWidth);
+    drawGapTable(canvas.svg, rows, size.width + 12, 4, tableWidth, measure);
     files['combined.svg'] = canvas.serialize();
   }
-  if (Object.keys(files).length === 0) throw new WeightscapeError('bad-argument', 'report: nothing to draw (give complete 1D landscapes, eval results with both splits, or run directories)');
-  const figures = Object.keys(files).filter((f) => f.endsWith('.svg')).sort();
-  files['index.html'] = `<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>weightscape report</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;color:#111;background:#fff}img{max-width:100%;border:1px solid #ddd;margin:1em 0}table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}</style>
-</head>
-<body>
-<h1>weightscape report</h1>
-${figures.map((f) => `<figure><img src="${escapeHtml(f)}" alt="${escapeHtml(f.replace(/\.svg$/, '').replace(/-/g, ' '))}"><figcaption>${escapeHtml(f)}</figcaption></figure>`).join('\n')}
-${rows.length > 0 ? `<h2>Robust generalization gap</h2>\n${gapTableHtml(rows)}` : ''}
-${series.length > 0 ? `<h2>Flatness</h2>\n<table>\n<thead><tr><th>landscape</th><th>loss at 0</th><th>increase at ρ</th><th>curvature</th><th>adversarial increase</th><th>adversarial curvature</th></tr></thead>\n<tbody>\n${inputs.landscapes.filter((l) => l.result.flatness).map(({ label, result }) => `<tr><td>${escapeHtml(label)}</td><td>${result.flatness!.clean.atZero.toFixed(4)}</td><td>${result.flatness!.clean.increaseMax.toFixed(4)}</td><td>${result.flatness!.clean.curvature.toFixed(4)}</td><td>${result.flatness!.adversarial?.increaseMax.toFixed(4) ?? '–'}</td><td>${result.flatness!.adversarial?.curvature.toFixed(4) ?? '–'}</td></tr>`).join('\n')}\n</tbody>\n</table>` : ''}
-</body>
-</html>
-`;
+  if (Object.keys(files).length === 0 && inputs.flatness.length === 0) throw new WeightscapeError('bad-argument', 'report: nothing to draw (give complete 1D landscapes, eval results with both splits, run directories or flatness results)');
+  files['index.html'] = indexHtml(Object.keys(files).filter((f) => f.endsWith('.svg')).sort(), rows, measure, inputs.landscapes, inputs.flatness);
   return { files };
 }

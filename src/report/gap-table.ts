@@ -8,11 +8,20 @@ export interface GapRow {
   testRobustAccuracy: number;
   gap: number;
   testCleanAccuracy: number;
-  /** e.g. a flatness measure; null when not measured. */
+  /** The flatness measure the table names (see GapTableOptions); null when not measured. */
   flatness: number | null;
+  /** Shown beside the number, e.g. 'not converged' for a measure along an unconverged Hessian direction. */
+  flatnessNote?: string;
 }
 
-const HEADERS = ['model', 'train robust', 'test robust', 'gap (pts)', 'test clean', 'flatness'];
+/** What the flatness column holds, in words: a short header and a sentence under the table. */
+export interface FlatnessMeasure {
+  header: string;
+  description: string;
+}
+
+const HEADERS = ['model', 'train robust', 'test robust', 'gap (pts)', 'test clean'];
+const headers = (measure?: FlatnessMeasure) => [...HEADERS, measure === undefined ? 'flatness' : `flatness (${measure.header})`];
 /** The SVG table's headers on two lines, so that narrow numeric columns hold them. */
 const HEADER_LINES = [['model', ''], ['train', 'robust'], ['test', 'robust'], ['gap', '(pts)'], ['test', 'clean'], ['flat-', 'ness']];
 /** A conservative width of one character at 12px (no text measurement without a browser). */
@@ -20,18 +29,27 @@ const CHAR_WIDTH = 7;
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
 function cells(row: GapRow): string[] {
-  return [row.label, pct(row.trainRobustAccuracy), pct(row.testRobustAccuracy), (100 * row.gap).toFixed(1), pct(row.testCleanAccuracy), row.flatness === null ? '–' : row.flatness.toFixed(3)];
+  return [row.label, pct(row.trainRobustAccuracy), pct(row.testRobustAccuracy), (100 * row.gap).toFixed(1), pct(row.testCleanAccuracy), flatnessCell(row)];
+}
+
+function flatnessCell(row: GapRow): string {
+  if (row.flatness === null) return '–';
+  return row.flatnessNote === undefined ? row.flatness.toFixed(3) : `${row.flatness.toFixed(3)} (${row.flatnessNote})`;
 }
 
 export const GAP_TABLE_ROW_HEIGHT = 22;
 
-export function drawGapTable(svg: Svg, rows: GapRow[], left: number, top: number, width: number): void {
+/** Draws the table at (left, top); with a measure, a line under it says what the flatness column is. */
+export function drawGapTable(svg: Svg, rows: GapRow[], left: number, top: number, width: number, measure?: FlatnessMeasure): void {
   // Numbers are right-aligned in their columns; the model name gets what is left, truncated to fit.
   const columns = [0.34, 0.13, 0.13, 0.13, 0.13, 0.14].map((f) => f * width);
   const nameChars = Math.max(6, Math.floor((columns[0]! - 8) / CHAR_WIDTH));
   const g = svg.append('g').attr('class', 'gap-table').attr('transform', `translate(${left},${top})`);
   g.append('text').attr('class', 'chart-title').attr('x', 0).attr('y', 16).attr('font-weight', 'bold').attr('fill', '#111').text('Robust generalization gap (train − test)');
-  const lines = [...HEADER_LINES[0]!.map((_, line) => HEADER_LINES.map((h) => h[line]!)), ...rows.map(cells)];
+  // A note (e.g. 'not converged') does not fit the narrow column: a dagger there, the note in a footnote.
+  const svgCells = (row: GapRow) => (row.flatnessNote === undefined ? cells(row) : [...cells(row).slice(0, 5), `${row.flatness?.toFixed(3) ?? '–'}†`]);
+  const lines = [...HEADER_LINES[0]!.map((_, line) => HEADER_LINES.map((h) => h[line]!)), ...rows.map(svgCells)];
+  const notes = [...new Set(rows.flatMap((r) => (r.flatnessNote === undefined ? [] : [r.flatnessNote])))].sort();
   lines.forEach((values, r) => {
     const header = r < 2;
     const yPos = 38 + r * GAP_TABLE_ROW_HEIGHT - (header && r === 1 ? 6 : 0) - (header ? 0 : 6);
@@ -45,30 +63,42 @@ export function drawGapTable(svg: Svg, rows: GapRow[], left: number, top: number
       xPos += columns[c]!;
     });
   });
+  // Footnotes in 11px text, cut to the table's width (the whole sentence in a tooltip).
+  const footnotes = [...(measure === undefined ? [] : [`flatness: max increase, ${measure.header}`]), ...notes.map((n) => `† ${n}`)];
+  const footChars = Math.max(10, Math.floor(width / (CHAR_WIDTH * 11 / 12)));
+  footnotes.forEach((text, i) => {
+    const shown = text.length > footChars ? `${text.slice(0, footChars - 1)}…` : text;
+    const note = g.append('text').attr('class', 'flatness-measure').attr('x', 0).attr('y', 38 + (lines.length + i) * GAP_TABLE_ROW_HEIGHT - 6).attr('font-size', 11).attr('fill', '#444').text(shown);
+    if (i === 0 && measure !== undefined) note.append('title').text(`flatness: ${measure.description}`);
+  });
 }
 
-export function gapTableSvg(rows: GapRow[], width: number): string {
-  const height = 50 + (rows.length + 2) * GAP_TABLE_ROW_HEIGHT;
+export function gapTableSvg(rows: GapRow[], width: number, measure?: FlatnessMeasure): string {
+  const footnotes = (measure === undefined ? 0 : 1) + new Set(rows.flatMap((r) => (r.flatnessNote === undefined ? [] : [r.flatnessNote]))).size;
+  const height = 50 + (rows.length + 2 + footnotes) * GAP_TABLE_ROW_HEIGHT;
   const canvas = createCanvas(width, height, 'Robust generalization gap');
-  drawGapTable(canvas.svg, rows, 12, 4, width - 24);
+  drawGapTable(canvas.svg, rows, 12, 4, width - 24, measure);
   return canvas.serialize();
 }
 
-export function gapTableMarkdown(rows: GapRow[]): string {
+export function gapTableMarkdown(rows: GapRow[], measure?: FlatnessMeasure): string {
   const escape = (s: string) => s.replace(/\|/g, '\\|');
-  return [`| ${HEADERS.join(' | ')} |`, `| ${HEADERS.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${cells(r).map(escape).join(' | ')} |`)].join('\n') + '\n';
+  const h = headers(measure);
+  return [`| ${h.map(escape).join(' | ')} |`, `| ${h.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${cells(r).map(escape).join(' | ')} |`)].join('\n') + '\n';
 }
 
-export function gapTableCsv(rows: GapRow[]): string {
+export function gapTableCsv(rows: GapRow[], measure?: FlatnessMeasure): string {
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const header = 'model,train_robust_accuracy,test_robust_accuracy,gap,test_clean_accuracy,flatness';
-  return [header, ...rows.map((r) => [quote(r.label), r.trainRobustAccuracy, r.testRobustAccuracy, r.gap, r.testCleanAccuracy, r.flatness ?? ''].join(','))].join('\n') + '\n';
+  const flatness = measure === undefined ? 'flatness' : quote(`flatness (${measure.header})`);
+  const header = `model,train_robust_accuracy,test_robust_accuracy,gap,test_clean_accuracy,${flatness},flatness_note`;
+  return [header, ...rows.map((r) => [quote(r.label), r.trainRobustAccuracy, r.testRobustAccuracy, r.gap, r.testCleanAccuracy, r.flatness ?? '', quote(r.flatnessNote ?? '')].join(','))].join('\n') + '\n';
 }
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-export function gapTableHtml(rows: GapRow[]): string {
-  return `<table>\n<thead><tr>${HEADERS.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows.map((r) => `<tr>${cells(r).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n')}\n</tbody>\n</table>`;
+export function gapTableHtml(rows: GapRow[], measure?: FlatnessMeasure): string {
+  const caption = measure === undefined ? '' : `<caption>flatness: ${escapeHtml(measure.description)}</caption>\n`;
+  return `<table>\n${caption}<thead><tr>${headers(measure).map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows.map((r) => `<tr>${cells(r).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n')}\n</tbody>\n</table>`;
 }

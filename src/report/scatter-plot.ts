@@ -4,6 +4,9 @@ import type { CorrelationResult } from '../stats/correlate-results.ts';
 import { axes, createCanvas, PALETTE, pathData, round } from './svg-canvas.ts';
 import type { ChartSize } from './flatness-curves.ts';
 
+/** A coefficient to two decimals; "undefined" where it is (a constant measure), never NaN. */
+const two = (v: number | null) => (v === null || !Number.isFinite(v) ? 'undefined' : v.toFixed(2));
+
 export function scatterSvg(result: CorrelationResult, { width, height }: ChartSize): string {
   const title = `${result.y} against ${result.x}`;
   const canvas = createCanvas(width, height, title);
@@ -31,6 +34,6 @@ export function scatterSvg(result: CorrelationResult, { width, height }: ChartSi
     .append('title').text((p) => `${p.checkpoint}: (${p.x}, ${p.y})`);
   const c = result.coefficients;
   svg.append('text').attr('class', 'coefficients').attr('x', 8).attr('y', height - 10).attr('fill', '#222')
-    .text(`n = ${n}   Pearson r = ${c.pearson.value.toFixed(2)}   Spearman ρ = ${c.spearman.value.toFixed(2)}   Kendall τ = ${c.kendall.value.toFixed(2)} (p = ${c.kendall.permutation.pValue.toPrecision(2)})`);
+    .text(`n = ${n}   Pearson r = ${two(c.pearson.value)}   Spearman ρ = ${two(c.spearman.value)}   Kendall τ = ${two(c.kendall.value)} (p = ${c.kendall.permutation.pValue === null ? 'undefined' : c.kendall.permutation.pValue.toPrecision(2)})`);
   return canvas.serialize();
 }

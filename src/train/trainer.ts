@@ -20,7 +20,7 @@ import { architecture } from '../models/registry.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { seededUniform, shuffled } from '../random.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
-import { readJsonFile } from '../results/read-json.ts';
+import { readResult } from '../results/read-result.ts';
 import { provenance, type Provenance } from '../results/provenance.ts';
 import { initWeights } from './init-weights.ts';
 import { loadRunState, saveRunState } from './run-state.ts';
@@ -112,7 +112,7 @@ export function train(request: TrainRequest): TrainLog {
     }
     ({ weights, buffers } = saved);
     firstEpoch = saved.epoch;
-    log = readJsonFile(logPath, 'training log') as TrainLog;
+    log = readResult(logPath, 'train log');
     log.epochs = log.epochs.filter((e) => e.epoch <= firstEpoch); // the log may have been written before a kill
   } else {
     weights = initWeights(model, config.seed);

@@ -57,12 +57,12 @@ test('gap table as SVG, Markdown and CSV, labels escaped for each', () => {
   assert.ok(texts.includes('train') && texts.includes('robust'), 'two-line headers');
   assert.match(gapTableMarkdown(rows), /\| pgd-at \| 71\.0% \| 55\.0% \| 16\.0 \| 80\.0% \| 1\.234 \|/);
   assert.ok(gapTableCsv(rows).includes('"AWP <script>alert(1)</script> & ""co"""'));
-  assert.equal(gapTableCsv(rows).split('\n')[1], 'pgd-at,0.71,0.55,0.16,0.8,1.234');
+  assert.equal(gapTableCsv(rows).split('\n')[1], 'pgd-at,0.71,0.55,0.16,0.8,1.234,');
 });
 
 test('a whole report: combined figure, index.html with escaped names and tables, byte-identical', () => {
   const landscape = {
-    schema: 'weightscape.landscape/1', grid: { alphas, betas: null, layout: '' }, complete: true,
+    schema: 'weightscape.landscape/1', grid: { alphas, betas: null, layout: '' }, complete: true, settings: { directions: ['filter'] }, directions: [{ spec: 'filter' }],
     values: { cleanLoss: [series[0]!.clean], cleanAccuracy: [alphas.map(() => 0.5)], robustLoss: [series[0]!.adversarial!], robustAccuracy: [alphas.map(() => 0.3)] },
     flatness: { clean: { atZero: 0.5, rho: 1, increasePlus: 2, increaseMinus: 2, increaseMax: 2, curvature: 4, fitPoints: 5 }, adversarial: { atZero: 1.2, rho: 1, increasePlus: 3, increaseMinus: 3, increaseMax: 3, curvature: 6, fitPoints: 5 } },
     provenance: { checkpoint: { sha256: 'abc' } },

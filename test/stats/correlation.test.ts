@@ -66,9 +66,70 @@ test('correlateResults pairs results by checkpoint and reports all three coeffic
   const results = xs.flatMap((x, i) => [flat(`c${i}`, x), gap(`c${i}`, ys[i]!)]);
   const r = correlateResults(results, 'adversarial.averageIncrease', 'gap.accuracy', { resamples: 200 });
   assert.equal(r.points.length, 4);
-  close(r.coefficients.spearman.value, 1);
-  close(r.coefficients.kendall.value, 1);
-  close(r.coefficients.pearson.value, pearson(xs, ys));
-  close(r.coefficients.kendall.permutation.pValue, 2 / 24);
+  close(r.coefficients.spearman.value!, 1);
+  close(r.coefficients.kendall.value!, 1);
+  close(r.coefficients.pearson.value!, pearson(xs, ys));
+  close(r.coefficients.kendall.permutation.pValue!, 2 / 24);
   assert.throws(() => correlateResults(results.slice(0, 4), 'adversarial.averageIncrease', 'gap.accuracy'), /at least 3 checkpoints/);
+});
+
+const checkpointResult = (sha: string, fields: Record<string, unknown>) => ({ path: `${sha}.json`, json: { provenance: { checkpoint: { path: `${sha}.pt`, sha256: sha } }, ...fields } });
+
+test('correlateResults: a constant measure gives null coefficients with a note, never NaN', async () => {
+  const { correlateResults } = await import('../../src/stats/correlate-results.ts');
+  const results = [0.1, 0.4, 0.2, 0.8].map((y, i) => checkpointResult(`c${i}`, { x: 1.5, y }));
+  const r = correlateResults(results, 'x', 'y', { resamples: 200 });
+  for (const c of Object.values(r.coefficients)) {
+    assert.equal(c.value, null);
+    assert.equal(c.interval.low, null);
+    assert.equal(c.permutation.pValue, null);
+  }
+  assert.deepEqual(r.notes, ['x (x) is constant across the 4 checkpoints: correlation undefined']);
+  assert.ok(!JSON.stringify(r).includes('NaN'));
+  const { scatterSvg } = await import('../../src/report/scatter-plot.ts');
+  const svg = scatterSvg(r, { width: 560, height: 360 });
+  assert.ok(!svg.includes('NaN'), 'no NaN in the SVG');
+  assert.match(svg, /Pearson r = undefined {3}Spearman ρ = undefined {3}Kendall τ = undefined \(p = undefined\)/);
+});
+
+test('correlateResults: bounded resamples, and a note when the paired results were made with different settings', async () => {
+  const { correlateResults } = await import('../../src/stats/correlate-results.ts');
+  const flatness = (i: number, attack: string, subset: number) => checkpointResult(`c${i}`, { schema: 'weightscape.flatness/1', settings: { attack, rho: 0.5, subset, directions: 5 }, adversarial: { averageIncrease: [0.1, 0.4, 0.2][i] } });
+  const evalOf = (i: number) => ({ ...checkpointResult(`c${i}`, { schema: 'weightscape.eval/2', attack: 'pgd', data: { spec: 'mini', subset: 100 }, gap: { accuracy: [0.05, 0.2, 0.1][i] } }), path: `c${i}-eval.json` });
+  const same = [0, 1, 2].flatMap((i) => [flatness(i, 'pgd:linf:eps=0.1', 100), evalOf(i)]);
+  assert.deepEqual(correlateResults(same, 'adversarial.averageIncrease', 'gap.accuracy', { resamples: 100 }).notes, []);
+  const mixed = [flatness(0, 'pgd:linf:eps=0.1', 100), flatness(1, 'pgd:linf:eps=0.3', 100), flatness(2, 'pgd:linf:eps=0.1', 200), ...[0, 1, 2].map(evalOf)];
+  const notes = correlateResults(mixed, 'adversarial.averageIncrease', 'gap.accuracy', { resamples: 100 }).notes;
+  assert.equal(notes.length, 2);
+  assert.match(notes[0]!, /^x \(adversarial\.averageIncrease\) comes from results made with different attack: "pgd:linf:eps=0\.1" vs "pgd:linf:eps=0\.3"/);
+  assert.match(notes[1]!, /different subset: 100 vs 200/);
+  assert.throws(() => correlateResults(same, 'adversarial.averageIncrease', 'gap.accuracy', { resamples: 1e12 }), /correlate: resamples must be an integer in 1–1000000 \(got 1000000000000\)/);
+});
+
+test('the correlate command: a constant measure is a note on stderr and null in the JSON; --resamples 1e12 exits 2', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'weightscape-correlate-'));
+  try {
+    const paths = [0.1, 0.4, 0.2].map((y, i) => {
+      const path = join(dir, `r${i}.json`);
+      writeFileSync(path, JSON.stringify(checkpointResult(`c${i}`, { x: 2, y }).json));
+      return path;
+    });
+    const bin = new URL('../../bin/weightscape.js', import.meta.url).pathname;
+    const out = join(dir, 'c.json');
+    const svg = join(dir, 'c.svg');
+    const run = spawnSync(process.execPath, [bin, 'correlate', ...paths, '--x', 'x', '--y', 'y', '--resamples', '100', '--out', out, '--svg', svg], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /note: x \(x\) is constant across the 3 checkpoints: correlation undefined/);
+    assert.equal(JSON.parse(readFileSync(out, 'utf8')).coefficients.pearson.value, null);
+    assert.ok(!readFileSync(svg, 'utf8').includes('NaN'));
+    const bounded = spawnSync(process.execPath, [bin, 'correlate', ...paths, '--x', 'x', '--y', 'y', '--resamples', '1e12'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(bounded.status, 2);
+    assert.equal(bounded.stderr.trim(), "weightscape: --resamples: expected an integer in 100–1000000 (got '1e12')");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
