@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
+import { detectArchitecture } from '../../src/checkpoints/detect-architecture.ts';
 import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { readPytorchCheckpoint } from '../../src/checkpoints/pytorch-checkpoint.ts';
 import { serializeSafetensors } from '../../src/checkpoints/safetensors.ts';
@@ -100,6 +101,11 @@ test('.npy, TF.js and deflated zip entries get the same bounds', () => {
   view.setUint16(central + 10, 8, true);
   view.setUint32(central + 24, payload.byteLength, true);
   refused(() => readPytorchCheckpoint(zip, 'bomb.pt', 1000), /bomb\.pt: compressed entries would inflate to more than the limit of 1000 bytes/);
+});
+
+test('tensors named fc1.weight and fc7.weight (no fc2) are simply not recognized', () => {
+  const t = (shape: number[]) => ({ dtype: 'float32' as const, shape, values: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
+  assert.equal(detectArchitecture(new Map([['fc1.weight', t([2, 4])], ['fc7.weight', t([3, 2])]])), undefined);
 });
 
 test('a directory given as a checkpoint is refused by name', () => {
