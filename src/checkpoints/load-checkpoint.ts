@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { WeightscapeError } from '../errors.ts';
+import { printable } from '../escape-text.ts';
 import { contiguousStrides, decodeStrided, type FileDtype, type HostTensor } from './host-tensor.ts';
 import { PickledTensor, readPytorchCheckpoint } from './pytorch-checkpoint.ts';
 import { parseSafetensors } from './safetensors.ts';
@@ -37,7 +38,7 @@ function findStateDict(root: unknown, notes: string[], path: string): Map<unknow
     const inner = root.get(key);
     if (inner instanceof Map && holdsTensors(inner)) {
       const others = [...root.keys()].filter((k) => k !== key).map(String);
-      notes.push(`state dict read from key '${key}'${others.length > 0 ? ` (also in the file: ${others.join(', ')})` : ''}`);
+      notes.push(printable(`state dict read from key '${key}'${others.length > 0 ? ` (also in the file: ${others.join(', ')})` : ''}`));
       return inner;
     }
   }
@@ -64,7 +65,8 @@ function fromPytorch(bytes: Uint8Array, path: string, notes: string[], budget: T
       skipped.push(String(key));
     }
   }
-  if (skipped.length > 0) notes.push(`skipped ${skipped.length} non-tensor entries: ${skipped.join(', ')}`);
+  // Notes are printed by every command: keys from the file are escaped here, once.
+  if (skipped.length > 0) notes.push(printable(`skipped ${skipped.length} non-tensor entries: ${skipped.join(', ')}`));
   return tensors;
 }
 

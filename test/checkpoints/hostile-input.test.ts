@@ -14,7 +14,7 @@ import { DEFAULT_MAX_TENSOR_BYTES, resolveMaxTensorBytes } from '../../src/check
 import { readTfjsWeights } from '../../src/checkpoints/tfjs-weights.ts';
 import { parseNpy } from '../../src/data/npy.ts';
 import { WeightscapeError } from '../../src/errors.ts';
-import { torchView, zipStored } from '../helpers/torch-writer.ts';
+import { PickleBuilder, torchView, zipStored } from '../helpers/torch-writer.ts';
 import { npyBytes } from '../helpers/npy-writer.ts';
 import { FIXTURE_DIR } from '../helpers/fixtures.ts';
 
@@ -133,4 +133,15 @@ test('inspect: exit 2 with one line for a directory, a zero-stride bomb and a lo
   assert.doesNotMatch(listed.stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028]/, 'no control characters but the line ends');
   assert.match(listed.stdout, /^red\\x1b\[31m\\r\\nfake line\\x07 +\[1\]/m);
   assert.match(listed.stdout, /^metadata k\\x9bey: v\\u2028x$/m);
+});
+
+test('the notes about skipped entries, printed by every command, carry escaped keys', () => {
+  const p = new PickleBuilder().global('collections', 'OrderedDict').emptyTuple().reduce().mark()
+    .unicode('step\u001b[2J\n').int(3)
+    .unicode('w').global('torch._utils', '_rebuild_tensor_v2').mark()
+    .mark().unicode('storage').global('torch', 'FloatStorage').unicode('0').unicode('cpu').int(1).tuple().op(0x51)
+    .int(0).mark().int(1).tuple().mark().int(1).tuple().op(0x89).global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce()
+    .op(0x75);
+  const path = write('notes.pt', zipStored([['archive/data.pkl', p.stop()], ['archive/data/0', new Uint8Array(4)]]));
+  assert.deepEqual(loadCheckpoint(path).notes, ['skipped 1 non-tensor entries: step\\x1b[2J\\n']);
 });
