@@ -2,9 +2,20 @@
 import { Command } from 'commander';
 import { detectArchitecture } from '../src/checkpoints/detect-architecture.ts';
 import { loadCheckpoint } from '../src/checkpoints/load-checkpoint.ts';
+import { WeightscapeError } from '../src/errors.ts';
+import { printable, printableJson } from '../src/escape-text.ts';
 import { globalOptions } from './context.ts';
 
 const FORMAT_NAMES = { 'pytorch-zip': 'PyTorch zip checkpoint', safetensors: 'safetensors', tfjs: 'TF.js weights manifest' };
+
+/** The metadata's `options` entry, which must be JSON. */
+function metadataOptions(path: string, text: string | undefined): unknown {
+  try {
+    return JSON.parse(text ?? '{}');
+  } catch {
+    throw new WeightscapeError('bad-file', `${path}: metadata 'options' is not JSON`);
+  }
+}
 
 export function inspectCommand(): Command {
   return new Command('inspect')
@@ -15,25 +26,26 @@ export function inspectCommand(): Command {
       globalOptions(command);
       const checkpoint = loadCheckpoint(path);
       const detected = checkpoint.metadata.arch !== undefined
-        ? { arch: checkpoint.metadata.arch, options: JSON.parse(checkpoint.metadata.options ?? '{}') as unknown, source: 'metadata' }
+        ? { arch: checkpoint.metadata.arch, options: metadataOptions(path, checkpoint.metadata.options), source: 'metadata' }
         : (() => {
           const d = detectArchitecture(checkpoint.tensors);
           return d === undefined ? undefined : { arch: d.arch, options: d.options, classes: d.classes, source: 'detected from the tensors' };
         })();
       const tensors = [...checkpoint.tensors].map(([name, t]) => ({ name, shape: t.shape, dtype: t.dtype, elements: t.values.length }));
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ path, format: checkpoint.format, layout: checkpoint.layout, sha256: checkpoint.sha256, architecture: detected ?? null, metadata: checkpoint.metadata, notes: checkpoint.notes, tensors }, null, 2)}\n`);
+        process.stdout.write(`${printableJson(JSON.stringify({ path, format: checkpoint.format, layout: checkpoint.layout, sha256: checkpoint.sha256, architecture: detected ?? null, metadata: checkpoint.metadata, notes: checkpoint.notes, tensors }, null, 2))}\n`);
         return;
       }
       const total = tensors.reduce((a, t) => a + t.elements, 0);
+      // Names, keys and metadata come from the file: escaped, so that they cannot drive the terminal.
       const lines = [
-        `${path}: ${FORMAT_NAMES[checkpoint.format]}, ${tensors.length} tensors, ${total.toLocaleString('en-US')} values`,
+        `${printable(path)}: ${FORMAT_NAMES[checkpoint.format]}, ${tensors.length} tensors, ${total.toLocaleString('en-US')} values`,
         `sha256 ${checkpoint.sha256}`,
-        `architecture: ${detected === undefined ? 'not recognized (pass --arch to commands that load it)' : `${detected.arch} ${JSON.stringify(detected.options)} (${detected.source})`}`,
-        ...checkpoint.notes.map((n) => `note: ${n}`),
-        ...Object.entries(checkpoint.metadata).map(([k, v]) => `metadata ${k}: ${v}`),
+        `architecture: ${detected === undefined ? 'not recognized (pass --arch to commands that load it)' : printable(`${detected.arch} ${JSON.stringify(detected.options)} (${detected.source})`)}`,
+        ...checkpoint.notes.map((n) => `note: ${printable(n)}`),
+        ...Object.entries(checkpoint.metadata).map(([k, v]) => `metadata ${printable(k)}: ${printable(v)}`),
         '',
-        ...tensors.map((t) => `${t.name.padEnd(48)} ${`[${t.shape.join(', ')}]`.padEnd(20)} ${t.dtype.padEnd(8)} ${t.elements}`),
+        ...tensors.map((t) => `${printable(t.name).padEnd(48)} ${`[${t.shape.join(', ')}]`.padEnd(20)} ${t.dtype.padEnd(8)} ${t.elements}`),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });

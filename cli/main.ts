@@ -16,6 +16,8 @@ import { reportCommand } from './report.ts';
 import { demoCommand } from './demo.ts';
 import { EXIT_OK, handleError } from './handle-error.ts';
 import { releaseOutputLocks } from '../src/results/output-lock.ts';
+import { globalOptionsSchema } from './options.ts';
+import { MAX_TENSOR_BYTES_ENV } from '../src/checkpoints/tensor-budget.ts';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -27,7 +29,13 @@ export function buildProgram(): Command {
     .option('--threads <n>', 'threads of the wasm backend (default: one per core, at most 8)')
     .option('--no-onnxruntime', 'run everything on the TensorFlow.js backend (by default attacks, logits and training gradients run in onnxruntime when it is installed and the backend is wasm or cpu)')
     .option('--seed <n>', 'seed for every random choice', '0')
+    .option('--max-tensor-bytes <n>', `most bytes of tensor values one checkpoint or data file may decode to (default 4 GiB, or ${MAX_TENSOR_BYTES_ENV})`)
     .option('--debug', 'print stack traces with errors')
+    .hook('preAction', (_program, action) => {
+      // The environment carries the limit to every loader, worker threads included.
+      const { maxTensorBytes } = globalOptionsSchema.parse(action.optsWithGlobals());
+      if (maxTensorBytes !== undefined) process.env[MAX_TENSOR_BYTES_ENV] = String(maxTensorBytes);
+    })
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   for (const command of [demoCommand(), trainCommand(), evalCommand(), sampleCommand(), mergeCommand(), flatnessCommand(), reportCommand(), correlateCommand(), checkCommand(), inspectCommand(), convertCommand(), backendCommand()]) {

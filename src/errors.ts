@@ -1,6 +1,7 @@
 /**
  * Typed errors for library code. Only cli/ prints them and chooses the exit code.
  */
+import { printable } from './escape-text.ts';
 
 /** What kind of failure: input errors exit with code 2, internal ones with 1. */
 export type ErrorCode =
@@ -16,10 +17,11 @@ export class WeightscapeError extends Error {
   readonly suggestion: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: { cause?: unknown; suggestion?: string } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Messages quote file contents (tensor names, keys): escaped, so that every message is one inert line.
+    super(printable(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WeightscapeError';
     this.code = code;
-    this.suggestion = options.suggestion;
+    this.suggestion = options.suggestion === undefined ? undefined : printable(options.suggestion);
   }
 
   /** Bad input (arguments, files, shapes, NaN losses) as opposed to a bug in weightscape. */

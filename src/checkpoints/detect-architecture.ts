@@ -41,7 +41,8 @@ function candidates(shapes: Shapes): ModelConfig[] {
       const side = square(features, channels);
       if (Number.isInteger(side)) {
         const input: InputSpec = { height: side, width: side, channels };
-        out.push({ arch: 'mlp', options: { hidden: hiddenSizes }, input, classes: shapes.get(`fc${layers}.weight`)![0]! });
+        // fc1 … fc<layers> need not all exist (fc1 and fc7 only): no candidate then, not a crash.
+        out.push({ arch: 'mlp', options: { hidden: hiddenSizes }, input, classes: shapes.get(`fc${layers}.weight`)?.[0] ?? 0 });
       }
     }
   }

@@ -1,5 +1,6 @@
 /** Tensors read from files, still in JavaScript memory: float32 or int32 values with a shape. */
 import { WeightscapeError } from '../errors.ts';
+import { MAX_TENSOR_VALUES, valueCount } from './tensor-budget.ts';
 
 export interface HostTensor {
   dtype: 'float32' | 'int32';
@@ -51,21 +52,35 @@ function elementReader(bytes: Uint8Array, dtype: FileDtype, where: string): (i: 
 }
 
 /**
- * Decodes `count` elements laid out with `strides` from `offset` (in elements) of a storage.
- * Floats become float32, integers int32. `where` names the tensor in errors.
+ * Checks, before anything is allocated, that a view (shape, strides, offset, in elements) stays
+ * inside a storage of `storageElements`. Exact (BigInt) arithmetic: a hostile size or stride
+ * cannot overflow past the check. How many values it has is the TensorBudget's concern.
+ */
+export function checkView(storageElements: number, shape: readonly number[], strides: readonly number[], offset: number, where: string): void {
+  if (valueCount(shape) === 0n) return;
+  // The largest element index the view reaches must lie inside the storage.
+  let last = BigInt(offset);
+  shape.forEach((dim, axis) => { last += BigInt(dim - 1) * BigInt(strides[axis]!); });
+  if (offset < 0 || last >= BigInt(storageElements)) {
+    throw new WeightscapeError('bad-file', `${where}: tensor view reaches element ${last} of a storage with ${storageElements}`);
+  }
+}
+
+/**
+ * Decodes the elements of a view (`strides` and `offset` in elements) of a storage. Floats become
+ * float32, integers int32. `where` names the tensor in errors. Callers count the values against
+ * a TensorBudget first; the view is checked against the storage here, before allocating.
  */
 export function decodeStrided(storage: Uint8Array, dtype: FileDtype, shape: number[], strides: number[], offset: number, where: string): HostTensor {
-  const count = shape.reduce((a, b) => a * b, 1);
+  const exactCount = valueCount(shape);
+  if (exactCount > BigInt(MAX_TENSOR_VALUES)) {
+    throw new WeightscapeError('bad-file', `${where}: tensor of shape [${shape.join(', ')}] has ${exactCount} values, more than one array can hold (${MAX_TENSOR_VALUES})`);
+  }
+  checkView(Math.floor(storage.byteLength / FILE_DTYPE_BYTES[dtype]), shape, strides, offset, where);
+  const count = Number(exactCount);
   const read = elementReader(storage, dtype, where);
   const isFloat = dtype.startsWith('F') || dtype === 'BF16';
   const values = isFloat ? new Float32Array(count) : new Int32Array(count);
-  const storageElements = storage.byteLength / FILE_DTYPE_BYTES[dtype];
-  // The largest element index the view reaches must lie inside the storage.
-  let last = offset;
-  shape.forEach((dim, axis) => { if (dim > 0) last += (dim - 1) * strides[axis]!; });
-  if (count > 0 && (offset < 0 || last >= storageElements)) {
-    throw new WeightscapeError('bad-file', `${where}: tensor view reaches element ${last} of a storage with ${storageElements}`);
-  }
   const index = new Array<number>(shape.length).fill(0);
   let position = offset;
   for (let i = 0; i < count; i++) {

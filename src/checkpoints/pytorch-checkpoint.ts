@@ -4,8 +4,9 @@
  * tensor state dict needs are allowed.
  */
 import { WeightscapeError } from '../errors.ts';
-import { decodeStrided, FILE_DTYPE_BYTES, type FileDtype, type HostTensor } from './host-tensor.ts';
+import { checkView, decodeStrided, FILE_DTYPE_BYTES, type FileDtype, type HostTensor } from './host-tensor.ts';
 import { PickleTuple, unpickle, type AllowedGlobal } from './restricted-unpickler.ts';
+import { resolveMaxTensorBytes } from './tensor-budget.ts';
 import { isZip, readZipEntries } from './zip-archive.ts';
 
 const STORAGE_DTYPES: Record<string, FileDtype> = {
@@ -17,9 +18,17 @@ class Storage {
   constructor(readonly dtype: FileDtype, readonly bytes: Uint8Array, readonly key: string) {}
 }
 
-/** A tensor decoded from a pickle: the host tensor plus where it came from. */
+/**
+ * A tensor from a pickle, its view already checked against its storage but not yet decoded: the
+ * caller decodes it once it knows its name, after counting it against the file's budget.
+ */
 export class PickledTensor {
-  constructor(readonly tensor: HostTensor) {}
+  constructor(private readonly storage: Storage, readonly shape: number[], private readonly strides: number[], private readonly offset: number) {}
+
+  /** The values, as tensor `name` of file `source`. */
+  decode(source: string, name: string): HostTensor {
+    return decodeStrided(this.storage.bytes, this.storage.dtype, this.shape, this.strides, this.offset, `${source} (tensor '${name}')`);
+  }
 }
 
 function integers(value: unknown, what: string, source: string): number[] {
@@ -41,7 +50,9 @@ function allowedGlobals(source: string): Map<string, AllowedGlobal> {
     if (!Number.isSafeInteger(offset) || strides.length !== shape.length) {
       throw new WeightscapeError('bad-file', `${source}: tensor on storage ${storage.key} has an inconsistent offset or stride`);
     }
-    return new PickledTensor(decodeStrided(storage.bytes, storage.dtype, shape, strides, offset as number, `${source} (storage ${storage.key})`));
+    // Checked now (nothing allocated), decoded later by name: a bad view fails at the pickle.
+    checkView(storage.bytes.byteLength / FILE_DTYPE_BYTES[storage.dtype], shape, strides, offset as number, `${source} (storage ${storage.key})`);
+    return new PickledTensor(storage, shape, strides, offset as number);
   });
   // _rebuild_parameter(data, requires_grad, backward_hooks[, state]): a Parameter is its data here.
   const parameter: AllowedGlobal = (args) => args[0];
@@ -65,14 +76,14 @@ function storageDtype(reference: unknown, source: string): FileDtype {
 }
 
 /** Reads the object a .pt/.pth file holds; tensors come back as PickledTensor, dicts as Map. */
-export function readPytorchCheckpoint(bytes: Uint8Array, source: string): unknown {
+export function readPytorchCheckpoint(bytes: Uint8Array, source: string, maxTensorBytes?: number): unknown {
   if (!isZip(bytes)) {
     const legacy = bytes.byteLength > 2 && bytes[0] === 0x80;
     throw new WeightscapeError('bad-file', legacy
       ? `${source}: PyTorch's legacy (pre-1.6) format is not supported; re-save it with torch.save in torch >= 1.6`
       : `${source}: not a PyTorch zip checkpoint`);
   }
-  const entries = readZipEntries(bytes, source);
+  const entries = readZipEntries(bytes, source, resolveMaxTensorBytes(maxTensorBytes));
   const pickleNames = [...entries.keys()].filter((name) => name === 'data.pkl' || name.endsWith('/data.pkl'));
   if (pickleNames.length !== 1) throw new WeightscapeError('bad-file', `${source}: expected one data.pkl in the archive, found ${pickleNames.length}`);
   const prefix = pickleNames[0]!.slice(0, -'data.pkl'.length);

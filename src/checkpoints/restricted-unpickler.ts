@@ -83,7 +83,7 @@ export function unpickle(data: Uint8Array, { globals, persistentLoad, source }: 
   };
   const append = (target: unknown, items: unknown[]) => {
     if (!Array.isArray(target)) fail('pickle appends to something that is not a list');
-    (target as unknown[]).push(...items);
+    for (const item of items) (target as unknown[]).push(item); // not push(...items): a long MARK run would overflow the call stack
   };
 
   for (;;) {

@@ -13,8 +13,8 @@ export function isZip(bytes: Uint8Array): boolean {
   return bytes.byteLength >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 }
 
-/** Entry name → its (uncompressed) bytes. `source` names the file in errors. */
-export function readZipEntries(bytes: Uint8Array, source: string): Map<string, Uint8Array> {
+/** Entry name → its (uncompressed) bytes; deflated entries may inflate to `maxInflatedBytes` in all. `source` names the file in errors. */
+export function readZipEntries(bytes: Uint8Array, source: string, maxInflatedBytes = Number.MAX_SAFE_INTEGER): Map<string, Uint8Array> {
   const fail = (problem: string): never => {
     throw new WeightscapeError('bad-file', `${source}: corrupt zip archive: ${problem}`);
   };
@@ -31,6 +31,7 @@ export function readZipEntries(bytes: Uint8Array, source: string): Map<string, U
   if (entryCount === 0xffff || directoryOffset === 0xffffffff) fail('zip64 archives (over 4 GB or 65535 entries) are not supported');
   if (directoryOffset + directorySize > end) fail(`central directory [${directoryOffset}, +${directorySize}) overlaps the end record at ${end}`);
   const entries = new Map<string, Uint8Array>();
+  let inflatedTotal = 0;
   let p = directoryOffset;
   for (let i = 0; i < entryCount; i++) {
     if (p + 46 > end || view.getUint32(p, true) !== CENTRAL_HEADER) fail(`central directory entry ${i} is missing`);
@@ -52,6 +53,13 @@ export function readZipEntries(bytes: Uint8Array, source: string): Map<string, U
       if (size !== compressedSize) fail(`stored entry '${name}' has sizes ${compressedSize} and ${size}`);
       entries.set(name, raw);
     } else if (method === 8) {
+      // A few compressed bytes can declare gigabytes: the declared sizes are counted before inflating.
+      inflatedTotal += size;
+      if (inflatedTotal > maxInflatedBytes) {
+        throw new WeightscapeError('bad-file', `${source}: compressed entries would inflate to more than the limit of ${maxInflatedBytes} bytes`, {
+          suggestion: 'raise it with --max-tensor-bytes or WEIGHTSCAPE_MAX_TENSOR_BYTES if the file is trusted',
+        });
+      }
       let inflated: Buffer;
       try {
         inflated = inflateRawSync(raw, { maxOutputLength: Math.max(size, 1) });

@@ -2,9 +2,10 @@
  * NumPy .npy arrays (format versions 1–3): magic, header length, a Python-dict header with
  * descr, fortran_order and shape, then the raw little-endian data. C order only.
  */
-import { readFileSync } from 'node:fs';
 import { WeightscapeError } from '../errors.ts';
 import type { FileDtype } from '../checkpoints/host-tensor.ts';
+import { readInputFile } from '../checkpoints/read-input-file.ts';
+import { TensorBudget, valueCount } from '../checkpoints/tensor-budget.ts';
 
 export interface NpyArray {
   dtype: FileDtype;
@@ -19,7 +20,8 @@ const DESCR: Record<string, FileDtype> = {
 const BYTES: Record<FileDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 const MAX_HEADER = 1 << 20;
 
-export function parseNpy(file: Uint8Array, source: string): NpyArray {
+/** Parses a .npy file held in memory; its values must fit `maxTensorBytes` (default: the environment's, else 4 GiB) once decoded. */
+export function parseNpy(file: Uint8Array, source: string, maxTensorBytes?: number): NpyArray {
   const fail = (problem: string): never => {
     throw new WeightscapeError('bad-file', `${source}: not a valid .npy file: ${problem}`);
   };
@@ -42,22 +44,18 @@ export function parseNpy(file: Uint8Array, source: string): NpyArray {
   if (fortran === 'True') fail('Fortran-ordered arrays are not supported (save with np.ascontiguousarray)');
   const shape = shapeText!.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
   if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`invalid shape (${shapeText})`);
-  const count = shape.reduce((a, b) => a * b, 1);
-  const expected = count * BYTES[dtype!];
-  if (!Number.isSafeInteger(expected) || file.byteLength - dataStart !== expected) {
+  // Exact (BigInt) byte count: a huge shape must not round into a plausible length.
+  const expected = valueCount(shape) * BigInt(BYTES[dtype!]);
+  if (BigInt(file.byteLength - dataStart) !== expected) {
     fail(`shape (${shape.join(', ')}) of ${descr} needs ${expected} data bytes but the file has ${file.byteLength - dataStart}`);
   }
+  new TensorBudget(source, maxTensorBytes).claim(undefined, shape);
   return { dtype: dtype!, shape, bytes: file.subarray(dataStart) };
 }
 
-export function readNpy(path: string): NpyArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch {
-    throw new WeightscapeError('bad-file', `${path}: cannot read the file (does it exist?)`);
-  }
-  return parseNpy(bytes, path);
+/** Reads and parses a .npy file. */
+export function readNpy(path: string, maxTensorBytes?: number): NpyArray {
+  return parseNpy(readInputFile(path, 'a .npy file'), path, maxTensorBytes);
 }
 
 /** A .npy file (format 1.0, C order) of the given little-endian bytes. */

@@ -48,6 +48,13 @@ export class PickleBuilder {
     return this.op(0x58, b.length & 0xff, (b.length >> 8) & 0xff, (b.length >> 16) & 0xff, b.length >>> 24, ...b);
   }
   int(n: number) { return this.op(0x4a, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff); }
+  /** LONG1: any integer up to 2^63 (sizes and strides past int32). */
+  long(n: number) {
+    let v = BigInt(n);
+    const bytes: number[] = [];
+    for (let i = 0; i < 8; i++) { bytes.push(Number(v & 0xffn)); v >>= 8n; }
+    return this.op(0x8a, 8, ...bytes);
+  }
   mark() { return this.op(0x28); }
   tuple() { return this.op(0x74); }
   reduce() { return this.op(0x52); }
@@ -73,5 +80,26 @@ export function torchStateDict(tensors: Array<{ name: string; shape: number[]; v
     [`${prefix}/data.pkl`, pickle],
     ...tensors.map(({ values }, key): [string, Uint8Array] => [`${prefix}/data/${key}`, new Uint8Array(values.buffer, values.byteOffset, values.byteLength)]),
     [`${prefix}/version`, new TextEncoder().encode('3\n')],
+  ]);
+}
+
+/**
+ * A .pt whose state dict holds one tensor `name`: a view (size, stride, offset) of a float32
+ * storage of `storageValues` elements — how a hostile file describes more values than it holds.
+ */
+export function torchView(name: string, size: number[], stride: number[], storageValues: number, offset = 0): Uint8Array {
+  const p = new PickleBuilder().global('collections', 'OrderedDict').emptyTuple().reduce().mark();
+  p.unicode(name).global('torch._utils', '_rebuild_tensor_v2').mark()
+    .mark().unicode('storage').global('torch', 'FloatStorage').unicode('0').unicode('cpu').int(storageValues).tuple().op(0x51)
+    .int(offset).mark();
+  size.forEach((d) => p.long(d));
+  p.tuple().mark();
+  stride.forEach((s) => p.long(s));
+  p.tuple().op(0x89).global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce();
+  const storage = Float32Array.from({ length: storageValues }, (_, i) => i + 1);
+  return zipStored([
+    ['archive/data.pkl', p.op(0x75).stop()],
+    ['archive/data/0', new Uint8Array(storage.buffer)],
+    ['archive/version', new TextEncoder().encode('3\n')],
   ]);
 }
