@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { parseAttack } from '../src/attacks/attack-spec.ts';
 import { parseDirection } from '../src/directions/direction-spec.ts';
 import { WeightscapeError } from '../src/errors.ts';
+import { flatnessUndefinedReason } from '../src/landscape/flatness-1d.ts';
 import { parseRange, parseShard } from '../src/landscape/grid.ts';
 import { readLandscape } from '../src/landscape/read-result.ts';
 import { sampleLandscape, type LandscapeSettings } from '../src/landscape/sample-landscape.ts';
@@ -73,9 +74,11 @@ export function sampleCommand(): Command {
         context.stdout(JSON.stringify(result, null, 2));
         return;
       }
+      for (const note of result.notes) context.stderr(`note: ${note}`);
       const f = result.flatness;
+      const noFlatness = result.complete && result.grid.betas === null && f === null ? `\n${flatnessUndefinedReason(result.grid.alphas) ?? 'flatness not computed'}` : '';
       context.stdout(`wrote ${flags.out}: ${result.complete ? 'complete' : 'partial'} ${result.grid.betas ? '2D' : '1D'} sweep, ${result.grid.alphas.length * (result.grid.betas?.length ?? 1)} points${result.shard ? ` (shard ${result.shard.index}/${result.shard.count})` : ''}`
         + (f ? `\nclean loss at 0 ${f.clean.atZero.toFixed(4)}, increase at ρ=${f.clean.rho} ${f.clean.increaseMax.toFixed(4)}, curvature ${f.clean.curvature.toFixed(4)}`
-          + (f.adversarial ? `\nadversarial loss at 0 ${f.adversarial.atZero.toFixed(4)}, increase at ρ=${f.adversarial.rho} ${f.adversarial.increaseMax.toFixed(4)}, curvature ${f.adversarial.curvature.toFixed(4)}` : '') : ''));
+          + (f.adversarial ? `\nadversarial loss at 0 ${f.adversarial.atZero.toFixed(4)}, increase at ρ=${f.adversarial.rho} ${f.adversarial.increaseMax.toFixed(4)}, curvature ${f.adversarial.curvature.toFixed(4)}` : '') : noFlatness));
     });
 }

@@ -25,7 +25,7 @@ import { modelLogits } from '../onnx/native-model.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
 import { provenance, type Provenance } from '../results/provenance.ts';
-import { flatness1d, type Flatness1D } from './flatness-1d.ts';
+import { flatness1d, flatnessUndefinedReason, type Flatness1D } from './flatness-1d.ts';
 import { emptyTable, shardPoints, type Shard } from './grid.ts';
 
 export const LANDSCAPE_SCHEMA = 'weightscape.landscape/1';
@@ -61,7 +61,10 @@ export interface LandscapeResult {
   values: { cleanLoss: Table; cleanAccuracy: Table; robustLoss: Table | null; robustAccuracy: Table | null };
   shard: Shard | null;
   complete: boolean;
-  /** 1D sweeps only, once complete: from the clean and (if measured) the adversarial curve. */
+  /**
+   * 1D sweeps only, once complete: from the clean and (if measured) the adversarial curve; null
+   * (with a note) when the grid lacks α = 0, points on both sides of it, or 3 points.
+   */
   flatness: { clean: Flatness1D; adversarial: Flatness1D | null } | null;
   notes: string[];
   provenance: Provenance;
@@ -210,15 +213,20 @@ export function sampleLandscape(request: SampleRequest): LandscapeResult {
   return result;
 }
 
-/** Completeness, flatness of complete 1D sweeps, and the wall time so far (over all invocations). */
+/**
+ * Completeness, flatness of complete 1D sweeps (null with a note when the grid does not define it),
+ * and the wall time so far (over all invocations).
+ */
 export function finish(result: LandscapeResult, priorWallSeconds: number, started: number): LandscapeResult {
   const complete = result.values.cleanLoss.every((row) => row.every((v) => v !== null));
   const oneD = result.grid.betas === null;
-  const flatness = complete && oneD
+  const undefinedReason = flatnessUndefinedReason(result.grid.alphas);
+  const flatness = complete && oneD && undefinedReason === null
     ? {
       clean: flatness1d(result.grid.alphas, result.values.cleanLoss[0]! as number[]),
       adversarial: result.values.robustLoss ? flatness1d(result.grid.alphas, result.values.robustLoss[0]! as number[]) : null,
     }
     : null;
-  return { ...result, complete, flatness, provenance: { ...result.provenance, wallSeconds: priorWallSeconds + (performance.now() - started) / 1000 } };
+  const notes = complete && oneD && undefinedReason !== null && !result.notes.includes(undefinedReason) ? [...result.notes, undefinedReason] : result.notes;
+  return { ...result, complete, flatness, notes, provenance: { ...result.provenance, wallSeconds: priorWallSeconds + (performance.now() - started) / 1000 } };
 }
