@@ -9,7 +9,7 @@ import { finish, GRID_LAYOUT, LANDSCAPE_SCHEMA, type LandscapeResult } from '../
 function complete1d(alphas: number[], loss: (a: number) => number): LandscapeResult {
   const row = alphas.map(loss);
   return {
-    schema: LANDSCAPE_SCHEMA, settings: {} as LandscapeResult['settings'], model: {} as LandscapeResult['model'], directions: [],
+    schema: LANDSCAPE_SCHEMA, settings: {} as LandscapeResult['settings'], identity: {} as LandscapeResult['identity'], model: {} as LandscapeResult['model'], directions: [],
     grid: { alphas, betas: null, layout: GRID_LAYOUT },
     values: { cleanLoss: [row], cleanAccuracy: [row.map(() => 0.5)], robustLoss: null, robustAccuracy: null },
     shard: null, complete: false, flatness: null, notes: [], provenance: { wallSeconds: 0 } as LandscapeResult['provenance'],
