@@ -65,7 +65,7 @@ export function sampleCommand(): Command {
       const request = {
         settings, model: modelRequest(flags), backend: context.backend, out: flags.out, resumeFrom,
         shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
-        saveDirections: [flags.saveDirection, flags.saveDirection2], onPoint: progressLine('sample'),
+        saveDirections: [flags.saveDirection, flags.saveDirection2], onPoint: progressLine('sample'), onNote: (note: string) => context.stderr(`note: ${note}`),
       };
       const workers = positiveInteger('workers', flags.workers);
       if (workers > 1 && context.backend.name !== 'wasm') throw new WeightscapeError('bad-argument', '--workers: worker threads run the wasm backend; pass --backend wasm');
