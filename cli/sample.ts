@@ -70,11 +70,11 @@ export function sampleCommand(): Command {
       const workers = positiveInteger('workers', flags.workers);
       if (workers > 1 && context.backend.name !== 'wasm') throw new WeightscapeError('bad-argument', '--workers: worker threads run the wasm backend; pass --backend wasm');
       const result = workers > 1 ? await sampleInWorkers(request, workers) : sampleLandscape(request);
+      for (const note of result.notes) context.stderr(`note: ${note}`);
       if (flags.json) {
         context.stdout(JSON.stringify(result, null, 2));
         return;
       }
-      for (const note of result.notes) context.stderr(`note: ${note}`);
       const f = result.flatness;
       const noFlatness = result.complete && result.grid.betas === null && f === null ? `\n${flatnessUndefinedReason(result.grid.alphas) ?? 'flatness not computed'}` : '';
       context.stdout(`wrote ${flags.out}: ${result.complete ? 'complete' : 'partial'} ${result.grid.betas ? '2D' : '1D'} sweep, ${result.grid.alphas.length * (result.grid.betas?.length ?? 1)} points${result.shard ? ` (shard ${result.shard.index}/${result.shard.count})` : ''}`
