@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { parseAttack } from '../src/attacks/attack-spec.ts';
 import { parseDirection } from '../src/directions/direction-spec.ts';
 import { WeightscapeError } from '../src/errors.ts';
+import { flatnessUndefinedReason } from '../src/landscape/flatness-1d.ts';
 import { parseRange, parseShard } from '../src/landscape/grid.ts';
 import { readLandscape } from '../src/landscape/read-result.ts';
 import { sampleLandscape, type LandscapeSettings } from '../src/landscape/sample-landscape.ts';
@@ -65,18 +66,20 @@ export function sampleCommand(): Command {
       const request = {
         settings, model: modelRequest(flags), backend: context.backend, out: flags.out, resumeFrom,
         shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
-        saveDirections: [flags.saveDirection, flags.saveDirection2], onPoint: progressLine('sample'),
+        saveDirections: [flags.saveDirection, flags.saveDirection2], onPoint: progressLine('sample'), onNote: (note: string) => context.stderr(`note: ${note}`),
       };
       const workers = positiveInteger('workers', flags.workers);
       if (workers > 1 && context.backend.name !== 'wasm') throw new WeightscapeError('bad-argument', '--workers: worker threads run the wasm backend; pass --backend wasm');
       const result = workers > 1 ? await sampleInWorkers(request, workers) : sampleLandscape(request);
+      for (const note of result.notes) context.stderr(`note: ${note}`);
       if (flags.json) {
         context.stdout(JSON.stringify(result, null, 2));
         return;
       }
       const f = result.flatness;
+      const noFlatness = result.complete && result.grid.betas === null && f === null ? `\n${flatnessUndefinedReason(result.grid.alphas) ?? 'flatness not computed'}` : '';
       context.stdout(`wrote ${flags.out}: ${result.complete ? 'complete' : 'partial'} ${result.grid.betas ? '2D' : '1D'} sweep, ${result.grid.alphas.length * (result.grid.betas?.length ?? 1)} points${result.shard ? ` (shard ${result.shard.index}/${result.shard.count})` : ''}`
         + (f ? `\nclean loss at 0 ${f.clean.atZero.toFixed(4)}, increase at ρ=${f.clean.rho} ${f.clean.increaseMax.toFixed(4)}, curvature ${f.clean.curvature.toFixed(4)}`
-          + (f.adversarial ? `\nadversarial loss at 0 ${f.adversarial.atZero.toFixed(4)}, increase at ρ=${f.adversarial.rho} ${f.adversarial.increaseMax.toFixed(4)}, curvature ${f.adversarial.curvature.toFixed(4)}` : '') : ''));
+          + (f.adversarial ? `\nadversarial loss at 0 ${f.adversarial.atZero.toFixed(4)}, increase at ρ=${f.adversarial.rho} ${f.adversarial.increaseMax.toFixed(4)}, curvature ${f.adversarial.curvature.toFixed(4)}` : '') : noFlatness));
     });
 }

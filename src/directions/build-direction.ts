@@ -1,4 +1,7 @@
-/** Turns a direction spec into tensors for a model, recording how it was made. */
+/**
+ * Turns a direction spec into tensors for a model, recording how it was made. One rule for every
+ * kind: unless includeBn, parameters of rank ≤ 1 (biases, BatchNorm γ/β) get direction exactly 0.
+ */
 import * as tf from '@tensorflow/tfjs';
 import { loadCheckpoint } from '../checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../checkpoints/map-to-model.ts';
@@ -39,7 +42,27 @@ export function needsBatches(spec: DirectionSpec): boolean {
   return spec.kind === 'adversarial' || spec.kind === 'hessian';
 }
 
+/** AWP's γ and ascent steps for the adversarial direction (recorded in a sweep's identity). */
+export const AWP_DIRECTION = { gamma: 0.01, steps: 1 } as const;
+/** Power iteration of the hessian direction (recorded in a sweep's identity). */
+export const HESSIAN_DIRECTION = { maxIterations: 100, tolerance: 1e-4, relativeStep: 1e-3 } as const;
+
+/** Replaces the rank ≤ 1 entries by zeros (disposing them), in place. */
+function zeroVectors(direction: TensorMap): TensorMap {
+  for (const [name, d] of Object.entries(direction)) {
+    if (d.rank > 1) continue;
+    direction[name] = tf.zerosLike(d);
+    d.dispose();
+  }
+  return direction;
+}
+
 export function buildDirection(spec: DirectionSpec, context: DirectionContext): { direction: TensorMap; info: DirectionInfo } {
+  const built = buildAnyDirection(spec, context);
+  return context.includeBn ? built : { direction: zeroVectors(built.direction), info: built.info };
+}
+
+function buildAnyDirection(spec: DirectionSpec, context: DirectionContext): { direction: TensorMap; info: DirectionInfo } {
   const { weights, config, includeBn, seed } = context;
   const info: DirectionInfo = { spec: formatDirection(spec), normalization: 'filter', includeBn, seed };
   switch (spec.kind) {
@@ -56,7 +79,7 @@ export function buildDirection(spec: DirectionSpec, context: DirectionContext): 
     }
     case 'adversarial': {
       const first = context.batches[0]!;
-      return { direction: adversarialDirection(weights, config, first.xAdv, first.labels, { includeBn }), info };
+      return { direction: adversarialDirection(weights, config, first.xAdv, first.labels, { includeBn, ...AWP_DIRECTION }), info };
     }
     case 'hessian': {
       const net = architecture(config.arch);
@@ -64,7 +87,7 @@ export function buildDirection(spec: DirectionSpec, context: DirectionContext): 
         const batch = context.batches[b]!;
         return meanCrossEntropy(net.forward({ params, state: weights.state }, context.adversarialLoss ? batch.xAdv : batch.x, config as ModelConfig<never>, { training: false }).logits, batch.labels);
       };
-      const eigen = topHessianEigen(weights.params, loss, context.batches.length, { seed });
+      const eigen = topHessianEigen(weights.params, loss, context.batches.length, { seed, ...HESSIAN_DIRECTION });
       Object.assign(info, { eigenvalue: eigen.eigenvalue, iterations: eigen.iterations, converged: eigen.converged });
       const direction = normalizeDirection(eigen.vector, weights.params, 'filter', includeBn);
       tf.dispose(Object.values(eigen.vector));

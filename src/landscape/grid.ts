@@ -12,7 +12,14 @@ export function parseRange(text: string, flag = '--range'): number[] {
     throw new WeightscapeError('bad-argument', `${flag} ${text}: expected start:stop:count, e.g. -1:1:21`);
   }
   if (count === 1) return [start];
-  return Array.from({ length: count }, (_, i) => start + ((stop - start) * i) / (count - 1));
+  // Repeated points would be computed twice and make the curvature fit singular.
+  if (start === stop) throw new WeightscapeError('bad-argument', `${flag} ${text}: start equals stop, so all ${count} points are the same; give different ends or count 1`);
+  const span = Math.abs(stop - start);
+  // start + (stop − start)·i/(n − 1) can miss 0 by rounding (e.g. 1e-17); flatness needs α = 0 exactly.
+  return Array.from({ length: count }, (_, i) => {
+    const value = start + ((stop - start) * i) / (count - 1);
+    return Math.abs(value) <= 1e-12 * span ? 0 : value;
+  });
 }
 
 export interface Shard {

@@ -1,6 +1,7 @@
-/** Joins the shards of one sweep (same settings) into one result. */
+/** Joins the shards of one sweep (same settings and identity) into one result. */
 import { WeightscapeError } from '../errors.ts';
 import { finish, type LandscapeResult, type Table } from './sample-landscape.ts';
+import { checkSameSweep } from './sweep-identity.ts';
 
 function mergeTables(tables: Array<Table | null>, sources: string[]): Table | null {
   if (tables.some((t) => t === null)) return null;
@@ -22,9 +23,8 @@ export function mergeLandscapes(results: LandscapeResult[], sources: string[]): 
   if (results.length === 0) throw new WeightscapeError('bad-argument', 'merge: no results given');
   const first = results[0]!;
   results.forEach((r, i) => {
-    if (r.schema !== first.schema || JSON.stringify(r.settings) !== JSON.stringify(first.settings)) {
-      throw new WeightscapeError('bad-file', `${sources[i]}: not a shard of the same sweep as ${sources[0]} (settings differ)`);
-    }
+    if (r.schema !== first.schema) throw new WeightscapeError('bad-file', `${sources[i]}: schema ${r.schema} differs from ${sources[0]}'s ${first.schema}`);
+    checkSameSweep(sources[i]!, r, first, `${sources[0]}`);
   });
   const merged: LandscapeResult = {
     ...first,

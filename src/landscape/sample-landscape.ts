@@ -10,12 +10,12 @@ import * as tf from '@tensorflow/tfjs';
 import { parseAttack, usualAttack, type AttackSpec } from '../attacks/attack-spec.ts';
 import { runAttack } from '../attacks/run-attack.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
-import { loadCheckpoint } from '../checkpoints/load-checkpoint.ts';
+import { loadCheckpoint, type LoadedCheckpoint } from '../checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../checkpoints/map-to-model.ts';
 import { resolveOrDetectModelConfig, type ModelConfigRequest } from '../checkpoints/model-config.ts';
 import { buildDirection, needsBatches, type DirectionInfo } from '../directions/build-direction.ts';
 import { saveDirection } from '../directions/direction-file.ts';
-import { parseDirection } from '../directions/direction-spec.ts';
+import { parseDirection, type DirectionSpec } from '../directions/direction-spec.ts';
 import { checkLabels, loadDataset, parseDataSpec, type LabeledImages, type Split } from '../data/dataset.ts';
 import { tensorBatches } from '../data/tensor-batches.ts';
 import { WeightscapeError } from '../errors.ts';
@@ -25,8 +25,9 @@ import { modelLogits } from '../onnx/native-model.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
 import { provenance, type Provenance } from '../results/provenance.ts';
-import { flatness1d, type Flatness1D } from './flatness-1d.ts';
+import { flatness1d, flatnessUndefinedReason, type Flatness1D } from './flatness-1d.ts';
 import { emptyTable, shardPoints, type Shard } from './grid.ts';
+import { checkSameSweep, DIRECTION_BATCHES, sweepIdentity, type SweepIdentity } from './sweep-identity.ts';
 
 export const LANDSCAPE_SCHEMA = 'weightscape.landscape/1';
 
@@ -54,14 +55,21 @@ export type Table = (number | null)[][];
 export interface LandscapeResult {
   schema: typeof LANDSCAPE_SCHEMA;
   settings: LandscapeSettings;
+  /** What else decides the numbers: file hashes, resolved model, settings fixed in code. */
+  identity: SweepIdentity;
   model: ModelConfig;
   directions: DirectionInfo[];
   grid: { alphas: number[]; betas: number[] | null; layout: string };
   /** Each table is values[i_beta][i_alpha]; null where a point is not computed (yet). */
   values: { cleanLoss: Table; cleanAccuracy: Table; robustLoss: Table | null; robustAccuracy: Table | null };
   shard: Shard | null;
+  /** `--workers`: how many, and the engine they ran (the main thread's, one thread each). */
+  workers?: { count: number; backend: BackendInfo };
   complete: boolean;
-  /** 1D sweeps only, once complete: from the clean and (if measured) the adversarial curve. */
+  /**
+   * 1D sweeps only, once complete: from the clean and (if measured) the adversarial curve; null
+   * (with a note) when the grid lacks α = 0, points on both sides of it, or 3 points.
+   */
   flatness: { clean: Flatness1D; adversarial: Flatness1D | null } | null;
   notes: string[];
   provenance: Provenance;
@@ -117,34 +125,56 @@ function recalibratedState(params: TensorMap, state: TensorMap, config: ModelCon
   return current;
 }
 
-function sameSettings(a: LandscapeSettings, b: LandscapeSettings): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** What a sweep loads and resolves before computing anything: enough to know its identity. */
+interface PreparedSweep {
+  checkpoint: LoadedCheckpoint;
+  data: LabeledImages;
+  config: ModelConfig;
+  detectionNotes: string[];
+  attack: AttackSpec;
+  directionAttack: AttackSpec;
+  specs: DirectionSpec[];
+  identity: SweepIdentity;
 }
 
-export function sampleLandscape(request: SampleRequest): LandscapeResult {
-  const started = performance.now();
+/**
+ * Loads the checkpoint and data, resolves the model and computes the sweep's identity; with
+ * resumeFrom, refuses (before anything is built or written) a file of another sweep.
+ */
+export function prepareSweep(request: Pick<SampleRequest, 'settings' | 'model' | 'resumeFrom' | 'out'>): PreparedSweep {
   const { settings } = request;
   if (settings.directions.length < 1 || settings.directions.length > 2 || (settings.directions.length === 2) !== (settings.betas !== null)) {
     throw new WeightscapeError('bad-argument', 'sample: give one direction with --range, or two with --range and --range2');
   }
+  const specs = settings.directions.map(parseDirection);
   const checkpoint = loadCheckpoint(settings.checkpoint);
   const data = loadDataset(settings.data, { split: settings.split, subset: settings.subset ?? undefined, seed: settings.seed });
   const [, height, width, channels] = data.shape;
   const detectionNotes: string[] = [];
   const config = resolveOrDetectModelConfig(checkpoint, { input: { height, width, channels }, data: settings.data, ...request.model }, detectionNotes);
   checkLabels(data, config.classes);
-  const { weights, notes } = checkpointToWeights(checkpoint, config);
-  notes.unshift(...detectionNotes);
   const attack = parseAttack(settings.attack);
   if (settings.loss === 'adversarial' && attack.kind === 'none') throw new WeightscapeError('bad-argument', '--loss adversarial needs an --attack');
   const directionAttack = attack.kind === 'none' ? usualAttack(parseDataSpec(settings.data).kind, 10) : attack;
+  const identity = sweepIdentity({ checkpointSha256: checkpoint.sha256, config, data, split: settings.split, subset: settings.subset, seed: settings.seed, batchSize: settings.batchSize, directions: specs, directionAttack });
+  if (request.resumeFrom !== undefined) {
+    checkSameSweep(request.out ?? 'the resumed result', request.resumeFrom, { settings, identity }, 'this run (--resume)');
+  }
+  return { checkpoint, data, config, detectionNotes, attack, directionAttack, specs, identity };
+}
+
+export function sampleLandscape(request: SampleRequest): LandscapeResult {
+  const started = performance.now();
+  const { settings } = request;
+  const { checkpoint, data, config, detectionNotes, attack, directionAttack, specs, identity } = prepareSweep(request);
+  const { weights, notes } = checkpointToWeights(checkpoint, config);
+  notes.unshift(...detectionNotes);
 
   // Data-dependent directions (adversarial, hessian) use the first batches of the sweep's data.
   const logitsFn = modelLogits(config, weights, { training: false });
-  const specs = settings.directions.map(parseDirection);
   // Random and file directions need no data: no attack runs for them.
   const probeBatches = !specs.some(needsBatches) ? []
-    : tensorBatches(data, settings.batchSize, 4).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(directionAttack, logitsFn, x, labels, settings.seed * 7 + b) }));
+    : tensorBatches(data, settings.batchSize, DIRECTION_BATCHES).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(directionAttack, logitsFn, x, labels, settings.seed * 7 + b) }));
   const built = specs.map((spec, i) => buildDirection(spec, {
     weights, config, batches: probeBatches, includeBn: settings.includeBn, seed: settings.seed * 1000 + i + 1, adversarialLoss: settings.loss === 'adversarial',
   }));
@@ -160,16 +190,14 @@ export function sampleLandscape(request: SampleRequest): LandscapeResult {
 
   const { alphas, betas } = settings;
   const measuresRobust = pointAttack.kind !== 'none';
-  let result: LandscapeResult = request.resumeFrom ?? {
-    schema: LANDSCAPE_SCHEMA, settings, model: config, directions: built.map((b) => b.info),
+  // A resumed result keeps its points; who computed them before (workers) is not this run.
+  let result: LandscapeResult = request.resumeFrom !== undefined ? { ...request.resumeFrom, workers: undefined } : {
+    schema: LANDSCAPE_SCHEMA, settings, identity, model: config, directions: built.map((b) => b.info),
     grid: { alphas, betas, layout: GRID_LAYOUT },
     values: { cleanLoss: emptyTable(alphas, betas), cleanAccuracy: emptyTable(alphas, betas), robustLoss: measuresRobust ? emptyTable(alphas, betas) : null, robustAccuracy: measuresRobust ? emptyTable(alphas, betas) : null },
     shard: request.shard ?? null, complete: false, flatness: null, notes: [...checkpoint.notes, ...notes],
     provenance: provenance({ backend: request.backend, seed: settings.seed, wallSeconds: 0, checkpoint: { path: checkpoint.path, sha256: checkpoint.sha256, format: checkpoint.format }, data: { spec: data.spec, count: data.shape[0] } }),
   };
-  if (request.resumeFrom !== undefined && !sameSettings(request.resumeFrom.settings, settings)) {
-    throw new WeightscapeError('bad-argument', '--resume: the sweep in the output file was made with other settings');
-  }
   const priorWallSeconds = request.resumeFrom?.provenance.wallSeconds ?? 0;
   const points = shardPoints(alphas.length * (betas?.length ?? 1), request.shard);
   const todo = points.filter((k) => result.values.cleanLoss[Math.floor(k / alphas.length)]![k % alphas.length] === null);
@@ -210,15 +238,20 @@ export function sampleLandscape(request: SampleRequest): LandscapeResult {
   return result;
 }
 
-/** Completeness, flatness of complete 1D sweeps, and the wall time so far (over all invocations). */
+/**
+ * Completeness, flatness of complete 1D sweeps (null with a note when the grid does not define it),
+ * and the wall time so far (over all invocations).
+ */
 export function finish(result: LandscapeResult, priorWallSeconds: number, started: number): LandscapeResult {
   const complete = result.values.cleanLoss.every((row) => row.every((v) => v !== null));
   const oneD = result.grid.betas === null;
-  const flatness = complete && oneD
+  const undefinedReason = flatnessUndefinedReason(result.grid.alphas);
+  const flatness = complete && oneD && undefinedReason === null
     ? {
       clean: flatness1d(result.grid.alphas, result.values.cleanLoss[0]! as number[]),
       adversarial: result.values.robustLoss ? flatness1d(result.grid.alphas, result.values.robustLoss[0]! as number[]) : null,
     }
     : null;
-  return { ...result, complete, flatness, provenance: { ...result.provenance, wallSeconds: priorWallSeconds + (performance.now() - started) / 1000 } };
+  const notes = complete && oneD && undefinedReason !== null && !result.notes.includes(undefinedReason) ? [...result.notes, undefinedReason] : result.notes;
+  return { ...result, complete, flatness, notes, provenance: { ...result.provenance, wallSeconds: priorWallSeconds + (performance.now() - started) / 1000 } };
 }

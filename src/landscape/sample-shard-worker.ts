@@ -2,12 +2,26 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend/select-backend.ts';
+import { WeightscapeError } from '../errors.ts';
+import { deactivateOnnxRuntime } from '../onnx/native-model.ts';
+import type { WorkerMessage } from './parallel-sample.ts';
 import { sampleLandscape, type SampleRequest } from './sample-landscape.ts';
 
 export async function runSampleShard(): Promise<void> {
-  const request = workerData as Omit<SampleRequest, 'backend' | 'onPoint' | 'out'>;
-  const backend = await selectBackend('wasm');
-  const result = sampleLandscape({ ...request, backend, onResult: (partial) => parentPort!.postMessage({ type: 'point', result: partial }) });
-  parentPort!.postMessage({ type: 'done', result });
-  tf.removeBackend('wasm');
+  const { onnxruntime, ...request } = workerData as Omit<SampleRequest, 'backend' | 'onPoint' | 'out'> & { onnxruntime: boolean };
+  const post = (message: WorkerMessage) => parentPort!.postMessage(message);
+  // The main thread's engine, on one thread (the workers share out the points instead).
+  const backend = await selectBackend('wasm', { wasmThreads: 1, onnxruntime });
+  post({ type: 'started', backend });
+  try {
+    const result = sampleLandscape({ ...request, backend, onResult: (partial) => post({ type: 'point', result: partial }) });
+    post({ type: 'done', result });
+  } catch (error) {
+    // Structured clone drops the class: send the code so that the CLI exits as for a plain sweep.
+    if (!(error instanceof WeightscapeError)) throw error;
+    post({ type: 'error', code: error.code, message: error.message });
+  } finally {
+    deactivateOnnxRuntime();
+    tf.removeBackend('wasm');
+  }
 }

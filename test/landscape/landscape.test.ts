@@ -158,7 +158,7 @@ test('shards merged equal the unsharded sweep; a sweep stopped midway and resume
   assert.equal(partial.values.cleanLoss.flat().filter((v) => v !== null).length, 5);
   const resumed = sampleLandscape({ settings: s, model, backend, out, resumeFrom: JSON.parse(readFileSync(out, 'utf8')) });
   assert.deepEqual(resumed.values, whole.values);
-  assert.throws(() => sampleLandscape({ settings: { ...s, seed: 9 }, model, backend, resumeFrom: partial }), /made with other settings/);
+  assert.throws(() => sampleLandscape({ settings: { ...s, seed: 9 }, model, backend, resumeFrom: partial }), /the resumed result: not the same sweep as this run \(--resume\): settings\.seed differs \(0 vs 9\)/);
 });
 
 test('tf.memory().numTensors is the same before and after a 100-point sweep', async () => {

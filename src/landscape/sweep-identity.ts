@@ -1,0 +1,127 @@
+/**
+ * The identity of a sweep beyond its settings: what the files named in the settings held (the
+ * checkpoint's and the data's SHA-256, direction files), the resolved model configuration, and the
+ * settings fixed in code (the attack behind data-dependent directions, AWP's γ and steps, the
+ * Hessian's iterations and tolerance). Shards and resumes of one sweep must agree on all of it.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { formatAttack, type AttackSpec } from '../attacks/attack-spec.ts';
+import type { LabeledImages, Split } from '../data/dataset.ts';
+import { AWP_DIRECTION, HESSIAN_DIRECTION, needsBatches } from '../directions/build-direction.ts';
+import type { DirectionSpec } from '../directions/direction-spec.ts';
+import { WeightscapeError } from '../errors.ts';
+import type { ModelConfig } from '../models/types.ts';
+
+/** Batches the adversarial and hessian directions are computed on (the first of the sweep's data). */
+export const DIRECTION_BATCHES = 4;
+
+export interface SweepIdentity {
+  checkpointSha256: string;
+  /** The resolved configuration: architecture, options, input, classes, normalization (mean/std). */
+  model: ModelConfig;
+  /** The evaluated examples: spec, split, subset, seed, count and the SHA-256 of images and labels. */
+  data: { spec: string; split: Split; subset: number | null; seed: number; count: number; sha256: string };
+  /** SHA-256 of each interpolate:/file: direction's file, by spec. */
+  directionFiles: Record<string, string>;
+  /** The attack making the examples of adversarial and hessian directions; null when none uses data. */
+  directionAttack: string | null;
+  /** The adversarial direction's AWP settings; null when not used. */
+  awp: { gamma: number; steps: number; batches: number } | null;
+  /** The hessian direction's power iteration; null when not used. */
+  hessian: { maxIterations: number; tolerance: number; relativeStep: number; batches: number } | null;
+}
+
+function fileSha256(path: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    throw new WeightscapeError('bad-file', `${path}: cannot read the direction's file`);
+  }
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function dataSha256(data: LabeledImages): string {
+  const hash = createHash('sha256');
+  for (const values of [data.images, data.labels]) hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  return hash.digest('hex');
+}
+
+export interface IdentityInputs {
+  checkpointSha256: string;
+  config: ModelConfig;
+  data: LabeledImages;
+  split: Split;
+  subset: number | null;
+  seed: number;
+  batchSize: number;
+  directions: DirectionSpec[];
+  directionAttack: AttackSpec;
+}
+
+/** The identity of a sweep, from what it loaded and the directions it builds. */
+export function sweepIdentity(inputs: IdentityInputs): SweepIdentity {
+  const { directions, data } = inputs;
+  const batches = Math.min(DIRECTION_BATCHES, Math.ceil(data.shape[0] / inputs.batchSize));
+  const directionFiles: Record<string, string> = {};
+  for (const spec of directions) {
+    if (spec.kind === 'interpolate') directionFiles[`interpolate:${spec.checkpoint}`] = fileSha256(spec.checkpoint);
+    if (spec.kind === 'file') directionFiles[`file:${spec.path}`] = fileSha256(spec.path);
+  }
+  return {
+    checkpointSha256: inputs.checkpointSha256,
+    model: inputs.config,
+    data: { spec: data.spec, split: inputs.split, subset: inputs.subset, seed: inputs.seed, count: data.shape[0], sha256: dataSha256(data) },
+    directionFiles,
+    directionAttack: directions.some(needsBatches) ? formatAttack(inputs.directionAttack) : null,
+    awp: directions.some((d) => d.kind === 'adversarial') ? { ...AWP_DIRECTION, batches: 1 } : null,
+    hessian: directions.some((d) => d.kind === 'hessian') ? { ...HESSIAN_DIRECTION, batches } : null,
+  };
+}
+
+/** The dotted path of the first place where a and b differ (JSON values), or null. */
+export function firstDifference(a: unknown, b: unknown, path: string): string | null {
+  if (a === b) return null;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) !== Array.isArray(b)) {
+    return JSON.stringify(a) === JSON.stringify(b) ? null : path;
+  }
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  for (const key of keys) {
+    const va = (a as Record<string, unknown>)[key];
+    const vb = (b as Record<string, unknown>)[key];
+    // A key absent on one side and undefined on the other is the same JSON.
+    if (va === undefined && vb === undefined) continue;
+    const found = firstDifference(va, vb, Array.isArray(a) ? `${path}[${key}]` : `${path}.${key}`);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+function show(value: unknown): string {
+  const text = value === undefined ? 'absent' : JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function valueAt(root: unknown, path: string): unknown {
+  return path.split(/\.|\[|\]/).filter((k) => k !== '').slice(1).reduce<unknown>((v, k) => (v === null || typeof v !== 'object' ? undefined : (v as Record<string, unknown>)[k]), root);
+}
+
+/** What must agree between two parts of one sweep. */
+export interface SweepKey {
+  settings: unknown;
+  identity?: SweepIdentity;
+}
+
+/**
+ * Throws (exit 2) naming `file`, `what` it is compared with and the first field that differs,
+ * with both values, when the two are not parts of the same sweep.
+ */
+export function checkSameSweep(file: string, part: SweepKey, reference: SweepKey, what: string): void {
+  const a = { settings: part.settings, identity: part.identity ?? null };
+  const b = { settings: reference.settings, identity: reference.identity ?? null };
+  const path = firstDifference(a, b, 'result');
+  if (path === null) return;
+  const field = path.replace(/^result\./, '');
+  throw new WeightscapeError('bad-file', `${file}: not the same sweep as ${what}: ${field} differs (${show(valueAt(a, path))} vs ${show(valueAt(b, path))})`);
+}

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { selectBackend } from '../../src/backend/select-backend.ts';
+import { parseRange } from '../../src/landscape/grid.ts';
+import { mergeLandscapes } from '../../src/landscape/merge-landscapes.ts';
+import { sampleLandscape, type LandscapeResult, type LandscapeSettings } from '../../src/landscape/sample-landscape.ts';
+import { firstDifference } from '../../src/landscape/sweep-identity.ts';
+
+const CHECKPOINT = fileURLToPath(new URL('../../fixtures/models/mlp.pt', import.meta.url));
+const MODEL = { arch: 'mlp', options: { hidden: [32, 16] } };
+const SETTINGS: LandscapeSettings = {
+  checkpoint: CHECKPOINT, data: 'mini', split: 'test', subset: 16, batchSize: 16, loss: 'clean', attack: 'none', fixedExamples: false,
+  bn: 'eval', recalibrationBatches: 1, directions: ['adversarial'], includeBn: false, alphas: parseRange('-1:1:3'), betas: null, seed: 0,
+};
+
+const copy = (r: LandscapeResult): LandscapeResult => JSON.parse(JSON.stringify(r)) as LandscapeResult;
+
+test('firstDifference names the first differing field as a dotted path', () => {
+  assert.equal(firstDifference({ a: { b: [1, 2] } }, { a: { b: [1, 2] } }, 'r'), null);
+  assert.equal(firstDifference({ a: { b: [1, 2] } }, { a: { b: [1, 3] } }, 'r'), 'r.a.b[1]');
+  assert.equal(firstDifference({ a: 1 }, { a: 1, n: undefined }, 'r'), null);
+  assert.equal(firstDifference({ a: 1 }, { a: 1, n: null }, 'r'), 'r.n');
+});
+
+test('a result records the identity of its sweep: checkpoint and data SHA-256, resolved model, hidden direction settings', async () => {
+  const backend = await selectBackend('wasm');
+  const r = sampleLandscape({ settings: { ...SETTINGS, directions: ['adversarial', 'hessian'], betas: [0] }, model: { ...MODEL, normalization: { mean: [0.5], std: [0.25] } }, backend, shard: { index: 0, count: 3 } });
+  assert.equal(r.identity.checkpointSha256, r.provenance.checkpoint!.sha256);
+  assert.match(r.identity.data.sha256, /^[0-9a-f]{64}$/);
+  assert.deepEqual(r.identity.model.normalization, { mean: [0.5], std: [0.25] });
+  assert.equal(r.identity.model.classes, 10);
+  assert.match(r.identity.directionAttack!, /^pgd:linf:eps=0.1:steps=10:/);
+  assert.deepEqual(r.identity.awp, { gamma: 0.01, steps: 1, batches: 1 });
+  assert.deepEqual(r.identity.hessian, { maxIterations: 100, tolerance: 1e-4, relativeStep: 1e-3, batches: 1 });
+});
+
+test('merge refuses shards of another checkpoint file (same path, other SHA-256) or other --mean/--std, naming file and field', async () => {
+  const backend = await selectBackend('wasm');
+  const [a, b] = [0, 1].map((index) => sampleLandscape({ settings: SETTINGS, model: MODEL, backend, shard: { index, count: 2 } }));
+  assert.equal(mergeLandscapes([a!, b!], ['a.json', 'b.json']).complete, true);
+  // The checkpoint file was replaced between the shards: its hash differs, its path does not.
+  const changed = copy(b!);
+  changed.identity.checkpointSha256 = '0'.repeat(64);
+  changed.provenance.checkpoint!.sha256 = '0'.repeat(64);
+  assert.throws(() => mergeLandscapes([a!, changed], ['a.json', 'b.json']), /^WeightscapeError: b\.json: not the same sweep as a\.json: identity\.checkpointSha256 differs \("0{10}/);
+  const normalized = sampleLandscape({ settings: SETTINGS, model: { ...MODEL, normalization: { mean: [0.5], std: [0.5] } }, backend, shard: { index: 1, count: 2 } });
+  assert.throws(() => mergeLandscapes([a!, normalized], ['a.json', 'n.json']), /n\.json: not the same sweep as a\.json: identity\.model\.normalization differs \(\{"mean":\[0\.5\],"std":\[0\.5\]\} vs absent\)/);
+  assert.throws(() => mergeLandscapes([a!, { ...copy(b!), settings: { ...SETTINGS, seed: 4 } }], ['a.json', 's.json']), /s\.json: .*settings\.seed differs \(4 vs 0\)/);
+});
