@@ -7,7 +7,7 @@
  * sweep computes only the points it lacks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { parseAttack, usualAttack, type AttackSpec } from '../attacks/attack-spec.ts';
+import { attackWarnings, parseAttack, usualAttack, type AttackSpec } from '../attacks/attack-spec.ts';
 import { runAttack } from '../attacks/run-attack.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import { loadCheckpoint, type LoadedCheckpoint } from '../checkpoints/load-checkpoint.ts';
@@ -55,8 +55,11 @@ export type Table = (number | null)[][];
 export interface LandscapeResult {
   schema: typeof LANDSCAPE_SCHEMA;
   settings: LandscapeSettings;
-  /** What else decides the numbers: file hashes, resolved model, settings fixed in code. */
-  identity: SweepIdentity;
+  /**
+   * What else decides the numbers: file hashes, resolved model, settings fixed in code. Absent in
+   * results made before it was recorded; those can be read but not resumed or merged.
+   */
+  identity?: SweepIdentity;
   model: ModelConfig;
   directions: DirectionInfo[];
   grid: { alphas: number[]; betas: number[] | null; layout: string };
@@ -187,6 +190,7 @@ export function sampleLandscape(request: SampleRequest): LandscapeResult {
   const evalData = fixed ? fixedAdversarialData(data, weights, config, attack, settings.batchSize, settings.seed) : data;
   if (fixed) notes.push('fixed-examples mode: adversarial examples were made once at θ and reused at every point (cheaper, not the regenerated adversarial loss)');
   const pointAttack: AttackSpec = settings.loss === 'adversarial' && !fixed ? attack : { kind: 'none' };
+  notes.push(...attackWarnings(attack));
 
   const { alphas, betas } = settings;
   const measuresRobust = pointAttack.kind !== 'none';

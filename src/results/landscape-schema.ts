@@ -1,7 +1,7 @@
 /** The schema of a landscape result (`weightscape.landscape/1`), with its tables checked against its grid. */
 import { z } from 'zod';
 import type { LANDSCAPE_SCHEMA, LandscapeResult } from '../landscape/sample-landscape.ts';
-import { modelConfigSchema, notesSchema, provenanceSchema, tableSchema, type Assignable } from './schema-parts.ts';
+import { backendInfoSchema, modelConfigSchema, notesSchema, provenanceSchema, tableSchema, type Assignable } from './schema-parts.ts';
 
 export const LANDSCAPE_TAG = 'weightscape.landscape/1';
 
@@ -25,11 +25,22 @@ const settingsSchema = z.object({
   directions: z.array(z.string()).min(1), includeBn: z.boolean(), alphas: z.array(z.number()).min(1), betas: z.array(z.number()).min(1).nullable(), seed: z.number(),
 }).loose();
 
+const identitySchema = z.object({
+  checkpointSha256: z.string(),
+  model: modelConfigSchema,
+  data: z.object({ spec: z.string(), split: z.enum(['train', 'test']), subset: z.number().int().positive().nullable(), seed: z.number(), count: z.number().int().nonnegative(), sha256: z.string() }).loose(),
+  directionFiles: z.record(z.string(), z.string()),
+  directionAttack: z.string().nullable(),
+  awp: z.object({ gamma: z.number(), steps: z.number().int(), batches: z.number().int() }).loose().nullable(),
+  hessian: z.object({ maxIterations: z.number().int(), tolerance: z.number(), relativeStep: z.number(), batches: z.number().int() }).loose().nullable(),
+}).loose();
+
 const TABLES = ['cleanLoss', 'cleanAccuracy', 'robustLoss', 'robustAccuracy'] as const;
 
 export const landscapeSchema = z.object({
   schema: z.literal(LANDSCAPE_TAG),
   settings: settingsSchema,
+  identity: identitySchema.optional(),
   model: modelConfigSchema,
   directions: z.array(directionInfoSchema).min(1),
   grid: z.object({ alphas: z.array(z.number()).min(1), betas: z.array(z.number()).min(1).nullable(), layout: z.string() }).loose(),
@@ -39,6 +50,7 @@ export const landscapeSchema = z.object({
   flatness: z.object({ clean: flatness1dSchema, adversarial: flatness1dSchema.nullable() }).loose().nullable(),
   notes: notesSchema,
   provenance: provenanceSchema,
+  workers: z.object({ count: z.number().int().positive(), backend: backendInfoSchema }).loose().optional(),
 }).loose().superRefine((r, ctx) => {
   // Every table is betas × alphas, and a complete sweep has no missing point.
   const rows = r.grid.betas?.length ?? 1;

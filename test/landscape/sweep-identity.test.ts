@@ -26,13 +26,14 @@ test('firstDifference names the first differing field as a dotted path', () => {
 test('a result records the identity of its sweep: checkpoint and data SHA-256, resolved model, hidden direction settings', async () => {
   const backend = await selectBackend('wasm');
   const r = sampleLandscape({ settings: { ...SETTINGS, directions: ['adversarial', 'hessian'], betas: [0] }, model: { ...MODEL, normalization: { mean: [0.5], std: [0.25] } }, backend, shard: { index: 0, count: 3 } });
-  assert.equal(r.identity.checkpointSha256, r.provenance.checkpoint!.sha256);
-  assert.match(r.identity.data.sha256, /^[0-9a-f]{64}$/);
-  assert.deepEqual(r.identity.model.normalization, { mean: [0.5], std: [0.25] });
-  assert.equal(r.identity.model.classes, 10);
-  assert.match(r.identity.directionAttack!, /^pgd:linf:eps=0.1:steps=10:/);
-  assert.deepEqual(r.identity.awp, { gamma: 0.01, steps: 1, batches: 1 });
-  assert.deepEqual(r.identity.hessian, { maxIterations: 100, tolerance: 1e-4, relativeStep: 1e-3, batches: 1 });
+  const identity = r.identity!;
+  assert.equal(identity.checkpointSha256, r.provenance.checkpoint!.sha256);
+  assert.match(identity.data.sha256, /^[0-9a-f]{64}$/);
+  assert.deepEqual(identity.model.normalization, { mean: [0.5], std: [0.25] });
+  assert.equal(identity.model.classes, 10);
+  assert.match(identity.directionAttack!, /^pgd:linf:eps=0.1:steps=10:/);
+  assert.deepEqual(identity.awp, { gamma: 0.01, steps: 1, batches: 1 });
+  assert.deepEqual(identity.hessian, { maxIterations: 100, tolerance: 1e-4, relativeStep: 1e-3, batches: 1 });
 });
 
 test('merge refuses shards of another checkpoint file (same path, other SHA-256) or other --mean/--std, naming file and field', async () => {
@@ -41,7 +42,7 @@ test('merge refuses shards of another checkpoint file (same path, other SHA-256)
   assert.equal(mergeLandscapes([a!, b!], ['a.json', 'b.json']).complete, true);
   // The checkpoint file was replaced between the shards: its hash differs, its path does not.
   const changed = copy(b!);
-  changed.identity.checkpointSha256 = '0'.repeat(64);
+  changed.identity!.checkpointSha256 = '0'.repeat(64);
   changed.provenance.checkpoint!.sha256 = '0'.repeat(64);
   assert.throws(() => mergeLandscapes([a!, changed], ['a.json', 'b.json']), /^WeightscapeError: b\.json: not the same sweep as a\.json: identity\.checkpointSha256 differs \("0{10}/);
   const normalized = sampleLandscape({ settings: SETTINGS, model: { ...MODEL, normalization: { mean: [0.5], std: [0.5] } }, backend, shard: { index: 1, count: 2 } });
