@@ -5,21 +5,32 @@
  */
 import { WeightscapeError } from '../errors.ts';
 
+/** The grid of `start:stop:count` (both ends included), refused (exit 2, naming `flag`) unless its points are finite and distinct. */
 export function parseRange(text: string, flag = '--range'): number[] {
   const parts = text.split(':');
-  const [start, stop, count] = parts.map(Number) as [number, number, number];
+  // Number('') is 0: a blank part must not pass for a zero.
+  const [start, stop, count] = parts.map((part) => (part.trim() === '' ? NaN : Number(part))) as [number, number, number];
   if (parts.length !== 3 || !Number.isFinite(start) || !Number.isFinite(stop) || !Number.isInteger(count) || count < 1 || count > 100_000) {
     throw new WeightscapeError('bad-argument', `${flag} ${text}: expected start:stop:count, e.g. -1:1:21`);
   }
   if (count === 1) return [start];
   // Repeated points would be computed twice and make the curvature fit singular.
   if (start === stop) throw new WeightscapeError('bad-argument', `${flag} ${text}: start equals stop, so all ${count} points are the same; give different ends or count 1`);
-  const span = Math.abs(stop - start);
-  // start + (stop − start)·i/(n − 1) can miss 0 by rounding (e.g. 1e-17); flatness needs α = 0 exactly.
-  return Array.from({ length: count }, (_, i) => {
-    const value = start + ((stop - start) * i) / (count - 1);
-    return Math.abs(value) <= 1e-12 * span ? 0 : value;
+  const crossesZero = Math.sign(start) !== Math.sign(stop);
+  const scale = Math.max(Math.abs(start), Math.abs(stop));
+  const values = Array.from({ length: count }, (_, i) => {
+    if (i === count - 1) return stop;
+    // Interpolated, not start + (stop − start)·t, which overflows for ends near ±1.8e308.
+    const t = i / (count - 1);
+    const value = start * (1 - t) + stop * t;
+    // Rounding can miss 0 by ~1e-17 on a grid through it; flatness needs α = 0 exactly.
+    return crossesZero && i > 0 && Math.abs(value) <= 1e-12 * scale ? 0 : value;
   });
+  const increasing = stop > start;
+  if (values.some((v, i) => !Number.isFinite(v) || (i > 0 && (increasing ? v <= values[i - 1]! : v >= values[i - 1]!)))) {
+    throw new WeightscapeError('bad-argument', `${flag} ${text}: the ${count} points are not distinct at double precision; give fewer points or a wider range`);
+  }
+  return values;
 }
 
 export interface Shard {
