@@ -6,23 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { detectArchitecture } from '../../src/checkpoints/detect-architecture.ts';
-import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { zipStored } from '../helpers/torch-writer.ts';
-import { PROPERTY_RUNS, readerOutcome } from './reader-outcome.ts';
+import { CHECKPOINT_LIMIT_BYTES as MAX_TENSOR_BYTES, inspectLike, PROPERTY_RUNS, readerOutcome } from './reader-outcome.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/weightscape.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'weightscape-prop-pkl-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-const MAX_TENSOR_BYTES = 1 << 20;
-
-/** What `inspect` does with a file: load it (never past the limit) and recognize its architecture. */
-function inspectLike(path: string) {
-  const { tensors } = loadCheckpoint(path, { maxTensorBytes: MAX_TENSOR_BYTES });
-  const values = [...tensors.values()].reduce((a, t) => a + t.values.length, 0);
-  assert.ok(values * 4 < MAX_TENSOR_BYTES, `decoded ${values} values past the limit`);
-  return detectArchitecture(tensors);
-}
 
 const utf8 = (s: string) => [...new TextEncoder().encode(s)];
 const u32 = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];

@@ -4,22 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { detectArchitecture } from '../../src/checkpoints/detect-architecture.ts';
-import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { parseSafetensors, serializeSafetensors, type RawTensor } from '../../src/checkpoints/safetensors.ts';
-import { PROPERTY_RUNS, readerOutcome } from './reader-outcome.ts';
+import { inspectLike, PROPERTY_RUNS, readerOutcome } from './reader-outcome.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weightscape-prop-st-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-const MAX_TENSOR_BYTES = 1 << 20;
-
-/** What `inspect` does with a file: load it (never past the limit) and recognize its architecture. */
-function inspectLike(path: string) {
-  const { tensors } = loadCheckpoint(path, { maxTensorBytes: MAX_TENSOR_BYTES });
-  const values = [...tensors.values()].reduce((a, t) => a + t.values.length, 0);
-  assert.ok(values * 4 < MAX_TENSOR_BYTES, `decoded ${values} values past the limit`);
-  return detectArchitecture(tensors);
-}
 
 /** Names with control characters, quotes, `module.` prefixes and unicode. */
 const name = fc.oneof(
