@@ -20,9 +20,9 @@ export function parseRange(text: string, flag = '--range'): number[] {
   const scale = Math.max(Math.abs(start), Math.abs(stop));
   const values = Array.from({ length: count }, (_, i) => {
     if (i === count - 1) return stop;
-    // Interpolated, not start + (stop − start)·t, which overflows for ends near ±1.8e308.
-    const t = i / (count - 1);
-    const value = start * (1 - t) + stop * t;
+    const stepped = start + ((stop - start) * i) / (count - 1);
+    // Ends near ±1.8e308 overflow (stop − start)·i; interpolate those instead.
+    const value = Number.isFinite(stepped) ? stepped : start * (1 - i / (count - 1)) + stop * (i / (count - 1));
     // Rounding can miss 0 by ~1e-17 on a grid through it; flatness needs α = 0 exactly.
     return crossesZero && i > 0 && Math.abs(value) <= 1e-12 * scale ? 0 : value;
   });
