@@ -6,9 +6,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WeightscapeError } from '../errors.ts';
 import { printable } from '../escape-text.ts';
+import { packagePath } from '../package-root.ts';
 import { contiguousStrides, decodeStrided } from '../checkpoints/host-tensor.ts';
 import { readCifar } from './cifar.ts';
 import { readIdx } from './idx.ts';
@@ -35,7 +35,7 @@ export interface DataSpec {
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 export const MNIST_DIR = '/usr/share/datasets/mnist';
-export const MINI_DIR = fileURLToPath(new URL('../../fixtures/data/mini-fashion-mnist', import.meta.url));
+export const MINI_DIR = packagePath('fixtures', 'data', 'mini-fashion-mnist');
 
 /** A bad-argument error about a data spec, quoted escaped so that the message stays one inert line. */
 function badSpec(message: string): WeightscapeError {

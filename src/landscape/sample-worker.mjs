@@ -1,7 +1,15 @@
-// Worker-thread entry for `weightscape sample --workers N`: registers tsx (workers do not inherit
-// the main thread's loader), then runs one interleaved shard of the sweep on its own WASM backend.
-import { register } from 'tsx/esm/api';
+// Worker-thread entry for `weightscape sample --workers N`: runs one interleaved shard of the
+// sweep. From the sources it registers tsx first (workers do not inherit the main thread's
+// loader); in the compiled package (dist/) it loads the compiled module.
+import { existsSync } from 'node:fs';
 
-register();
-const { runSampleShard } = await import('./sample-shard-worker.ts');
-await runSampleShard();
+const source = new URL('./sample-shard-worker.ts', import.meta.url);
+let shardModule;
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  shardModule = await import(source.href);
+} else {
+  shardModule = await import(new URL('./sample-shard-worker.js', import.meta.url).href);
+}
+await shardModule.runSampleShard();

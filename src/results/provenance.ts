@@ -1,8 +1,6 @@
 /** What every result records so that its numbers can be reproduced exactly. */
-import { createRequire } from 'node:module';
+import { TOOL_VERSION } from '../package-root.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
-
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 export interface Provenance {
   tool: 'weightscape';
@@ -16,5 +14,5 @@ export interface Provenance {
 }
 
 export function provenance(fields: Omit<Provenance, 'tool' | 'toolVersion' | 'createdAt'>): Provenance {
-  return { tool: 'weightscape', toolVersion: version, createdAt: new Date().toISOString(), ...fields };
+  return { tool: 'weightscape', toolVersion: TOOL_VERSION, createdAt: new Date().toISOString(), ...fields };
 }

@@ -1,0 +1,31 @@
+/**
+ * weightscape as a library: `import { … } from 'weightscape'`. The same functions the commands
+ * call, each taking and returning plain typed data (results are the JSON the commands write).
+ * Start a backend first (`selectBackend`), release it when done (`releaseBackend`).
+ */
+
+// Engines.
+export { selectBackend, releaseBackend, type BackendInfo, type BackendName } from './backend/select-backend.ts';
+
+// Checkpoints and data.
+export { loadCheckpoint, type LoadedCheckpoint } from './checkpoints/load-checkpoint.ts';
+export { loadDataset, parseDataSpec, type LabeledImages } from './data/dataset.ts';
+export { parseAttack, formatAttack, type AttackSpec } from './attacks/attack-spec.ts';
+
+// Compute: evaluation, landscapes, flatness, training.
+export { evaluateCheckpoint, type EvalResult, type EvaluateRequest } from './eval/evaluate-checkpoint.ts';
+export { sampleLandscape, type LandscapeResult, type LandscapeSettings, type SampleRequest } from './landscape/sample-landscape.ts';
+export { mergeLandscapes } from './landscape/merge-landscapes.ts';
+export { parseRange } from './landscape/grid.ts';
+export { measureFlatness, type FlatnessResult, type FlatnessRequest } from './landscape/flatness.ts';
+export { train, type TrainLog, type TrainRequest } from './train/trainer.ts';
+
+// Results, statistics, reports and checks.
+export { readResult, parseResult, type ResultKind, type ResultOf } from './results/read-result.ts';
+export { correlateResults, type CorrelationResult } from './stats/correlate-results.ts';
+export { buildReport, readReportInputs } from './report/build-report.ts';
+export { readBaseline } from './check/baseline.ts';
+export { runChecks, verdictTable, junitXml, type Verdict } from './check/run-checks.ts';
+
+// Errors: every user error is a WeightscapeError with isUserError true.
+export { WeightscapeError, type ErrorCode } from './errors.ts';
