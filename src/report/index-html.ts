@@ -1,5 +1,5 @@
 /** The report's index.html: every figure, and the numbers as HTML tables (gap, landscape flatness, flatness results). */
-import type { LandscapeResult } from '../landscape/sample-landscape.ts';
+import type { LandscapeResult } from '../results/landscape-schema.ts';
 import type { FlatnessResult, LossFlatness } from '../results/flatness-schema.ts';
 import { escapeHtml, gapTableHtml, type FlatnessMeasure, type GapRow } from './gap-table.ts';
 

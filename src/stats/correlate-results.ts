@@ -4,7 +4,7 @@
  * form one pair), x and y read at dotted paths, then Pearson, Spearman and Kendall τ-b with
  * bootstrap intervals and permutation p-values.
  */
-import { metricAt, type NamedResult } from '../check/run-checks.ts';
+import { metricAt, type NamedResult } from '../results/metric-path.ts';
 import { assertArgument, WeightscapeError } from '../errors.ts';
 import { COEFFICIENTS, type Coefficient } from './correlation.ts';
 import { bootstrapInterval, permutationTest } from './inference.ts';
