@@ -1,31 +1,12 @@
 /** Applies a baseline to result files: one verdict per check, and JUnit XML for CI systems. */
 import { basename } from 'node:path';
 import { WeightscapeError } from '../errors.ts';
+import { CHECK_SCHEMA, type CheckResult, type CheckVerdict } from '../results/check-schema.ts';
+import { metricAt, type NamedResult } from '../results/metric-path.ts';
 import { slack, type Baseline, type BaselineCheck } from './baseline.ts';
 
-export interface NamedResult {
-  path: string;
-  json: unknown;
-}
-
-export interface Verdict {
-  check: BaselineCheck;
-  source: string;
-  actual: number;
-  /** The bound the actual value was held to: [low, high]. */
-  allowed: [number, number];
-  passed: boolean;
-}
-
-/** The number at a dotted path (array indices allowed: `epochs.29.gap.accuracy`), or undefined. */
-export function metricAt(json: unknown, path: string): number | undefined {
-  let node: unknown = json;
-  for (const key of path.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = Array.isArray(node) ? node[key === 'last' ? node.length - 1 : Number(key)] : (node as Record<string, unknown>)[key];
-  }
-  return typeof node === 'number' && Number.isFinite(node) ? node : undefined;
-}
+/** A verdict as computed: the bound [low, high] with ±Infinity on an unbounded side (null in the JSON). */
+export type Verdict = Omit<CheckVerdict, 'allowed'> & { allowed: [number, number] };
 
 function sourceFor(check: BaselineCheck, results: NamedResult[]): NamedResult {
   if (check.result === undefined) {
@@ -37,6 +18,7 @@ function sourceFor(check: BaselineCheck, results: NamedResult[]): NamedResult {
   return match;
 }
 
+/** One verdict per check of the baseline, each on the result it names. */
 export function runChecks(baseline: Baseline, results: NamedResult[]): Verdict[] {
   return baseline.checks.map((check) => {
     const source = sourceFor(check, results);
@@ -52,6 +34,12 @@ export function runChecks(baseline: Baseline, results: NamedResult[]): Verdict[]
 /** The baseline with its values replaced by the results' (directions and tolerances kept). */
 export function updatedBaseline(baseline: Baseline, verdicts: Verdict[]): Baseline {
   return { ...baseline, checks: baseline.checks.map((check, i) => ({ ...check, value: verdicts[i]!.actual })) };
+}
+
+/** The verdicts as a `weightscape.check/1` result (JSON writes no infinity: an unbounded side is null). */
+export function checkResult(verdicts: Verdict[]): CheckResult {
+  const bound = (x: number) => (Number.isFinite(x) ? x : null);
+  return { schema: CHECK_SCHEMA, verdicts: verdicts.map((v) => ({ ...v, allowed: [bound(v.allowed[0]), bound(v.allowed[1])] })) };
 }
 
 function escapeXml(text: string): string {

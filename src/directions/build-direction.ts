@@ -15,16 +15,9 @@ import { topHessianEigen } from './hessian.ts';
 import { normalizeDirection } from './normalize.ts';
 import { gaussianDirection } from './random-direction.ts';
 
-export interface DirectionInfo {
-  spec: string;
-  normalization: 'filter' | 'layer' | 'none';
-  includeBn: boolean;
-  seed: number;
-  /** hessian: the top eigenvalue, its power-iteration count and whether it converged. */
-  eigenvalue?: number;
-  iterations?: number;
-  converged?: boolean;
-}
+import type { DirectionInfo } from '../results/landscape-schema.ts';
+
+export type { DirectionInfo };
 
 export interface DirectionContext {
   weights: ModelWeights;

@@ -8,30 +8,13 @@ import { loadCheckpoint } from '../checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../checkpoints/map-to-model.ts';
 import { resolveOrDetectModelConfig, type ModelConfigRequest } from '../checkpoints/model-config.ts';
 import { checkLabels, loadDataset, parseDataSpec, splitsOf, type Split } from '../data/dataset.ts';
-import type { ModelConfig } from '../models/types.ts';
-import { provenance, type Provenance } from '../results/provenance.ts';
-import { evaluateSplit, type SplitMetrics } from './split-metrics.ts';
+import { provenance } from '../results/provenance.ts';
+import { evaluateSplit } from './split-metrics.ts';
 
-export const EVAL_SCHEMA = 'weightscape.eval/2';
+import { EVAL_SCHEMA, type EvalResult } from '../results/eval-schema.ts';
 
-export interface RobustGap {
-  /** Robust accuracy on train minus robust accuracy on test. */
-  accuracy: number;
-  /** Robust loss on train minus robust loss on test. */
-  loss: number;
-}
+export type { EvalResult, RobustGap } from '../results/eval-schema.ts';
 
-export interface EvalResult {
-  schema: typeof EVAL_SCHEMA;
-  model: ModelConfig;
-  attack: string;
-  data: { spec: string; subset: number | null; splits: Record<string, string> };
-  splits: Partial<Record<Split, SplitMetrics>>;
-  /** Present when both splits were evaluated under an attack. */
-  gap?: RobustGap;
-  notes: string[];
-  provenance: Provenance;
-}
 
 export interface EvaluateRequest {
   checkpoint: string;

@@ -14,19 +14,10 @@ import { WeightscapeError } from '../errors.ts';
 import { crossEntropyPerExample } from '../models/loss.ts';
 import type { ModelConfig, ModelWeights } from '../models/types.ts';
 
-export interface LossAccuracy {
-  /** Mean cross-entropy, natural log. */
-  loss: number;
-  /** Fraction correct, in [0, 1]. */
-  accuracy: number;
-}
+import type { SplitMetrics } from '../results/schema-parts.ts';
 
-export interface SplitMetrics {
-  count: number;
-  clean: LossAccuracy;
-  /** Absent without an attack. */
-  robust?: LossAccuracy;
-}
+export type { LossAccuracy, SplitMetrics } from '../results/schema-parts.ts';
+
 
 export interface SplitRequest {
   weights: ModelWeights;

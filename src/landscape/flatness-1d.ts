@@ -7,17 +7,9 @@
  */
 import { WeightscapeError } from '../errors.ts';
 
-export interface Flatness1D {
-  /** L(0) (the grid contains α = 0 exactly). */
-  atZero: number;
-  rho: number;
-  increasePlus: number;
-  increaseMinus: number;
-  increaseMax: number;
-  /** Second derivative of the fitted quadratic, loss per α². */
-  curvature: number;
-  fitPoints: number;
-}
+import type { Flatness1D } from '../results/landscape-schema.ts';
+
+export type { Flatness1D };
 
 /** Least-squares fit of y ≈ a x² + b x + c; returns a. */
 export function quadraticCoefficient(xs: number[], ys: number[]): number {

@@ -21,36 +21,13 @@ import { checkLabels, loadDataset, parseDataSpec, type Split } from '../data/dat
 import { tensorBatches } from '../data/tensor-batches.ts';
 import { evaluateSplit, type SplitMetrics } from '../eval/split-metrics.ts';
 import { modelLogits } from '../onnx/native-model.ts';
-import type { ModelConfig, TensorMap } from '../models/types.ts';
-import { provenance, type Provenance } from '../results/provenance.ts';
+import type { TensorMap } from '../models/types.ts';
+import { provenance } from '../results/provenance.ts';
 
-export const FLATNESS_SCHEMA = 'weightscape.flatness/2';
+import { FLATNESS_SCHEMA, type FlatnessResult, type LossFlatness } from '../results/flatness-schema.ts';
 
-export interface LossFlatness {
-  atTheta: number;
-  averageIncrease: number;
-  maxIncrease: number;
-  /** At settings.rhoAdversarial. */
-  adversarialDirectionIncrease: number;
-  curvature: number;
-  /** The eigenvalue of largest magnitude (power iteration), with its sign. */
-  hessianTopEigenvalue: number | null;
-  /** Whether the power iteration converged (null without --hessian): a false one is an estimate. */
-  hessianConverged: boolean | null;
-}
+export type { FlatnessResult, LossFlatness } from '../results/flatness-schema.ts';
 
-export interface FlatnessResult {
-  schema: typeof FLATNESS_SCHEMA;
-  settings: { checkpoint: string; data: string; split: Split; subset: number | null; rho: number; rhoAdversarial: number; directions: number; attack: string; hessian: boolean; hessianBatches: number; seed: number };
-  model: ModelConfig;
-  clean: LossFlatness;
-  /** Null with `--attack none` (see notes). */
-  adversarial: LossFlatness | null;
-  /** Per random direction: increases at +ρ (clean, adversarial; null with `--attack none`). */
-  perDirection: Array<{ clean: number; adversarial: number | null }>;
-  notes: string[];
-  provenance: Provenance;
-}
 
 export interface FlatnessRequest {
   checkpoint: string; data: string; split: Split; subset?: number; rho: number; rhoAdversarial: number; directions: number; attack?: string;

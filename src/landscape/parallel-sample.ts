@@ -14,10 +14,7 @@ import { mergeLandscapes } from './merge-landscapes.ts';
 import { prepareSweep, type LandscapeResult, type SampleRequest } from './sample-landscape.ts';
 
 /** What the workers run on, and how many there were. */
-export interface WorkersInfo {
-  count: number;
-  backend: BackendInfo;
-}
+export type { WorkersInfo } from '../results/landscape-schema.ts';
 
 /** Messages from a worker: a partial result after every point, the final one, or its error. */
 export type WorkerMessage =

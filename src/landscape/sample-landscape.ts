@@ -13,10 +13,10 @@ import type { BackendInfo } from '../backend/select-backend.ts';
 import { loadCheckpoint, type LoadedCheckpoint } from '../checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../checkpoints/map-to-model.ts';
 import { resolveOrDetectModelConfig, type ModelConfigRequest } from '../checkpoints/model-config.ts';
-import { buildDirection, needsBatches, type DirectionInfo } from '../directions/build-direction.ts';
+import { buildDirection, needsBatches } from '../directions/build-direction.ts';
 import { saveDirection } from '../directions/direction-file.ts';
 import { parseDirection, type DirectionSpec } from '../directions/direction-spec.ts';
-import { checkLabels, loadDataset, parseDataSpec, type LabeledImages, type Split } from '../data/dataset.ts';
+import { checkLabels, loadDataset, parseDataSpec, type LabeledImages } from '../data/dataset.ts';
 import { tensorBatches } from '../data/tensor-batches.ts';
 import { WeightscapeError } from '../errors.ts';
 import { evaluateSplit } from '../eval/split-metrics.ts';
@@ -24,59 +24,16 @@ import { architecture } from '../models/registry.ts';
 import { modelLogits } from '../onnx/native-model.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
-import { provenance, type Provenance } from '../results/provenance.ts';
-import { flatness1d, flatnessUndefinedReason, type Flatness1D } from './flatness-1d.ts';
+import { provenance } from '../results/provenance.ts';
+import { flatness1d, flatnessUndefinedReason } from './flatness-1d.ts';
 import { emptyTable, shardPoints, type Shard } from './grid.ts';
 import { checkSameSweep, DIRECTION_BATCHES, sweepIdentity, type SweepIdentity } from './sweep-identity.ts';
 
-export const LANDSCAPE_SCHEMA = 'weightscape.landscape/1';
+import { LANDSCAPE_SCHEMA, type LandscapeResult, type LandscapeSettings } from '../results/landscape-schema.ts';
 
-/** Everything that decides the numbers (shards and resumes must agree on it). */
-export interface LandscapeSettings {
-  checkpoint: string;
-  data: string;
-  split: Split;
-  subset: number | null;
-  batchSize: number;
-  loss: 'clean' | 'adversarial';
-  attack: string;
-  fixedExamples: boolean;
-  bn: 'eval' | 'recalibrate';
-  recalibrationBatches: number;
-  directions: string[];
-  includeBn: boolean;
-  alphas: number[];
-  betas: number[] | null;
-  seed: number;
-}
+export type { LandscapeResult, LandscapeSettings } from '../results/landscape-schema.ts';
+export type { Table } from '../results/schema-parts.ts';
 
-export type Table = (number | null)[][];
-
-export interface LandscapeResult {
-  schema: typeof LANDSCAPE_SCHEMA;
-  settings: LandscapeSettings;
-  /**
-   * What else decides the numbers: file hashes, resolved model, settings fixed in code. Absent in
-   * results made before it was recorded; those can be read but not resumed or merged.
-   */
-  identity?: SweepIdentity;
-  model: ModelConfig;
-  directions: DirectionInfo[];
-  grid: { alphas: number[]; betas: number[] | null; layout: string };
-  /** Each table is values[i_beta][i_alpha]; null where a point is not computed (yet). */
-  values: { cleanLoss: Table; cleanAccuracy: Table; robustLoss: Table | null; robustAccuracy: Table | null };
-  shard: Shard | null;
-  /** `--workers`: how many, and the engine they ran (the main thread's, one thread each). */
-  workers?: { count: number; backend: BackendInfo };
-  complete: boolean;
-  /**
-   * 1D sweeps only, once complete: from the clean and (if measured) the adversarial curve; null
-   * (with a note) when the grid lacks α = 0, points on both sides of it, or 3 points.
-   */
-  flatness: { clean: Flatness1D; adversarial: Flatness1D | null } | null;
-  notes: string[];
-  provenance: Provenance;
-}
 
 export interface SampleRequest {
   settings: LandscapeSettings;

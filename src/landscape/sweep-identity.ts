@@ -16,21 +16,9 @@ import type { ModelConfig } from '../models/types.ts';
 /** Batches the adversarial and hessian directions are computed on (the first of the sweep's data). */
 export const DIRECTION_BATCHES = 4;
 
-export interface SweepIdentity {
-  checkpointSha256: string;
-  /** The resolved configuration: architecture, options, input, classes, normalization (mean/std). */
-  model: ModelConfig;
-  /** The evaluated examples: spec, split, subset, seed, count and the SHA-256 of images and labels. */
-  data: { spec: string; split: Split; subset: number | null; seed: number; count: number; sha256: string };
-  /** SHA-256 of each interpolate:/file: direction's file, by spec. */
-  directionFiles: Record<string, string>;
-  /** The attack making the examples of adversarial and hessian directions; null when none uses data. */
-  directionAttack: string | null;
-  /** The adversarial direction's AWP settings; null when not used. */
-  awp: { gamma: number; steps: number; batches: number } | null;
-  /** The hessian direction's power iteration; null when not used. */
-  hessian: { maxIterations: number; tolerance: number; relativeStep: number; batches: number } | null;
-}
+import type { SweepIdentity } from '../results/landscape-schema.ts';
+
+export type { SweepIdentity };
 
 function fileSha256(path: string): string {
   let bytes: Buffer;

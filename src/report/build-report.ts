@@ -7,11 +7,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { WeightscapeError } from '../errors.ts';
-import type { EvalResult } from '../eval/evaluate-checkpoint.ts';
-import type { LandscapeResult } from '../landscape/sample-landscape.ts';
-import type { FlatnessFile } from '../results/flatness-schema.ts';
+import type { EvalResult } from '../results/eval-schema.ts';
+import type { LandscapeResult } from '../results/landscape-schema.ts';
+import type { FlatnessResult } from '../results/flatness-schema.ts';
 import { readAnyResult, schemaTag } from '../results/read-result.ts';
-import type { TrainLog } from '../train/trainer.ts';
+import type { TrainLog } from '../results/train-log-schema.ts';
 import { drawFlatnessCurves, flatnessCurvesSvg, type ChartSize, type CurveSeries } from './flatness-curves.ts';
 import { drawGapTable, GAP_TABLE_ROW_HEIGHT, gapTableCsv, gapTableMarkdown, gapTableSvg } from './gap-table.ts';
 import { gapRows } from './gap-rows.ts';
@@ -19,7 +19,7 @@ import { indexHtml } from './index-html.ts';
 import { createCanvas } from './svg-canvas.ts';
 import { contourSvg } from './contour-plot.ts';
 import { scatterSvg } from './scatter-plot.ts';
-import type { CorrelationResult } from '../stats/correlate-results.ts';
+import type { CorrelationResult } from '../results/correlation-schema.ts';
 import { trainingCurvesSvg } from './training-curves.ts';
 
 export interface ReportInputs {
@@ -28,7 +28,7 @@ export interface ReportInputs {
   runs: Array<{ label: string; log: TrainLog }>;
   correlations: Array<{ label: string; result: CorrelationResult }>;
   /** Flatness results (`weightscape flatness`): a table in index.html. */
-  flatness?: Array<{ label: string; result: FlatnessFile }>;
+  flatness?: Array<{ label: string; result: FlatnessResult }>;
 }
 
 /** Reads each path: a run directory (its log.json) or a result file, classified by schema and validated. */
@@ -43,7 +43,7 @@ export function readReportInputs(paths: string[]): ReportInputs {
     else if (kind === 'eval') inputs.evals.push({ label, result: json as EvalResult });
     else if (kind === 'train log') inputs.runs.push({ label, log: json as TrainLog });
     else if (kind === 'correlation') inputs.correlations.push({ label, result: json as CorrelationResult });
-    else if (kind === 'flatness') inputs.flatness.push({ label, result: json as FlatnessFile });
+    else if (kind === 'flatness') inputs.flatness.push({ label, result: json as FlatnessResult });
     else throw new WeightscapeError('bad-file', `${file}: not a result weightscape reports on (schema ${JSON.stringify(schemaTag(json) ?? null)})`);
   }
   return inputs;

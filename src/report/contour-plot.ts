@@ -1,6 +1,6 @@
 /** 2D landscapes as filled contours (viridis, colour-blind safe) with a colour bar. */
 import * as d3 from 'd3';
-import type { LandscapeResult } from '../landscape/sample-landscape.ts';
+import type { LandscapeResult } from '../results/landscape-schema.ts';
 import { axes, createCanvas, round } from './svg-canvas.ts';
 import type { ChartSize } from './flatness-curves.ts';
 

@@ -3,9 +3,9 @@
  * of the same checkpoint is no flatness measure), one named measure for the whole column (loss
  * kind, direction kind, ρ), chosen and matched without regard to the order of the inputs.
  */
-import type { EvalResult } from '../eval/evaluate-checkpoint.ts';
-import type { LandscapeResult } from '../landscape/sample-landscape.ts';
-import type { TrainLog } from '../train/trainer.ts';
+import type { EvalResult } from '../results/eval-schema.ts';
+import type { LandscapeResult } from '../results/landscape-schema.ts';
+import type { TrainLog } from '../results/train-log-schema.ts';
 import type { FlatnessMeasure, GapRow } from './gap-table.ts';
 
 interface Labelled<T> { label: string; result: T }

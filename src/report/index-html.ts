@@ -1,6 +1,6 @@
 /** The report's index.html: every figure, and the numbers as HTML tables (gap, landscape flatness, flatness results). */
-import type { LandscapeResult } from '../landscape/sample-landscape.ts';
-import type { FlatnessFile, LossFlatnessFile } from '../results/flatness-schema.ts';
+import type { LandscapeResult } from '../results/landscape-schema.ts';
+import type { FlatnessResult, LossFlatness } from '../results/flatness-schema.ts';
 import { escapeHtml, gapTableHtml, type FlatnessMeasure, type GapRow } from './gap-table.ts';
 
 const fixed = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? '–' : v.toFixed(digits));
@@ -21,12 +21,12 @@ function landscapeTable(landscapes: Array<{ label: string; result: LandscapeResu
 }
 
 /** The Hessian eigenvalue, marked when power iteration did not converge (then it is an estimate, not the value). */
-export function eigenvalueText(loss: LossFlatnessFile): string {
+export function eigenvalueText(loss: LossFlatness): string {
   if (loss.hessianTopEigenvalue === null) return '–';
   return loss.hessianConverged === false ? `${loss.hessianTopEigenvalue.toFixed(4)} (not converged)` : loss.hessianTopEigenvalue.toFixed(4);
 }
 
-function flatnessResultsTable(results: Array<{ label: string; result: FlatnessFile }>): string {
+function flatnessResultsTable(results: Array<{ label: string; result: FlatnessResult }>): string {
   const rows = results.flatMap(({ label, result }) => (['clean', 'adversarial'] as const).map((kind) => {
     const m = result[kind];
     return m === null ? row([label, kind, '–', '–', '–', '–', '–', '–']) : row([label, kind, fixed(m.atTheta), fixed(m.averageIncrease), fixed(m.maxIncrease), fixed(m.adversarialDirectionIncrease), fixed(m.curvature), eigenvalueText(m)]);
@@ -35,7 +35,7 @@ function flatnessResultsTable(results: Array<{ label: string; result: FlatnessFi
 }
 
 /** The whole page; every text escaped. */
-export function indexHtml(figures: string[], rows: GapRow[], measure: FlatnessMeasure | undefined, landscapes: Array<{ label: string; result: LandscapeResult }>, flatness: Array<{ label: string; result: FlatnessFile }>): string {
+export function indexHtml(figures: string[], rows: GapRow[], measure: FlatnessMeasure | undefined, landscapes: Array<{ label: string; result: LandscapeResult }>, flatness: Array<{ label: string; result: FlatnessResult }>): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>weightscape report</title>

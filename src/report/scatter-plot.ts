@@ -1,6 +1,6 @@
 /** Flatness versus gap across checkpoints, with the least-squares line and the correlation coefficients. */
 import * as d3 from 'd3';
-import type { CorrelationResult } from '../stats/correlate-results.ts';
+import type { CorrelationResult } from '../results/correlation-schema.ts';
 import { axes, createCanvas, PALETTE, pathData, round } from './svg-canvas.ts';
 import type { ChartSize } from './flatness-curves.ts';
 

@@ -1,6 +1,6 @@
 /** Robust accuracy per epoch on train and test (from a run's log.json): robust overfitting shows as the gap opening. */
 import * as d3 from 'd3';
-import type { TrainLog } from '../train/trainer.ts';
+import type { TrainLog } from '../results/train-log-schema.ts';
 import { axes, createCanvas, PALETTE, pathData } from './svg-canvas.ts';
 import type { ChartSize } from './flatness-curves.ts';
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 export const BASELINE_SCHEMA = 'weightscape.baseline/1';
 
-const checkSchema = z.object({
+export const baselineCheckSchema = z.object({
   /** Which result file the metric comes from: its name (basename); omitted when there is one result. */
   result: z.string().optional(),
   metric: z.string().min(1),
@@ -17,7 +17,7 @@ const checkSchema = z.object({
   relative: z.number().nonnegative().optional(),
 }).strict().refine((c) => c.absolute !== undefined || c.relative !== undefined, { message: 'needs an absolute or a relative tolerance' });
 
-export const baselineSchema = z.object({ schema: z.literal(BASELINE_SCHEMA), checks: z.array(checkSchema).min(1) }).strict();
+export const baselineSchema = z.object({ schema: z.literal(BASELINE_SCHEMA), checks: z.array(baselineCheckSchema).min(1) }).strict();
 
-export type Baseline = z.infer<typeof baselineSchema>;
-export type BaselineCheck = Baseline['checks'][number];
+export type Baseline = z.output<typeof baselineSchema>;
+export type BaselineCheck = z.output<typeof baselineCheckSchema>;

@@ -1,20 +1,23 @@
-/** The schema of an eval result (`weightscape.eval/2`). */
+/** The schema of an eval result (`weightscape.eval/2`), and the type inferred from it. */
 import { z } from 'zod';
-import type { EVAL_SCHEMA, EvalResult } from '../eval/evaluate-checkpoint.ts';
-import { modelConfigSchema, notesSchema, provenanceSchema, splitMetricsSchema, type Assignable } from './schema-parts.ts';
+import { modelConfigSchema, notesSchema, provenanceSchema, splitMetricsSchema, type Known } from './schema-parts.ts';
 
-export const EVAL_TAG = 'weightscape.eval/2';
+export const EVAL_SCHEMA = 'weightscape.eval/2';
+
+/** Robust accuracy and loss, train minus test. */
+const robustGapSchema = z.object({ accuracy: z.number(), loss: z.number() }).loose();
 
 export const evalSchema = z.object({
-  schema: z.literal(EVAL_TAG),
+  schema: z.literal(EVAL_SCHEMA),
   model: modelConfigSchema,
   attack: z.string(),
   data: z.object({ spec: z.string(), subset: z.number().int().positive().nullable(), splits: z.record(z.string(), z.string()) }).loose(),
   splits: z.object({ train: splitMetricsSchema.optional(), test: splitMetricsSchema.optional() }).loose(),
-  gap: z.object({ accuracy: z.number(), loss: z.number() }).loose().optional(),
+  /** Present when both splits were evaluated under an attack. */
+  gap: robustGapSchema.optional(),
   notes: notesSchema,
   provenance: provenanceSchema,
 }).loose();
 
-export const evalTypeMatches: Assignable<z.infer<typeof evalSchema>, EvalResult> = true;
-export const evalTagMatches: Assignable<typeof EVAL_TAG, typeof EVAL_SCHEMA> = true;
+export type EvalResult = Known<z.output<typeof evalSchema>>;
+export type RobustGap = Known<z.output<typeof robustGapSchema>>;

@@ -1,21 +1,24 @@
 /**
  * The schema of a flatness result: `weightscape.flatness/1`, and `/2` where the adversarial
  * measures may be null (`--attack none`) and each loss records whether its Hessian power iteration
- * converged. Readers use the type inferred here, which covers both.
+ * converged. The type inferred here covers both; weightscape writes `/2`.
  */
 import { z } from 'zod';
-import { modelConfigSchema, notesSchema, numberOrNull, provenanceSchema } from './schema-parts.ts';
+import { modelConfigSchema, notesSchema, numberOrNull, provenanceSchema, type Known } from './schema-parts.ts';
 
-export const FLATNESS_TAGS = ['weightscape.flatness/1', 'weightscape.flatness/2'] as const;
+export const FLATNESS_SCHEMA = 'weightscape.flatness/2';
+export const FLATNESS_TAGS = ['weightscape.flatness/1', FLATNESS_SCHEMA] as const;
 
 const lossFlatnessSchema = z.object({
   atTheta: z.number(),
   averageIncrease: z.number(),
   maxIncrease: z.number(),
+  /** At settings.rhoAdversarial. */
   adversarialDirectionIncrease: z.number(),
   curvature: z.number(),
+  /** The eigenvalue of largest magnitude (power iteration), with its sign. */
   hessianTopEigenvalue: numberOrNull,
-  /** false: power iteration stopped before converging, so the eigenvalue is an estimate. */
+  /** false: power iteration stopped before converging, so the eigenvalue is an estimate; null without --hessian; absent in `/1`. */
   hessianConverged: z.boolean().nullable().optional(),
 }).loose();
 
@@ -27,11 +30,13 @@ export const flatnessSchema = z.object({
   }).loose(),
   model: modelConfigSchema,
   clean: lossFlatnessSchema,
+  /** Null with `--attack none` (see notes). */
   adversarial: lossFlatnessSchema.nullable(),
+  /** Per random direction: increases at +ρ (clean, adversarial; null with `--attack none`). */
   perDirection: z.array(z.object({ clean: z.number(), adversarial: numberOrNull }).loose()),
   notes: notesSchema,
   provenance: provenanceSchema,
 }).loose();
 
-export type FlatnessFile = z.infer<typeof flatnessSchema>;
-export type LossFlatnessFile = z.infer<typeof lossFlatnessSchema>;
+export type FlatnessResult = Known<z.output<typeof flatnessSchema>>;
+export type LossFlatness = Known<z.output<typeof lossFlatnessSchema>>;

@@ -6,26 +6,29 @@
 import type { z } from 'zod';
 import { baselineSchema, BASELINE_SCHEMA } from './baseline-schema.ts';
 import { WeightscapeError } from '../errors.ts';
-import { correlationSchema, CORRELATION_TAG } from './correlation-schema.ts';
-import { evalSchema, EVAL_TAG } from './eval-schema.ts';
+import { checkSchema, CHECK_SCHEMA } from './check-schema.ts';
+import { correlationSchema, CORRELATION_SCHEMA } from './correlation-schema.ts';
+import { evalSchema, EVAL_SCHEMA } from './eval-schema.ts';
 import { flatnessSchema, FLATNESS_TAGS } from './flatness-schema.ts';
-import { landscapeSchema, LANDSCAPE_TAG } from './landscape-schema.ts';
+import { landscapeSchema, LANDSCAPE_SCHEMA } from './landscape-schema.ts';
 import { readJsonFile } from './read-json.ts';
-import { kindOf } from './schema-parts.ts';
-import { trainLogSchema, TRAIN_LOG_TAG } from './train-log-schema.ts';
+import { kindOf, type Known } from './schema-parts.ts';
+import { trainLogSchema, TRAIN_LOG_SCHEMA } from './train-log-schema.ts';
 
 /** Each result kind: the schema tags it is written with, and its structure. */
 export const RESULT_KINDS = {
-  eval: { tags: [EVAL_TAG], schema: evalSchema },
-  landscape: { tags: [LANDSCAPE_TAG], schema: landscapeSchema },
+  eval: { tags: [EVAL_SCHEMA], schema: evalSchema },
+  landscape: { tags: [LANDSCAPE_SCHEMA], schema: landscapeSchema },
   flatness: { tags: FLATNESS_TAGS, schema: flatnessSchema },
-  'train log': { tags: [TRAIN_LOG_TAG], schema: trainLogSchema },
-  correlation: { tags: [CORRELATION_TAG], schema: correlationSchema },
+  'train log': { tags: [TRAIN_LOG_SCHEMA], schema: trainLogSchema },
+  correlation: { tags: [CORRELATION_SCHEMA], schema: correlationSchema },
   baseline: { tags: [BASELINE_SCHEMA], schema: baselineSchema },
+  check: { tags: [CHECK_SCHEMA], schema: checkSchema },
 } as const;
 
 export type ResultKind = keyof typeof RESULT_KINDS;
-export type ResultOf<K extends ResultKind> = z.infer<(typeof RESULT_KINDS)[K]['schema']>;
+/** The typed result of a kind (EvalResult for 'eval', …): the fields its schema names. */
+export type ResultOf<K extends ResultKind> = Known<z.output<(typeof RESULT_KINDS)[K]['schema']>>;
 
 /** `a.b[0][3]`: a zod issue path as it would be written in JavaScript. */
 export function fieldPath(path: readonly PropertyKey[]): string {

@@ -59,5 +59,24 @@ export const splitMetricsSchema = z.object({
 
 export const notesSchema = z.array(z.string());
 
-/** Compile-time check that a schema's type is assignable to the interface the code uses. */
-export type Assignable<From extends To, To> = From extends To ? true : never;
+/** The keys a type names, without its index signature. */
+type NamedKeys<T> = keyof { [K in keyof T as string extends K ? never : number extends K ? never : K]: 0 };
+
+/**
+ * A result type as the code uses it: what a loose schema infers, less the `[key: string]: unknown`
+ * that `.loose()` adds to every object (a producer then cannot write a misspelt field). Objects
+ * that name no key (records such as `options`) keep their index signature.
+ */
+export type Known<T> = T extends readonly unknown[] ? { [K in keyof T]: Known<T[K]> }
+  : T extends object
+    ? [NamedKeys<T>] extends [never]
+      ? { [K in keyof T]: Known<T[K]> }
+      : { [K in keyof T as string extends K ? never : number extends K ? never : K]: Known<T[K]> }
+    : T;
+
+export type ModelConfigFile = Known<z.output<typeof modelConfigSchema>>;
+export type BackendInfoFile = Known<z.output<typeof backendInfoSchema>>;
+export type Provenance = Known<z.output<typeof provenanceSchema>>;
+export type LossAccuracy = Known<z.output<typeof lossAccuracySchema>>;
+export type SplitMetrics = Known<z.output<typeof splitMetricsSchema>>;
+export type Table = z.output<typeof tableSchema>;

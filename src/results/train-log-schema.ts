@@ -1,31 +1,34 @@
-/** The schema of a training run's log.json (`weightscape.train-log/1`). */
+/** The schema of a training run's log.json (`weightscape.train-log/1`), and the types inferred from it. */
 import { z } from 'zod';
-import type { TRAIN_LOG_SCHEMA, TrainLog } from '../train/trainer.ts';
-import { trainConfigSchema } from '../train/train-config.ts';
-import { modelConfigSchema, provenanceSchema, splitMetricsSchema, type Assignable } from './schema-parts.ts';
+import { modelConfigSchema, notesSchema, provenanceSchema, splitMetricsSchema, type Known } from './schema-parts.ts';
+import { trainConfigSchema } from './train-config-schema.ts';
 
-export const TRAIN_LOG_TAG = 'weightscape.train-log/1';
+export const TRAIN_LOG_SCHEMA = 'weightscape.train-log/1';
 
 const epochSchema = z.object({
   epoch: z.number().int().positive(),
   lr: z.number(),
   seconds: z.number(),
+  /** Mean training loss over the epoch's batches (at θ + v with AWP). */
   trainLoss: z.number(),
   awp: z.boolean(),
   train: splitMetricsSchema,
   test: splitMetricsSchema,
+  /** Robust accuracy and loss, train minus test, on the unperturbed weights. */
   gap: z.object({ accuracy: z.number(), loss: z.number() }).loose().nullable(),
 }).loose();
 
 export const trainLogSchema = z.object({
-  schema: z.literal(TRAIN_LOG_TAG),
+  schema: z.literal(TRAIN_LOG_SCHEMA),
   // Loose on read: a newer trainer may record more settings (resume compares the exact JSON anyway).
   config: trainConfigSchema.loose(),
   model: modelConfigSchema,
   note: z.string(),
+  /** Warnings about the configuration (absent in logs written before they existed). */
+  notes: notesSchema.optional(),
   epochs: z.array(epochSchema),
   provenance: provenanceSchema,
 }).loose();
 
-export const trainLogTypeMatches: Assignable<z.infer<typeof trainLogSchema>, TrainLog> = true;
-export const trainLogTagMatches: Assignable<typeof TRAIN_LOG_TAG, typeof TRAIN_LOG_SCHEMA> = true;
+export type TrainLog = Known<z.output<typeof trainLogSchema>>;
+export type EpochRecord = Known<z.output<typeof epochSchema>>;

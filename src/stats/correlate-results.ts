@@ -4,34 +4,19 @@
  * form one pair), x and y read at dotted paths, then Pearson, Spearman and Kendall τ-b with
  * bootstrap intervals and permutation p-values.
  */
-import { metricAt, type NamedResult } from '../check/run-checks.ts';
+import { metricAt, type NamedResult } from '../results/metric-path.ts';
 import { assertArgument, WeightscapeError } from '../errors.ts';
 import { COEFFICIENTS, type Coefficient } from './correlation.ts';
 import { bootstrapInterval, permutationTest } from './inference.ts';
 import { settingsNotes } from './paired-settings.ts';
 
-export const CORRELATION_SCHEMA = 'weightscape.correlation/1';
+import { CORRELATION_SCHEMA, type CoefficientResult, type CorrelationResult } from '../results/correlation-schema.ts';
+
+export type { CoefficientResult, CorrelationResult } from '../results/correlation-schema.ts';
 
 /** The most bootstrap resamples or permutations: more would only cost time (and memory). */
 export const MAX_RESAMPLES = 1_000_000;
 
-/** A coefficient with its uncertainty; null where undefined (a constant measure: see the notes). */
-export interface CoefficientResult {
-  value: number | null;
-  interval: { low: number | null; high: number | null; level: number; resamples: number; undefinedResamples: number };
-  permutation: { pValue: number | null; exact: boolean; permutations: number };
-}
-
-export interface CorrelationResult {
-  schema: typeof CORRELATION_SCHEMA;
-  x: string;
-  y: string;
-  points: Array<{ checkpoint: string; sha256: string; x: number; y: number }>;
-  coefficients: Record<Coefficient, CoefficientResult>;
-  settings: { resamples: number; permutations: number; seed: number };
-  /** Why a coefficient is null, and settings that differ between the paired results. */
-  notes: string[];
-}
 
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
 

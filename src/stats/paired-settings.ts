@@ -3,7 +3,7 @@
  * results it pairs across checkpoints were made differently (a different attack, grid, subset,
  * direction kind or data would correlate the experiment, not the checkpoints).
  */
-import type { NamedResult } from '../check/run-checks.ts';
+import type { NamedResult } from '../results/metric-path.ts';
 
 type Json = Record<string, unknown>;
 const get = (json: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Json)[key] : undefined), json);

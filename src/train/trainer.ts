@@ -15,44 +15,23 @@ import { modelClasses } from '../checkpoints/model-config.ts';
 import { checkLabels, loadDataset, selectExamples, type LabeledImages } from '../data/dataset.ts';
 import { stratifiedIndices } from '../data/subset.ts';
 import { WeightscapeError } from '../errors.ts';
-import { evaluateSplit, type SplitMetrics } from '../eval/split-metrics.ts';
+import { evaluateSplit } from '../eval/split-metrics.ts';
 import { architecture } from '../models/registry.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { seededUniform, shuffled } from '../random.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
 import { readResult } from '../results/read-result.ts';
-import { provenance, type Provenance } from '../results/provenance.ts';
+import { provenance } from '../results/provenance.ts';
 import { initWeights } from './init-weights.ts';
 import { loadRunState, saveRunState } from './run-state.ts';
 import { learningRate, parseSchedule } from './schedule.ts';
 import { trainWarnings, type TrainConfig } from './train-config.ts';
 import { trainStep } from './train-step.ts';
 
-export const TRAIN_LOG_SCHEMA = 'weightscape.train-log/1';
+import { TRAIN_LOG_SCHEMA, type EpochRecord, type TrainLog } from '../results/train-log-schema.ts';
 
-export interface EpochRecord {
-  epoch: number;
-  lr: number;
-  seconds: number;
-  /** Mean training loss over the epoch's batches (at θ + v with AWP). */
-  trainLoss: number;
-  awp: boolean;
-  train: SplitMetrics;
-  test: SplitMetrics;
-  /** Robust accuracy and loss, train minus test, on the unperturbed weights. */
-  gap: { accuracy: number; loss: number } | null;
-}
+export type { EpochRecord, TrainLog } from '../results/train-log-schema.ts';
 
-export interface TrainLog {
-  schema: typeof TRAIN_LOG_SCHEMA;
-  config: TrainConfig;
-  model: ModelConfig;
-  note: string;
-  /** Warnings about the configuration (absent in logs written before they existed). */
-  notes?: string[];
-  epochs: EpochRecord[];
-  provenance: Provenance;
-}
 
 export interface TrainRequest {
   config: TrainConfig;

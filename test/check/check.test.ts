@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BASELINE_SCHEMA, type Baseline } from '../../src/check/baseline.ts';
-import { metricAt, runChecks } from '../../src/check/run-checks.ts';
+import { checkResult, runChecks } from '../../src/check/run-checks.ts';
+import { CHECK_SCHEMA } from '../../src/results/check-schema.ts';
+import { metricAt } from '../../src/results/metric-path.ts';
+import { parseResult, readResult } from '../../src/results/read-result.ts';
 import { WeightscapeError } from '../../src/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weightscape-check-'));
@@ -33,6 +36,20 @@ test('must-not-fall, must-not-rise and within, with absolute and relative tolera
   assert.equal(metricAt(result.json, 'epochs.0.gap.accuracy'), 0.2);
 });
 
+test('check verdicts as a weightscape.check/1 result: ±Infinity bounds become null and it validates as a check result', () => {
+  const verdicts = [
+    verdict({ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.43, absolute: 0.02 }),
+    verdict({ metric: 'gap.accuracy', direction: 'must-not-rise', value: 0.08, absolute: 0.01 }),
+    verdict({ metric: 'splits.test.robust.loss', direction: 'within', value: 1.45, absolute: 0.1 }),
+  ];
+  const json = JSON.parse(JSON.stringify(checkResult(verdicts))) as unknown;
+  const parsed = parseResult(json, 'check.json', 'check');
+  assert.equal(parsed.schema, CHECK_SCHEMA);
+  assert.deepEqual(parsed.verdicts.map((v) => v.allowed), [[0.43 - 0.02, null], [null, 0.08 + 0.01], [1.45 - 0.1, 1.45 + 0.1]]);
+  assert.deepEqual(parsed.verdicts.map((v) => v.passed), [true, false, true]);
+  assert.throws(() => parseResult({ ...(json as object), verdicts: [{ ...parsed.verdicts[0], allowed: [1] }] }, 'check.json', 'check'), /check\.json: verdicts\[0\]\.allowed/);
+});
+
 test('a missing metric is an error, not a pass', () => {
   assert.throws(() => verdict({ metric: 'splits.train.robust.accuracy', direction: 'must-not-fall', value: 0.4, absolute: 0.1 }),
     (e: unknown) => e instanceof WeightscapeError && /eval\.json: has no number at 'splits\.train\.robust\.accuracy'/.test(e.message));
@@ -56,6 +73,15 @@ test('the check command: exit 0, 1 and 2; JUnit XML; invalid baselines; --update
   assert.match(regressed.stdout, /FAIL  splits\.test\.robust\.accuracy/);
   assert.match(regressed.stdout, /1 of 2 checks regress/);
   assert.match(readFileSync(join(dir, 'fail.xml'), 'utf8'), /<failure message="[^"]*splits\.test\.robust\.accuracy = 0\.42, allowed \[0\.48/);
+  // --json: the same verdicts as a weightscape.check/1 result, unbounded sides null.
+  const json = run('check', '--baseline', baselinePath, resultPath, '--json');
+  assert.equal(json.status, 1);
+  writeFileSync(join(dir, 'check.json'), json.stdout);
+  const verdicts = readResult(join(dir, 'check.json'), 'check').verdicts;
+  assert.deepEqual(verdicts.map((v) => [v.check.metric, v.actual, v.passed]), [['splits.test.robust.accuracy', 0.42, false], ['gap.accuracy', 0.1, true]]);
+  assert.equal(verdicts[0]!.allowed[1], null);
+  assert.equal(verdicts[1]!.allowed[0], null);
+  assert.ok(Math.abs(verdicts[1]!.allowed[1]! - 0.11) < 1e-12);
   baseline([{ metric: 'splits.test.robust.accuracy', direction: 'rises', value: 0.5, absolute: 0.02 }]);
   const invalid = run('check', '--baseline', baselinePath, resultPath);
   assert.equal(invalid.status, 2);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { flatness1d, flatnessUndefinedReason } from '../../src/landscape/flatness-1d.ts';
 import { emptyTable, parseRange } from '../../src/landscape/grid.ts';
-import { finish, GRID_LAYOUT, LANDSCAPE_SCHEMA, type LandscapeResult } from '../../src/landscape/sample-landscape.ts';
+import { finish, GRID_LAYOUT, type LandscapeResult } from '../../src/landscape/sample-landscape.ts';
+import { LANDSCAPE_SCHEMA } from '../../src/results/landscape-schema.ts';
 
 /** A complete clean 1D result over `alphas` with losses `loss(α)`, as the sampler would leave it. */
 function complete1d(alphas: number[], loss: (a: number) => number): LandscapeResult {
