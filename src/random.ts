@@ -1,4 +1,9 @@
-/** Seeded pseudo-random numbers for the choices weightscape makes outside tfjs (subsets, shuffles). */
+/**
+ * Seeded randomness, in one place: uniforms and shuffles for the choices weightscape makes outside
+ * tfjs (subsets, shuffles, resampling), and Gaussian tensors for the ones inside it (weight
+ * initialization, attack starts, random directions, Hessian probes).
+ */
+import * as tf from '@tensorflow/tfjs';
 
 /** mulberry32: a small, fast 32-bit generator; returns uniforms in [0, 1). */
 export function seededUniform(seed: number): () => number {
@@ -20,4 +25,19 @@ export function shuffled<T>(items: readonly T[], uniform: () => number): T[] {
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
+}
+
+/**
+ * The seed tfjs gets for a weightscape seed. tf.randomNormal treats seed 0 as no seed
+ * (`seed ? seed : Math.random()` in tfjs-core's rand_util), so `--seed 0`, the default, made weight
+ * initialization, PGD's L2 start, TRADES' start noise and Hessian probes differ from run to run.
+ * Seed 0 goes to tfjs as 0.5, a value no integer seed takes; every other seed passes unchanged.
+ */
+function tfjsSeed(seed: number): number {
+  return seed === 0 ? 0.5 : seed;
+}
+
+/** A seeded Gaussian tensor (float32), the same for the same seed on every run. */
+export function seededNormal<R extends tf.Rank>(shape: number[], mean: number, stdDev: number, seed: number): tf.Tensor<R> {
+  return tf.randomNormal(shape as tf.ShapeMap[R], mean, stdDev, 'float32', tfjsSeed(seed));
 }

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropyPerExample } from '../models/loss.ts';
 import type { AttackLoss, Norm, PgdSpec } from './attack-spec.ts';
-import { seededNormal } from '../seeded-normal.ts';
+import { seededNormal } from '../random.ts';
 
 /**
  * A model's logits as a differentiable tfjs function; `native`, when present, computes the same

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TradesSpec } from './attack-spec.ts';
 import { project, type LogitsFunction } from './pgd.ts';
-import { seededNormal } from '../seeded-normal.ts';
+import { seededNormal } from '../random.ts';
 
 /** Σ over the batch of KL(p ‖ q) with p = softmax(clean logits), q = softmax(adversarial logits). */
 export function klDivergenceSum(cleanLogits: tf.Tensor2D, advLogits: tf.Tensor2D): tf.Scalar {

@@ -4,8 +4,8 @@
  * pool size is half of the logical cores (one thread on two cores). This adapter, pinned to the
  * tfjs version in package.json, instantiates the same emscripten build itself with the workers
  * loaded from files and the requested thread count, and registers it as the 'wasm' backend.
- * XNNPACK then spreads convolutions and matrix products over the threads (1.7–1.9× on 2 cores);
- * element-wise kernels stay on one thread.
+ * XNNPACK then spreads convolutions and matrix products over the threads (speed-up:
+ * docs/engine-notes.md); element-wise kernels stay on one thread.
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';

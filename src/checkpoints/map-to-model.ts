@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WeightscapeError } from '../errors.ts';
 import { architecture } from '../models/registry.ts';
-import { wideResnetUnusedSpecs, type WideResnetOptions } from '../models/wide-resnet.ts';
+import { tfjsShape, toTfjsLayout } from '../models/tensor-layout.ts';
 import type { ModelConfig, ModelWeights, TensorSpec } from '../models/types.ts';
 import type { HostTensor } from './host-tensor.ts';
 import type { LoadedCheckpoint } from './load-checkpoint.ts';
@@ -15,35 +15,23 @@ const STATE_ROLES = new Set(['bn-running-mean', 'bn-running-var', 'bn-count']);
 
 /** The shape a spec has in a file of the given layout. */
 function fileShape(spec: TensorSpec, layout: 'pytorch' | 'tfjs'): number[] {
-  if (layout === 'pytorch') return spec.shape;
-  if (spec.role === 'conv-weight') {
-    const [o, i, h, w] = spec.shape as [number, number, number, number];
-    return [h, w, i, o];
-  }
-  if (spec.role === 'linear-weight') return [spec.shape[1]!, spec.shape[0]!];
-  return spec.shape;
+  return layout === 'pytorch' ? spec.shape : tfjsShape(spec.shape, spec.role);
 }
 
 const show = (shape: number[]) => `[${shape.join(', ')}]`;
 
-/** Tensors the reference code saves but the forward pass never reads (loaded with a note). */
-function unusedSpecs(config: ModelConfig): TensorSpec[] {
-  return config.arch === 'wide-resnet' ? wideResnetUnusedSpecs(config.options as unknown as WideResnetOptions) : [];
-}
-
 function toTensor(host: HostTensor, spec: TensorSpec, layout: 'pytorch' | 'tfjs'): tf.Tensor {
   return tf.tidy(() => {
     const t = tf.tensor(host.values, host.shape, spec.role === 'bn-count' ? 'int32' : 'float32');
-    if (layout === 'tfjs') return t;
-    if (spec.role === 'conv-weight') return tf.transpose(t, [2, 3, 1, 0]);
-    if (spec.role === 'linear-weight') return tf.transpose(t);
-    return spec.role === 'bn-count' ? t : tf.cast(t, 'float32');
+    return layout === 'tfjs' ? t : toTfjsLayout(t, spec.role);
   });
 }
 
 /** Checks the checkpoint against the architecture and returns its weights as tfjs tensors. */
 export function checkpointToWeights(checkpoint: LoadedCheckpoint, config: ModelConfig): { weights: ModelWeights; notes: string[] } {
-  const specs = architecture(config.arch).tensorSpecs(config as ModelConfig<never>);
+  const net = architecture(config.arch);
+  const specs = net.tensorSpecs(config as ModelConfig<never>);
+  const unusedTensors = net.unusedTensors?.(config.options as never);
   const notes: string[] = [];
   const problems: string[] = [];
   const expected = new Map(specs.map((s) => [s.name, s]));
@@ -56,7 +44,7 @@ export function checkpointToWeights(checkpoint: LoadedCheckpoint, config: ModelC
     const want = fileShape(spec, checkpoint.layout);
     if (show(host.shape) !== show(want)) problems.push(`${spec.name} has shape ${show(host.shape)} but ${config.arch} expects ${show(want)}`);
   }
-  const unused = new Map(unusedSpecs(config).map((s) => [s.name, s]));
+  const unused = new Map((unusedTensors?.specs ?? []).map((s) => [s.name, s]));
   const ignored: string[] = [];
   for (const name of checkpoint.tensors.keys()) {
     if (expected.has(name)) continue;
@@ -70,7 +58,7 @@ export function checkpointToWeights(checkpoint: LoadedCheckpoint, config: ModelC
       suggestion: 'check --arch and its options (or the checkpoint metadata)',
     });
   }
-  if (ignored.length > 0) notes.push(`ignored ${ignored.length} tensors of the reference code's unused sub_block1`);
+  if (ignored.length > 0) notes.push(`ignored ${ignored.length} tensors of ${unusedTensors!.note}`);
   const weights: ModelWeights = { params: {}, state: {} };
   for (const spec of specs) {
     const host = checkpoint.tensors.get(spec.name);

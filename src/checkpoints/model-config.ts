@@ -30,11 +30,6 @@ function parseJson<T>(checkpoint: LoadedCheckpoint, key: string): T | undefined 
   }
 }
 
-/** Defaults when nothing says otherwise: CIFAR-sized inputs, except the MNIST-sized mlp. */
-function defaultInput(arch: string): InputSpec {
-  return arch === 'mlp' ? { height: 28, width: 28, channels: 1 } : { height: 32, width: 32, channels: 3 };
-}
-
 /**
  * The one rule for a model's class count, for every command: --classes; else the checkpoint's
  * (metadata, or detected from its tensors); else the data's (100 for cifar100, 10 for the other
@@ -66,7 +61,7 @@ export function resolveModelConfig(checkpoint: LoadedCheckpoint, request: ModelC
   return {
     arch,
     options: architecture(arch).parseOptions(options) as Record<string, unknown>,
-    input: request.input ?? parseJson<InputSpec>(checkpoint, 'input') ?? defaultInput(arch),
+    input: request.input ?? parseJson<InputSpec>(checkpoint, 'input') ?? { ...architecture(arch).defaultInput },
     classes: modelClasses(request, checkpointClasses(checkpoint, detectedClasses)),
     normalization: request.normalization ?? parseJson<InputNormalization>(checkpoint, 'normalization'),
   };

@@ -3,8 +3,8 @@
  * whose __metadata__ holds the architecture, its options, the input, the classes, the input
  * normalization and, from the trainer, the training configuration (all JSON strings).
  */
-import * as tf from '@tensorflow/tfjs';
 import { architecture } from '../models/registry.ts';
+import { toPytorchLayout } from '../models/tensor-layout.ts';
 import type { ModelConfig, ModelWeights } from '../models/types.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
 import { serializeSafetensors, type RawTensor } from './safetensors.ts';
@@ -32,11 +32,7 @@ export function serializeNativeCheckpoint(weights: ModelWeights, config: ModelCo
   for (const spec of specs) {
     const t = weights.params[spec.name] ?? weights.state[spec.name];
     if (t === undefined) continue;
-    const values = tf.tidy(() => {
-      if (spec.role === 'conv-weight') return tf.transpose(t, [3, 2, 0, 1]);
-      if (spec.role === 'linear-weight') return tf.transpose(t);
-      return t.clone();
-    });
+    const values = toPytorchLayout(t, spec.role);
     const data = values.dataSync();
     values.dispose();
     if (spec.role === 'bn-count') {

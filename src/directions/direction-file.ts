@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parseSafetensors, serializeSafetensors, type RawTensor } from '../checkpoints/safetensors.ts';
 import { WeightscapeError } from '../errors.ts';
 import { architecture } from '../models/registry.ts';
+import { toPytorchLayout, toTfjsLayout } from '../models/tensor-layout.ts';
 import type { ModelConfig, TensorMap } from '../models/types.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
 
@@ -15,7 +16,7 @@ export function saveDirection(path: string, direction: TensorMap, config: ModelC
   const tensors = new Map<string, RawTensor>();
   for (const [name, d] of Object.entries(direction)) {
     const spec = roles.get(name);
-    const torch = tf.tidy(() => (spec?.role === 'conv-weight' ? tf.transpose(d, [3, 2, 0, 1]) : spec?.role === 'linear-weight' ? tf.transpose(d) : tf.clone(d)));
+    const torch = spec === undefined ? tf.clone(d) : toPytorchLayout(d, spec.role);
     const values = Float32Array.from(torch.dataSync());
     tensors.set(name, { dtype: 'F32', shape: spec?.shape ?? d.shape, bytes: new Uint8Array(values.buffer) });
     torch.dispose();
@@ -42,10 +43,7 @@ export function loadDirection(path: string, params: TensorMap, config: ModelConf
       throw new WeightscapeError('bad-file', `${path}: direction for ${name} is missing or is not float32 of shape [${spec?.shape.join(', ')}]`);
     }
     const values = new Float32Array(raw.bytes.slice().buffer);
-    out[name] = tf.tidy(() => {
-      const t = tf.tensor(values, raw.shape);
-      return spec.role === 'conv-weight' ? tf.transpose(t, [2, 3, 1, 0]) : spec.role === 'linear-weight' ? tf.transpose(t) : t;
-    });
+    out[name] = tf.tidy(() => toTfjsLayout(tf.tensor(values, raw.shape), spec.role));
     if (out[name]!.shape.join('x') !== p.shape.join('x')) throw new WeightscapeError('bad-file', `${path}: ${name} does not fit the model`);
   }
   return out;

@@ -1,6 +1,6 @@
 /**
  * Direction specs on the command line: random | filter | layer | adversarial | hessian |
- * interpolate:<checkpoint> | file:<directions.safetensors>[#<name>].
+ * interpolate:<checkpoint> | file:<directions.safetensors> (one direction per file: the whole file).
  * random: Gaussian, unnormalized; filter/layer: Gaussian, filter- or layer-normalized.
  */
 import { WeightscapeError } from '../errors.ts';

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../models/types.ts';
-import { seededNormal } from '../seeded-normal.ts';
+import { seededNormal } from '../random.ts';
 
 export interface HessianResult {
   eigenvalue: number;

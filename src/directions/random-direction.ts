@@ -1,6 +1,6 @@
 /** Gaussian directions shaped like the parameters, seeded per tensor. */
 import type { TensorMap } from '../models/types.ts';
-import { seededNormal } from '../seeded-normal.ts';
+import { seededNormal } from '../random.ts';
 
 export function gaussianDirection(params: TensorMap, seed: number): TensorMap {
   const out: TensorMap = {};

@@ -7,7 +7,7 @@ import { WeightscapeError } from '../errors.ts';
 import { runNetwork } from './forward-context.ts';
 import { positiveInteger, rate, rejectUnknown } from './options.ts';
 import { convSpecs, linearSpecs } from './tensor-specs.ts';
-import type { Architecture, ModelConfig } from './types.ts';
+import { CIFAR_INPUT, type Architecture, type ModelConfig } from './types.ts';
 
 export interface ConvnetOptions {
   width: number;
@@ -24,6 +24,17 @@ function featureSide(config: ModelConfig<ConvnetOptions>): number {
 export const convnet: Architecture<ConvnetOptions> = {
   name: 'convnet',
   description: "TRADES' SmallCNN (--width 32 --hidden 200 --dropout 0.5)",
+  defaultInput: CIFAR_INPUT,
+  candidates(shapes) {
+    const first = shapes.get('feature_extractor.conv1.weight');
+    const hidden = shapes.get('classifier.fc1.weight');
+    const last = shapes.get('classifier.fc3.weight');
+    if (!first || !hidden || !last) return [];
+    const channels = first[1]!;
+    return [28, 32].map((size) => ({
+      arch: 'convnet', options: { width: first[0]!, hidden: hidden[0]!, dropout: 0.5 }, input: { height: size, width: size, channels }, classes: last[0]!,
+    }));
+  },
   parseOptions(raw) {
     rejectUnknown('convnet', raw, ['width', 'hidden', 'dropout']);
     return {

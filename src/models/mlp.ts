@@ -17,6 +17,21 @@ function layerSizes(config: ModelConfig<MlpOptions>): number[] {
 export const mlp: Architecture<MlpOptions> = {
   name: 'mlp',
   description: 'fully connected network, ReLU between layers (--hidden 256,256)',
+  // MNIST-sized: the mlp is the small model of the Fashion-MNIST experiments.
+  defaultInput: { height: 28, width: 28, channels: 1 },
+  candidates(shapes) {
+    const layers = [...shapes.keys()].filter((k) => /^fc\d+\.weight$/.test(k)).length;
+    if (layers === 0 || !shapes.has('fc1.weight')) return [];
+    const features = shapes.get('fc1.weight')![1]!;
+    const hidden = Array.from({ length: layers - 1 }, (_, i) => shapes.get(`fc${i + 1}.weight`)?.[0] ?? 0);
+    const out: ModelConfig[] = [];
+    for (const channels of [1, 3]) {
+      const side = Math.sqrt(features / channels);
+      // fc1 … fc<layers> need not all exist (fc1 and fc7 only): no candidate then, not a crash.
+      if (Number.isInteger(side)) out.push({ arch: 'mlp', options: { hidden }, input: { height: side, width: side, channels }, classes: shapes.get(`fc${layers}.weight`)?.[0] ?? 0 });
+    }
+    return out;
+  },
   parseOptions(raw) {
     rejectUnknown('mlp', raw, ['hidden']);
     return { hidden: integerList('mlp', raw, 'hidden', [256, 256]) };

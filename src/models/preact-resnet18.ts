@@ -7,7 +7,7 @@
 import { runNetwork } from './forward-context.ts';
 import { positiveInteger, rejectUnknown } from './options.ts';
 import { batchNormSpecs, convSpecs, linearSpecs } from './tensor-specs.ts';
-import type { Architecture, TensorSpec } from './types.ts';
+import { CIFAR_INPUT, type Architecture, type TensorSpec } from './types.ts';
 
 export interface PreactResnet18Options {
   width: number;
@@ -37,6 +37,13 @@ const hasShortcutConv = (b: Block) => b.stride !== 1 || b.inPlanes !== b.planes;
 export const preactResnet18: Architecture<PreactResnet18Options> = {
   name: 'preact-resnet18',
   description: 'PreActResNet-18 of the robust-overfitting / AWP code (--width 64)',
+  defaultInput: CIFAR_INPUT,
+  candidates(shapes) {
+    const conv1 = shapes.get('conv1.weight');
+    const linear = shapes.get('linear.weight');
+    if (!conv1 || !linear) return [];
+    return [{ arch: 'preact-resnet18', options: { width: conv1[0]! }, input: { height: 32, width: 32, channels: conv1[1]! }, classes: linear[0]! }];
+  },
   parseOptions(raw) {
     rejectUnknown('preact-resnet18', raw, ['width']);
     return { width: positiveInteger('preact-resnet18', raw, 'width', 64) };

@@ -31,6 +31,9 @@ export interface InputSpec {
   channels: number;
 }
 
+/** CIFAR-sized input, the default of the convolutional architectures. */
+export const CIFAR_INPUT: Readonly<InputSpec> = { height: 32, width: 32, channels: 3 };
+
 /** The architecture-independent part of a model's configuration. */
 export interface ModelConfig<Options = Record<string, unknown>> {
   arch: string;
@@ -58,9 +61,21 @@ export interface ForwardResult {
   state: TensorMap;
 }
 
+/** Tensor shapes by name, in PyTorch's layout (what architecture detection looks at). */
+export type TensorShapes = Map<string, number[]>;
+
 export interface Architecture<Options> {
   name: string;
   description: string;
+  /** The input size when neither the checkpoint nor the user states one. */
+  defaultInput: InputSpec;
+  /**
+   * Configurations a set of tensor shapes may be of, read off characteristic tensors (loose
+   * options; detection keeps the one whose full spec list matches exactly).
+   */
+  candidates(shapes: TensorShapes): ModelConfig[];
+  /** Tensors the reference code saves but the forward pass never reads: loaded with this note. */
+  unusedTensors?(options: Options): { specs: TensorSpec[]; note: string };
   /** Checks and completes loose options (from the CLI or checkpoint metadata). */
   parseOptions(raw: Record<string, unknown>): Options;
   tensorSpecs(config: ModelConfig<Options>): TensorSpec[];

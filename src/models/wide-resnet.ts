@@ -9,7 +9,7 @@ import { WeightscapeError } from '../errors.ts';
 import { runNetwork } from './forward-context.ts';
 import { positiveInteger, rejectUnknown } from './options.ts';
 import { batchNormSpecs, convSpecs, linearSpecs } from './tensor-specs.ts';
-import type { Architecture, TensorSpec } from './types.ts';
+import { CIFAR_INPUT, type Architecture, type TensorSpec } from './types.ts';
 
 export interface WideResnetOptions {
   depth: number;
@@ -44,13 +44,25 @@ function blockSpecs(b: Block): TensorSpec[] {
 }
 
 /** The unused sub_block1 of the reference code: same shapes as block1. */
-export function wideResnetUnusedSpecs(options: WideResnetOptions): TensorSpec[] {
+function unusedSpecs(options: WideResnetOptions): TensorSpec[] {
   return blocks(options).filter((b) => b.prefix.startsWith('block1.')).flatMap((b) => blockSpecs({ ...b, prefix: b.prefix.replace('block1.', 'sub_block1.') }));
 }
 
 export const wideResnet: Architecture<WideResnetOptions> = {
   name: 'wide-resnet',
   description: 'WideResNet of the TRADES / AWP code (--depth 34 --widen 10)',
+  defaultInput: CIFAR_INPUT,
+  candidates(shapes) {
+    const conv1 = shapes.get('conv1.weight');
+    const fc = shapes.get('fc.weight');
+    if (!conv1 || !fc || !shapes.has('block1.layer.0.conv1.weight')) return [];
+    const perGroup = [...shapes.keys()].filter((k) => /^block1\.layer\.\d+\.conv1\.weight$/.test(k)).length;
+    const widen = shapes.get('block1.layer.0.conv1.weight')![0]! / 16;
+    return [{ arch: 'wide-resnet', options: { depth: 6 * perGroup + 4, widen }, input: { height: 32, width: 32, channels: conv1[1]! }, classes: fc[0]! }];
+  },
+  unusedTensors(options) {
+    return { specs: unusedSpecs(options), note: "the reference code's unused sub_block1" };
+  },
   parseOptions(raw) {
     rejectUnknown('wide-resnet', raw, ['depth', 'widen']);
     const depth = positiveInteger('wide-resnet', raw, 'depth', 34);

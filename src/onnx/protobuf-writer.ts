@@ -64,10 +64,6 @@ export class ProtobufWriter {
     return this.bytesField(field, inner.finish());
   }
 
-  packedFloats(field: number, values: readonly number[]): this {
-    return this.bytesField(field, new Uint8Array(new Float32Array(values).buffer));
-  }
-
   /** A 32-bit float (wire type 5). */
   float(field: number, value: number): this {
     this.tag(field, 5);

@@ -3,8 +3,7 @@
  * BatchNorm's per-channel scale and shift from running statistics, ...) and the rest. The first
  * runs once per set of weights (an attack's steps share it), the second once per batch with the
  * prepared values as inputs: what onnxruntime's constant folding would do for constant weights,
- * without building a session per set of weights. (Preact-resnet18 width 16: its filter
- * transposes alone took ~7 ms of a ~115 ms input gradient.)
+ * without building a session per set of weights (what that saves: docs/engine-notes.md).
  */
 import type { OnnxGraph, OnnxNode, OnnxValueInfo } from './onnx-model.ts';
 

@@ -1,6 +1,7 @@
 /** The robust generalization gap table: as SVG (for figures), Markdown, CSV and HTML. */
 import type { Svg } from './svg-canvas.ts';
 import { createCanvas } from './svg-canvas.ts';
+import { escapeHtml } from './escape-html.ts';
 
 export interface GapRow {
   label: string;
@@ -92,10 +93,6 @@ export function gapTableCsv(rows: GapRow[], measure?: FlatnessMeasure): string {
   const flatness = measure === undefined ? 'flatness' : quote(`flatness (${measure.header})`);
   const header = `model,train_robust_accuracy,test_robust_accuracy,gap,test_clean_accuracy,${flatness},flatness_note`;
   return [header, ...rows.map((r) => [quote(r.label), r.trainRobustAccuracy, r.testRobustAccuracy, r.gap, r.testCleanAccuracy, r.flatness ?? '', quote(r.flatnessNote ?? '')].join(','))].join('\n') + '\n';
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 export function gapTableHtml(rows: GapRow[], measure?: FlatnessMeasure): string {

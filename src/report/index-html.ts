@@ -1,7 +1,8 @@
 /** The report's index.html: every figure, and the numbers as HTML tables (gap, landscape flatness, flatness results). */
 import type { LandscapeResult } from '../results/landscape-schema.ts';
 import type { FlatnessResult, LossFlatness } from '../results/flatness-schema.ts';
-import { escapeHtml, gapTableHtml, type FlatnessMeasure, type GapRow } from './gap-table.ts';
+import { escapeHtml } from './escape-html.ts';
+import { gapTableHtml, type FlatnessMeasure, type GapRow } from './gap-table.ts';
 
 const fixed = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? '–' : v.toFixed(digits));
 const row = (cells: string[]) => `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;

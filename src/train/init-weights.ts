@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { architecture } from '../models/registry.ts';
 import type { ModelConfig, ModelWeights } from '../models/types.ts';
-import { seededNormal } from '../seeded-normal.ts';
+import { seededNormal } from '../random.ts';
 
 export function initWeights(config: ModelConfig, seed: number): ModelWeights {
   const weights: ModelWeights = { params: {}, state: {} };

@@ -8,7 +8,7 @@
  * Convolutions pad like PyTorch's padding=1.
  */
 import * as tf from '@tensorflow/tfjs';
-import { seededNormal } from '../../src/seeded-normal.ts';
+import { seededNormal } from '../../src/random.ts';
 import { batchNormTrain } from '../../src/backend/batch-norm-train.ts';
 
 export type SmallCnnParams = Record<string, tf.Tensor>;

@@ -3,7 +3,7 @@ import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select-backend.ts';
 import { initWeights } from '../../src/train/init-weights.ts';
-import { seededNormal } from '../../src/seeded-normal.ts';
+import { seededNormal } from '../../src/random.ts';
 import type { ModelConfig } from '../../src/models/types.ts';
 
 before(async () => { await selectBackend('wasm'); });

@@ -8,6 +8,9 @@ import { selectBackend } from '../../src/backend/select-backend.ts';
 import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
 import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
+import { architecture } from '../../src/models/registry.ts';
+import { toPytorchLayout } from '../../src/models/tensor-layout.ts';
+import type { ModelConfig } from '../../src/models/types.ts';
 import { awpPerturbation, gradientsOf, perturbable } from '../../src/train/awp.ts';
 import { methodLoss, trainStep, type StepSettings } from '../../src/train/train-step.ts';
 import { readFloats } from '../helpers/fixtures.ts';
@@ -42,12 +45,9 @@ function setup(name: string) {
 }
 
 /** A tfjs-layout parameter in PyTorch's layout, as flat values. */
-function torchLayout(name: string, t: tf.Tensor): Float32Array {
-  return tf.tidy(() => {
-    if (t.rank === 4) return tf.transpose(t, [3, 2, 0, 1]).dataSync() as Float32Array;
-    if (t.rank === 2) return tf.transpose(t).dataSync() as Float32Array;
-    return t.dataSync() as Float32Array;
-  });
+function torchLayout(config: ModelConfig, name: string, t: tf.Tensor): Float32Array {
+  const spec = architecture(config.arch).tensorSpecs(config as ModelConfig<never>).find((s) => s.name === name)!;
+  return tf.tidy(() => toPytorchLayout(t, spec.role).dataSync() as Float32Array);
 }
 
 const CASES = ['convnet-pgd-at', 'convnet-pgd-at-awp', 'convnet-trades-awp', 'preact-pgd-at-awp'];
@@ -66,7 +66,7 @@ for (const name of CASES) {
     const expected = loadCheckpoint(`${FIXTURES}train/${name}.after.safetensors`).tensors;
     for (const [param, t] of Object.entries(result.weights.params)) {
       const want = expected.get(param)!.values;
-      const got = torchLayout(param, t);
+      const got = torchLayout(s.config, param, t);
       let maxDiff = 0;
       let maxRef = 0;
       let sumDiff = 0;

@@ -1,6 +1,7 @@
 /**
- * Conv2D gradients written as forward convolutions. On the WASM backend the forward conv runs at
- * ~25 GFLOP/s while Conv2DBackpropInput runs at ~2 GFLOP/s and Conv2DBackpropFilter is missing.
+ * Conv2D gradients written as forward convolutions: on the WASM backend the forward conv is an
+ * order of magnitude faster than Conv2DBackpropInput, and Conv2DBackpropFilter is missing
+ * (figures: docs/engine-notes.md).
  * Layout: x NHWC, filter HWIO (the tfjs convention), dilations 1.
  */
 import * as tf from '@tensorflow/tfjs';

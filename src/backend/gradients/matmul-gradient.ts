@@ -1,6 +1,7 @@
 /**
  * BatchMatMul gradients without transpose flags: on WASM a matMul with transposeA or transposeB
- * runs 10–25× slower than an explicit transpose followed by a plain matMul.
+ * runs many times slower than an explicit transpose followed by a plain matMul
+ * (docs/engine-notes.md).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';

@@ -2,8 +2,8 @@
  * Pooling gradients on WASM.
  * Max pooling: tfjs-backend-wasm 4.22's MaxPoolGrad and MaxPoolWithArgmax return wrong positions
  * (the gradient fails finite differences); weightscape's own kernel replaces them.
- * Average pooling over non-overlapping windows: a broadcast multiply, 3× faster on WASM than its
- * AvgPoolGrad kernel (and 20× faster than spreading dy with tile).
+ * Average pooling over non-overlapping windows: a broadcast multiply, faster on WASM than its
+ * AvgPoolGrad kernel or spreading dy with tile (docs/engine-notes.md).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap, Tensor, Tensor4D } from '@tensorflow/tfjs';

@@ -1,8 +1,8 @@
 /**
  * Eval-mode BatchNorm on WASM as one JavaScript pass over the heap: y = (x − mean)·a + offset
- * with a = scale·rsqrt(variance + ε) per last-axis channel. tfjs-backend-wasm 4.22's
- * FusedBatchNorm takes ~4.7 ns per element (a sixth of a preact-resnet18 forward pass); this one pass
- * takes about half as long. Statistics of other shapes go to the kernel it replaces.
+ * with a = scale·rsqrt(variance + ε) per last-axis channel, about twice as fast as
+ * tfjs-backend-wasm 4.22's FusedBatchNorm (docs/engine-notes.md). Statistics of other shapes go
+ * to the kernel it replaces.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';

@@ -3,8 +3,8 @@
  * written in JavaScript over the backend's heap: the forward pass returns y and the batch's mean
  * and biased variance (two passes over x: shifted sums, then y); the gradient returns
  * ∂x, ∂scale and ∂offset (two passes: the two channel sums, then ∂x). Composed from tfjs ops the
- * same work took ~25 passes (Sum over leading axes transposes first), 45% of a train-mode
- * preact-resnet18 input-gradient step. Sums are accumulated in float64.
+ * same work took many passes (Sum over leading axes transposes first; docs/engine-notes.md).
+ * Sums are accumulated in float64.
  */
 import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import { affineMap, pairedSums } from './channel-loops.ts';

@@ -2,8 +2,8 @@
  * The filter of a convolution's input gradient, in one small JS kernel: the taps of one stride
  * phase (r, r + s, …), spatially reversed, with input and output channels swapped:
  * out[a, b, o, i] = filter[rh + sh·(th − 1 − a), rw + sw·(tw − 1 − b), i, o].
- * Composed from StridedSlice, Reverse and Transpose it took ~30 ms per preact-resnet18 attack step
- * on WASM (Reverse alone ~5 ms for a 3×3×128×128 filter).
+ * Composed from StridedSlice, Reverse and Transpose it was a sizeable part of an attack step on
+ * WASM (docs/engine-notes.md).
  */
 import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import { float32View, type WasmHeapBackend } from './wasm-heap.ts';

@@ -1,7 +1,7 @@
 /**
  * Identity on WASM without a copy. tfjs clones every tensor a gradient keeps for the backward
- * pass (engine.saveTensorsForBackwardMode), and tfjs-backend-wasm's Identity copies the data:
- * ~25 copies of the largest activations per preact-resnet18 attack step. Tensors are immutable,
+ * pass (engine.saveTensorsForBackwardMode), and tfjs-backend-wasm's Identity copies the data
+ * (dozens of copies of the largest activations per attack step). Tensors are immutable,
  * so the clone can share the buffer with one more reference, as the cpu backend does.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -3,7 +3,7 @@
  * each window's dy goes to its first maximum in row-major order (PyTorch's and the tfjs cpu
  * backend's rule at exact ties); padded cells never win. tfjs-backend-wasm 4.22's MaxPoolGrad
  * returns wrong positions, and the same gradient composed from slices and comparisons made
- * ~20 passes over the activations (a sixth of a convnet attack step).
+ * many passes over the activations (docs/engine-notes.md).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';

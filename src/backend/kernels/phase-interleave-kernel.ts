@@ -4,7 +4,7 @@
  * padded-grid cells s·u + r) are interleaved and the padding cropped, writing dx once:
  * dx[n, i, j] = phase[(i + padTop) mod sh, (j + padLeft) mod sw][n, ⌊(i + padTop)/sh⌋, ⌊(j + padLeft)/sw⌋],
  * 0 where no filter tap reaches the phase. Composed from pads, AddN and a cropping Slice it made
- * s_h·s_w + 2 full-size passes (~50 ms per preact-resnet18 attack step).
+ * s_h·s_w + 2 full-size passes (docs/engine-notes.md).
  */
 import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import { float32View, type WasmHeapBackend } from './wasm-heap.ts';
