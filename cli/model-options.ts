@@ -1,5 +1,5 @@
 /** The flags that describe a model, shared by the commands that load one. */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { WeightscapeError } from '../src/errors.ts';
 import type { ModelConfigRequest } from '../src/checkpoints/model-config.ts';
 import { ARCHITECTURES } from '../src/models/registry.ts';

@@ -70,7 +70,7 @@ test('the check command: exit 0, 1 and 2; JUnit XML; invalid baselines; --update
   baseline([{ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.5, absolute: 0.02 }, { metric: 'gap.accuracy', direction: 'must-not-rise', value: 0.1, relative: 0.1 }]);
   const regressed = run('check', '--baseline', baselinePath, resultPath, '--junit', join(dir, 'fail.xml'));
   assert.equal(regressed.status, 1);
-  assert.match(regressed.stdout, /FAIL  splits\.test\.robust\.accuracy/);
+  assert.match(regressed.stdout, /FAIL {2}splits\.test\.robust\.accuracy/);
   assert.match(regressed.stdout, /1 of 2 checks regress/);
   assert.match(readFileSync(join(dir, 'fail.xml'), 'utf8'), /<failure message="[^"]*splits\.test\.robust\.accuracy = 0\.42, allowed \[0\.48/);
   // --json: the same verdicts as a weightscape.check/1 result, unbounded sides null.

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { flatness1d, flatnessUndefinedReason } from '../../src/landscape/flatness-1d.ts';
-import { emptyTable, parseRange } from '../../src/landscape/grid.ts';
+import { parseRange } from '../../src/landscape/grid.ts';
 import { finish, GRID_LAYOUT, type LandscapeResult } from '../../src/landscape/sample-landscape.ts';
 import { LANDSCAPE_SCHEMA } from '../../src/results/landscape-schema.ts';
 
