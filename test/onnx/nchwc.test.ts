@@ -30,7 +30,7 @@ let runtime: OnnxRuntime;
 let block: number | undefined;
 
 before(async () => {
-  await selectBackend('wasm', { onnxruntime: true });
+  await selectBackend('wasm');
   const loaded = loadOnnxRuntime(2);
   assert.ok(typeof loaded !== 'string', `onnxruntime did not load: ${loaded}`);
   runtime = loaded;
