@@ -82,9 +82,9 @@ export function measureFlatness(request: FlatnessRequest): FlatnessResult {
   const tick = () => request.onProgress?.(++done, total);
   const base = measure(weights.params);
   tick();
-  const model = modelFunction(config, weights, { training: false });
+  const logitsFn = modelFunction(config, weights, { training: false });
   // With --attack none, runAttack returns a copy of the clean inputs.
-  const batches = tensorBatches(data, request.batchSize, request.hessianBatches).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(attack, model, x, labels, request.seed * 7 + b) }));
+  const batches = tensorBatches(data, request.batchSize, request.hessianBatches).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(attack, logitsFn, x, labels, request.seed * 7 + b) }));
   const perDirection: Array<{ clean: number; adversarial: number | null }> = [];
   const curvatures = { clean: [] as number[], adversarial: [] as number[] };
   for (let m = 0; m < request.directions; m++) {

@@ -99,11 +99,11 @@ export const GRID_LAYOUT = 'values[i_beta][i_alpha]; alpha along directions[0], 
 
 /** Adversarial versions of every image, made once at θ (the fixed-examples mode). */
 function fixedAdversarialData(data: LabeledImages, weights: ModelWeights, config: ModelConfig, attack: AttackSpec, batchSize: number, seed: number): LabeledImages {
-  const model = modelFunction(config, weights, { training: false });
+  const logitsFn = modelFunction(config, weights, { training: false });
   const images = new Float32Array(data.images.length);
   let offset = 0;
   tensorBatches(data, batchSize, Infinity).forEach(({ x, labels }, b) => {
-    const xAdv = runAttack(attack, model, x, labels, seed * 100_003 + b);
+    const xAdv = runAttack(attack, logitsFn, x, labels, seed * 100_003 + b);
     const values = xAdv.dataSync();
     images.set(values, offset);
     offset += values.length;
@@ -174,10 +174,10 @@ export function sampleLandscape(request: SampleRequest): LandscapeResult {
   notes.unshift(...detectionNotes);
 
   // Data-dependent directions (adversarial, hessian) use the first batches of the sweep's data.
-  const model = modelFunction(config, weights, { training: false });
+  const logitsFn = modelFunction(config, weights, { training: false });
   // Random and file directions need no data: no attack runs for them.
   const probeBatches = !specs.some(needsBatches) ? []
-    : tensorBatches(data, settings.batchSize, DIRECTION_BATCHES).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(directionAttack, model, x, labels, settings.seed * 7 + b) }));
+    : tensorBatches(data, settings.batchSize, DIRECTION_BATCHES).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(directionAttack, logitsFn, x, labels, settings.seed * 7 + b) }));
   const built = specs.map((spec, i) => buildDirection(spec, {
     weights, config, batches: probeBatches, includeBn: settings.includeBn, seed: settings.seed * 1000 + i + 1, adversarialLoss: settings.loss === 'adversarial',
   }));
