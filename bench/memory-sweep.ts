@@ -7,6 +7,8 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { releaseBackend, selectBackend } from '../src/backend/select-backend.ts';
+import { releaseEngine } from '../src/models/engine-registry.ts';
+import { selectEngine } from '../src/onnx/select-engine.ts';
 import { sampleLandscape } from '../src/landscape/sample-landscape.ts';
 import { prepareSweep } from './sweep.ts';
 import { BENCH_MODELS } from './workloads.ts';
@@ -14,7 +16,8 @@ import { BENCH_MODELS } from './workloads.ts';
 const points = Number(process.argv[2] ?? 21);
 const threads = Number(process.argv[3] ?? Math.min(os.cpus().length, 8));
 const onnxruntime = process.argv[4] === 'onnxruntime';
-const backend = await selectBackend('wasm', { wasmThreads: threads, onnxruntime });
+const tfjsBackend = await selectBackend('wasm', { wasmThreads: threads });
+const backend = { ...tfjsBackend, ...selectEngine(tfjsBackend.name, { onnxruntime, threads }).record };
 if (onnxruntime && backend.onnxruntime === undefined) throw new Error(`onnxruntime: ${backend.onnxruntimeOff}`);
 const preact = BENCH_MODELS.find((m) => m.config.arch === 'preact-resnet18')!;
 const sweep = prepareSweep(preact.config);
@@ -33,5 +36,6 @@ try {
   process.stdout.write(`${JSON.stringify({ points, threads, engine: onnxruntime ? 'onnxruntime' : 'wasm', seconds, peakRssMb, rssAfterPoint, tensorsAfterPoint })}\n`);
 } finally {
   sweep.dispose();
+  releaseEngine();
   await releaseBackend();
 }

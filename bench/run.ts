@@ -14,6 +14,8 @@ import { renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseBackendName, releaseBackend, selectBackend, type BackendInfo } from '../src/backend/select-backend.ts';
+import { releaseEngine } from '../src/models/engine-registry.ts';
+import { selectEngine } from '../src/onnx/select-engine.ts';
 import { countFlops } from './flops.ts';
 import { secondsPerPoint, prepareSweep } from './sweep.ts';
 import { timeWorkload } from './timing.ts';
@@ -74,7 +76,8 @@ for (const threads of threadCounts) {
   const torchBefore = torchTimes(threads);
   const firstRow = rows.length;
   for (const { onnxruntime } of onnxruntimeEngines) {
-    backend = await selectBackend(backendName, { wasmThreads: threads, onnxruntime });
+    const tfjsBackend = await selectBackend(backendName, { wasmThreads: threads });
+    backend = { ...tfjsBackend, ...selectEngine(tfjsBackend.name, { onnxruntime, threads }).record };
     if (onnxruntime && backend.onnxruntime === undefined) {
       process.stderr.write(`onnxruntime fast path skipped: ${backend.onnxruntimeOff}\n`);
       continue;
@@ -125,6 +128,7 @@ for (const threads of threadCounts) {
     }
   }
 }
+releaseEngine();
 await releaseBackend();
 
 // Memory: each sweep in its own process, so that peak resident sizes compare.

@@ -6,9 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { PgdSpec } from '../src/attacks/attack-spec.ts';
-import { evaluateLogits, pgdAttack } from '../src/attacks/pgd.ts';
-import { modelLogits } from '../src/onnx/native-model.ts';
-import { crossEntropyPerExample } from '../src/models/loss.ts';
+import { pgdAttack } from '../src/attacks/pgd.ts';
+import { modelFunction } from '../src/models/engine-registry.ts';
 import type { ModelConfig, TensorMap } from '../src/models/types.ts';
 import { initWeights } from '../src/train/init-weights.ts';
 import { trainStep, type StepSettings } from '../src/train/train-step.ts';
@@ -44,9 +43,8 @@ export function modelWorkloads(config: ModelConfig): ModelWorkloads {
   const { height, width, channels } = config.input;
   const x = tf.randomUniform([BENCH_BATCH, height, width, channels], 0, 1, 'float32', 3) as tf.Tensor4D;
   const labels = tf.tensor1d(Array.from({ length: BENCH_BATCH }, (_, i) => i % config.classes), 'int32');
-  const logits = modelLogits(config, weights, { training: false });
-  const summedLoss = (input: tf.Tensor) => tf.sum(crossEntropyPerExample(logits(input as tf.Tensor4D), labels));
-  const inputGradient = () => (logits.native !== undefined ? logits.native.crossEntropyInputGradient(x, labels) : tf.grad(summedLoss)(x));
+  const model = modelFunction(config, weights, { training: false });
+  const inputGradient = () => model.crossEntropyInputGradient(x, labels);
   const step = (settings: StepSettings) => {
     const result = trainStep(config, weights, {}, x, labels, settings);
     disposeWeights(result.weights);
@@ -55,11 +53,11 @@ export function modelWorkloads(config: ModelConfig): ModelWorkloads {
   const readScalar = (f: () => tf.Tensor) => { tf.tidy(() => f().dataSync()); };
   return {
     run: {
-      forward: () => readScalar(() => tf.sum(evaluateLogits(logits, x))),
+      forward: () => readScalar(() => tf.sum(model.logits(x))),
       'input gradient': () => readScalar(() => tf.sum(inputGradient())),
       'weight step': () => step(STANDARD_STEP),
       'pgd-10': () => {
-        const xAdv = pgdAttack(logits, x, labels, PGD10, 0);
+        const xAdv = pgdAttack(model, x, labels, PGD10, 0);
         readScalar(() => tf.sum(xAdv));
         xAdv.dispose();
       },

@@ -1,7 +1,7 @@
 /** The weightscape command line: global flags, one subcommand per file, one error handler. */
 import { Command, Option } from 'commander';
 import { createRequire } from 'node:module';
-import { BACKEND_NAMES, releaseBackend } from '../src/backend/select-backend.ts';
+import { BACKEND_NAMES } from '../src/backend/select-backend.ts';
 import { backendCommand } from './backend.ts';
 import { convertCommand } from './convert.ts';
 import { evalCommand } from './eval.ts';
@@ -14,6 +14,7 @@ import { checkCommand } from './check.ts';
 import { correlateCommand } from './correlate.ts';
 import { reportCommand } from './report.ts';
 import { demoCommand } from './demo.ts';
+import { releaseContext } from './context.ts';
 import { EXIT_OK, handleError } from './handle-error.ts';
 import { releaseOutputLocks } from '../src/results/output-lock.ts';
 import { globalOptionsSchema } from './options.ts';
@@ -58,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     releaseOutputLocks();
     // The WASM backend's worker threads keep the event loop alive until it is released.
-    await releaseBackend();
+    await releaseContext();
   }
 }
 

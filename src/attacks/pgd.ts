@@ -6,28 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropyPerExample } from '../models/loss.ts';
+import type { ModelFunction } from '../models/model-function.ts';
 import type { AttackLoss, Norm, PgdSpec } from './attack-spec.ts';
 import { seededNormal } from '../random.ts';
-
-/**
- * A model's logits as a differentiable tfjs function; `native`, when present, computes the same
- * logits and the summed cross-entropy's input gradient in onnxruntime (not differentiable by tfjs).
- */
-export interface LogitsFunction {
-  (x: tf.Tensor4D): tf.Tensor2D;
-  native?: NativeModelPaths;
-}
-
-export interface NativeModelPaths {
-  logits(x: tf.Tensor4D): tf.Tensor2D;
-  /** ∂(Σ_i CE_i)/∂x. */
-  crossEntropyInputGradient(x: tf.Tensor4D, labels: tf.Tensor1D): tf.Tensor4D;
-}
-
-/** The logits, natively when the function has a native path. */
-export function evaluateLogits(logitsFn: LogitsFunction, x: tf.Tensor4D): tf.Tensor2D {
-  return logitsFn.native !== undefined ? logitsFn.native.logits(x) : logitsFn(x);
-}
 
 /** CW margin: max_{j≠y} z_j − z_y per example (positive when misclassified). */
 export function cwMarginPerExample(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
@@ -67,12 +48,12 @@ function randomStart(x: tf.Tensor4D, eps: number, norm: Norm, seed: number): tf.
 }
 
 /** One ascent step from xAdv. */
-function ascend(logitsFn: LogitsFunction, xAdv: tf.Tensor4D, x: tf.Tensor4D, labels: tf.Tensor1D, spec: PgdSpec): tf.Tensor4D {
+function ascend(model: ModelFunction, xAdv: tf.Tensor4D, x: tf.Tensor4D, labels: tf.Tensor1D, spec: PgdSpec): tf.Tensor4D {
   return tf.tidy(() => {
     // The summed loss gives each example its own gradient, independent of the batch size.
-    const gradient = spec.loss === 'ce' && logitsFn.native !== undefined
-      ? logitsFn.native.crossEntropyInputGradient(xAdv, labels)
-      : tf.grad((input: tf.Tensor) => tf.sum(attackLossPerExample(spec.loss, logitsFn(input as tf.Tensor4D), labels)))(xAdv) as tf.Tensor4D;
+    const gradient = spec.loss === 'ce'
+      ? model.crossEntropyInputGradient(xAdv, labels)
+      : tf.grad((input: tf.Tensor) => tf.sum(attackLossPerExample(spec.loss, model.forward(input as tf.Tensor4D).logits, labels)))(xAdv) as tf.Tensor4D;
     const direction = spec.norm === 'linf' ? tf.sign(gradient) : tf.div(gradient, tf.maximum(exampleNorms(gradient), 1e-12));
     return project(tf.add(xAdv, tf.mul(direction, spec.step)), x, spec.eps, spec.norm);
   });
@@ -82,19 +63,19 @@ function ascend(logitsFn: LogitsFunction, xAdv: tf.Tensor4D, x: tf.Tensor4D, lab
  * Adversarial examples for (x, labels); the caller owns the result. `start`, when given, replaces
  * the random start of the first restart (tests compare against other implementations with it).
  */
-export function pgdAttack(logitsFn: LogitsFunction, x: tf.Tensor4D, labels: tf.Tensor1D, spec: PgdSpec, seed: number, start?: tf.Tensor4D): tf.Tensor4D {
+export function pgdAttack(model: ModelFunction, x: tf.Tensor4D, labels: tf.Tensor1D, spec: PgdSpec, seed: number, start?: tf.Tensor4D): tf.Tensor4D {
   let best: tf.Tensor4D | undefined;
   let bestLoss: tf.Tensor1D | undefined;
   for (let restart = 0; restart < spec.restarts; restart++) {
     let xAdv = start !== undefined && restart === 0 ? project(start, x, spec.eps, spec.norm)
       : spec.randomStart ? randomStart(x, spec.eps, spec.norm, seed * 7919 + restart * 104729) : tf.clone(x);
     for (let step = 0; step < spec.steps; step++) {
-      const next = ascend(logitsFn, xAdv, x, labels, spec);
+      const next = ascend(model, xAdv, x, labels, spec);
       xAdv.dispose();
       xAdv = next;
     }
     if (spec.restarts === 1) return xAdv;
-    const loss = tf.tidy(() => attackLossPerExample(spec.loss, evaluateLogits(logitsFn, xAdv), labels));
+    const loss = tf.tidy(() => attackLossPerExample(spec.loss, model.logits(xAdv), labels));
     if (best === undefined || bestLoss === undefined) {
       best = xAdv;
       bestLoss = loss;

@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TradesSpec } from './attack-spec.ts';
-import { project, type LogitsFunction } from './pgd.ts';
+import type { ModelFunction } from '../models/model-function.ts';
+import { project } from './pgd.ts';
 import { seededNormal } from '../random.ts';
 
 /** Σ over the batch of KL(p ‖ q) with p = softmax(clean logits), q = softmax(adversarial logits). */
@@ -14,13 +15,13 @@ export function klDivergenceSum(cleanLogits: tf.Tensor2D, advLogits: tf.Tensor2D
 }
 
 /** `start`, when given, replaces the random starting point (tests use it to match other code). */
-export function tradesAttack(logitsFn: LogitsFunction, x: tf.Tensor4D, spec: TradesSpec, seed: number, start?: tf.Tensor4D): tf.Tensor4D {
-  const cleanLogits = tf.tidy(() => logitsFn(x));
+export function tradesAttack(model: ModelFunction, x: tf.Tensor4D, spec: TradesSpec, seed: number, start?: tf.Tensor4D): tf.Tensor4D {
+  const cleanLogits = tf.tidy(() => model.forward(x).logits);
   let xAdv = start !== undefined ? tf.clone(start)
     : tf.tidy(() => tf.clipByValue(tf.add(x, tf.mul(seededNormal(x.shape, 0, 1, seed), 0.001)), 0, 1)) as tf.Tensor4D;
   for (let step = 0; step < spec.steps; step++) {
     const next = tf.tidy(() => {
-      const gradient = tf.grad((input: tf.Tensor) => klDivergenceSum(cleanLogits, logitsFn(input as tf.Tensor4D)))(xAdv);
+      const gradient = tf.grad((input: tf.Tensor) => klDivergenceSum(cleanLogits, model.forward(input as tf.Tensor4D).logits))(xAdv);
       return project(tf.add(xAdv, tf.mul(tf.sign(gradient), spec.step)) as tf.Tensor4D, x, spec.eps, 'linf');
     });
     xAdv.dispose();

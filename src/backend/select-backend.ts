@@ -5,7 +5,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WeightscapeError } from '../errors.ts';
-import { activateOnnxRuntime, deactivateOnnxRuntime } from '../onnx/native-model.ts';
 import { installFastGradients, uninstallFastGradients } from './fast-gradients.ts';
 
 export const BACKEND_NAMES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
@@ -24,8 +23,8 @@ export interface BackendInfo {
   fastGradients: boolean;
   tfjsVersion: string;
   /**
-   * The onnxruntime fast path (attacks' input gradients, logits, training gradients), when on;
-   * `onnxruntimeOff` says why it is not.
+   * Set from the engine choice (not here): the onnxruntime engine (logits, attacks' input
+   * gradients, training gradients), when in use; `onnxruntimeOff` says why it is not.
    */
   onnxruntime?: { version: string; threads: number };
   onnxruntimeOff?: string;
@@ -107,33 +106,22 @@ async function describeActive(name: BackendName): Promise<BackendInfo> {
 }
 
 export interface BackendOptions {
-  /** Threads of the WASM backend (default 1: tfjs's single-threaded build), and of onnxruntime. */
+  /** Threads of the WASM backend (default 1: tfjs's single-threaded build). */
   wasmThreads?: number;
-  /**
-   * Run attacks, logits and training gradients in onnxruntime (native CPU code) when it loads and
-   * the backend is wasm or cpu (default false here; the CLI turns it on unless --no-onnxruntime).
-   */
-  onnxruntime?: boolean;
 }
 
 /**
  * Activates the named backend, or the best one that loads when none is named, and installs the
  * WASM gradient formulas when WASM is active (removing them otherwise).
  */
-export async function selectBackend(preferred?: BackendName, { wasmThreads = 1, onnxruntime = false }: BackendOptions = {}): Promise<BackendInfo> {
+export async function selectBackend(preferred?: BackendName, { wasmThreads = 1 }: BackendOptions = {}): Promise<BackendInfo> {
   const candidates = preferred === undefined ? BACKEND_NAMES : [preferred];
   for (const name of candidates) {
     if (await activate(name, wasmThreads)) {
       if (name === 'cpu') silenceCpuAdvice();
       if (name === 'wasm') installFastGradients();
       else uninstallFastGradients();
-      const info = await describeActive(name);
-      deactivateOnnxRuntime();
-      if (!onnxruntime) return info;
-      // tfjs-node already runs native kernels (or a GPU): the fast path is for wasm and cpu.
-      if (name !== 'wasm' && name !== 'cpu') return { ...info, onnxruntimeOff: `not used with the ${name} backend` };
-      const ort = activateOnnxRuntime(wasmThreads);
-      return typeof ort === 'string' ? { ...info, onnxruntimeOff: ort } : { ...info, onnxruntime: ort };
+      return await describeActive(name);
     }
   }
   const tried = candidates.map((name) => `${name}: ${loadErrors.get(name) ?? 'failed'}`).join('; ');
@@ -152,7 +140,6 @@ function silenceCpuAdvice(): void {
  * registered, so that a later selectBackend starts a fresh one.
  */
 export async function releaseBackend(): Promise<void> {
-  deactivateOnnxRuntime();
   if (tf.findBackend('wasm') !== null) (await import('./wasm-threads.ts')).releaseWasmBackend();
 }
 

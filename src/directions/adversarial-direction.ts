@@ -5,7 +5,7 @@
  * The result is then filter-normalized like random directions, so α has the same scale.
  */
 import * as tf from '@tensorflow/tfjs';
-import { architecture } from '../models/registry.ts';
+import { modelFunction } from '../models/engine-registry.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { awpPerturbation, gradientsOf } from '../train/awp.ts';
 import { meanCrossEntropy } from '../train/training-loss.ts';
@@ -13,8 +13,8 @@ import { normalizeDirection } from './normalize.ts';
 
 export function adversarialDirection(weights: ModelWeights, config: ModelConfig, xAdv: tf.Tensor4D, labels: tf.Tensor1D,
   { gamma = 0.01, steps = 1, includeBn = false } = {}): TensorMap {
-  const net = architecture(config.arch);
-  const loss = (params: TensorMap) => meanCrossEntropy(net.forward({ params, state: weights.state }, xAdv, config as ModelConfig<never>, { training: true }).logits, labels);
+  const model = modelFunction(config, weights, { training: true });
+  const loss = (params: TensorMap) => meanCrossEntropy(model.forward(xAdv, { params }).logits, labels);
   const v = awpPerturbation(weights.params, gradientsOf(loss), gamma, steps);
   const full: TensorMap = {};
   for (const [name, p] of Object.entries(weights.params)) full[name] = v[name] ?? tf.zerosLike(p);

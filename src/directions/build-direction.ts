@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadCheckpoint } from '../checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../checkpoints/map-to-model.ts';
-import { architecture } from '../models/registry.ts';
+import { modelFunction } from '../models/engine-registry.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { meanCrossEntropy } from '../train/training-loss.ts';
 import { adversarialDirection } from './adversarial-direction.ts';
@@ -75,10 +75,10 @@ function buildAnyDirection(spec: DirectionSpec, context: DirectionContext): { di
       return { direction: adversarialDirection(weights, config, first.xAdv, first.labels, { includeBn, ...AWP_DIRECTION }), info };
     }
     case 'hessian': {
-      const net = architecture(config.arch);
+      const model = modelFunction(config, weights, { training: false });
       const loss = (params: TensorMap, b: number) => {
         const batch = context.batches[b]!;
-        return meanCrossEntropy(net.forward({ params, state: weights.state }, context.adversarialLoss ? batch.xAdv : batch.x, config as ModelConfig<never>, { training: false }).logits, batch.labels);
+        return meanCrossEntropy(model.forward(context.adversarialLoss ? batch.xAdv : batch.x, { params }).logits, batch.labels);
       };
       const eigen = topHessianEigen(weights.params, loss, context.batches.length, { seed, ...HESSIAN_DIRECTION });
       Object.assign(info, { eigenvalue: eigen.eigenvalue, iterations: eigen.iterations, converged: eigen.converged });

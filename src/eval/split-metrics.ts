@@ -6,11 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AttackSpec } from '../attacks/attack-spec.ts';
-import { evaluateLogits } from '../attacks/pgd.ts';
 import { runAttack } from '../attacks/run-attack.ts';
-import { modelLogits } from '../onnx/native-model.ts';
 import type { LabeledImages } from '../data/dataset.ts';
 import { WeightscapeError } from '../errors.ts';
+import { modelFunction } from '../models/engine-registry.ts';
 import { crossEntropyPerExample } from '../models/loss.ts';
 import type { ModelConfig, ModelWeights } from '../models/types.ts';
 
@@ -31,19 +30,19 @@ export interface SplitRequest {
 
 export function evaluateSplit({ weights, config, data, attack, batchSize, seed, onProgress }: SplitRequest): SplitMetrics {
   const [n, h, w, c] = data.shape;
-  const logitsFn = modelLogits(config, weights, { training: false });
+  const model = modelFunction(config, weights, { training: false });
   const sums = { cleanLoss: 0, cleanCorrect: 0, robustLoss: 0, robustCorrect: 0 };
   for (let start = 0, batch = 0; start < n; start += batchSize, batch++) {
     const size = Math.min(batchSize, n - start);
     const x = tf.tensor4d(data.images.subarray(start * h * w * c, (start + size) * h * w * c), [size, h, w, c]);
     const labels = tf.tensor1d(data.labels.subarray(start, start + size), 'int32');
-    const xAdv = attack.kind === 'none' ? undefined : runAttack(attack, logitsFn, x, labels, seed * 100_003 + batch);
+    const xAdv = attack.kind === 'none' ? undefined : runAttack(attack, model, x, labels, seed * 100_003 + batch);
     const values = tf.tidy(() => {
-      const cleanLogits = evaluateLogits(logitsFn, x);
+      const cleanLogits = model.logits(x);
       const cleanRight = tf.equal(tf.argMax(cleanLogits, 1), labels);
       const reductions = [tf.sum(crossEntropyPerExample(cleanLogits, labels)), tf.sum(tf.cast(cleanRight, 'float32'))];
       if (xAdv !== undefined) {
-        const advLogits = evaluateLogits(logitsFn, xAdv);
+        const advLogits = model.logits(xAdv);
         const bothRight = tf.logicalAnd(cleanRight, tf.equal(tf.argMax(advLogits, 1), labels));
         reductions.push(tf.sum(crossEntropyPerExample(advLogits, labels)), tf.sum(tf.cast(bothRight, 'float32')));
       }

@@ -20,7 +20,7 @@ import { buildDirection } from '../directions/build-direction.ts';
 import { checkLabels, loadDataset, parseDataSpec, type Split } from '../data/dataset.ts';
 import { tensorBatches } from '../data/tensor-batches.ts';
 import { evaluateSplit, type SplitMetrics } from '../eval/split-metrics.ts';
-import { modelLogits } from '../onnx/native-model.ts';
+import { modelFunction } from '../models/engine-registry.ts';
 import type { TensorMap } from '../models/types.ts';
 import { provenance } from '../results/provenance.ts';
 
@@ -59,7 +59,7 @@ export function measureFlatness(request: FlatnessRequest): FlatnessResult {
   const tick = () => request.onProgress?.(++done, total);
   const base = measure(weights.params);
   tick();
-  const logitsFn = modelLogits(config, weights, { training: false });
+  const logitsFn = modelFunction(config, weights, { training: false });
   // With --attack none, runAttack returns a copy of the clean inputs.
   const batches = tensorBatches(data, request.batchSize, request.hessianBatches).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(attack, logitsFn, x, labels, request.seed * 7 + b) }));
   const perDirection: Array<{ clean: number; adversarial: number | null }> = [];

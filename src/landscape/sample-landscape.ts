@@ -21,7 +21,7 @@ import { tensorBatches } from '../data/tensor-batches.ts';
 import { WeightscapeError } from '../errors.ts';
 import { evaluateSplit } from '../eval/split-metrics.ts';
 import { architecture } from '../models/registry.ts';
-import { modelLogits } from '../onnx/native-model.ts';
+import { modelFunction } from '../models/engine-registry.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
 import { provenance } from '../results/provenance.ts';
@@ -56,7 +56,7 @@ export const GRID_LAYOUT = 'values[i_beta][i_alpha]; alpha along directions[0], 
 
 /** Adversarial versions of every image, made once at θ (the fixed-examples mode). */
 function fixedAdversarialData(data: LabeledImages, weights: ModelWeights, config: ModelConfig, attack: AttackSpec, batchSize: number, seed: number): LabeledImages {
-  const logitsFn = modelLogits(config, weights, { training: false });
+  const logitsFn = modelFunction(config, weights, { training: false });
   const images = new Float32Array(data.images.length);
   let offset = 0;
   tensorBatches(data, batchSize, Infinity).forEach(({ x, labels }, b) => {
@@ -131,7 +131,7 @@ export function sampleLandscape(request: SampleRequest): LandscapeResult {
   notes.unshift(...detectionNotes);
 
   // Data-dependent directions (adversarial, hessian) use the first batches of the sweep's data.
-  const logitsFn = modelLogits(config, weights, { training: false });
+  const logitsFn = modelFunction(config, weights, { training: false });
   // Random and file directions need no data: no attack runs for them.
   const probeBatches = !specs.some(needsBatches) ? []
     : tensorBatches(data, settings.batchSize, DIRECTION_BATCHES).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(directionAttack, logitsFn, x, labels, settings.seed * 7 + b) }));

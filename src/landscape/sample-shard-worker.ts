@@ -3,7 +3,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend/select-backend.ts';
 import { WeightscapeError } from '../errors.ts';
-import { deactivateOnnxRuntime } from '../onnx/native-model.ts';
+import { releaseEngine } from '../models/engine-registry.ts';
+import { selectEngine } from '../onnx/select-engine.ts';
 import type { WorkerMessage } from './parallel-sample.ts';
 import { sampleLandscape, type SampleRequest } from './sample-landscape.ts';
 
@@ -11,7 +12,8 @@ export async function runSampleShard(): Promise<void> {
   const { onnxruntime, ...request } = workerData as Omit<SampleRequest, 'backend' | 'onPoint' | 'out'> & { onnxruntime: boolean };
   const post = (message: WorkerMessage) => parentPort!.postMessage(message);
   // The main thread's engine, on one thread (the workers share out the points instead).
-  const backend = await selectBackend('wasm', { wasmThreads: 1, onnxruntime });
+  const tfjsBackend = await selectBackend('wasm', { wasmThreads: 1 });
+  const backend = { ...tfjsBackend, ...selectEngine(tfjsBackend.name, { onnxruntime, threads: 1 }).record };
   post({ type: 'started', backend });
   try {
     const result = sampleLandscape({ ...request, backend, onResult: (partial) => post({ type: 'point', result: partial }) });
@@ -21,7 +23,7 @@ export async function runSampleShard(): Promise<void> {
     if (!(error instanceof WeightscapeError)) throw error;
     post({ type: 'error', code: error.code, message: error.message });
   } finally {
-    deactivateOnnxRuntime();
+    releaseEngine();
     tf.removeBackend('wasm');
   }
 }

@@ -8,8 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AttackSpec } from '../attacks/attack-spec.ts';
 import { runAttack } from '../attacks/run-attack.ts';
-import { architecture } from '../models/registry.ts';
-import { modelLogits, nativeTrainingGradients } from '../onnx/native-model.ts';
+import { modelFunction } from '../models/engine-registry.ts';
+import type { TrainingGradients } from '../models/model-function.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { addPerturbation, awpPerturbation } from './awp.ts';
 import { sgdStep, type SgdSettings } from './sgd.ts';
@@ -41,20 +41,19 @@ export interface StepResult {
 /** Adversarial examples on θ for the method (x itself for standard training). */
 export function trainingExamples(config: ModelConfig, weights: ModelWeights, x: tf.Tensor4D, labels: tf.Tensor1D, settings: StepSettings): tf.Tensor4D {
   if (settings.method === 'standard' || settings.attack.kind === 'none') return tf.clone(x);
-  const logitsFn = modelLogits(config, weights, { training: settings.method === 'pgd-at', seed: settings.seed });
+  const model = modelFunction(config, weights, { training: settings.method === 'pgd-at', seed: settings.seed });
   const attack: AttackSpec = settings.method === 'trades' && settings.attack.kind === 'pgd'
     ? { kind: 'trades', eps: settings.attack.eps, step: settings.attack.step, steps: settings.attack.steps }
     : settings.attack;
-  const xAdv = runAttack(attack, logitsFn, x, labels, settings.seed, settings.attackStart);
+  const xAdv = runAttack(attack, model, x, labels, settings.seed, settings.attackStart);
   return xAdv;
 }
 
 /** The method's training loss at `params` (train mode); returns the loss and the new BatchNorm state. */
 export function methodLoss(config: ModelConfig, params: TensorMap, state: TensorMap, x: tf.Tensor4D, xAdv: tf.Tensor4D,
   labels: tf.Tensor1D, settings: StepSettings): { loss: tf.Scalar; state: TensorMap } {
-  const net = architecture(config.arch);
-  const forward = (input: tf.Tensor4D, s: TensorMap, seedOffset: number) =>
-    net.forward({ params, state: s }, input, config as ModelConfig<never>, { training: true, seed: settings.seed + seedOffset });
+  const model = modelFunction(config, { params, state }, { training: true, seed: settings.seed });
+  const forward = (input: tf.Tensor4D, s: TensorMap, seedOffset: number) => model.forward(input, { state: s, seed: settings.seed + seedOffset });
   if (settings.method === 'standard' || settings.method === 'pgd-at') {
     const out = forward(settings.method === 'standard' ? x : xAdv, state, 0);
     return { loss: meanCrossEntropy(out.logits, labels), state: out.state };
@@ -69,14 +68,13 @@ export function methodLoss(config: ModelConfig, params: TensorMap, state: Tensor
 
 /**
  * The method's training loss at `params`, its gradient for every parameter and the BatchNorm
- * state it leaves: in onnxruntime when the fast path is on and the loss is a plain cross-entropy
- * (standard, PGD-AT), by tfjs autodiff otherwise.
+ * state it leaves: the engine's for a plain cross-entropy (standard, PGD-AT), by tfjs autodiff
+ * of the method's loss otherwise.
  */
 function lossAndGradients(config: ModelConfig, params: TensorMap, state: TensorMap, x: tf.Tensor4D, xAdv: tf.Tensor4D,
-  labels: tf.Tensor1D, settings: StepSettings): { loss: tf.Scalar; grads: TensorMap; state: TensorMap } {
+  labels: tf.Tensor1D, settings: StepSettings): TrainingGradients {
   if (settings.method === 'standard' || settings.method === 'pgd-at') {
-    const native = nativeTrainingGradients(config, { params, state }, settings.method === 'standard' ? x : xAdv, labels, settings.seed);
-    if (native !== undefined) return native;
+    return modelFunction(config, { params, state }, { training: true, seed: settings.seed }).trainingGradients(settings.method === 'standard' ? x : xAdv, labels);
   }
   const names = Object.keys(params);
   let newState: TensorMap = {};

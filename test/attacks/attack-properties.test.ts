@@ -10,8 +10,7 @@ import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-t
 import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
 import { loadDataset, selectExamples } from '../../src/data/dataset.ts';
 import { evaluateSplit } from '../../src/eval/split-metrics.ts';
-import { convnet } from '../../src/models/convnet.ts';
-import type { ModelConfig } from '../../src/models/types.ts';
+import { tfjsModelFunction } from '../../src/models/tfjs-engine.ts';
 import { WeightscapeError } from '../../src/errors.ts';
 
 async function setup() {
@@ -22,8 +21,8 @@ async function setup() {
   const data = selectExamples(loadDataset('mini', { split: 'test' }), Array.from({ length: 40 }, (_, i) => 200 + i), 'mini/test[200:240]');
   const x = tf.tensor4d(data.images, data.shape);
   const labels = tf.tensor1d(data.labels, 'int32');
-  const logitsFn = (input: tf.Tensor4D) => convnet.forward(weights, input, config as ModelConfig<never>, { training: false }).logits;
-  return { weights, config, data, x, labels, logitsFn, dispose: () => { disposeWeights(weights); tf.dispose([x, labels]); } };
+  const model = tfjsModelFunction(config, weights, { training: false });
+  return { weights, config, data, x, labels, model, logitsFn: model.logits, dispose: () => { disposeWeights(weights); tf.dispose([x, labels]); } };
 }
 
 function maxOf(t: tf.Tensor): number {
@@ -35,7 +34,7 @@ test('L∞ and L2 PGD stay inside the eps-ball and [0, 1], with random starts an
   for (const text of ['pgd:linf:eps=0.1:steps=5:step=0.05', 'pgd:linf:eps=8/255:steps=3:restarts=2', 'pgd:l2:eps=1:steps=5:step=0.5', 'pgd:l2:eps=0.3:steps=3:restarts=2:loss=cw', 'fgsm:eps=0.2']) {
     const spec = parseAttack(text) as PgdSpec;
     for (const seed of [1, 2]) {
-      const xAdv = pgdAttack(s.logitsFn, s.x, s.labels, spec, seed);
+      const xAdv = pgdAttack(s.model, s.x, s.labels, spec, seed);
       assert.deepEqual(xAdv.shape, s.x.shape, `${text}: shape`);
       const [linf, l2, low, high] = tf.tidy(() => {
         const delta = tf.sub(xAdv, s.x);
@@ -53,7 +52,7 @@ test('L∞ and L2 PGD stay inside the eps-ball and [0, 1], with random starts an
 
 test('TRADES maximization stays in the L∞ ball and raises the KL divergence', async () => {
   const s = await setup();
-  const xAdv = tradesAttack(s.logitsFn, s.x, { kind: 'trades', eps: 0.1, step: 0.02, steps: 5 }, 3);
+  const xAdv = tradesAttack(s.model, s.x, { kind: 'trades', eps: 0.1, step: 0.02, steps: 5 }, 3);
   const linf = tf.tidy(() => maxOf(tf.abs(tf.sub(xAdv, s.x))));
   assert.ok(linf <= 0.1 + 1e-6, `max |x_adv − x| = ${linf}`);
   const kl = tf.tidy(() => {
@@ -68,7 +67,7 @@ test('TRADES maximization stays in the L∞ ball and raises the KL divergence', 
 
 test('a 0-step attack without random start returns the clean input; robust metrics then equal clean ones', async () => {
   const s = await setup();
-  const xAdv = pgdAttack(s.logitsFn, s.x, s.labels, parseAttack('pgd:linf:eps=0.1:steps=0:random-start=0') as PgdSpec, 0);
+  const xAdv = pgdAttack(s.model, s.x, s.labels, parseAttack('pgd:linf:eps=0.1:steps=0:random-start=0') as PgdSpec, 0);
   assert.equal(tf.tidy(() => maxOf(tf.abs(tf.sub(xAdv, s.x)))), 0);
   xAdv.dispose();
   const metrics = evaluateSplit({ weights: s.weights, config: s.config, data: s.data, attack: parseAttack('pgd:linf:eps=0.1:steps=0:random-start=0'), batchSize: 16, seed: 0 });

@@ -4,12 +4,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { parseAttack } from '../../src/attacks/attack-spec.ts';
-import { selectBackend } from '../../src/backend/select-backend.ts';
 import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
 import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
 import { loadDataset, selectExamples } from '../../src/data/dataset.ts';
 import { evaluateSplit } from '../../src/eval/split-metrics.ts';
+import { selectBackendAndEngine } from '../helpers/engine.ts';
 
 const DIR = fileURLToPath(new URL('../../fixtures/attacks/', import.meta.url));
 const reference = JSON.parse(readFileSync(`${DIR}convnet-mini.json`, 'utf8')) as {
@@ -23,7 +23,7 @@ const ENGINES = [{ backend: 'wasm', onnxruntime: false }, { backend: 'cpu', onnx
 for (const { backend, onnxruntime } of ENGINES) {
   for (const expected of reference.attacks) {
     test(`${expected.attack} on ${backend}${onnxruntime ? ' with onnxruntime' : ''}: adversarial loss within 1e-3 of PyTorch's, same robust accuracy`, async () => {
-      const info = await selectBackend(backend, { onnxruntime });
+      const info = await selectBackendAndEngine(backend, { onnxruntime });
       assert.equal(info.onnxruntime !== undefined, onnxruntime, info.onnxruntimeOff);
       const checkpoint = loadCheckpoint(`${DIR}convnet-mini.pt`);
       const config = resolveModelConfig(checkpoint, { ...reference.model, input: { height: 28, width: 28, channels: 1 } });

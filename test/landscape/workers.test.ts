@@ -1,13 +1,15 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { releaseBackend, selectBackend } from '../../src/backend/select-backend.ts';
+import { releaseBackend } from '../../src/backend/select-backend.ts';
+import { releaseEngine } from '../../src/models/engine-registry.ts';
 import { parseRange } from '../../src/landscape/grid.ts';
 import { capWorkers, sampleInWorkers } from '../../src/landscape/parallel-sample.ts';
 import { sampleLandscape, type LandscapeSettings } from '../../src/landscape/sample-landscape.ts';
+import { selectBackendAndEngine } from '../helpers/engine.ts';
 
 // The threaded WASM build keeps the process alive until released.
-after(releaseBackend);
+after(async () => { releaseEngine(); await releaseBackend(); });
 
 const CHECKPOINT = fileURLToPath(new URL('../../fixtures/models/convnet-mnist.safetensors', import.meta.url));
 
@@ -23,7 +25,7 @@ test('workers are capped at the points still to compute and at 2 per CPU, with a
 });
 
 test('with onnxruntime on, --workers gives exactly the plain sweep\'s adversarial losses (same engine in the workers)', async (t) => {
-  const backend = await selectBackend('wasm', { wasmThreads: 2, onnxruntime: true });
+  const backend = await selectBackendAndEngine('wasm', { wasmThreads: 2, onnxruntime: true });
   if (backend.onnxruntime === undefined) {
     t.skip(`onnxruntime not available: ${backend.onnxruntimeOff}`);
     return;

@@ -30,7 +30,7 @@ let runtime: OnnxRuntime;
 let block: number | undefined;
 
 before(async () => {
-  await selectBackend('wasm', { onnxruntime: true });
+  await selectBackend('wasm');
   const loaded = loadOnnxRuntime(2);
   assert.ok(typeof loaded !== 'string', `onnxruntime did not load: ${loaded}`);
   runtime = loaded;
@@ -67,7 +67,7 @@ function runGraph(config: ModelConfig, weights: ModelWeights, x: tf.Tensor4D, la
   }
 }
 
-test('the wide-resnet fixture (16, 32, 64 channels) trains in the blocked layout, so native-model.test.ts checks blocked convolutions and BatchNorm against PyTorch and tfjs', (t) => {
+test('the wide-resnet fixture (16, 32, 64 channels) trains in the blocked layout, so onnx-engine.test.ts checks blocked convolutions and BatchNorm against PyTorch and tfjs', (t) => {
   if (block === undefined) return t.skip('onnxruntime has no NCHWc layout here');
   const d = describeFixture('wide-resnet');
   const config: ModelConfig = { arch: 'wide-resnet', options: d.options, input: fixtureInputSpec(d), classes: d.classes };

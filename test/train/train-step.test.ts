@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { parseAttack } from '../../src/attacks/attack-spec.ts';
-import { selectBackend } from '../../src/backend/select-backend.ts';
 import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
 import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
@@ -13,6 +12,7 @@ import { toPytorchLayout } from '../../src/models/tensor-layout.ts';
 import type { ModelConfig } from '../../src/models/types.ts';
 import { awpPerturbation, gradientsOf, perturbable } from '../../src/train/awp.ts';
 import { methodLoss, trainStep, type StepSettings } from '../../src/train/train-step.ts';
+import { selectBackendAndEngine } from '../helpers/engine.ts';
 import { readFloats } from '../helpers/fixtures.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
@@ -58,7 +58,7 @@ const CASES = ['convnet-pgd-at', 'convnet-pgd-at-awp', 'convnet-trades-awp', 'pr
 for (const name of CASES) {
   test(`${name}: one training step on cpu matches PyTorch's updated weights within 1e-4 relative`, async () => {
     const backend = 'cpu';
-    await selectBackend(backend);
+    await selectBackendAndEngine(backend);
     const s = setup(name);
     const before = tf.memory().numTensors;
     const result = trainStep(s.config, s.weights, {}, s.x, s.labels, s.settings);
@@ -89,7 +89,7 @@ for (const name of CASES) {
 test('wasm, cpu and wasm with onnxruntime agree on each step with the adversarial examples fixed (‖Δ‖/‖θ‖ < 1e-3)', async () => {
   const updated: Record<string, Record<string, Float32Array>> = {};
   for (const backend of ['cpu', 'wasm', 'onnxruntime'] as const) {
-    const info = await selectBackend(backend === 'cpu' ? 'cpu' : 'wasm', { onnxruntime: backend === 'onnxruntime' });
+    const info = await selectBackendAndEngine(backend === 'cpu' ? 'cpu' : 'wasm', { onnxruntime: backend === 'onnxruntime' });
     assert.equal(info.onnxruntime !== undefined, backend === 'onnxruntime', info.onnxruntimeOff);
     for (const name of CASES) {
       const s = setup(name);
@@ -115,7 +115,7 @@ test('wasm, cpu and wasm with onnxruntime agree on each step with the adversaria
 });
 
 test('AWP with gamma 0 equals plain training', async () => {
-  await selectBackend('wasm');
+  await selectBackendAndEngine('wasm');
   const s = setup('convnet-pgd-at-awp');
   const plain = trainStep(s.config, s.weights, {}, s.x, s.labels, { ...s.settings, awpGamma: 0 });
   const zero = trainStep(s.config, s.weights, {}, s.x, s.labels, { ...s.settings, awpGamma: 1e-30 });
@@ -128,7 +128,7 @@ test('AWP with gamma 0 equals plain training', async () => {
 });
 
 test('the AWP perturbation has ‖v_l‖ = γ‖θ_l‖ per layer (K = 1) and ≤ γ‖θ_l‖ (K = 3); biases and BatchNorm are untouched', async () => {
-  await selectBackend('wasm');
+  await selectBackendAndEngine('wasm');
   const s = setup('preact-pgd-at-awp');
   const loss = (p: Record<string, tf.Tensor>) => methodLoss(s.config, p, s.weights.state, s.x, s.x, s.labels, s.settings).loss;
   for (const [steps, gamma] of [[1, 0.01], [3, 0.02]] as const) {

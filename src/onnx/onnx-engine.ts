@@ -1,7 +1,7 @@
 /**
- * The onnxruntime fast path of a model: logits, the summed cross-entropy's input gradient (PGD),
- * and the mean cross-entropy's parameter gradients with the new BatchNorm statistics (training
- * steps), each from a graph built once per model, mode and batch size and cached, with the
+ * The onnxruntime engine: logits, the summed cross-entropy's input gradient (PGD), and the mean
+ * cross-entropy's parameter gradients with the new BatchNorm statistics (training steps), each
+ * from a graph built once per model, mode and batch size and cached in the engine, with the
  * weights as inputs: one warm session serves every landscape point, training step and model.
  * Its convolutions run in onnxruntime's blocked NCHWc layout, the filters reordered in the graph
  * (what onnxruntime's optimizer only does for constant filters). What depends on the weights alone
@@ -9,12 +9,13 @@
  * per set of weights, so an attack's steps share it (a session per set of weights with them as
  * constants would do the same, but building it and its first run, which touches fresh memory,
  * cost ~500 ms).
- * Results come back as tfjs tensors. Everything else stays on the tfjs backend.
+ * Results come back as tfjs tensors; `forward` (tfjs-only losses) and BatchNorm recalibration
+ * run on the tfjs backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LogitsFunction, NativeModelPaths } from '../attacks/pgd.ts';
 import { dropoutMask, dropoutSeed, updatedRunningStatistics } from '../models/forward-context.ts';
-import { architecture } from '../models/registry.ts';
+import type { Engine, ModelFunction, TrainingGradients } from '../models/model-function.ts';
+import { tfjsModelFunction } from '../models/tfjs-engine.ts';
 import type { ForwardOptions, ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { buildLossGraph, INPUT_GRADIENT_OUTPUT, INPUT_NAME, LOGITS_OUTPUT, LOSS_OUTPUT, ONE_HOT_NAME, paramGradientOutput, type LossGraph, type LossGraphRequest } from './loss-graph.ts';
 import { probeNchwcBlock } from './nchwc-block.ts';
@@ -33,37 +34,28 @@ interface CompiledGraph {
 /** Sessions kept: enough for every mode × two batch sizes (full and last) of a run. */
 const SESSION_CACHE_SIZE = 12;
 
-let runtime: OnnxRuntime | undefined;
-let nchwcBlock: number | undefined;
-const sessions = new Map<string, CompiledGraph>();
+type Compile = (config: ModelConfig, request: LossGraphRequest) => CompiledGraph;
 
-export interface OnnxRuntimeInfo {
-  version: string;
-  threads: number;
+/** The engine on onnxruntime with `threads` intra-op threads, or why it cannot load. */
+export function createOnnxEngine(threads: number): Engine | string {
+  const runtime = loadOnnxRuntime(threads);
+  if (typeof runtime === 'string') return runtime;
+  const nchwcBlock = probeNchwcBlock(runtime);
+  const sessions = new Map<string, CompiledGraph>();
+  const compile: Compile = (config, request) => compiled(runtime, sessions, config, { ...request, nchwcBlock });
+  return {
+    name: 'onnxruntime',
+    record: { onnxruntime: { version: runtime.version, threads: runtime.threads } },
+    modelFunction: (config, weights, options) => onnxModelFunction(compile, config, weights, options),
+    dispose() {
+      for (const entry of sessions.values()) disposeCompiled(entry);
+      sessions.clear();
+    },
+  };
 }
 
-/** Turns the fast path on with `threads` intra-op threads; returns why not when it cannot load. */
-export function activateOnnxRuntime(threads: number): OnnxRuntimeInfo | string {
-  const loaded = loadOnnxRuntime(threads);
-  if (typeof loaded === 'string') return loaded;
-  if (runtime !== loaded) deactivateOnnxRuntime();
-  runtime = loaded;
-  nchwcBlock = probeNchwcBlock(loaded);
-  return { version: loaded.version, threads: loaded.threads };
-}
-
-export function deactivateOnnxRuntime(): void {
-  for (const entry of sessions.values()) disposeCompiled(entry);
-  sessions.clear();
-  runtime = undefined;
-}
-
-export function onnxRuntimeActive(): boolean {
-  return runtime !== undefined;
-}
-
-function compiled(config: ModelConfig, request: LossGraphRequest): CompiledGraph {
-  request = { ...request, nchwcBlock };
+/** The session pair of (config, request), from the engine's least-recently-used cache. */
+function compiled(runtime: OnnxRuntime, sessions: Map<string, CompiledGraph>, config: ModelConfig, request: LossGraphRequest): CompiledGraph {
   const key = JSON.stringify([config, request]);
   const hit = sessions.get(key);
   if (hit !== undefined) {
@@ -73,7 +65,7 @@ function compiled(config: ModelConfig, request: LossGraphRequest): CompiledGraph
   }
   const graph = buildLossGraph(config, request);
   const { preparation, main } = graph.split;
-  const entry = { key, graph, session: runtime!.session(main), preparation: preparation === undefined ? undefined : runtime!.session(preparation.model) };
+  const entry = { key, graph, session: runtime.session(main), preparation: preparation === undefined ? undefined : runtime.session(preparation.model) };
   sessions.set(key, entry);
   if (sessions.size > SESSION_CACHE_SIZE) {
     const [oldest, evicted] = sessions.entries().next().value as [string, CompiledGraph];
@@ -130,20 +122,19 @@ function dropoutFeeds(graph: LossGraph, config: ModelConfig, seed: number | unde
 }
 
 /**
- * The model's logits function (tfjs, differentiable), with the native paths attached when the
- * fast path is on. Weights are read from the backend at the first native call.
+ * The model function in onnxruntime; `forward` and BatchNorm recalibration (cumulative counts)
+ * stay tfjs. Weights are read from the backend at the first native call.
  */
-export function modelLogits(config: ModelConfig, weights: ModelWeights, options: ForwardOptions): LogitsFunction {
-  const net = architecture(config.arch);
-  const logitsFn: LogitsFunction = (x) => net.forward(weights, x, config as ModelConfig<never>, options).logits;
-  if (runtime === undefined || options.bnCumulativeCount !== undefined) return logitsFn;
+function onnxModelFunction(compile: Compile, config: ModelConfig, weights: ModelWeights, options: ForwardOptions): ModelFunction {
+  const tfjs = tfjsModelFunction(config, weights, options);
+  if (options.bnCumulativeCount !== undefined) return tfjs;
   const shapes = { paramShapes: shapesOf(weights.params), stateShapes: shapesOf(weights.state) };
   let weightFeeds: Feeds | undefined;
   // Per graph this function has run: its dropout masks, drawn at the first run (same seeds every
   // call), and its weight inputs, prepared at the first run.
   const perGraph = new Map<string, Feeds>();
   const run = (x: tf.Tensor4D, extra: Feeds, partial: Omit<LossGraphRequest, 'training' | 'batch' | 'paramGradients' | 'paramShapes' | 'stateShapes'>, outputs: string[]) => {
-    const entry = compiled(config, { ...partial, ...shapes, training: options.training, batch: x.shape[0], paramGradients: false });
+    const entry = compile(config, { ...partial, ...shapes, training: options.training, batch: x.shape[0], paramGradients: false });
     const { key, graph, session } = entry;
     let own = perGraph.get(key);
     if (own === undefined) {
@@ -153,7 +144,8 @@ export function modelLogits(config: ModelConfig, weights: ModelWeights, options:
     }
     return session.run({ ...own, ...extra, [INPUT_NAME]: { data: floatData(x), dims: x.shape } }, outputs);
   };
-  const native: NativeModelPaths = {
+  return {
+    forward: tfjs.forward,
     logits(x) {
       const out = run(x, {}, { loss: false, logits: true, inputGradient: false, lossScale: 1 }, [LOGITS_OUTPUT]);
       return tf.tensor2d(out[LOGITS_OUTPUT]!, [x.shape[0], config.classes]);
@@ -163,28 +155,17 @@ export function modelLogits(config: ModelConfig, weights: ModelWeights, options:
       const out = run(x, hot, { loss: true, logits: false, inputGradient: true, lossScale: 1 }, [INPUT_GRADIENT_OUTPUT]);
       return tf.tensor4d(out[INPUT_GRADIENT_OUTPUT]!, x.shape);
     },
+    trainingGradients: (x, labels) => trainingGradients(compile, config, weights, x, labels, options.seed),
   };
-  logitsFn.native = native;
-  return logitsFn;
-}
-
-export interface TrainingGradients {
-  /** Mean cross-entropy over the batch. */
-  loss: tf.Scalar;
-  grads: TensorMap;
-  /** The new BatchNorm running statistics (empty for models without BatchNorm). */
-  state: TensorMap;
 }
 
 /**
  * Mean cross-entropy at (x, labels) in training mode, its gradient for every parameter, and the
- * BatchNorm statistics a tfjs training forward with `seed` would leave; undefined when the fast
- * path is off.
+ * BatchNorm statistics a tfjs training forward with `seed` would leave.
  */
-export function nativeTrainingGradients(config: ModelConfig, weights: ModelWeights, x: tf.Tensor4D, labels: tf.Tensor1D, seed: number): TrainingGradients | undefined {
-  if (runtime === undefined) return undefined;
+function trainingGradients(compile: Compile, config: ModelConfig, weights: ModelWeights, x: tf.Tensor4D, labels: tf.Tensor1D, seed: number | undefined): TrainingGradients {
   const n = x.shape[0];
-  const entry = compiled(config, {
+  const entry = compile(config, {
     training: true, batch: n, loss: true, logits: false, inputGradient: false, paramGradients: true, lossScale: 1 / n,
     paramShapes: shapesOf(weights.params), stateShapes: shapesOf(weights.state),
   });

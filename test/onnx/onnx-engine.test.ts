@@ -1,11 +1,11 @@
 /**
- * The onnxruntime fast path against PyTorch's numbers (model fixtures) and against tfjs autodiff
+ * The onnxruntime engine against PyTorch's numbers (model fixtures) and against tfjs autodiff
  * on the cpu backend (parameter gradients, BatchNorm statistics, dropout masks).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { releaseBackend, selectBackend } from '../../src/backend/select-backend.ts';
+import { releaseBackend } from '../../src/backend/select-backend.ts';
 import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
 import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
@@ -13,7 +13,8 @@ import { meanCrossEntropy } from '../../src/train/training-loss.ts';
 import { architecture } from '../../src/models/registry.ts';
 import { crossEntropyPerExample } from '../../src/models/loss.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../../src/models/types.ts';
-import { modelLogits, nativeTrainingGradients, onnxRuntimeActive } from '../../src/onnx/native-model.ts';
+import { activeEngine, modelFunction, releaseEngine } from '../../src/models/engine-registry.ts';
+import { selectBackendAndEngine } from '../helpers/engine.ts';
 import { describeFixture, fixtureInput, fixtureInputSpec, FIXTURE_DIR, MODEL_FIXTURES, maxAbsDifference, readFloats } from '../helpers/fixtures.ts';
 import { l2RelativeError } from '../helpers/reference-ops.ts';
 
@@ -41,21 +42,21 @@ function tfjsTrainingGradients(config: ModelConfig, weights: ModelWeights, x: tf
 }
 
 before(async () => {
-  const info = await selectBackend('wasm', { onnxruntime: true });
+  const info = await selectBackendAndEngine('wasm', { onnxruntime: true });
   assert.ok(info.onnxruntime !== undefined, `onnxruntime did not load: ${info.onnxruntimeOff}`);
 });
-after(async () => { await releaseBackend(); });
+after(async () => { releaseEngine(); await releaseBackend(); });
 
 for (const name of MODEL_FIXTURES) {
   test(`${name}: onnxruntime logits match PyTorch (eval < 1e-4, train < 1e-3), and so do the running statistics`, () => {
-    assert.ok(onnxRuntimeActive());
+    assert.equal(activeEngine().name, 'onnxruntime');
     const f = loadFixture(name);
     const before = tf.memory().numTensors;
-    const evalLogits = tf.tidy(() => modelLogits(f.config, f.weights, { training: false }).native!.logits(f.x).dataSync());
-    const trainLogits = tf.tidy(() => modelLogits(f.config, f.weights, { training: true }).native!.logits(f.x).dataSync());
+    const evalLogits = tf.tidy(() => modelFunction(f.config, f.weights, { training: false }).logits(f.x).dataSync());
+    const trainLogits = tf.tidy(() => modelFunction(f.config, f.weights, { training: true }).logits(f.x).dataSync());
     assert.ok(maxAbsDifference(evalLogits, readFloats(`${FIXTURE_DIR}${name}.logits-eval.f32`)) < 1e-4, 'eval logits');
     assert.ok(maxAbsDifference(trainLogits, readFloats(`${FIXTURE_DIR}${name}.logits-train.f32`)) < 1e-3, 'train logits');
-    const native = nativeTrainingGradients(f.config, f.weights, f.x, f.labels, 0)!;
+    const native = modelFunction(f.config, f.weights, { training: true, seed: 0 }).trainingGradients(f.x, f.labels);
     const used = (key: string) => !key.startsWith('sub_block1.');
     for (const [key, expected] of Object.entries(f.d.runningStatsAfterTrainPass).filter(([k]) => used(k))) {
       const error = maxAbsDifference(native.state[key]!.dataSync(), expected);
@@ -72,10 +73,10 @@ for (const name of MODEL_FIXTURES) {
 
 for (const [name, options] of [['convnet-mnist', { dropout: 0.5 }], ['preact-resnet18', {}], ['wide-resnet', {}], ['mlp', {}]] as const) {
   test(`${name}${'dropout' in options ? ' with dropout 0.5' : ''}: onnxruntime parameter gradients, loss and BatchNorm state equal tfjs autodiff on cpu (‖Δ‖/‖g‖ < 1e-4)`, async () => {
-    await selectBackend('cpu', { onnxruntime: true });
+    await selectBackendAndEngine('cpu', { onnxruntime: true });
     const f = loadFixture(name, options);
     const want = tfjsTrainingGradients(f.config, f.weights, f.x, f.labels, 3);
-    const got = nativeTrainingGradients(f.config, f.weights, f.x, f.labels, 3)!;
+    const got = modelFunction(f.config, f.weights, { training: true, seed: 3 }).trainingGradients(f.x, f.labels);
     assert.ok(Math.abs(got.loss.dataSync()[0]! - want.loss.dataSync()[0]!) < 1e-5 * Math.abs(want.loss.dataSync()[0]!), 'loss');
     assert.deepEqual(Object.keys(got.grads).sort(), Object.keys(want.grads).sort());
     for (const [param, g] of Object.entries(want.grads)) {
@@ -86,31 +87,31 @@ for (const [name, options] of [['convnet-mnist', { dropout: 0.5 }], ['preact-res
     for (const [key, t] of Object.entries(want.state)) assert.ok(maxAbsDifference(got.state[key]!.dataSync(), t.dataSync()) < 1e-5, key);
     tf.dispose([got.loss, want.loss, ...Object.values(got.grads), ...Object.values(want.grads), ...Object.values(got.state), ...Object.values(want.state)]);
     f.dispose();
-    await selectBackend('wasm', { onnxruntime: true });
+    await selectBackendAndEngine('wasm', { onnxruntime: true });
   });
 }
 
 for (const training of [false, true]) {
   test(`preact-resnet18 and convnet, ${training ? 'train' : 'eval'} mode: the onnxruntime input gradient of Σ CE equals tfjs autodiff on cpu (‖Δ‖/‖g‖ < 1e-4)`, async () => {
-    await selectBackend('cpu', { onnxruntime: true });
+    await selectBackendAndEngine('cpu', { onnxruntime: true });
     for (const name of ['preact-resnet18', 'convnet-cifar']) {
       const f = loadFixture(name, training && name.startsWith('convnet') ? { dropout: 0.5 } : {});
       const options = { training, seed: 5 };
-      const logitsFn = modelLogits(f.config, f.weights, options);
-      const want = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(crossEntropyPerExample(logitsFn(x as tf.Tensor4D), f.labels)))(f.x).dataSync());
-      const got = tf.tidy(() => logitsFn.native!.crossEntropyInputGradient(f.x, f.labels).dataSync());
+      const model = modelFunction(f.config, f.weights, options);
+      const want = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(crossEntropyPerExample(model.forward(x as tf.Tensor4D).logits, f.labels)))(f.x).dataSync());
+      const got = tf.tidy(() => model.crossEntropyInputGradient(f.x, f.labels).dataSync());
       const error = l2RelativeError(got, want);
       assert.ok(error < 1e-4, `${name}: ‖Δ‖/‖g‖ = ${error}`);
       f.dispose();
     }
-    await selectBackend('wasm', { onnxruntime: true });
+    await selectBackendAndEngine('wasm', { onnxruntime: true });
   });
 }
 
 test('repeated native gradients and logits leave tf.memory().numTensors unchanged and reuse one session per mode', () => {
   const f = loadFixture('preact-resnet18');
-  const logitsFn = modelLogits(f.config, f.weights, { training: false });
-  const step = () => tf.tidy(() => { logitsFn.native!.crossEntropyInputGradient(f.x, f.labels); logitsFn.native!.logits(f.x); });
+  const model = modelFunction(f.config, f.weights, { training: false });
+  const step = () => tf.tidy(() => { model.crossEntropyInputGradient(f.x, f.labels); model.logits(f.x); });
   step();
   const before = tf.memory().numTensors;
   for (let i = 0; i < 5; i++) step();
