@@ -1,11 +1,13 @@
 /**
  * weightscape as a library: `import { … } from 'weightscape'`. The same functions the commands
  * call, each taking and returning plain typed data (results are the JSON the commands write).
- * Start a backend first (`selectBackend`), release it when done (`releaseBackend`).
+ * Start the compute first (`startEngine`: the tfjs backend and onnxruntime when it loads) and
+ * stop it when done (`stopEngine`, which lets the process exit).
  */
 
 // Engines.
-export { selectBackend, releaseBackend, type BackendInfo, type BackendName } from './backend/select-backend.ts';
+export { startEngine, stopEngine, type EngineRequest } from './start-engine.ts';
+export type { BackendInfo, BackendName } from './backend/select-backend.ts';
 
 // Checkpoints and data.
 export { loadCheckpoint, type LoadedCheckpoint } from './checkpoints/load-checkpoint.ts';

@@ -34,17 +34,17 @@ test('npm pack → install the tarball → import { sampleLandscape, readResult,
 
     const landscape = join(ROOT, 'reports', 'demo', 'pgd-at-filter-landscape.json');
     writeFileSync(join(project, 'use.mjs'), `
-import { readResult, buildReport, parseRange, loadCheckpoint, sampleLandscape, selectBackend, releaseBackend, WeightscapeError } from 'weightscape';
+import { readResult, buildReport, parseRange, loadCheckpoint, sampleLandscape, startEngine, stopEngine, WeightscapeError } from 'weightscape';
 const result = readResult(${JSON.stringify(landscape)}, 'landscape');
 const { files } = buildReport({ landscapes: [{ label: 'pgd-at', result }], evals: [], runs: [], flatness: [], correlations: [] }, { width: 560, height: 340 });
 const checkpoint = loadCheckpoint(${JSON.stringify(join(ROOT, 'fixtures', 'models', 'mlp.safetensors'))});
-const backend = await selectBackend('cpu');
+const backend = await startEngine({ backend: 'cpu', onnxruntime: false });
 const swept = sampleLandscape({
   settings: { checkpoint: checkpoint.path, data: 'mini', split: 'test', subset: 20, batchSize: 20, loss: 'clean', attack: 'none', fixedExamples: false,
     bn: 'eval', recalibrationBatches: 1, directions: ['filter'], includeBn: false, alphas: parseRange('-1:1:3'), betas: null, seed: 0 },
   model: {}, backend,
 });
-await releaseBackend();
+await stopEngine();
 let refused = '';
 try { parseRange('0:0:5'); } catch (error) { refused = error instanceof WeightscapeError && error.isUserError ? 'user error' : 'other'; }
 console.log(JSON.stringify({ flatness: result.flatness.adversarial.increaseMax, svg: Object.keys(files).includes('flatness-curves.svg'), tensors: checkpoint.tensors.size, points: swept.values.cleanLoss[0].length, complete: swept.complete, refused }));
