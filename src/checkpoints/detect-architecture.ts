@@ -11,7 +11,7 @@ function matches(config: ModelConfig, shapes: TensorShapes): boolean {
   try {
     const net = architecture(config.arch);
     const options = net.parseOptions(config.options);
-    const specs = net.tensorSpecs({ ...config, options } as ModelConfig<never>);
+    const specs = net.tensorSpecs({ ...config, options });
     const extra = net.unusedTensors?.(options as never).specs ?? [];
     const expected = new Map([...specs, ...extra].map((s) => [s.name, s.shape.join('x')]));
     const required = specs.filter((s) => s.role !== 'bn-count');

@@ -30,7 +30,7 @@ function toTensor(host: HostTensor, spec: TensorSpec, layout: 'pytorch' | 'tfjs'
 /** Checks the checkpoint against the architecture and returns its weights as tfjs tensors. */
 export function checkpointToWeights(checkpoint: LoadedCheckpoint, config: ModelConfig): { weights: ModelWeights; notes: string[] } {
   const net = architecture(config.arch);
-  const specs = net.tensorSpecs(config as ModelConfig<never>);
+  const specs = net.tensorSpecs(config);
   const unusedTensors = net.unusedTensors?.(config.options as never);
   const notes: string[] = [];
   const problems: string[] = [];

@@ -27,7 +27,7 @@ export function configMetadata(config: ModelConfig, extra: Record<string, unknow
 
 /** Serializes weights (converted back to PyTorch layout) with the configuration as metadata. */
 export function serializeNativeCheckpoint(weights: ModelWeights, config: ModelConfig, extra: Record<string, unknown> = {}): Uint8Array {
-  const specs = architecture(config.arch).tensorSpecs(config as ModelConfig<never>);
+  const specs = architecture(config.arch).tensorSpecs(config);
   const tensors = new Map<string, RawTensor>();
   for (const spec of specs) {
     const t = weights.params[spec.name] ?? weights.state[spec.name];

@@ -12,7 +12,7 @@ import type { ModelConfig, TensorMap } from '../models/types.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
 
 export function saveDirection(path: string, direction: TensorMap, config: ModelConfig, metadata: Record<string, string>): void {
-  const roles = new Map(architecture(config.arch).tensorSpecs(config as ModelConfig<never>).map((s) => [s.name, s]));
+  const roles = new Map(architecture(config.arch).tensorSpecs(config).map((s) => [s.name, s]));
   const tensors = new Map<string, RawTensor>();
   for (const [name, d] of Object.entries(direction)) {
     const spec = roles.get(name);
@@ -33,7 +33,7 @@ export function loadDirection(path: string, params: TensorMap, config: ModelConf
     throw new WeightscapeError('bad-file', `${path}: cannot read the direction file`);
   }
   const file = parseSafetensors(bytes, path);
-  const specs = new Map(architecture(config.arch).tensorSpecs(config as ModelConfig<never>).map((s) => [s.name, s]));
+  const specs = new Map(architecture(config.arch).tensorSpecs(config).map((s) => [s.name, s]));
   const out: TensorMap = {};
   for (const [name, p] of Object.entries(params)) {
     const raw = file.tensors.get(name);

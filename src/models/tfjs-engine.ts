@@ -9,7 +9,7 @@ import type { ForwardOptions, ModelConfig, ModelWeights } from './types.ts';
 export function tfjsModelFunction(config: ModelConfig, weights: ModelWeights, options: ForwardOptions): ModelFunction {
   const net = architecture(config.arch);
   const forward: ModelFunction['forward'] = (x, at = {}) => net.forward({ params: at.params ?? weights.params, state: at.state ?? weights.state }, x,
-    config as ModelConfig<never>, at.seed === undefined ? options : { ...options, seed: at.seed });
+    config, at.seed === undefined ? options : { ...options, seed: at.seed });
   return {
     forward,
     logits: (x) => forward(x).logits,
@@ -19,7 +19,7 @@ export function tfjsModelFunction(config: ModelConfig, weights: ModelWeights, op
       const training = { ...options, training: true };
       let state = {};
       const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-        const out = net.forward({ params: Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state: weights.state }, x, config as ModelConfig<never>, training);
+        const out = net.forward({ params: Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state: weights.state }, x, config, training);
         // valueAndGrads disposes what its function made; the new BatchNorm statistics must survive.
         state = Object.fromEntries(Object.entries(out.state).map(([k, t]) => [k, tf.keep(t)]));
         return tf.mean(crossEntropyPerExample(out.logits, labels)) as tf.Scalar;

@@ -64,7 +64,7 @@ export function buildLossGraph(config: ModelConfig, request: LossGraphRequest): 
   if (request.paramGradients) wrt.push(...paramNames.map((name) => params[name]!));
   net.differentiate(wrt);
 
-  const logits = architecture(config.arch).network<Value>(net, net.channelsFirst(xNhwc), config as ModelConfig<never>);
+  const logits = architecture(config.arch).network<Value>(net, net.channelsFirst(xNhwc), config);
   const k = config.classes;
   if (request.logits) b.output(logits, LOGITS_OUTPUT);
   if (!request.loss) {

@@ -10,7 +10,7 @@ import { seededNormal } from '../random.ts';
 
 export function initWeights(config: ModelConfig, seed: number): ModelWeights {
   const weights: ModelWeights = { params: {}, state: {} };
-  const specs = architecture(config.arch).tensorSpecs(config as ModelConfig<never>);
+  const specs = architecture(config.arch).tensorSpecs(config);
   const fanIns = new Map(specs.filter((s) => s.role === 'linear-weight').map((s) => [s.name.replace(/\.weight$/, ''), s.shape[1]!]));
   specs.forEach((spec, i) => {
     const s = seed * 1009 + i;

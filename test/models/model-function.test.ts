@@ -18,7 +18,6 @@ import { crossEntropyPerExample } from '../../src/models/loss.ts';
 import type { Engine } from '../../src/models/model-function.ts';
 import { architecture } from '../../src/models/registry.ts';
 import { tfjsEngine } from '../../src/models/tfjs-engine.ts';
-import type { ModelConfig } from '../../src/models/types.ts';
 import { createOnnxEngine } from '../../src/onnx/onnx-engine.ts';
 import { describeFixture, fixtureInput, fixtureInputSpec, FIXTURE_DIR, maxAbsDifference, readFloats } from '../helpers/fixtures.ts';
 import { l2RelativeError } from '../helpers/reference-ops.ts';
@@ -48,7 +47,7 @@ function loadFixture(name: string) {
 test('tfjs engine: logits and Σ CE input gradient are exactly the architecture forward and its autodiff', () => {
   const f = loadFixture('preact-resnet18');
   const model = tfjsEngine.modelFunction(f.config, f.weights, { training: false });
-  const forward = (x: tf.Tensor4D) => architecture(f.config.arch).forward(f.weights, x, f.config as ModelConfig<never>, { training: false }).logits;
+  const forward = (x: tf.Tensor4D) => architecture(f.config.arch).forward(f.weights, x, f.config, { training: false }).logits;
   assert.deepEqual(tf.tidy(() => model.logits(f.x).dataSync()), tf.tidy(() => forward(f.x).dataSync()));
   const want = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(crossEntropyPerExample(forward(x as tf.Tensor4D), f.labels)))(f.x).dataSync());
   assert.deepEqual(tf.tidy(() => model.crossEntropyInputGradient(f.x, f.labels).dataSync()), want);

@@ -98,7 +98,7 @@ for (const config of MODELS) {
     const { x, labels } = inputs(config, 4);
     const net = architecture(config.arch);
     const names = Object.keys(weights.params);
-    const loss = (input: tf.Tensor, ...ps: tf.Tensor[]) => tf.sum(crossEntropyPerExample(net.forward({ params: Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state: weights.state }, input as tf.Tensor4D, config as ModelConfig<never>, { training: false }).logits, labels));
+    const loss = (input: tf.Tensor, ...ps: tf.Tensor[]) => tf.sum(crossEntropyPerExample(net.forward({ params: Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state: weights.state }, input as tf.Tensor4D, config, { training: false }).logits, labels));
     const want = tf.tidy(() => tf.grads(loss)([x, ...names.map((n) => weights.params[n]!)]).map((g) => g.dataSync()));
     const request = { training: false, inputGradient: true, paramGradients: true, lossScale: 1 };
     const blocked = runGraph(config, weights, x, labels, request, block);

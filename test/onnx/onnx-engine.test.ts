@@ -34,7 +34,7 @@ function tfjsTrainingGradients(config: ModelConfig, weights: ModelWeights, x: tf
   const names = Object.keys(weights.params);
   let state: TensorMap = {};
   const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-    const out = net.forward({ params: Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state: weights.state }, x, config as ModelConfig<never>, { training: true, seed });
+    const out = net.forward({ params: Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state: weights.state }, x, config, { training: true, seed });
     state = Object.fromEntries(Object.entries(out.state).map(([k, t]) => [k, tf.keep(t)]));
     return meanCrossEntropy(out.logits, labels);
   })(names.map((n) => weights.params[n]!));

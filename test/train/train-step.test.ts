@@ -46,7 +46,7 @@ function setup(name: string) {
 
 /** A tfjs-layout parameter in PyTorch's layout, as flat values. */
 function torchLayout(config: ModelConfig, name: string, t: tf.Tensor): Float32Array {
-  const spec = architecture(config.arch).tensorSpecs(config as ModelConfig<never>).find((s) => s.name === name)!;
+  const spec = architecture(config.arch).tensorSpecs(config).find((s) => s.name === name)!;
   return tf.tidy(() => toPytorchLayout(t, spec.role).dataSync() as Float32Array);
 }
 
