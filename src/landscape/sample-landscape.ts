@@ -99,6 +99,10 @@ export const GRID_LAYOUT = 'values[i_beta][i_alpha]; alpha along directions[0], 
 
 type BuiltDirection = ReturnType<typeof buildDirection>;
 
+function disposeDirections(built: BuiltDirection[]): void {
+  built.forEach(({ direction }) => tf.dispose(Object.values(direction)));
+}
+
 /** What a sweep opens and resolves before computing anything: enough to know its identity. */
 interface PreparedSweep {
   checkpoint: LoadedCheckpoint;
@@ -158,14 +162,21 @@ function sweepDirections(request: SampleRequest, sweep: PreparedSweep): BuiltDir
   // Random and file directions need no data: no attack runs for them.
   const probeBatches = !specs.some(needsBatches) ? []
     : tensorBatches(data, settings.batchSize, DIRECTION_BATCHES).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(directionAttack, logitsFn, x, labels, settings.seed * 7 + b) }));
-  const built = specs.map((spec, i) => buildDirection(spec, {
-    weights, config, batches: probeBatches, includeBn: settings.includeBn, seed: settings.seed * 1000 + i + 1, adversarialLoss: settings.loss === 'adversarial',
-  }));
-  tf.dispose(probeBatches.flatMap((b) => [b.x, b.xAdv, b.labels]));
-  built.forEach(({ direction, info }, i) => {
-    const path = request.saveDirections?.[i];
-    if (path !== undefined) saveDirection(path, direction, config, { spec: info.spec, normalization: info.normalization, seed: String(info.seed), checkpointSha256: checkpoint.sha256 });
-  });
+  const built: BuiltDirection[] = [];
+  try {
+    specs.forEach((spec, i) => built.push(buildDirection(spec, {
+      weights, config, batches: probeBatches, includeBn: settings.includeBn, seed: settings.seed * 1000 + i + 1, adversarialLoss: settings.loss === 'adversarial',
+    })));
+    built.forEach(({ direction, info }, i) => {
+      const path = request.saveDirections?.[i];
+      if (path !== undefined) saveDirection(path, direction, config, { spec: info.spec, normalization: info.normalization, seed: String(info.seed), checkpointSha256: checkpoint.sha256 });
+    });
+  } catch (error) {
+    disposeDirections(built);
+    throw error;
+  } finally {
+    tf.dispose(probeBatches.flatMap((b) => [b.x, b.xAdv, b.labels]));
+  }
   return built;
 }
 
@@ -233,7 +244,7 @@ export function sampleLandscape(request: SampleRequest): LandscapeResult {
       const context: PointContext = { settings, weights: sweep.weights, config: sweep.config, data: sweep.data, evalData, pointAttack, d1: built[0]!.direction, d2: built[1]?.direction };
       return samplePoints(request, start, context, started);
     } finally {
-      built.forEach(({ direction }) => tf.dispose(Object.values(direction)));
+      disposeDirections(built);
     }
   } finally {
     sweep.dispose();
