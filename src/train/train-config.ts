@@ -45,7 +45,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> & { arch: strin
     batchSize: 128, lr: 0.1, momentum: 0.9, weightDecay: 5e-4,
     // robust_overfitting's piecewise schedule: ÷10 at half and at three quarters of training.
     schedule: `piecewise:${Math.max(1, Math.floor(epochs / 2))},${Math.max(1, Math.floor((3 * epochs) / 4))}`,
-    lrDecay: 0.1, evalSubset: 1000, evalAttack: attack === 'none' ? 'none' : attack, seed: 0,
+    lrDecay: 0.1, evalSubset: 1000, evalAttack: attack, seed: 0,
     ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)),
   };
   const parsed = trainConfigSchema.safeParse(config);
