@@ -1,7 +1,7 @@
 /** `weightscape eval`: clean and robust loss and accuracy per split, and the robust generalization gap. */
 import { Command, Option } from 'commander';
 import { parseAttack } from '../src/attacks/attack-spec.ts';
-import type { Split } from '../src/data/dataset.ts';
+import { parseDataSpec, type Split } from '../src/data/dataset.ts';
 import { evaluateCheckpoint, type EvalResult } from '../src/eval/evaluate-checkpoint.ts';
 import { createContext } from './context.ts';
 import { positiveInteger } from './parse-number.ts';
@@ -51,7 +51,7 @@ export function evalCommand(): Command {
       const splits: Split[] = flags.split === 'both' ? ['train', 'test'] : [flags.split];
       const progress = new Map<Split, (done: number, total: number) => void>();
       const result = evaluateCheckpoint({
-        checkpoint: flags.checkpoint, data: flags.data, splits, attack,
+        checkpoint: flags.checkpoint, data: parseDataSpec(flags.data), splits, attack,
         subset: flags.subset === undefined ? undefined : positiveInteger('subset', flags.subset),
         model: modelRequest(flags), batchSize: positiveInteger('batch-size', flags.batchSize),
         backend: context.backend, seed: context.options.seed,

@@ -1,5 +1,7 @@
 /** `weightscape flatness`: average- and worst-case flatness, curvature and the top Hessian eigenvalue. */
 import { Command, Option } from 'commander';
+import { parseAttack } from '../src/attacks/attack-spec.ts';
+import { parseDataSpec } from '../src/data/dataset.ts';
 import { measureFlatness, type FlatnessResult, type LossFlatness } from '../src/landscape/flatness.ts';
 import { createContext } from './context.ts';
 import { positiveInteger, positiveNumber } from './parse-number.ts';
@@ -48,8 +50,8 @@ export function flatnessCommand(): Command {
       claimOutputs('flatness', [{ flag: '--out', path: flags.out, kind: 'file' }]);
       const context = await createContext(command);
       const result = measureFlatness({
-        checkpoint: flags.checkpoint, data: flags.data, split: flags.split, subset: flags.subset === undefined ? undefined : positiveInteger('subset', flags.subset),
-        rho: positiveNumber('rho', flags.rho), rhoAdversarial: positiveNumber('rho-adversarial', flags.rhoAdversarial), directions: positiveInteger('directions', flags.directions), attack: flags.attack,
+        checkpoint: flags.checkpoint, data: parseDataSpec(flags.data), split: flags.split, subset: flags.subset === undefined ? undefined : positiveInteger('subset', flags.subset),
+        rho: positiveNumber('rho', flags.rho), rhoAdversarial: positiveNumber('rho-adversarial', flags.rhoAdversarial), directions: positiveInteger('directions', flags.directions), attack: flags.attack === undefined ? undefined : parseAttack(flags.attack),
         hessian: flags.hessian, hessianBatches: positiveInteger('hessian-batches', flags.hessianBatches), batchSize: positiveInteger('batch-size', flags.batchSize),
         seed: context.options.seed, model: modelRequest(flags), backend: context.backend, onProgress: progressLine('flatness'),
       });

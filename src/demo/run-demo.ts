@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAttack } from '../attacks/attack-spec.ts';
+import { parseDataSpec } from '../data/dataset.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import { evaluateCheckpoint, type EvalResult } from '../eval/evaluate-checkpoint.ts';
 import { parseRange } from '../landscape/grid.ts';
@@ -57,7 +58,7 @@ export function runDemo({ outDir, backend, seed, epochs = 8, onProgress }: DemoO
     runs.push({ label: name, log });
     const checkpoint = join(runDir, 'model.safetensors');
     onProgress?.(`evaluate ${name}`, 0);
-    const evaluated = evaluateCheckpoint({ checkpoint, data: 'mini', subset: 500, attack: parseAttack(EVAL_ATTACK), model: {}, batchSize: 250, backend, seed,
+    const evaluated = evaluateCheckpoint({ checkpoint, data: parseDataSpec('mini'), subset: 500, attack: parseAttack(EVAL_ATTACK), model: {}, batchSize: 250, backend, seed,
       onProgress: (split, done, total) => onProgress?.(`evaluate ${name}`, (split === 'train' ? 0 : 0.5) + done / total / 2) });
     writeFileAtomic(join(outDir, `${name}-eval.json`), `${JSON.stringify(evaluated, null, 2)}\n`);
     evals.push({ label: name, result: evaluated });

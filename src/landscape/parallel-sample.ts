@@ -36,7 +36,7 @@ export function capWorkers(requested: number, pointsToCompute: number, cpus = os
 export async function sampleInWorkers(request: SampleRequest & { onNote?: (note: string) => void }, requestedWorkers: number): Promise<LandscapeResult> {
   if (request.shard !== undefined) throw new WeightscapeError('bad-argument', '--workers and --shard do not combine: run one sharded sweep per machine, or workers on one');
   // A refused resume must start no worker and write nothing.
-  if (request.resumeFrom !== undefined) prepareSweep(request);
+  if (request.resumeFrom !== undefined) prepareSweep(request).dispose();
   const points = request.settings.alphas.length * (request.settings.betas?.length ?? 1);
   const todo = request.resumeFrom === undefined ? points : request.resumeFrom.values.cleanLoss.flat().filter((v) => v === null).length;
   const { count: workers, note } = capWorkers(requestedWorkers, todo);

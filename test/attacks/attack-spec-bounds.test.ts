@@ -5,6 +5,7 @@ import { attackWarnings, parseAttack } from '../../src/attacks/attack-spec.ts';
 import { selectBackend } from '../../src/backend/select-backend.ts';
 import { WeightscapeError } from '../../src/errors.ts';
 import { evaluateCheckpoint } from '../../src/eval/evaluate-checkpoint.ts';
+import { parseDataSpec } from '../../src/data/dataset.ts';
 import { resolveTrainConfig, trainWarnings } from '../../src/train/train-config.ts';
 
 const userError = (pattern: RegExp) => (e: unknown) => e instanceof WeightscapeError && e.isUserError && pattern.test(e.message);
@@ -25,7 +26,7 @@ test('an L∞ eps ≥ 1 on [0, 1] images is warned about ("did you mean 8/255?")
   assert.equal(attackWarnings(parseAttack('trades:eps=4')).length, 1);
   assert.equal(trainWarnings(resolveTrainConfig({ arch: 'mlp', data: 'mini', epochs: 1, attack: 'fgsm:eps=8' })).length, 1);
   const result = evaluateCheckpoint({
-    checkpoint: fileURLToPath(new URL('../../fixtures/attacks/convnet-mini.pt', import.meta.url)), data: 'mini', splits: ['test'], subset: 10,
+    checkpoint: fileURLToPath(new URL('../../fixtures/attacks/convnet-mini.pt', import.meta.url)), data: parseDataSpec('mini'), splits: ['test'], subset: 10,
     attack: parseAttack('pgd:linf:eps=8:steps=1'), model: { arch: 'convnet', options: { width: 8, hidden: 32, dropout: 0 } }, batchSize: 10, backend: await selectBackend('cpu'), seed: 0,
   });
   assert.ok(result.notes.some((n) => n.includes('did you mean 8/255?')), result.notes.join('; '));

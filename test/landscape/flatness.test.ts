@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { parseAttack } from '../../src/attacks/attack-spec.ts';
 import { selectBackend } from '../../src/backend/select-backend.ts';
+import { parseDataSpec } from '../../src/data/dataset.ts';
 import { measureFlatness, type FlatnessResult } from '../../src/landscape/flatness.ts';
 import { formatFlatnessTable } from '../../cli/flatness.ts';
 import { flatness1d } from '../../src/landscape/flatness-1d.ts';
@@ -16,7 +18,7 @@ const ATTACK = 'pgd:linf:eps=0.1:steps=2:step=0.05';
 test('flatness along a random direction equals a 1D sweep at −ρ, 0, ρ along the same seeded direction', async () => {
   const backend = await selectBackend('wasm');
   const rho = 0.3;
-  const flat = measureFlatness({ checkpoint: CHECKPOINT, data: 'mini', split: 'test', subset: 60, rho, rhoAdversarial: 0.02, directions: 1, attack: ATTACK, hessian: false, hessianBatches: 1, batchSize: 64, seed: 2, model: MODEL, backend });
+  const flat = measureFlatness({ checkpoint: CHECKPOINT, data: parseDataSpec('mini'), split: 'test', subset: 60, rho, rhoAdversarial: 0.02, directions: 1, attack: parseAttack(ATTACK), hessian: false, hessianBatches: 1, batchSize: 64, seed: 2, model: MODEL, backend });
   const sweep = sampleLandscape({
     settings: { checkpoint: CHECKPOINT, data: 'mini', split: 'test', subset: 60, batchSize: 64, loss: 'adversarial', attack: ATTACK, fixedExamples: false, bn: 'eval', recalibrationBatches: 1, directions: ['filter'], includeBn: false, alphas: [-rho, 0, rho], betas: null, seed: 2 },
     model: MODEL, backend,
@@ -44,9 +46,9 @@ test('1D flatness of a parabola: curvature 2a, increases at ±ρ', () => {
 
 test('flatness --attack none: the clean measures, the adversarial ones null with a note (it crashed)', async () => {
   const backend = await selectBackend('wasm');
-  const request = { checkpoint: CHECKPOINT, data: 'mini', split: 'test' as const, subset: 40, rho: 0.3, rhoAdversarial: 0.02, directions: 1, hessian: false, hessianBatches: 1, batchSize: 64, seed: 2, model: MODEL, backend };
-  const none = measureFlatness({ ...request, attack: 'none' });
-  const attacked = measureFlatness({ ...request, attack: ATTACK });
+  const request = { checkpoint: CHECKPOINT, data: parseDataSpec('mini'), split: 'test' as const, subset: 40, rho: 0.3, rhoAdversarial: 0.02, directions: 1, hessian: false, hessianBatches: 1, batchSize: 64, seed: 2, model: MODEL, backend };
+  const none = measureFlatness({ ...request, attack: parseAttack('none') });
+  const attacked = measureFlatness({ ...request, attack: parseAttack(ATTACK) });
   assert.equal(none.adversarial, null);
   assert.equal(none.perDirection[0]!.adversarial, null);
   assert.ok(none.notes.some((n) => n.includes('--attack none')), none.notes.join('; '));

@@ -16,7 +16,7 @@ import { evaluateCheckpoint } from '../../src/eval/evaluate-checkpoint.ts';
 import { mergeLandscapes } from '../../src/landscape/merge-landscapes.ts';
 import { parseRange } from '../../src/landscape/grid.ts';
 import { sampleLandscape, type LandscapeSettings } from '../../src/landscape/sample-landscape.ts';
-import { loadDataset, selectExamples } from '../../src/data/dataset.ts';
+import { loadDataset, parseDataSpec, selectExamples } from '../../src/data/dataset.ts';
 import { npyBytes } from '../helpers/npy-writer.ts';
 
 const FIX = fileURLToPath(new URL('../../fixtures/', import.meta.url));
@@ -72,7 +72,7 @@ test('at α = 0 the sampled loss equals weightscape eval on the same data (clean
   const data = miniNpy(100);
   const attack = 'pgd:linf:eps=0.1:steps=3:step=0.04';
   const sweep = sampleLandscape({ settings: settings({ checkpoint: `${FIX}attacks/convnet-mini.pt`, data, alphas: [-0.5, 0, 0.5], loss: 'adversarial', attack }), model: CONVNET, backend });
-  const evaluated = evaluateCheckpoint({ checkpoint: `${FIX}attacks/convnet-mini.pt`, data, attack: parseAttack(attack), model: CONVNET, batchSize: 256, backend, seed: 0 });
+  const evaluated = evaluateCheckpoint({ checkpoint: `${FIX}attacks/convnet-mini.pt`, data: parseDataSpec(data), attack: parseAttack(attack), model: CONVNET, batchSize: 256, backend, seed: 0 });
   assert.ok(Math.abs(sweep.values.cleanLoss[0]![1]! - evaluated.splits.test!.clean.loss) < 1e-6);
   assert.ok(Math.abs(sweep.values.robustLoss![0]![1]! - evaluated.splits.test!.robust!.loss) < 1e-6);
   assert.equal(sweep.values.robustAccuracy![0]![1], evaluated.splits.test!.robust!.accuracy);
