@@ -11,7 +11,11 @@ function product(values: readonly number[]): number {
 }
 
 /** 2 × multiply-adds of one kernel call; 0 for kernels that are not convolutions or products. */
-export function kernelFlops(name: string, inputShapes: readonly (readonly number[] | undefined)[], outputShapes: readonly (readonly number[] | undefined)[]): number {
+export function kernelFlops(
+  name: string,
+  inputShapes: readonly (readonly number[] | undefined)[],
+  outputShapes: readonly (readonly number[] | undefined)[],
+): number {
   const output = outputShapes[0];
   if (output === undefined) return 0;
   if (name === 'Conv2D' || name === 'FusedConv2D') {
@@ -28,6 +32,8 @@ export function kernelFlops(name: string, inputShapes: readonly (readonly number
 
 /** FLOPs of one run of `work` (which must not return tensors it keeps). */
 export async function countFlops(work: () => void): Promise<number> {
-  const info = await tf.profile(() => { work(); });
+  const info = await tf.profile(() => {
+    work();
+  });
   return info.kernels.reduce((total, k) => total + kernelFlops(k.name, k.inputShapes, k.outputShapes), 0);
 }

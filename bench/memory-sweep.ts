@@ -27,13 +27,20 @@ const tensorsAfterPoint: number[] = [];
 try {
   const start = performance.now();
   sampleLandscape({
-    settings: sweep.settings(points), model: {}, backend,
-    onPoint: () => { rssAfterPoint.push(megabytes(process.memoryUsage().rss)); tensorsAfterPoint.push(tf.memory().numTensors); },
+    settings: sweep.settings(points),
+    model: {},
+    backend,
+    onPoint: () => {
+      rssAfterPoint.push(megabytes(process.memoryUsage().rss));
+      tensorsAfterPoint.push(tf.memory().numTensors);
+    },
   });
   const seconds = (performance.now() - start) / 1000;
   // maxRSS is in kilobytes.
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  process.stdout.write(`${JSON.stringify({ points, threads, engine: onnxruntime ? 'onnxruntime' : 'wasm', seconds, peakRssMb, rssAfterPoint, tensorsAfterPoint })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ points, threads, engine: onnxruntime ? 'onnxruntime' : 'wasm', seconds, peakRssMb, rssAfterPoint, tensorsAfterPoint })}\n`,
+  );
 } finally {
   sweep.dispose();
   releaseEngine();

@@ -53,21 +53,38 @@ let engine = '';
 const flopsCounted: Record<string, number> = {};
 
 function row(model: string, workload: string, threads: number, ms: number, flops: number, workers?: number): Row {
-  const r: Row = { engine, model, workload, threads, ms, imagesPerSecond: (BENCH_BATCH / ms) * 1000, gflops: flops / ms / 1e6 };
+  const r: Row = {
+    engine,
+    model,
+    workload,
+    threads,
+    ms,
+    imagesPerSecond: (BENCH_BATCH / ms) * 1000,
+    gflops: flops / ms / 1e6,
+  };
   if (workers !== undefined) r.workers = workers;
-  process.stderr.write(`  ${engine} · ${model} · ${workload}${workers === undefined ? '' : ` · ${workers} workers`}: ${ms.toFixed(1)} ms\n`);
+  process.stderr.write(
+    `  ${engine} · ${model} · ${workload}${workers === undefined ? '' : ` · ${workers} workers`}: ${ms.toFixed(1)} ms\n`,
+  );
   return r;
 }
 
 const onnxruntimeEngines: Array<{ onnxruntime: boolean }> = [{ onnxruntime: false }, { onnxruntime: true }];
 let onnxruntimeLoads = false;
 type TorchTimes = Record<string, Record<string, number>>;
-const torchTimes = (threads: number) => runTorchScript('torch_workloads.py', ['--threads', String(threads)]) as TorchTimes | undefined;
+const torchTimes = (threads: number) =>
+  runTorchScript('torch_workloads.py', ['--threads', String(threads)]) as TorchTimes | undefined;
 
 /** Per workload, the faster of two PyTorch runs (this machine drifts; the faster is the fair bar). */
 function fastest(a: TorchTimes, b: TorchTimes | undefined): TorchTimes {
-  return Object.fromEntries(Object.entries(a).map(([model, times]) => [model,
-    Object.fromEntries(Object.entries(times).map(([workload, ms]) => [workload, Math.min(ms, b?.[model]?.[workload] ?? ms)]))]));
+  return Object.fromEntries(
+    Object.entries(a).map(([model, times]) => [
+      model,
+      Object.fromEntries(
+        Object.entries(times).map(([workload, ms]) => [workload, Math.min(ms, b?.[model]?.[workload] ?? ms)]),
+      ),
+    ]),
+  );
 }
 
 for (const threads of threadCounts) {
@@ -132,23 +149,53 @@ releaseEngine();
 await releaseBackend();
 
 // Memory: each sweep in its own process, so that peak resident sizes compare.
-const memory = onnxruntimeEngines.filter(({ onnxruntime }) => !onnxruntime || onnxruntimeLoads).flatMap(({ onnxruntime }) => MEMORY_POINTS.map((points) => {
-  const script = fileURLToPath(new URL('./memory-sweep.ts', import.meta.url));
-  const threads = threadCounts[threadCounts.length - 1]!;
-  const args = ['--import', 'tsx', script, String(points), String(threads), ...(onnxruntime ? ['onnxruntime'] : [])];
-  const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 1_800_000 });
-  if (child.status !== 0) throw new Error(`memory-sweep.ts ${points} failed: ${child.stderr.trim().split('\n').pop()}`);
-  const figures = JSON.parse(child.stdout.trim().split('\n').pop()!) as { points: number; engine: string; seconds: number; peakRssMb: number; rssAfterPoint: number[]; tensorsAfterPoint: number[] };
-  process.stderr.write(`  memory (${figures.engine}): ${points}-point adversarial sweep, preact-resnet18 (width 16): peak RSS ${figures.peakRssMb} MB\n`);
-  return figures;
-}));
+const memory = onnxruntimeEngines
+  .filter(({ onnxruntime }) => !onnxruntime || onnxruntimeLoads)
+  .flatMap(({ onnxruntime }) =>
+    MEMORY_POINTS.map((points) => {
+      const script = fileURLToPath(new URL('./memory-sweep.ts', import.meta.url));
+      const threads = threadCounts[threadCounts.length - 1]!;
+      const args = [
+        '--import',
+        'tsx',
+        script,
+        String(points),
+        String(threads),
+        ...(onnxruntime ? ['onnxruntime'] : []),
+      ];
+      const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 1_800_000 });
+      if (child.status !== 0)
+        throw new Error(`memory-sweep.ts ${points} failed: ${child.stderr.trim().split('\n').pop()}`);
+      const figures = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
+        points: number;
+        engine: string;
+        seconds: number;
+        peakRssMb: number;
+        rssAfterPoint: number[];
+        tensorsAfterPoint: number[];
+      };
+      process.stderr.write(
+        `  memory (${figures.engine}): ${points}-point adversarial sweep, preact-resnet18 (width 16): peak RSS ${figures.peakRssMb} MB\n`,
+      );
+      return figures;
+    }),
+  );
 
-const header = 'engine            model                        workload          threads      ms     img/s  GFLOP/s   torch ms  weightscape/torch';
-const lines = rows.map((r) => `${r.engine.padEnd(18)}${r.model.padEnd(29)}${(r.workload + (r.workers === undefined ? '' : ` ×${r.workers}w`)).padEnd(18)}${String(r.threads).padStart(7)}`
-  + `${r.ms.toFixed(1).padStart(9)}${r.imagesPerSecond.toFixed(1).padStart(10)}${r.gflops.toFixed(1).padStart(9)}`
-  + `${r.torchMs === undefined ? '          -' : r.torchMs.toFixed(1).padStart(11)}${r.ratio === undefined ? '' : r.ratio.toFixed(2).padStart(19)}`);
-const memoryLines = memory.map((m) => `${m.engine}: ${m.points}-point adversarial sweep (preact-resnet18 width 16, batch 128): ${m.seconds.toFixed(0)} s, peak RSS ${m.peakRssMb} MB; RSS after points ${m.rssAfterPoint.join(', ')} MB; tensors ${[...new Set(m.tensorsAfterPoint)].join('/')}`);
-const torchNote = Object.values(torchRuns).every((t) => t === null) ? '(PyTorch comparison skipped: /usr/bin/python3 cannot import torch)' : 'PyTorch: Debian python3-torch on this machine, same thread count';
+const header =
+  'engine            model                        workload          threads      ms     img/s  GFLOP/s   torch ms  weightscape/torch';
+const lines = rows.map(
+  (r) =>
+    `${r.engine.padEnd(18)}${r.model.padEnd(29)}${(r.workload + (r.workers === undefined ? '' : ` ×${r.workers}w`)).padEnd(18)}${String(r.threads).padStart(7)}` +
+    `${r.ms.toFixed(1).padStart(9)}${r.imagesPerSecond.toFixed(1).padStart(10)}${r.gflops.toFixed(1).padStart(9)}` +
+    `${r.torchMs === undefined ? '          -' : r.torchMs.toFixed(1).padStart(11)}${r.ratio === undefined ? '' : r.ratio.toFixed(2).padStart(19)}`,
+);
+const memoryLines = memory.map(
+  (m) =>
+    `${m.engine}: ${m.points}-point adversarial sweep (preact-resnet18 width 16, batch 128): ${m.seconds.toFixed(0)} s, peak RSS ${m.peakRssMb} MB; RSS after points ${m.rssAfterPoint.join(', ')} MB; tensors ${[...new Set(m.tensorsAfterPoint)].join('/')}`,
+);
+const torchNote = Object.values(torchRuns).every((t) => t === null)
+  ? '(PyTorch comparison skipped: /usr/bin/python3 cannot import torch)'
+  : 'PyTorch: Debian python3-torch on this machine, same thread count';
 process.stdout.write(`${[header, ...lines, torchNote, '', ...memoryLines].join('\n')}\n`);
 
 const results = {
@@ -157,7 +204,7 @@ const results = {
   backend,
   batch: BENCH_BATCH,
   notes: [
-    'torch ms: the faster of two PyTorch runs, one before and one after weightscape\'s (torch: both)',
+    "torch ms: the faster of two PyTorch runs, one before and one after weightscape's (torch: both)",
     'ms: median per workload (per point for landscape points, whole sweeps of 4 points with loading and directions included, divided by 4)',
     'GFLOP/s: 2 × multiply-adds of the convolutions and matMuls the workload runs, forward and backward (counted on the tfjs engine; the same model arithmetic on both)',
     'engine: wasm = everything on the tfjs WASM backend (--no-onnxruntime); wasm+onnxruntime = the default, logits, attack input gradients and PGD-AT/standard training gradients in onnxruntime',

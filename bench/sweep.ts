@@ -27,15 +27,32 @@ export function prepareSweep(config: ModelConfig): SweepInputs {
   writeFileSync(checkpoint, serializeNativeCheckpoint(weights, config));
   tf.dispose([...Object.values(weights.params), ...Object.values(weights.state)]);
   const { height, width, channels } = config.input;
-  const images = tf.tidy(() => tf.randomUniform([BENCH_BATCH, height, width, channels], 0, 1, 'float32', 4).dataSync() as Float32Array);
+  const images = tf.tidy(
+    () => tf.randomUniform([BENCH_BATCH, height, width, channels], 0, 1, 'float32', 4).dataSync() as Float32Array,
+  );
   const labels = Int32Array.from({ length: BENCH_BATCH }, (_, i) => i % config.classes);
-  writeFileSync(join(dir, 'x.npy'), serializeNpy('<f4', [BENCH_BATCH, height, width, channels], new Uint8Array(images.buffer)));
+  writeFileSync(
+    join(dir, 'x.npy'),
+    serializeNpy('<f4', [BENCH_BATCH, height, width, channels], new Uint8Array(images.buffer)),
+  );
   writeFileSync(join(dir, 'y.npy'), serializeNpy('<i4', [BENCH_BATCH], new Uint8Array(labels.buffer)));
   return {
     settings: (points) => ({
-      checkpoint, data: `npy:${join(dir, 'x.npy')},${join(dir, 'y.npy')}`, split: 'test', subset: null, batchSize: BENCH_BATCH,
-      loss: 'adversarial', attack: PGD10_FLAG, fixedExamples: false, bn: 'eval', recalibrationBatches: 1,
-      directions: ['filter'], includeBn: false, alphas: Array.from({ length: points }, (_, i) => -1 + (2 * i) / Math.max(points - 1, 1)), betas: null, seed: 0,
+      checkpoint,
+      data: `npy:${join(dir, 'x.npy')},${join(dir, 'y.npy')}`,
+      split: 'test',
+      subset: null,
+      batchSize: BENCH_BATCH,
+      loss: 'adversarial',
+      attack: PGD10_FLAG,
+      fixedExamples: false,
+      bn: 'eval',
+      recalibrationBatches: 1,
+      directions: ['filter'],
+      includeBn: false,
+      alphas: Array.from({ length: points }, (_, i) => -1 + (2 * i) / Math.max(points - 1, 1)),
+      betas: null,
+      seed: 0,
     }),
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };

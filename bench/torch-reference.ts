@@ -24,7 +24,11 @@ export function torchAvailable(): boolean {
 export function runTorchScript(script: string, args: string[]): Record<string, number | string> | undefined {
   if (!torchAvailable()) return undefined;
   const path = fileURLToPath(new URL(script, import.meta.url));
-  const result = spawnSync(PYTHON, [path, ...args], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, ...TORCH_MALLOC_ENV } });
+  const result = spawnSync(PYTHON, [path, ...args], {
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: { ...process.env, ...TORCH_MALLOC_ENV },
+  });
   if (result.status !== 0) throw new Error(`${script} failed: ${result.stderr.trim().split('\n').pop()}`);
   return JSON.parse(result.stdout) as Record<string, number | string>;
 }

@@ -13,21 +13,62 @@ import { initWeights } from '../src/train/init-weights.ts';
 import { trainStep, type StepSettings } from '../src/train/train-step.ts';
 
 export const BENCH_BATCH = 128;
-export const PGD10: PgdSpec = { kind: 'pgd', norm: 'linf', eps: 8 / 255, step: 2 / 255, steps: 10, randomStart: true, restarts: 1, loss: 'ce' };
+export const PGD10: PgdSpec = {
+  kind: 'pgd',
+  norm: 'linf',
+  eps: 8 / 255,
+  step: 2 / 255,
+  steps: 10,
+  randomStart: true,
+  restarts: 1,
+  loss: 'ce',
+};
 /** What `weightscape sample --attack` takes for the same attack. */
 export const PGD10_FLAG = 'pgd:linf:eps=0.0313725:steps=10:step=0.00784314';
 
 export const BENCH_MODELS: Array<{ name: string; config: ModelConfig }> = [
-  { name: 'convnet', config: { arch: 'convnet', options: { width: 32, hidden: 200, dropout: 0.5 }, input: { height: 28, width: 28, channels: 1 }, classes: 10 } },
-  { name: 'preact-resnet18 (width 16)', config: { arch: 'preact-resnet18', options: { width: 16 }, input: { height: 32, width: 32, channels: 3 }, classes: 10 } },
+  {
+    name: 'convnet',
+    config: {
+      arch: 'convnet',
+      options: { width: 32, hidden: 200, dropout: 0.5 },
+      input: { height: 28, width: 28, channels: 1 },
+      classes: 10,
+    },
+  },
+  {
+    name: 'preact-resnet18 (width 16)',
+    config: {
+      arch: 'preact-resnet18',
+      options: { width: 16 },
+      input: { height: 32, width: 32, channels: 3 },
+      classes: 10,
+    },
+  },
 ];
 
 export const WORKLOAD_NAMES = ['forward', 'input gradient', 'weight step', 'pgd-10', 'awp step'] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 
 const SGD = { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 };
-const STANDARD_STEP: StepSettings = { method: 'standard', attack: { kind: 'none' }, beta: 6, awpGamma: 0, awpSteps: 1, sgd: SGD, seed: 0 };
-const AWP_STEP: StepSettings = { method: 'pgd-at', attack: PGD10, beta: 6, awpGamma: 0.01, awpSteps: 1, sgd: SGD, seed: 0 };
+const STANDARD_STEP: StepSettings = {
+  method: 'standard',
+  attack: { kind: 'none' },
+  beta: 6,
+  awpGamma: 0,
+  awpSteps: 1,
+  sgd: SGD,
+  seed: 0,
+};
+const AWP_STEP: StepSettings = {
+  method: 'pgd-at',
+  attack: PGD10,
+  beta: 6,
+  awpGamma: 0.01,
+  awpSteps: 1,
+  sgd: SGD,
+  seed: 0,
+};
 
 export interface ModelWorkloads {
   run: Record<WorkloadName, () => void>;
@@ -42,7 +83,10 @@ export function modelWorkloads(config: ModelConfig): ModelWorkloads {
   const weights = initWeights(config, 1);
   const { height, width, channels } = config.input;
   const x = tf.randomUniform([BENCH_BATCH, height, width, channels], 0, 1, 'float32', 3) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: BENCH_BATCH }, (_, i) => i % config.classes), 'int32');
+  const labels = tf.tensor1d(
+    Array.from({ length: BENCH_BATCH }, (_, i) => i % config.classes),
+    'int32',
+  );
   const model = modelFunction(config, weights, { training: false });
   const inputGradient = () => model.crossEntropyInputGradient(x, labels);
   const step = (settings: StepSettings) => {
@@ -50,7 +94,9 @@ export function modelWorkloads(config: ModelConfig): ModelWorkloads {
     disposeWeights(result.weights);
     tf.dispose(Object.values(result.buffers));
   };
-  const readScalar = (f: () => tf.Tensor) => { tf.tidy(() => f().dataSync()); };
+  const readScalar = (f: () => tf.Tensor) => {
+    tf.tidy(() => f().dataSync());
+  };
   return {
     run: {
       forward: () => readScalar(() => tf.sum(model.logits(x))),
@@ -73,4 +119,3 @@ export function modelWorkloads(config: ModelConfig): ModelWorkloads {
 function disposeWeights({ params, state }: { params: TensorMap; state: TensorMap }): void {
   tf.dispose([...Object.values(params), ...Object.values(state)]);
 }
-

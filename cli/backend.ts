@@ -20,12 +20,14 @@ export function backendCommand(): Command {
         return `${mark} ${probe.name.padEnd(9)}${probe.loads ? 'loads' : `unavailable: ${probe.reason}`}`;
       });
       const { backend } = context;
-      const details = backend.name === 'wasm'
-        ? `, SIMD ${backend.simd ? 'on' : 'off'}, ${backend.threads} thread(s), gradient formulas for ${FAST_GRADIENT_KERNELS.join(', ')}`
-        : '';
-      const ort = backend.onnxruntime !== undefined
-        ? `onnxruntime ${backend.onnxruntime.version}, ${backend.onnxruntime.threads} thread(s): attacks, logits and training gradients`
-        : `onnxruntime: off (${backend.onnxruntimeOff ?? 'not requested'})`;
+      const details =
+        backend.name === 'wasm'
+          ? `, SIMD ${backend.simd ? 'on' : 'off'}, ${backend.threads} thread(s), gradient formulas for ${FAST_GRADIENT_KERNELS.join(', ')}`
+          : '';
+      const ort =
+        backend.onnxruntime !== undefined
+          ? `onnxruntime ${backend.onnxruntime.version}, ${backend.onnxruntime.threads} thread(s): attacks, logits and training gradients`
+          : `onnxruntime: off (${backend.onnxruntimeOff ?? 'not requested'})`;
       context.stdout(`${lines.join('\n')}\nin use: ${backend.name} (tfjs ${backend.tfjsVersion}${details})\n${ort}`);
     });
 }

@@ -22,19 +22,30 @@ export function checkCommand(): Command {
     .option('--junit <file>', 'also write a JUnit XML report')
     .option('--json', 'print the verdicts as JSON (schema weightscape.check/1) instead of the table')
     .option('--update-baseline', "replace the baseline's values with the results' (directions and tolerances kept)")
-    .action((paths: string[], flags: { baseline: string; junit?: string; json?: boolean; updateBaseline?: boolean }, command: Command) => {
-      globalOptions(command);
-      claimOutputs('check', [{ flag: '--junit', path: flags.junit, kind: 'file' }, { flag: '--baseline', path: flags.updateBaseline ? flags.baseline : undefined, kind: 'file' }]);
-      const baseline = readBaseline(flags.baseline);
-      const verdicts = runChecks(baseline, paths.map(readResult));
-      process.stdout.write(flags.json ? `${JSON.stringify(checkResult(verdicts), null, 2)}\n` : `${verdictTable(verdicts)}\n`);
-      if (flags.junit !== undefined) writeFileAtomic(flags.junit, junitXml(verdicts));
-      if (flags.updateBaseline) {
-        writeFileAtomic(flags.baseline, `${JSON.stringify(updatedBaseline(baseline, verdicts), null, 2)}\n`);
-        // With --json, stdout holds only the JSON.
-        (flags.json ? process.stderr : process.stdout).write(`updated ${flags.baseline}\n`);
-        return;
-      }
-      if (verdicts.some((v) => !v.passed)) process.exitCode = EXIT_FAILURE;
-    });
+    .action(
+      (
+        paths: string[],
+        flags: { baseline: string; junit?: string; json?: boolean; updateBaseline?: boolean },
+        command: Command,
+      ) => {
+        globalOptions(command);
+        claimOutputs('check', [
+          { flag: '--junit', path: flags.junit, kind: 'file' },
+          { flag: '--baseline', path: flags.updateBaseline ? flags.baseline : undefined, kind: 'file' },
+        ]);
+        const baseline = readBaseline(flags.baseline);
+        const verdicts = runChecks(baseline, paths.map(readResult));
+        process.stdout.write(
+          flags.json ? `${JSON.stringify(checkResult(verdicts), null, 2)}\n` : `${verdictTable(verdicts)}\n`,
+        );
+        if (flags.junit !== undefined) writeFileAtomic(flags.junit, junitXml(verdicts));
+        if (flags.updateBaseline) {
+          writeFileAtomic(flags.baseline, `${JSON.stringify(updatedBaseline(baseline, verdicts), null, 2)}\n`);
+          // With --json, stdout holds only the JSON.
+          (flags.json ? process.stderr : process.stdout).write(`updated ${flags.baseline}\n`);
+          return;
+        }
+        if (verdicts.some((v) => !v.passed)) process.exitCode = EXIT_FAILURE;
+      },
+    );
 }

@@ -25,7 +25,11 @@ export function globalOptions(command: Command): GlobalOptions {
 /** Parses the global flags, starts the backend they ask for and puts the engine in use. */
 export async function createContext(command: Command): Promise<CommandContext> {
   const options = globalOptions(command);
-  const backend = await startEngine({ backend: options.backend, threads: options.threads, onnxruntime: options.onnxruntime });
+  const backend = await startEngine({
+    backend: options.backend,
+    threads: options.threads,
+    onnxruntime: options.onnxruntime,
+  });
   return {
     options,
     backend,

@@ -23,47 +23,72 @@ const percent = (v: number) => `${(100 * v).toFixed(2)}%`;
 
 /** The readable table: one row per split, then the gap. */
 export function formatEvalTable(result: EvalResult): string {
-  const rows = [`${'split'.padEnd(7)}${'images'.padStart(8)}${'clean loss'.padStart(12)}${'clean acc'.padStart(11)}${'robust loss'.padStart(13)}${'robust acc'.padStart(12)}`];
+  const rows = [
+    `${'split'.padEnd(7)}${'images'.padStart(8)}${'clean loss'.padStart(12)}${'clean acc'.padStart(11)}${'robust loss'.padStart(13)}${'robust acc'.padStart(12)}`,
+  ];
   for (const [split, m] of Object.entries(result.splits)) {
-    rows.push(`${split.padEnd(7)}${String(m!.count).padStart(8)}${m!.clean.loss.toFixed(4).padStart(12)}${percent(m!.clean.accuracy).padStart(11)}`
-      + `${(m!.robust?.loss.toFixed(4) ?? '-').padStart(13)}${(m!.robust ? percent(m!.robust.accuracy) : '-').padStart(12)}`);
+    rows.push(
+      `${split.padEnd(7)}${String(m!.count).padStart(8)}${m!.clean.loss.toFixed(4).padStart(12)}${percent(m!.clean.accuracy).padStart(11)}` +
+        `${(m!.robust?.loss.toFixed(4) ?? '-').padStart(13)}${(m!.robust ? percent(m!.robust.accuracy) : '-').padStart(12)}`,
+    );
   }
   const lines = [`${result.model.arch} ${JSON.stringify(result.model.options)}, attack ${result.attack}`, ...rows];
-  if (result.gap) lines.push(`robust generalization gap (train − test): accuracy ${(100 * result.gap.accuracy).toFixed(2)} points, loss ${result.gap.loss.toFixed(4)}`);
+  if (result.gap)
+    lines.push(
+      `robust generalization gap (train − test): accuracy ${(100 * result.gap.accuracy).toFixed(2)} points, loss ${result.gap.loss.toFixed(4)}`,
+    );
   return lines.join('\n');
 }
 
 export function evalCommand(): Command {
-  return addModelOptions(new Command('eval')
-    .description('clean and robust loss and accuracy on the training and test splits, and the robust generalization gap')
-    .requiredOption('--checkpoint <file>', 'checkpoint (.pt/.pth, .safetensors, TF.js model.json)')
-    .requiredOption('--data <spec>', 'fashion-mnist[:<dir>], mnist[:<dir>], cifar10:<dir>, cifar100:<dir>, npy:<images>,<labels>, mini')
-    .option('--attack <spec>', 'e.g. pgd:linf:eps=8/255:steps=20:step=2/255, pgd:l2:eps=0.5, fgsm:eps=0.1, none', 'none')
-    .addOption(new Option('--split <split>', 'which splits to evaluate').choices(['train', 'test', 'both']).default('both'))
-    .option('--subset <n>', 'class-stratified subset of each split (deterministic for --seed)')
-    .option('--batch-size <n>', 'images per batch', '128')
-    .option('--json', 'print the result as JSON')
-    .option('--out <file>', 'also write the JSON result here (atomically)'))
-    .action(async (flags: EvalFlags, command: Command) => {
-      claimOutputs('eval', [{ flag: '--out', path: flags.out, kind: 'file' }]);
-      const context = await createContext(command);
-      const attack = parseAttack(flags.attack);
-      const splits: Split[] = flags.split === 'both' ? ['train', 'test'] : [flags.split];
-      const progress = new Map<Split, (done: number, total: number) => void>();
-      const result = evaluateCheckpoint({
-        checkpoint: flags.checkpoint, data: parseDataSpec(flags.data), splits, attack,
-        subset: flags.subset === undefined ? undefined : positiveInteger('subset', flags.subset),
-        model: modelRequest(flags), batchSize: positiveInteger('batch-size', flags.batchSize),
-        backend: context.backend, seed: context.options.seed,
-        onProgress: (split, done, total) => {
-          if (!progress.has(split)) progress.set(split, progressLine(`eval ${split}`));
-          progress.get(split)!(done, total);
-        },
-      });
-      // Notes (warnings among them) go to stderr whatever the output format.
-      for (const note of result.notes) context.stderr(`note: ${note}`);
-      const json = `${JSON.stringify(result, null, 2)}\n`;
-      if (flags.out !== undefined) writeOutput(flags.out, json, [flags.checkpoint, ...flags.data.replace(/^[a-z0-9-]+:/, '').split(',')]);
-      context.stdout(flags.json ? json : formatEvalTable(result));
+  return addModelOptions(
+    new Command('eval')
+      .description(
+        'clean and robust loss and accuracy on the training and test splits, and the robust generalization gap',
+      )
+      .requiredOption('--checkpoint <file>', 'checkpoint (.pt/.pth, .safetensors, TF.js model.json)')
+      .requiredOption(
+        '--data <spec>',
+        'fashion-mnist[:<dir>], mnist[:<dir>], cifar10:<dir>, cifar100:<dir>, npy:<images>,<labels>, mini',
+      )
+      .option(
+        '--attack <spec>',
+        'e.g. pgd:linf:eps=8/255:steps=20:step=2/255, pgd:l2:eps=0.5, fgsm:eps=0.1, none',
+        'none',
+      )
+      .addOption(
+        new Option('--split <split>', 'which splits to evaluate').choices(['train', 'test', 'both']).default('both'),
+      )
+      .option('--subset <n>', 'class-stratified subset of each split (deterministic for --seed)')
+      .option('--batch-size <n>', 'images per batch', '128')
+      .option('--json', 'print the result as JSON')
+      .option('--out <file>', 'also write the JSON result here (atomically)'),
+  ).action(async (flags: EvalFlags, command: Command) => {
+    claimOutputs('eval', [{ flag: '--out', path: flags.out, kind: 'file' }]);
+    const context = await createContext(command);
+    const attack = parseAttack(flags.attack);
+    const splits: Split[] = flags.split === 'both' ? ['train', 'test'] : [flags.split];
+    const progress = new Map<Split, (done: number, total: number) => void>();
+    const result = evaluateCheckpoint({
+      checkpoint: flags.checkpoint,
+      data: parseDataSpec(flags.data),
+      splits,
+      attack,
+      subset: flags.subset === undefined ? undefined : positiveInteger('subset', flags.subset),
+      model: modelRequest(flags),
+      batchSize: positiveInteger('batch-size', flags.batchSize),
+      backend: context.backend,
+      seed: context.options.seed,
+      onProgress: (split, done, total) => {
+        if (!progress.has(split)) progress.set(split, progressLine(`eval ${split}`));
+        progress.get(split)!(done, total);
+      },
     });
+    // Notes (warnings among them) go to stderr whatever the output format.
+    for (const note of result.notes) context.stderr(`note: ${note}`);
+    const json = `${JSON.stringify(result, null, 2)}\n`;
+    if (flags.out !== undefined)
+      writeOutput(flags.out, json, [flags.checkpoint, ...flags.data.replace(/^[a-z0-9-]+:/, '').split(',')]);
+    context.stdout(flags.json ? json : formatEvalTable(result));
+  });
 }

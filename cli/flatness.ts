@@ -9,8 +9,19 @@ import { addModelOptions, modelRequest, type ModelFlags } from './model-options.
 import { claimOutputs, progressLine, writeOutput } from './output.ts';
 
 interface FlatnessFlags extends ModelFlags {
-  checkpoint: string; data: string; split: 'train' | 'test'; subset?: string; rho: string; rhoAdversarial: string; directions: string; attack?: string;
-  hessian: boolean; hessianBatches: string; batchSize: string; json?: boolean; out?: string;
+  checkpoint: string;
+  data: string;
+  split: 'train' | 'test';
+  subset?: string;
+  rho: string;
+  rhoAdversarial: string;
+  directions: string;
+  attack?: string;
+  hessian: boolean;
+  hessianBatches: string;
+  batchSize: string;
+  json?: boolean;
+  out?: string;
 }
 
 /** An eigenvalue with its convergence: an estimate from a power iteration that did not converge says so. */
@@ -21,44 +32,65 @@ function eigenvalueCell(f: LossFlatness): string {
 
 /** The readable table: one row per loss; a loss that was not measured says so. */
 export function formatFlatnessTable(result: FlatnessResult): string {
-  const row = (name: string, f: LossFlatness | null) => (f === null ? `${name.padEnd(12)}not measured (--attack none)`
-    : `${name.padEnd(12)}${f.atTheta.toFixed(4).padStart(9)}${f.averageIncrease.toFixed(4).padStart(11)}${f.maxIncrease.toFixed(4).padStart(9)}${f.adversarialDirectionIncrease.toFixed(4).padStart(10)}${f.curvature.toFixed(4).padStart(11)}${eigenvalueCell(f)}`);
+  const row = (name: string, f: LossFlatness | null) =>
+    f === null
+      ? `${name.padEnd(12)}not measured (--attack none)`
+      : `${name.padEnd(12)}${f.atTheta.toFixed(4).padStart(9)}${f.averageIncrease.toFixed(4).padStart(11)}${f.maxIncrease.toFixed(4).padStart(9)}${f.adversarialDirectionIncrease.toFixed(4).padStart(10)}${f.curvature.toFixed(4).padStart(11)}${eigenvalueCell(f)}`;
   return [
     `${result.model.arch} ${JSON.stringify(result.model.options)}: ρ = ${result.settings.rho} along ${result.settings.directions} random filter-normalized directions, ρ_adv = ${result.settings.rhoAdversarial} along the adversarial one; attack ${result.settings.attack}`,
     `${'loss'.padEnd(12)}${'at θ'.padStart(9)}${'mean Δ(ρ)'.padStart(11)}${'max Δ(ρ)'.padStart(9)}${'Δ(ρ_adv)'.padStart(10)}${'curvature'.padStart(11)}${'|λ|max'.padStart(10)}`,
-    row('clean', result.clean), row('adversarial', result.adversarial),
+    row('clean', result.clean),
+    row('adversarial', result.adversarial),
   ].join('\n');
 }
 
 export function flatnessCommand(): Command {
-  return addModelOptions(new Command('flatness')
-    .description('loss increase at radius ρ along random filter-normalized directions (mean, max) and the adversarial direction, curvature, top Hessian eigenvalue; clean and adversarial')
-    .requiredOption('--checkpoint <file>', 'checkpoint')
-    .requiredOption('--data <spec>', 'data (see eval)')
-    .addOption(new Option('--split <split>', 'which split').choices(['train', 'test']).default('test'))
-    .option('--subset <n>', 'class-stratified subset', '500')
-    .option('--rho <x>', 'radius along the filter-normalized directions', '0.5')
-    .option('--rho-adversarial <x>', 'radius along the (filter-normalized) adversarial direction', '0.05')
-    .option('--directions <m>', 'number of random directions', '10')
-    .option('--attack <spec>', "attack for the adversarial loss (default: PGD-10 at the data's usual eps)")
-    .option('--no-hessian', 'skip the Hessian eigenvalues')
-    .option('--hessian-batches <n>', 'batches averaged in Hessian-vector products (and for the adversarial direction)', '2')
-    .option('--batch-size <n>', 'images per batch', '128')
-    .option('--json', 'print the result as JSON')
-    .option('--out <file>', 'also write the JSON result here'))
-    .action(async (flags: FlatnessFlags, command: Command) => {
-      claimOutputs('flatness', [{ flag: '--out', path: flags.out, kind: 'file' }]);
-      const context = await createContext(command);
-      const result = measureFlatness({
-        checkpoint: flags.checkpoint, data: parseDataSpec(flags.data), split: flags.split, subset: flags.subset === undefined ? undefined : positiveInteger('subset', flags.subset),
-        rho: positiveNumber('rho', flags.rho), rhoAdversarial: positiveNumber('rho-adversarial', flags.rhoAdversarial), directions: positiveInteger('directions', flags.directions), attack: flags.attack === undefined ? undefined : parseAttack(flags.attack),
-        hessian: flags.hessian, hessianBatches: positiveInteger('hessian-batches', flags.hessianBatches), batchSize: positiveInteger('batch-size', flags.batchSize),
-        seed: context.options.seed, model: modelRequest(flags), backend: context.backend, onProgress: progressLine('flatness'),
-      });
-      // Notes go to stderr whatever the output format: a non-converged Hessian is not to be missed.
-      for (const note of result.notes) context.stderr(`note: ${note}`);
-      const json = `${JSON.stringify(result, null, 2)}\n`;
-      if (flags.out !== undefined) writeOutput(flags.out, json, [flags.checkpoint]);
-      context.stdout(flags.json ? json : formatFlatnessTable(result));
+  return addModelOptions(
+    new Command('flatness')
+      .description(
+        'loss increase at radius ρ along random filter-normalized directions (mean, max) and the adversarial direction, curvature, top Hessian eigenvalue; clean and adversarial',
+      )
+      .requiredOption('--checkpoint <file>', 'checkpoint')
+      .requiredOption('--data <spec>', 'data (see eval)')
+      .addOption(new Option('--split <split>', 'which split').choices(['train', 'test']).default('test'))
+      .option('--subset <n>', 'class-stratified subset', '500')
+      .option('--rho <x>', 'radius along the filter-normalized directions', '0.5')
+      .option('--rho-adversarial <x>', 'radius along the (filter-normalized) adversarial direction', '0.05')
+      .option('--directions <m>', 'number of random directions', '10')
+      .option('--attack <spec>', "attack for the adversarial loss (default: PGD-10 at the data's usual eps)")
+      .option('--no-hessian', 'skip the Hessian eigenvalues')
+      .option(
+        '--hessian-batches <n>',
+        'batches averaged in Hessian-vector products (and for the adversarial direction)',
+        '2',
+      )
+      .option('--batch-size <n>', 'images per batch', '128')
+      .option('--json', 'print the result as JSON')
+      .option('--out <file>', 'also write the JSON result here'),
+  ).action(async (flags: FlatnessFlags, command: Command) => {
+    claimOutputs('flatness', [{ flag: '--out', path: flags.out, kind: 'file' }]);
+    const context = await createContext(command);
+    const result = measureFlatness({
+      checkpoint: flags.checkpoint,
+      data: parseDataSpec(flags.data),
+      split: flags.split,
+      subset: flags.subset === undefined ? undefined : positiveInteger('subset', flags.subset),
+      rho: positiveNumber('rho', flags.rho),
+      rhoAdversarial: positiveNumber('rho-adversarial', flags.rhoAdversarial),
+      directions: positiveInteger('directions', flags.directions),
+      attack: flags.attack === undefined ? undefined : parseAttack(flags.attack),
+      hessian: flags.hessian,
+      hessianBatches: positiveInteger('hessian-batches', flags.hessianBatches),
+      batchSize: positiveInteger('batch-size', flags.batchSize),
+      seed: context.options.seed,
+      model: modelRequest(flags),
+      backend: context.backend,
+      onProgress: progressLine('flatness'),
     });
+    // Notes go to stderr whatever the output format: a non-converged Hessian is not to be missed.
+    for (const note of result.notes) context.stderr(`note: ${note}`);
+    const json = `${JSON.stringify(result, null, 2)}\n`;
+    if (flags.out !== undefined) writeOutput(flags.out, json, [flags.checkpoint]);
+    context.stdout(flags.json ? json : formatFlatnessTable(result));
+  });
 }

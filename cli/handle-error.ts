@@ -11,7 +11,9 @@ export const EXIT_BAD_INPUT = 2;
 /** Prints one line (a stack trace too with --debug) and returns the exit code. */
 export function handleError(error: unknown, debug: boolean, stderr: (line: string) => void): number {
   // Messages quote file contents (tensor names, keys): printable() keeps each one line, and inert on a terminal.
-  const stack = (e: Error) => { for (const line of (e.stack ?? '').split('\n')) stderr(printable(line)); };
+  const stack = (e: Error) => {
+    for (const line of (e.stack ?? '').split('\n')) stderr(printable(line));
+  };
   if (error instanceof CommanderError) {
     // commander has printed its own message; --help and --version end here too.
     return error.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;

@@ -6,7 +6,11 @@ import { WeightscapeError } from '../src/errors.ts';
 import { printable, printableJson } from '../src/escape-text.ts';
 import { globalOptions } from './context.ts';
 
-const FORMAT_NAMES = { 'pytorch-zip': 'PyTorch zip checkpoint', safetensors: 'safetensors', tfjs: 'TF.js weights manifest' };
+const FORMAT_NAMES = {
+  'pytorch-zip': 'PyTorch zip checkpoint',
+  safetensors: 'safetensors',
+  tfjs: 'TF.js weights manifest',
+};
 
 /** The metadata's `options` entry, which must be JSON. */
 function metadataOptions(path: string, text: string | undefined): unknown {
@@ -25,15 +29,29 @@ export function inspectCommand(): Command {
     .action((path: string, options: { json?: boolean }, command: Command) => {
       globalOptions(command);
       const checkpoint = loadCheckpoint(path);
-      const detected = checkpoint.metadata.arch !== undefined
-        ? { arch: checkpoint.metadata.arch, options: metadataOptions(path, checkpoint.metadata.options), source: 'metadata' }
-        : (() => {
-          const d = detectArchitecture(checkpoint.tensors);
-          return d === undefined ? undefined : { arch: d.arch, options: d.options, classes: d.classes, source: 'detected from the tensors' };
-        })();
-      const tensors = [...checkpoint.tensors].map(([name, t]) => ({ name, shape: t.shape, dtype: t.dtype, elements: t.values.length }));
+      const detected =
+        checkpoint.metadata.arch !== undefined
+          ? {
+              arch: checkpoint.metadata.arch,
+              options: metadataOptions(path, checkpoint.metadata.options),
+              source: 'metadata',
+            }
+          : (() => {
+              const d = detectArchitecture(checkpoint.tensors);
+              return d === undefined
+                ? undefined
+                : { arch: d.arch, options: d.options, classes: d.classes, source: 'detected from the tensors' };
+            })();
+      const tensors = [...checkpoint.tensors].map(([name, t]) => ({
+        name,
+        shape: t.shape,
+        dtype: t.dtype,
+        elements: t.values.length,
+      }));
       if (options.json) {
-        process.stdout.write(`${printableJson(JSON.stringify({ path, format: checkpoint.format, layout: checkpoint.layout, sha256: checkpoint.sha256, architecture: detected ?? null, metadata: checkpoint.metadata, notes: checkpoint.notes, tensors }, null, 2))}\n`);
+        process.stdout.write(
+          `${printableJson(JSON.stringify({ path, format: checkpoint.format, layout: checkpoint.layout, sha256: checkpoint.sha256, architecture: detected ?? null, metadata: checkpoint.metadata, notes: checkpoint.notes, tensors }, null, 2))}\n`,
+        );
         return;
       }
       const total = tensors.reduce((a, t) => a + t.elements, 0);
@@ -45,7 +63,10 @@ export function inspectCommand(): Command {
         ...checkpoint.notes.map((n) => `note: ${printable(n)}`),
         ...Object.entries(checkpoint.metadata).map(([k, v]) => `metadata ${printable(k)}: ${printable(v)}`),
         '',
-        ...tensors.map((t) => `${printable(t.name).padEnd(48)} ${`[${t.shape.join(', ')}]`.padEnd(20)} ${t.dtype.padEnd(8)} ${t.elements}`),
+        ...tensors.map(
+          (t) =>
+            `${printable(t.name).padEnd(48)} ${`[${t.shape.join(', ')}]`.padEnd(20)} ${t.dtype.padEnd(8)} ${t.elements}`,
+        ),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });

@@ -24,13 +24,23 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 
 export function buildProgram(): Command {
   const program = new Command('weightscape')
-    .description('Weight loss landscapes of adversarially trained networks: flatness, robust generalization gaps, reports.')
+    .description(
+      'Weight loss landscapes of adversarially trained networks: flatness, robust generalization gaps, reports.',
+    )
     .version(version)
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend (default: the best that loads)').choices(BACKEND_NAMES))
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js backend (default: the best that loads)').choices(BACKEND_NAMES),
+    )
     .option('--threads <n>', 'threads of the wasm backend (default: one per core, at most 8)')
-    .option('--no-onnxruntime', 'run everything on the TensorFlow.js backend (by default attacks, logits and training gradients run in onnxruntime when it is installed and the backend is wasm or cpu)')
+    .option(
+      '--no-onnxruntime',
+      'run everything on the TensorFlow.js backend (by default attacks, logits and training gradients run in onnxruntime when it is installed and the backend is wasm or cpu)',
+    )
     .option('--seed <n>', 'seed for every random choice', '0')
-    .option('--max-tensor-bytes <n>', `most bytes of tensor values one checkpoint or data file may decode to (default 4 GiB, or ${MAX_TENSOR_BYTES_ENV})`)
+    .option(
+      '--max-tensor-bytes <n>',
+      `most bytes of tensor values one checkpoint or data file may decode to (default 4 GiB, or ${MAX_TENSOR_BYTES_ENV})`,
+    )
     .option('--debug', 'print stack traces with errors')
     .hook('preAction', (_program, action) => {
       // The environment carries the limit to every loader, worker threads included.
@@ -39,7 +49,20 @@ export function buildProgram(): Command {
     })
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  for (const command of [demoCommand(), trainCommand(), evalCommand(), sampleCommand(), mergeCommand(), flatnessCommand(), reportCommand(), correlateCommand(), checkCommand(), inspectCommand(), convertCommand(), backendCommand()]) {
+  for (const command of [
+    demoCommand(),
+    trainCommand(),
+    evalCommand(),
+    sampleCommand(),
+    mergeCommand(),
+    flatnessCommand(),
+    reportCommand(),
+    correlateCommand(),
+    checkCommand(),
+    inspectCommand(),
+    convertCommand(),
+    backendCommand(),
+  ]) {
     program.addCommand(command.exitOverride());
   }
   return program;

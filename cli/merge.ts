@@ -15,6 +15,8 @@ export function mergeCommand(): Command {
       claimOutputs('merge', [{ flag: '--out', path: flags.out, kind: 'file' }]);
       const merged = mergeLandscapes(paths.map(readLandscape), paths);
       writeOutput(flags.out, `${JSON.stringify(merged, null, 2)}\n`, paths);
-      process.stdout.write(`wrote ${flags.out}: ${merged.complete ? 'complete' : 'still partial'} sweep from ${paths.length} shards\n`);
+      process.stdout.write(
+        `wrote ${flags.out}: ${merged.complete ? 'complete' : 'still partial'} sweep from ${paths.length} shards\n`,
+      );
     });
 }

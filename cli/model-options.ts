@@ -20,7 +20,12 @@ const ARCH_OPTION_FLAGS = ['width', 'hidden', 'depth', 'widen', 'dropout'] as co
 
 export function addModelOptions(command: Command): Command {
   return command
-    .addOption(new Option('--arch <name>', 'architecture (default: from the checkpoint metadata, or detected from its tensors)').choices(Object.keys(ARCHITECTURES)))
+    .addOption(
+      new Option(
+        '--arch <name>',
+        'architecture (default: from the checkpoint metadata, or detected from its tensors)',
+      ).choices(Object.keys(ARCHITECTURES)),
+    )
     .option('--width <n>', 'convnet/preact-resnet18: base channel count')
     .option('--hidden <sizes>', 'convnet: hidden units; mlp: comma-separated hidden layer sizes')
     .option('--depth <n>', 'wide-resnet: depth (6n + 4)')
@@ -33,7 +38,8 @@ export function addModelOptions(command: Command): Command {
 
 function numbers(flag: string, text: string): number[] {
   const values = text.split(',').map(Number);
-  if (values.some((v) => !Number.isFinite(v))) throw new WeightscapeError('bad-argument', `--${flag}: expected comma-separated numbers (got '${text}')`);
+  if (values.some((v) => !Number.isFinite(v)))
+    throw new WeightscapeError('bad-argument', `--${flag}: expected comma-separated numbers (got '${text}')`);
   return values;
 }
 
@@ -44,14 +50,17 @@ export function modelRequest(flags: ModelFlags): ModelConfigRequest {
   const request: ModelConfigRequest = { arch: flags.arch, options };
   if (flags.classes !== undefined) {
     const classes = Number(flags.classes);
-    if (!Number.isInteger(classes) || classes < 2) throw new WeightscapeError('bad-argument', `--classes: expected an integer ≥ 2 (got '${flags.classes}')`);
+    if (!Number.isInteger(classes) || classes < 2)
+      throw new WeightscapeError('bad-argument', `--classes: expected an integer ≥ 2 (got '${flags.classes}')`);
     request.classes = classes;
   }
-  if ((flags.mean === undefined) !== (flags.std === undefined)) throw new WeightscapeError('bad-argument', '--mean and --std go together');
+  if ((flags.mean === undefined) !== (flags.std === undefined))
+    throw new WeightscapeError('bad-argument', '--mean and --std go together');
   if (flags.mean !== undefined && flags.std !== undefined) {
     const mean = numbers('mean', flags.mean);
     const std = numbers('std', flags.std);
-    if (mean.length !== std.length || std.some((s) => s <= 0)) throw new WeightscapeError('bad-argument', '--mean and --std need the same number of values, std > 0');
+    if (mean.length !== std.length || std.some((s) => s <= 0))
+      throw new WeightscapeError('bad-argument', '--mean and --std need the same number of values, std > 0');
     request.normalization = { mean, std };
   }
   return request;

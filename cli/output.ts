@@ -11,7 +11,10 @@ import { dirname, basename } from 'node:path';
  * reason), clears temporaries a killed run left beside them, and locks each against a second
  * process given the same path. Outputs whose path is undefined are skipped.
  */
-export function claimOutputs(command: string, outputs: Array<Omit<OutputPath, 'path'> & { path: string | undefined }>): void {
+export function claimOutputs(
+  command: string,
+  outputs: Array<Omit<OutputPath, 'path'> & { path: string | undefined }>,
+): void {
   const given = outputs.filter((o): o is OutputPath => o.path !== undefined);
   checkOutputPaths(given);
   for (const output of given) {
@@ -26,7 +29,8 @@ export function claimOutputs(command: string, outputs: Array<Omit<OutputPath, 'p
 export function writeOutput(out: string, data: string | Uint8Array, inputs: string[]): void {
   const target = resolve(out);
   const clash = inputs.find((input) => resolve(input) === target);
-  if (clash !== undefined) throw new WeightscapeError('bad-argument', `--out ${out}: refusing to overwrite the input ${clash}`);
+  if (clash !== undefined)
+    throw new WeightscapeError('bad-argument', `--out ${out}: refusing to overwrite the input ${clash}`);
   writeFileAtomic(target, data);
 }
 

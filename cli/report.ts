@@ -10,27 +10,44 @@ import { claimOutputs } from './output.ts';
 
 export function reportCommand(): Command {
   return new Command('report')
-    .description('flatness curves, training curves, the robust generalization gap table, a combined figure and index.html')
+    .description(
+      'flatness curves, training curves, the robust generalization gap table, a combined figure and index.html',
+    )
     .argument('<inputs...>', 'landscape results, eval results, run directories (their log.json)')
     .requiredOption('--out <dir>', 'output directory')
     .option('--width <px>', 'chart width', '560')
     .option('--height <px>', 'chart height', '340')
-    .addOption(new Option('--format <format>', 'svg (all files) or the gap table alone as md or csv on stdout').choices(['svg', 'md', 'csv']).default('svg'))
-    .action((paths: string[], flags: { out: string; width: string; height: string; format: 'svg' | 'md' | 'csv' }, command: Command) => {
-      globalOptions(command);
-      const width = Number(flags.width);
-      const height = Number(flags.height);
-      if (!(width >= 200 && width <= 4000 && height >= 150 && height <= 4000)) throw new WeightscapeError('bad-argument', '--width/--height: expected pixels in 200–4000 and 150–4000');
-      if (flags.format === 'svg') claimOutputs('report', [{ flag: '--out', path: flags.out, kind: 'directory' }]);
-      const { files } = buildReport(readReportInputs(paths), { width, height });
-      if (flags.format !== 'svg') {
-        const table = files[`gap-table.${flags.format}`];
-        if (table === undefined) throw new WeightscapeError('bad-argument', 'report: no gap table to print (give eval results with both splits or run directories)');
-        process.stdout.write(table);
-        return;
-      }
-      mkdirSync(flags.out, { recursive: true });
-      for (const [name, content] of Object.entries(files)) writeFileAtomic(join(flags.out, name), content);
-      process.stdout.write(`wrote ${Object.keys(files).sort().join(', ')} to ${flags.out}\n`);
-    });
+    .addOption(
+      new Option('--format <format>', 'svg (all files) or the gap table alone as md or csv on stdout')
+        .choices(['svg', 'md', 'csv'])
+        .default('svg'),
+    )
+    .action(
+      (
+        paths: string[],
+        flags: { out: string; width: string; height: string; format: 'svg' | 'md' | 'csv' },
+        command: Command,
+      ) => {
+        globalOptions(command);
+        const width = Number(flags.width);
+        const height = Number(flags.height);
+        if (!(width >= 200 && width <= 4000 && height >= 150 && height <= 4000))
+          throw new WeightscapeError('bad-argument', '--width/--height: expected pixels in 200–4000 and 150–4000');
+        if (flags.format === 'svg') claimOutputs('report', [{ flag: '--out', path: flags.out, kind: 'directory' }]);
+        const { files } = buildReport(readReportInputs(paths), { width, height });
+        if (flags.format !== 'svg') {
+          const table = files[`gap-table.${flags.format}`];
+          if (table === undefined)
+            throw new WeightscapeError(
+              'bad-argument',
+              'report: no gap table to print (give eval results with both splits or run directories)',
+            );
+          process.stdout.write(table);
+          return;
+        }
+        mkdirSync(flags.out, { recursive: true });
+        for (const [name, content] of Object.entries(files)) writeFileAtomic(join(flags.out, name), content);
+        process.stdout.write(`wrote ${Object.keys(files).sort().join(', ')} to ${flags.out}\n`);
+      },
+    );
 }

@@ -4,13 +4,7 @@
 import { printable } from './escape-text.ts';
 
 /** What kind of failure: input errors exit with code 2, internal ones with 1. */
-export type ErrorCode =
-  | 'bad-argument'
-  | 'bad-file'
-  | 'backend-unavailable'
-  | 'shape-mismatch'
-  | 'numeric'
-  | 'internal';
+export type ErrorCode = 'bad-argument' | 'bad-file' | 'backend-unavailable' | 'shape-mismatch' | 'numeric' | 'internal';
 
 export class WeightscapeError extends Error {
   readonly code: ErrorCode;

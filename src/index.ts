@@ -16,7 +16,12 @@ export { parseAttack, formatAttack, type AttackSpec } from './attacks/attack-spe
 
 // Compute: evaluation, landscapes, flatness, training.
 export { evaluateCheckpoint, type EvalResult, type EvaluateRequest } from './eval/evaluate-checkpoint.ts';
-export { sampleLandscape, type LandscapeResult, type LandscapeSettings, type SampleRequest } from './landscape/sample-landscape.ts';
+export {
+  sampleLandscape,
+  type LandscapeResult,
+  type LandscapeSettings,
+  type SampleRequest,
+} from './landscape/sample-landscape.ts';
 export { mergeLandscapes } from './landscape/merge-landscapes.ts';
 export { parseRange } from './landscape/grid.ts';
 export { measureFlatness, type FlatnessResult, type FlatnessRequest } from './landscape/flatness.ts';

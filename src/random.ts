@@ -38,6 +38,11 @@ function tfjsSeed(seed: number): number {
 }
 
 /** A seeded Gaussian tensor (float32), the same for the same seed on every run. */
-export function seededNormal<R extends tf.Rank>(shape: number[], mean: number, stdDev: number, seed: number): tf.Tensor<R> {
+export function seededNormal<R extends tf.Rank>(
+  shape: number[],
+  mean: number,
+  stdDev: number,
+  seed: number,
+): tf.Tensor<R> {
   return tf.randomNormal(shape as tf.ShapeMap[R], mean, stdDev, 'float32', tfjsSeed(seed));
 }

@@ -24,7 +24,11 @@ export function defaultThreads(): number {
 }
 
 /** Starts the backend and puts the engine in use; returns what results record about both. */
-export async function startEngine({ backend, threads = defaultThreads(), onnxruntime = true }: EngineRequest = {}): Promise<BackendInfo> {
+export async function startEngine({
+  backend,
+  threads = defaultThreads(),
+  onnxruntime = true,
+}: EngineRequest = {}): Promise<BackendInfo> {
   const tfjsBackend = await selectBackend(backend, { wasmThreads: threads });
   const engine = selectEngine(tfjsBackend.name, { onnxruntime, threads });
   return { ...tfjsBackend, ...engine.record };

@@ -39,7 +39,8 @@ export type AttackSpec = { kind: 'none' } | PgdSpec | TradesSpec;
 function number(text: string, key: string, source: string): number {
   const parts = text.split('/');
   const value = parts.length === 2 ? Number(parts[0]) / Number(parts[1]) : parts.length === 1 ? Number(text) : NaN;
-  if (!Number.isFinite(value) || value < 0) throw bad(`--attack ${source}: ${key}=${text} is not a non-negative number`);
+  if (!Number.isFinite(value) || value < 0)
+    throw bad(`--attack ${source}: ${key}=${text} is not a non-negative number`);
   return value;
 }
 
@@ -84,12 +85,21 @@ export function parseAttack(source: string): AttackSpec {
     const steps = kind === 'fgsm' ? 1 : integer(take('steps') ?? '10', 'steps', source, 0, MAX_ATTACK_STEPS);
     const stepText = take('step');
     // Madry et al.'s rule of thumb for PGD: 2.5·eps/steps; FGSM steps the whole radius.
-    const step = stepText !== undefined ? number(stepText, 'step', source) : kind === 'fgsm' ? eps : (2.5 * eps) / Math.max(steps, 1);
+    const step =
+      stepText !== undefined
+        ? number(stepText, 'step', source)
+        : kind === 'fgsm'
+          ? eps
+          : (2.5 * eps) / Math.max(steps, 1);
     const randomStartText = take('random-start');
     const loss = take('loss') ?? 'ce';
     if (loss !== 'ce' && loss !== 'cw') throw bad(`--attack ${source}: loss must be ce or cw`);
     spec = {
-      kind: 'pgd', norm, eps, step, steps,
+      kind: 'pgd',
+      norm,
+      eps,
+      step,
+      steps,
       randomStart: randomStartText === undefined ? kind === 'pgd' : flag(randomStartText, 'random-start', source),
       restarts: integer(take('restarts') ?? '1', 'restarts', source, 1, MAX_ATTACK_RESTARTS),
       loss,
@@ -112,7 +122,9 @@ export function parseAttack(source: string): AttackSpec {
  */
 export function attackWarnings(spec: AttackSpec): string[] {
   if (spec.kind === 'none' || (spec.kind === 'pgd' && spec.norm !== 'linf') || spec.eps < 1) return [];
-  return [`--attack ${formatAttack(spec)}: eps=${spec.eps} ≥ 1 under L∞ covers the whole [0, 1] pixel range (did you mean ${spec.eps}/255?)`];
+  return [
+    `--attack ${formatAttack(spec)}: eps=${spec.eps} ≥ 1 under L∞ covers the whole [0, 1] pixel range (did you mean ${spec.eps}/255?)`,
+  ];
 }
 
 /** The canonical string of a spec (recorded in results). */

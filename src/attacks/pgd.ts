@@ -24,7 +24,12 @@ export function attackLossPerExample(loss: AttackLoss, logits: tf.Tensor2D, labe
 
 /** Per-example L2 norm of an NHWC tensor, shaped [N, 1, 1, 1] for broadcasting. */
 function exampleNorms(t: tf.Tensor4D): tf.Tensor4D {
-  return tf.reshape(tf.sqrt(tf.sum(tf.square(tf.reshape(t, [t.shape[0], -1])), 1)), [t.shape[0], 1, 1, 1]) as tf.Tensor4D;
+  return tf.reshape(tf.sqrt(tf.sum(tf.square(tf.reshape(t, [t.shape[0], -1])), 1)), [
+    t.shape[0],
+    1,
+    1,
+    1,
+  ]) as tf.Tensor4D;
 }
 
 /** Projects x′ onto {‖x′ − x‖ ≤ eps} ∩ [0, 1]. */
@@ -42,19 +47,39 @@ function randomStart(x: tf.Tensor4D, eps: number, norm: Norm, seed: number): tf.
   return tf.tidy(() => {
     if (norm === 'linf') return project(tf.add(x, tf.randomUniform(x.shape, -eps, eps, 'float32', seed)), x, eps, norm);
     const direction = seededNormal<tf.Rank.R4>(x.shape, 0, 1, seed);
-    const radius = tf.reshape(tf.mul(tf.randomUniform([x.shape[0]], 0, 1, 'float32', seed + 1), eps), [x.shape[0], 1, 1, 1]);
-    return project(tf.add(x, tf.mul(tf.div(direction, tf.maximum(exampleNorms(direction), 1e-12)), radius)), x, eps, norm);
+    const radius = tf.reshape(tf.mul(tf.randomUniform([x.shape[0]], 0, 1, 'float32', seed + 1), eps), [
+      x.shape[0],
+      1,
+      1,
+      1,
+    ]);
+    return project(
+      tf.add(x, tf.mul(tf.div(direction, tf.maximum(exampleNorms(direction), 1e-12)), radius)),
+      x,
+      eps,
+      norm,
+    );
   });
 }
 
 /** One ascent step from xAdv. */
-function ascend(model: ModelFunction, xAdv: tf.Tensor4D, x: tf.Tensor4D, labels: tf.Tensor1D, spec: PgdSpec): tf.Tensor4D {
+function ascend(
+  model: ModelFunction,
+  xAdv: tf.Tensor4D,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  spec: PgdSpec,
+): tf.Tensor4D {
   return tf.tidy(() => {
     // The summed loss gives each example its own gradient, independent of the batch size.
-    const gradient = spec.loss === 'ce'
-      ? model.crossEntropyInputGradient(xAdv, labels)
-      : tf.grad((input: tf.Tensor) => tf.sum(attackLossPerExample(spec.loss, model.forward(input as tf.Tensor4D).logits, labels)))(xAdv) as tf.Tensor4D;
-    const direction = spec.norm === 'linf' ? tf.sign(gradient) : tf.div(gradient, tf.maximum(exampleNorms(gradient), 1e-12));
+    const gradient =
+      spec.loss === 'ce'
+        ? model.crossEntropyInputGradient(xAdv, labels)
+        : (tf.grad((input: tf.Tensor) =>
+            tf.sum(attackLossPerExample(spec.loss, model.forward(input as tf.Tensor4D).logits, labels)),
+          )(xAdv) as tf.Tensor4D);
+    const direction =
+      spec.norm === 'linf' ? tf.sign(gradient) : tf.div(gradient, tf.maximum(exampleNorms(gradient), 1e-12));
     return project(tf.add(xAdv, tf.mul(direction, spec.step)), x, spec.eps, spec.norm);
   });
 }
@@ -63,12 +88,23 @@ function ascend(model: ModelFunction, xAdv: tf.Tensor4D, x: tf.Tensor4D, labels:
  * Adversarial examples for (x, labels); the caller owns the result. `start`, when given, replaces
  * the random start of the first restart (tests compare against other implementations with it).
  */
-export function pgdAttack(model: ModelFunction, x: tf.Tensor4D, labels: tf.Tensor1D, spec: PgdSpec, seed: number, start?: tf.Tensor4D): tf.Tensor4D {
+export function pgdAttack(
+  model: ModelFunction,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  spec: PgdSpec,
+  seed: number,
+  start?: tf.Tensor4D,
+): tf.Tensor4D {
   let best: tf.Tensor4D | undefined;
   let bestLoss: tf.Tensor1D | undefined;
   for (let restart = 0; restart < spec.restarts; restart++) {
-    let xAdv = start !== undefined && restart === 0 ? project(start, x, spec.eps, spec.norm)
-      : spec.randomStart ? randomStart(x, spec.eps, spec.norm, seed * 7919 + restart * 104729) : tf.clone(x);
+    let xAdv =
+      start !== undefined && restart === 0
+        ? project(start, x, spec.eps, spec.norm)
+        : spec.randomStart
+          ? randomStart(x, spec.eps, spec.norm, seed * 7919 + restart * 104729)
+          : tf.clone(x);
     for (let step = 0; step < spec.steps; step++) {
       const next = ascend(model, xAdv, x, labels, spec);
       xAdv.dispose();

@@ -15,13 +15,25 @@ export function klDivergenceSum(cleanLogits: tf.Tensor2D, advLogits: tf.Tensor2D
 }
 
 /** `start`, when given, replaces the random starting point (tests use it to match other code). */
-export function tradesAttack(model: ModelFunction, x: tf.Tensor4D, spec: TradesSpec, seed: number, start?: tf.Tensor4D): tf.Tensor4D {
+export function tradesAttack(
+  model: ModelFunction,
+  x: tf.Tensor4D,
+  spec: TradesSpec,
+  seed: number,
+  start?: tf.Tensor4D,
+): tf.Tensor4D {
   const cleanLogits = tf.tidy(() => model.forward(x).logits);
-  let xAdv = start !== undefined ? tf.clone(start)
-    : tf.tidy(() => tf.clipByValue(tf.add(x, tf.mul(seededNormal(x.shape, 0, 1, seed), 0.001)), 0, 1)) as tf.Tensor4D;
+  let xAdv =
+    start !== undefined
+      ? tf.clone(start)
+      : (tf.tidy(() =>
+          tf.clipByValue(tf.add(x, tf.mul(seededNormal(x.shape, 0, 1, seed), 0.001)), 0, 1),
+        ) as tf.Tensor4D);
   for (let step = 0; step < spec.steps; step++) {
     const next = tf.tidy(() => {
-      const gradient = tf.grad((input: tf.Tensor) => klDivergenceSum(cleanLogits, model.forward(input as tf.Tensor4D).logits))(xAdv);
+      const gradient = tf.grad((input: tf.Tensor) =>
+        klDivergenceSum(cleanLogits, model.forward(input as tf.Tensor4D).logits),
+      )(xAdv);
       return project(tf.add(xAdv, tf.mul(tf.sign(gradient), spec.step)) as tf.Tensor4D, x, spec.eps, 'linf');
     });
     xAdv.dispose();

@@ -6,7 +6,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 import { channelSum } from './gradients/spatial.ts';
-import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, type BatchNormTrainAttrs } from './kernels/batch-norm-train-kernel.ts';
+import {
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+  type BatchNormTrainAttrs,
+} from './kernels/batch-norm-train-kernel.ts';
 
 /** The normalized output and the batch statistics it used (which carry no gradient). */
 export interface TrainBatchNorm {
@@ -34,7 +38,9 @@ export function batchNormTrain(x: Tensor, scale: Tensor, offset: Tensor, epsilon
   // One kernel for y and the statistics where the backend has it (WASM, see kernels/).
   if (tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) !== undefined) {
     const attrs: BatchNormTrainAttrs = { epsilon };
-    const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale, offset }, attrs as unknown as NamedAttrMap) as Tensor[];
+    const [y, mean, variance] = tf
+      .engine()
+      .runKernel(BATCH_NORM_TRAIN, { x, scale, offset }, attrs as unknown as NamedAttrMap) as Tensor[];
     return { y: y!, mean: mean!, variance: variance! };
   }
   return { y: composedBatchNormTrain(x, scale, offset, epsilon), ...channelMoments(x) };
@@ -49,7 +55,9 @@ export const batchNormTrainGradConfig: GradConfig = {
     // The statistics only feed the running averages, never the loss: their gradients are dropped.
     const dy = (dys as Tensor[])[0]!;
     const [x, scale, mean, variance] = saved as [Tensor, Tensor, Tensor, Tensor];
-    const [dx, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { x, dy, mean, variance, scale }, attrs) as Tensor[];
+    const [dx, dScale, dOffset] = tf
+      .engine()
+      .runKernel(BATCH_NORM_TRAIN_GRAD, { x, dy, mean, variance, scale }, attrs) as Tensor[];
     return { x: () => dx!, scale: () => dScale!, offset: () => dOffset! };
   },
 };

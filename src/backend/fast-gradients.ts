@@ -48,7 +48,13 @@ export function fastGradientsInstalled(): boolean {
 }
 
 /** weightscape's own WASM kernels, which some of the formulas call. */
-const WASM_KERNELS: readonly tf.KernelConfig[] = [maxPoolFirstMaxGradKernel, flipFilterKernel, batchNormTrainKernel, batchNormTrainGradKernel, phaseInterleaveKernel];
+const WASM_KERNELS: readonly tf.KernelConfig[] = [
+  maxPoolFirstMaxGradKernel,
+  flipFilterKernel,
+  batchNormTrainKernel,
+  batchNormTrainGradKernel,
+  phaseInterleaveKernel,
+];
 
 /** Registers the forward-kernel gradient formulas (idempotent). */
 export function installFastGradients(): void {

@@ -85,7 +85,8 @@ async function importBackend(name: BackendName): Promise<boolean> {
 async function activate(name: BackendName, wasmThreads?: number): Promise<boolean> {
   if (!(await importBackend(name))) return false;
   try {
-    if (name === 'wasm' && wasmThreads !== undefined) (await import('./wasm-threads.ts')).registerWasmBackend(wasmThreads);
+    if (name === 'wasm' && wasmThreads !== undefined)
+      (await import('./wasm-threads.ts')).registerWasmBackend(wasmThreads);
     const ok = await tf.setBackend(TFJS_NAME[name]);
     if (!ok) loadErrors.set(name, 'failed to initialize');
     return ok;
@@ -96,7 +97,12 @@ async function activate(name: BackendName, wasmThreads?: number): Promise<boolea
 }
 
 async function describeActive(name: BackendName): Promise<BackendInfo> {
-  const info: BackendInfo = { name, tfjsName: tf.getBackend(), fastGradients: name === 'wasm', tfjsVersion: tf.version.tfjs };
+  const info: BackendInfo = {
+    name,
+    tfjsName: tf.getBackend(),
+    fastGradients: name === 'wasm',
+    tfjsVersion: tf.version.tfjs,
+  };
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     info.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
@@ -114,7 +120,10 @@ export interface BackendOptions {
  * Activates the named backend, or the best one that loads when none is named, and installs the
  * WASM gradient formulas when WASM is active (removing them otherwise).
  */
-export async function selectBackend(preferred?: BackendName, { wasmThreads = 1 }: BackendOptions = {}): Promise<BackendInfo> {
+export async function selectBackend(
+  preferred?: BackendName,
+  { wasmThreads = 1 }: BackendOptions = {},
+): Promise<BackendInfo> {
   const candidates = preferred === undefined ? BACKEND_NAMES : [preferred];
   for (const name of candidates) {
     if (await activate(name, wasmThreads)) {
@@ -158,5 +167,8 @@ export async function probeBackends(): Promise<BackendProbe[]> {
 /** Parses a --backend value. */
 export function parseBackendName(value: string): BackendName {
   if ((BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
-  throw new WeightscapeError('bad-argument', `--backend: unknown backend '${value}' (expected one of ${BACKEND_NAMES.join(', ')})`);
+  throw new WeightscapeError(
+    'bad-argument',
+    `--backend: unknown backend '${value}' (expected one of ${BACKEND_NAMES.join(', ')})`,
+  );
 }

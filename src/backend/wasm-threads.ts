@@ -19,7 +19,9 @@ const WORKER_FILE = join(dirname(fileURLToPath(import.meta.url)), 'wasm-pthread-
 /** emscripten pre-creates 8 workers; the thread pool cannot use more. */
 export const MAX_WASM_THREADS = 8;
 
-interface EmscriptenWorker { unref(): void }
+interface EmscriptenWorker {
+  unref(): void;
+}
 interface ThreadedModule {
   cwrap(name: string, returns: string | null, args: string[]): (...args: number[]) => number;
   PThread: { unusedWorkers: EmscriptenWorker[]; runningWorkers: EmscriptenWorker[]; terminateAllThreads(): void };

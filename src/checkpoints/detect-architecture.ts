@@ -15,8 +15,10 @@ function matches(config: ModelConfig, shapes: TensorShapes): boolean {
     const extra = net.unusedTensors?.(options as never).specs ?? [];
     const expected = new Map([...specs, ...extra].map((s) => [s.name, s.shape.join('x')]));
     const required = specs.filter((s) => s.role !== 'bn-count');
-    return required.every((s) => shapes.get(s.name)?.join('x') === s.shape.join('x'))
-      && [...shapes.entries()].every(([name, shape]) => expected.get(name) === shape.join('x'));
+    return (
+      required.every((s) => shapes.get(s.name)?.join('x') === s.shape.join('x')) &&
+      [...shapes.entries()].every(([name, shape]) => expected.get(name) === shape.join('x'))
+    );
   } catch {
     return false;
   }
@@ -26,5 +28,7 @@ function matches(config: ModelConfig, shapes: TensorShapes): boolean {
 export function detectArchitecture(tensors: Map<string, HostTensor>): ModelConfig | undefined {
   const shapes: TensorShapes = new Map([...tensors].map(([name, t]) => [name, t.shape]));
   // Each architecture's tensor names are its own, so at most one candidate matches exactly.
-  return Object.values(ARCHITECTURES).flatMap((net) => net.candidates(shapes)).find((config) => matches(config, shapes));
+  return Object.values(ARCHITECTURES)
+    .flatMap((net) => net.candidates(shapes))
+    .find((config) => matches(config, shapes));
 }

@@ -11,7 +11,18 @@ export interface HostTensor {
 /** File element types (safetensors spelling; torch storages map onto them). */
 export type FileDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
-export const FILE_DTYPE_BYTES: Record<FileDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+export const FILE_DTYPE_BYTES: Record<FileDtype, number> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
 
 function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
@@ -35,19 +46,30 @@ function bf16Reader(bytes: Uint8Array): (i: number) => number {
 function elementReader(bytes: Uint8Array, dtype: FileDtype, where: string): (i: number) => number {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (dtype) {
-    case 'F64': return (i) => view.getFloat64(i * 8, true);
-    case 'F32': return (i) => view.getFloat32(i * 4, true);
-    case 'F16': return (i) => halfToFloat(view.getUint16(i * 2, true));
-    case 'BF16': return bf16Reader(bytes);
-    case 'I64': return (i) => {
-      const v = view.getBigInt64(i * 8, true);
-      if (v > 2147483647n || v < -2147483648n) throw new WeightscapeError('bad-file', `${where}: int64 value ${v} does not fit int32`);
-      return Number(v);
-    };
-    case 'I32': return (i) => view.getInt32(i * 4, true);
-    case 'I16': return (i) => view.getInt16(i * 2, true);
-    case 'I8': return (i) => view.getInt8(i);
-    case 'U8': case 'BOOL': return (i) => view.getUint8(i);
+    case 'F64':
+      return (i) => view.getFloat64(i * 8, true);
+    case 'F32':
+      return (i) => view.getFloat32(i * 4, true);
+    case 'F16':
+      return (i) => halfToFloat(view.getUint16(i * 2, true));
+    case 'BF16':
+      return bf16Reader(bytes);
+    case 'I64':
+      return (i) => {
+        const v = view.getBigInt64(i * 8, true);
+        if (v > 2147483647n || v < -2147483648n)
+          throw new WeightscapeError('bad-file', `${where}: int64 value ${v} does not fit int32`);
+        return Number(v);
+      };
+    case 'I32':
+      return (i) => view.getInt32(i * 4, true);
+    case 'I16':
+      return (i) => view.getInt16(i * 2, true);
+    case 'I8':
+      return (i) => view.getInt8(i);
+    case 'U8':
+    case 'BOOL':
+      return (i) => view.getUint8(i);
   }
 }
 
@@ -56,13 +78,24 @@ function elementReader(bytes: Uint8Array, dtype: FileDtype, where: string): (i: 
  * inside a storage of `storageElements`. Exact (BigInt) arithmetic: a hostile size or stride
  * cannot overflow past the check. How many values it has is the TensorBudget's concern.
  */
-export function checkView(storageElements: number, shape: readonly number[], strides: readonly number[], offset: number, where: string): void {
+export function checkView(
+  storageElements: number,
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+  where: string,
+): void {
   if (valueCount(shape) === 0n) return;
   // The largest element index the view reaches must lie inside the storage.
   let last = BigInt(offset);
-  shape.forEach((dim, axis) => { last += BigInt(dim - 1) * BigInt(strides[axis]!); });
+  shape.forEach((dim, axis) => {
+    last += BigInt(dim - 1) * BigInt(strides[axis]!);
+  });
   if (offset < 0 || last >= BigInt(storageElements)) {
-    throw new WeightscapeError('bad-file', `${where}: tensor view reaches element ${last} of a storage with ${storageElements}`);
+    throw new WeightscapeError(
+      'bad-file',
+      `${where}: tensor view reaches element ${last} of a storage with ${storageElements}`,
+    );
   }
 }
 
@@ -71,10 +104,20 @@ export function checkView(storageElements: number, shape: readonly number[], str
  * float32, integers int32. `where` names the tensor in errors. Callers count the values against
  * a TensorBudget first; the view is checked against the storage here, before allocating.
  */
-export function decodeStrided(storage: Uint8Array, dtype: FileDtype, shape: number[], strides: number[], offset: number, where: string): HostTensor {
+export function decodeStrided(
+  storage: Uint8Array,
+  dtype: FileDtype,
+  shape: number[],
+  strides: number[],
+  offset: number,
+  where: string,
+): HostTensor {
   const exactCount = valueCount(shape);
   if (exactCount > BigInt(MAX_TENSOR_VALUES)) {
-    throw new WeightscapeError('bad-file', `${where}: tensor of shape [${shape.join(', ')}] has ${exactCount} values, more than one array can hold (${MAX_TENSOR_VALUES})`);
+    throw new WeightscapeError(
+      'bad-file',
+      `${where}: tensor of shape [${shape.join(', ')}] has ${exactCount} values, more than one array can hold (${MAX_TENSOR_VALUES})`,
+    );
   }
   checkView(Math.floor(storage.byteLength / FILE_DTYPE_BYTES[dtype]), shape, strides, offset, where);
   const count = Number(exactCount);

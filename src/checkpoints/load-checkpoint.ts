@@ -31,18 +31,26 @@ const WRAPPER_KEYS = ['state_dict', 'model', 'net', 'model_state_dict'];
 
 /** The state dict inside a pickled object: the object itself, or one wrapped under a known key. */
 function findStateDict(root: unknown, notes: string[], path: string): Map<unknown, unknown> {
-  if (!(root instanceof Map)) throw new WeightscapeError('bad-file', `${path}: the checkpoint holds no dict of tensors`);
+  if (!(root instanceof Map))
+    throw new WeightscapeError('bad-file', `${path}: the checkpoint holds no dict of tensors`);
   const holdsTensors = (m: Map<unknown, unknown>) => [...m.values()].some((v) => v instanceof PickledTensor);
   if (holdsTensors(root)) return root;
   for (const key of WRAPPER_KEYS) {
     const inner = root.get(key);
     if (inner instanceof Map && holdsTensors(inner)) {
       const others = [...root.keys()].filter((k) => k !== key).map(String);
-      notes.push(printable(`state dict read from key '${key}'${others.length > 0 ? ` (also in the file: ${others.join(', ')})` : ''}`));
+      notes.push(
+        printable(
+          `state dict read from key '${key}'${others.length > 0 ? ` (also in the file: ${others.join(', ')})` : ''}`,
+        ),
+      );
       return inner;
     }
   }
-  throw new WeightscapeError('bad-file', `${path}: no state dict found (looked at the top level and under ${WRAPPER_KEYS.join(', ')})`);
+  throw new WeightscapeError(
+    'bad-file',
+    `${path}: no state dict found (looked at the top level and under ${WRAPPER_KEYS.join(', ')})`,
+  );
 }
 
 /** Strips DataParallel's `module.` prefix (from every key, or none). */
@@ -70,12 +78,19 @@ function fromPytorch(bytes: Uint8Array, path: string, notes: string[], budget: T
   return tensors;
 }
 
-function fromSafetensors(bytes: Uint8Array, path: string, budget: TensorBudget): { tensors: Map<string, HostTensor>; metadata: Record<string, string> } {
+function fromSafetensors(
+  bytes: Uint8Array,
+  path: string,
+  budget: TensorBudget,
+): { tensors: Map<string, HostTensor>; metadata: Record<string, string> } {
   const file = parseSafetensors(bytes, path);
   const tensors = new Map<string, HostTensor>();
   for (const [name, raw] of file.tensors) {
     budget.claim(name, raw.shape);
-    tensors.set(name, decodeStrided(raw.bytes, raw.dtype as FileDtype, raw.shape, contiguousStrides(raw.shape), 0, `${path} (${name})`));
+    tensors.set(
+      name,
+      decodeStrided(raw.bytes, raw.dtype as FileDtype, raw.shape, contiguousStrides(raw.shape), 0, `${path} (${name})`),
+    );
   }
   return { tensors, metadata: file.metadata };
 }
@@ -104,11 +119,28 @@ export function loadCheckpoint(path: string, options: LoadOptions = {}): LoadedC
     return { path, format: 'pytorch-zip', layout: 'pytorch', tensors, metadata: {}, notes, sha256 };
   }
   if (head.trimStart().startsWith('{') && isTfjsManifest(head)) {
-    return { path, format: 'tfjs', layout: 'tfjs', tensors: readTfjsWeights(path, budget), metadata: {}, notes, sha256 };
+    return {
+      path,
+      format: 'tfjs',
+      layout: 'tfjs',
+      tensors: readTfjsWeights(path, budget),
+      metadata: {},
+      notes,
+      sha256,
+    };
   }
   // A legacy torch pickle starts with 0x80 (PROTO), but so does a safetensors file whose header
   // length has 0x80 as its low byte: only a file that cannot be safetensors is called legacy.
-  if (bytes.byteLength > 1 && bytes[0] === 0x80 && !looksLikeSafetensors(bytes)) readPytorchCheckpoint(bytes, path); // throws the legacy-format error
+  // throws the legacy-format error
+  if (bytes.byteLength > 1 && bytes[0] === 0x80 && !looksLikeSafetensors(bytes)) readPytorchCheckpoint(bytes, path);
   const { tensors, metadata } = fromSafetensors(bytes, path, budget);
-  return { path, format: 'safetensors', layout: 'pytorch', tensors: stripModulePrefix(tensors, notes), metadata, notes, sha256 };
+  return {
+    path,
+    format: 'safetensors',
+    layout: 'pytorch',
+    tensors: stripModulePrefix(tensors, notes),
+    metadata,
+    notes,
+    sha256,
+  };
 }

@@ -28,7 +28,10 @@ function toTensor(host: HostTensor, spec: TensorSpec, layout: 'pytorch' | 'tfjs'
 }
 
 /** Checks the checkpoint against the architecture and returns its weights as tfjs tensors. */
-export function checkpointToWeights(checkpoint: LoadedCheckpoint, config: ModelConfig): { weights: ModelWeights; notes: string[] } {
+export function checkpointToWeights(
+  checkpoint: LoadedCheckpoint,
+  config: ModelConfig,
+): { weights: ModelWeights; notes: string[] } {
   const net = architecture(config.arch);
   const specs = net.tensorSpecs(config);
   const unusedTensors = net.unusedTensors?.(config.options as never);
@@ -42,7 +45,8 @@ export function checkpointToWeights(checkpoint: LoadedCheckpoint, config: ModelC
       continue;
     }
     const want = fileShape(spec, checkpoint.layout);
-    if (show(host.shape) !== show(want)) problems.push(`${spec.name} has shape ${show(host.shape)} but ${config.arch} expects ${show(want)}`);
+    if (show(host.shape) !== show(want))
+      problems.push(`${spec.name} has shape ${show(host.shape)} but ${config.arch} expects ${show(want)}`);
   }
   const unused = new Map((unusedTensors?.specs ?? []).map((s) => [s.name, s]));
   const ignored: string[] = [];
@@ -54,9 +58,13 @@ export function checkpointToWeights(checkpoint: LoadedCheckpoint, config: ModelC
   if (problems.length > 0) {
     const shown = problems.slice(0, 6).join('; ');
     const more = problems.length > 6 ? `; and ${problems.length - 6} more` : '';
-    throw new WeightscapeError('shape-mismatch', `${checkpoint.path}: does not fit ${config.arch} ${JSON.stringify(config.options)}: ${shown}${more}`, {
-      suggestion: 'check --arch and its options (or the checkpoint metadata)',
-    });
+    throw new WeightscapeError(
+      'shape-mismatch',
+      `${checkpoint.path}: does not fit ${config.arch} ${JSON.stringify(config.options)}: ${shown}${more}`,
+      {
+        suggestion: 'check --arch and its options (or the checkpoint metadata)',
+      },
+    );
   }
   if (ignored.length > 0) notes.push(`ignored ${ignored.length} tensors of ${unusedTensors!.note}`);
   const weights: ModelWeights = { params: {}, state: {} };

@@ -35,29 +35,48 @@ function parseJson<T>(checkpoint: LoadedCheckpoint, key: string): T | undefined 
  * (metadata, or detected from its tensors); else the data's (100 for cifar100, 10 for the other
  * named sets); else 10. A checkpoint whose count contradicts the data's is refused.
  */
-export function modelClasses(request: Pick<ModelConfigRequest, 'classes' | 'data'>, checkpoint?: { classes: number; source: string }): number {
+export function modelClasses(
+  request: Pick<ModelConfigRequest, 'classes' | 'data'>,
+  checkpoint?: { classes: number; source: string },
+): number {
   const fromData = request.data === undefined ? undefined : classesOf(parseDataSpec(request.data));
   if (request.classes !== undefined) return request.classes;
   if (checkpoint !== undefined && fromData !== undefined && checkpoint.classes !== fromData) {
-    throw new WeightscapeError('bad-argument', `${checkpoint.source} has ${checkpoint.classes} classes but --data ${request.data} has ${fromData}`);
+    throw new WeightscapeError(
+      'bad-argument',
+      `${checkpoint.source} has ${checkpoint.classes} classes but --data ${request.data} has ${fromData}`,
+    );
   }
   return checkpoint?.classes ?? fromData ?? 10;
 }
 
 /** The class count a checkpoint states: its metadata, else what detection read from its tensors. */
-function checkpointClasses(checkpoint: LoadedCheckpoint, detected: number | undefined): { classes: number; source: string } | undefined {
+function checkpointClasses(
+  checkpoint: LoadedCheckpoint,
+  detected: number | undefined,
+): { classes: number; source: string } | undefined {
   const stated = parseJson<number>(checkpoint, 'classes');
   if (stated !== undefined) return { classes: stated, source: `${checkpoint.path} (metadata)` };
   return detected === undefined ? undefined : { classes: detected, source: `${checkpoint.path} (its output layer)` };
 }
 
-export function resolveModelConfig(checkpoint: LoadedCheckpoint, request: ModelConfigRequest, detectedClasses?: number): ModelConfig {
+export function resolveModelConfig(
+  checkpoint: LoadedCheckpoint,
+  request: ModelConfigRequest,
+  detectedClasses?: number,
+): ModelConfig {
   const arch = request.arch ?? checkpoint.metadata.arch;
   if (arch === undefined) {
-    throw new WeightscapeError('bad-argument', `${checkpoint.path}: the checkpoint does not name its architecture; pass --arch`);
+    throw new WeightscapeError(
+      'bad-argument',
+      `${checkpoint.path}: the checkpoint does not name its architecture; pass --arch`,
+    );
   }
   const fromFile = request.arch === undefined || request.arch === checkpoint.metadata.arch;
-  const options = { ...(fromFile ? parseJson<Record<string, unknown>>(checkpoint, 'options') : {}), ...request.options };
+  const options = {
+    ...(fromFile ? parseJson<Record<string, unknown>>(checkpoint, 'options') : {}),
+    ...request.options,
+  };
   return {
     arch,
     options: architecture(arch).parseOptions(options) as Record<string, unknown>,
@@ -71,12 +90,20 @@ export function resolveModelConfig(checkpoint: LoadedCheckpoint, request: ModelC
  * resolveModelConfig, after recognizing the architecture from the tensors when neither the request
  * nor the checkpoint's metadata names one (adds a note saying so).
  */
-export function resolveOrDetectModelConfig(checkpoint: LoadedCheckpoint, request: ModelConfigRequest, notes: string[]): ModelConfig {
+export function resolveOrDetectModelConfig(
+  checkpoint: LoadedCheckpoint,
+  request: ModelConfigRequest,
+  notes: string[],
+): ModelConfig {
   if (request.arch === undefined && checkpoint.metadata.arch === undefined) {
     const detected = detectArchitecture(checkpoint.tensors);
     if (detected !== undefined) {
       notes.push(`architecture detected from the tensors: ${detected.arch}`);
-      return resolveModelConfig(checkpoint, { ...request, arch: detected.arch, options: { ...detected.options, ...request.options } }, detected.classes);
+      return resolveModelConfig(
+        checkpoint,
+        { ...request, arch: detected.arch, options: { ...detected.options, ...request.options } },
+        detected.classes,
+      );
     }
   }
   return resolveModelConfig(checkpoint, request);

@@ -26,7 +26,11 @@ export function configMetadata(config: ModelConfig, extra: Record<string, unknow
 }
 
 /** Serializes weights (converted back to PyTorch layout) with the configuration as metadata. */
-export function serializeNativeCheckpoint(weights: ModelWeights, config: ModelConfig, extra: Record<string, unknown> = {}): Uint8Array {
+export function serializeNativeCheckpoint(
+  weights: ModelWeights,
+  config: ModelConfig,
+  extra: Record<string, unknown> = {},
+): Uint8Array {
   const specs = architecture(config.arch).tensorSpecs(config);
   const tensors = new Map<string, RawTensor>();
   for (const spec of specs) {
@@ -36,7 +40,11 @@ export function serializeNativeCheckpoint(weights: ModelWeights, config: ModelCo
     const data = values.dataSync();
     values.dispose();
     if (spec.role === 'bn-count') {
-      tensors.set(spec.name, { dtype: 'I64', shape: [], bytes: new Uint8Array(new BigInt64Array([BigInt(data[0]!)]).buffer) });
+      tensors.set(spec.name, {
+        dtype: 'I64',
+        shape: [],
+        bytes: new Uint8Array(new BigInt64Array([BigInt(data[0]!)]).buffer),
+      });
     } else {
       const floats = Float32Array.from(data);
       tensors.set(spec.name, { dtype: 'F32', shape: spec.shape, bytes: new Uint8Array(floats.buffer) });
@@ -45,6 +53,11 @@ export function serializeNativeCheckpoint(weights: ModelWeights, config: ModelCo
   return serializeSafetensors(tensors, configMetadata(config, extra));
 }
 
-export function saveNativeCheckpoint(path: string, weights: ModelWeights, config: ModelConfig, extra: Record<string, unknown> = {}): void {
+export function saveNativeCheckpoint(
+  path: string,
+  weights: ModelWeights,
+  config: ModelConfig,
+  extra: Record<string, unknown> = {},
+): void {
   writeFileAtomic(path, serializeNativeCheckpoint(weights, config, extra));
 }

@@ -10,12 +10,24 @@ import { resolveMaxTensorBytes } from './tensor-budget.ts';
 import { isZip, readZipEntries } from './zip-archive.ts';
 
 const STORAGE_DTYPES: Record<string, FileDtype> = {
-  FloatStorage: 'F32', DoubleStorage: 'F64', HalfStorage: 'F16', BFloat16Storage: 'BF16',
-  LongStorage: 'I64', IntStorage: 'I32', ShortStorage: 'I16', CharStorage: 'I8', ByteStorage: 'U8', BoolStorage: 'BOOL',
+  FloatStorage: 'F32',
+  DoubleStorage: 'F64',
+  HalfStorage: 'F16',
+  BFloat16Storage: 'BF16',
+  LongStorage: 'I64',
+  IntStorage: 'I32',
+  ShortStorage: 'I16',
+  CharStorage: 'I8',
+  ByteStorage: 'U8',
+  BoolStorage: 'BOOL',
 };
 
 class Storage {
-  constructor(readonly dtype: FileDtype, readonly bytes: Uint8Array, readonly key: string) {}
+  constructor(
+    readonly dtype: FileDtype,
+    readonly bytes: Uint8Array,
+    readonly key: string,
+  ) {}
 }
 
 /**
@@ -23,11 +35,23 @@ class Storage {
  * caller decodes it once it knows its name, after counting it against the file's budget.
  */
 export class PickledTensor {
-  constructor(private readonly storage: Storage, readonly shape: number[], private readonly strides: number[], private readonly offset: number) {}
+  constructor(
+    private readonly storage: Storage,
+    readonly shape: number[],
+    private readonly strides: number[],
+    private readonly offset: number,
+  ) {}
 
   /** The values, as tensor `name` of file `source`. */
   decode(source: string, name: string): HostTensor {
-    return decodeStrided(this.storage.bytes, this.storage.dtype, this.shape, this.strides, this.offset, `${source} (tensor '${name}')`);
+    return decodeStrided(
+      this.storage.bytes,
+      this.storage.dtype,
+      this.shape,
+      this.strides,
+      this.offset,
+      `${source} (tensor '${name}')`,
+    );
   }
 }
 
@@ -48,10 +72,19 @@ function allowedGlobals(source: string): Map<string, AllowedGlobal> {
     const shape = integers(size, 'size', source);
     const strides = integers(stride, 'stride', source);
     if (!Number.isSafeInteger(offset) || strides.length !== shape.length) {
-      throw new WeightscapeError('bad-file', `${source}: tensor on storage ${storage.key} has an inconsistent offset or stride`);
+      throw new WeightscapeError(
+        'bad-file',
+        `${source}: tensor on storage ${storage.key} has an inconsistent offset or stride`,
+      );
     }
     // Checked now (nothing allocated), decoded later by name: a bad view fails at the pickle.
-    checkView(storage.bytes.byteLength / FILE_DTYPE_BYTES[storage.dtype], shape, strides, offset as number, `${source} (storage ${storage.key})`);
+    checkView(
+      storage.bytes.byteLength / FILE_DTYPE_BYTES[storage.dtype],
+      shape,
+      strides,
+      offset as number,
+      `${source} (storage ${storage.key})`,
+    );
     return new PickledTensor(storage, shape, strides, offset as number);
   });
   // _rebuild_parameter(data, requires_grad, backward_hooks[, state]): a Parameter is its data here.
@@ -71,7 +104,8 @@ function allowedGlobals(source: string): Map<string, AllowedGlobal> {
 function storageDtype(reference: unknown, source: string): FileDtype {
   const name = (reference as { qualifiedName?: string } | undefined)?.qualifiedName?.replace(/^torch /, '');
   const dtype = name === undefined ? undefined : STORAGE_DTYPES[name];
-  if (dtype === undefined) throw new WeightscapeError('bad-file', `${source}: persistent id names no known storage type`);
+  if (dtype === undefined)
+    throw new WeightscapeError('bad-file', `${source}: persistent id names no known storage type`);
   return dtype;
 }
 
@@ -79,26 +113,41 @@ function storageDtype(reference: unknown, source: string): FileDtype {
 export function readPytorchCheckpoint(bytes: Uint8Array, source: string, maxTensorBytes?: number): unknown {
   if (!isZip(bytes)) {
     const legacy = bytes.byteLength > 2 && bytes[0] === 0x80;
-    throw new WeightscapeError('bad-file', legacy
-      ? `${source}: PyTorch's legacy (pre-1.6) format is not supported; re-save it with torch.save in torch >= 1.6`
-      : `${source}: not a PyTorch zip checkpoint`);
+    throw new WeightscapeError(
+      'bad-file',
+      legacy
+        ? `${source}: PyTorch's legacy (pre-1.6) format is not supported; re-save it with torch.save in torch >= 1.6`
+        : `${source}: not a PyTorch zip checkpoint`,
+    );
   }
   const entries = readZipEntries(bytes, source, resolveMaxTensorBytes(maxTensorBytes));
   const pickleNames = [...entries.keys()].filter((name) => name === 'data.pkl' || name.endsWith('/data.pkl'));
-  if (pickleNames.length !== 1) throw new WeightscapeError('bad-file', `${source}: expected one data.pkl in the archive, found ${pickleNames.length}`);
+  if (pickleNames.length !== 1)
+    throw new WeightscapeError(
+      'bad-file',
+      `${source}: expected one data.pkl in the archive, found ${pickleNames.length}`,
+    );
   const prefix = pickleNames[0]!.slice(0, -'data.pkl'.length);
   const storages = new Map<string, Storage>();
   const persistentLoad = (pid: unknown): Storage => {
     if (!(pid instanceof PickleTuple) || pid[0] !== 'storage' || typeof pid[2] !== 'string') {
-      throw new WeightscapeError('bad-file', `${source}: unsupported persistent id (only tensor storages are accepted)`);
+      throw new WeightscapeError(
+        'bad-file',
+        `${source}: unsupported persistent id (only tensor storages are accepted)`,
+      );
     }
     const key = pid[2];
     const cached = storages.get(key);
     if (cached !== undefined) return cached;
     const dtype = storageDtype(pid[1], source);
     const data = entries.get(`${prefix}data/${key}`);
-    if (data === undefined) throw new WeightscapeError('bad-file', `${source}: storage ${key} is missing from the archive (truncated?)`);
-    if (data.byteLength % FILE_DTYPE_BYTES[dtype] !== 0) throw new WeightscapeError('bad-file', `${source}: storage ${key} has ${data.byteLength} bytes, not a whole number of ${dtype} elements`);
+    if (data === undefined)
+      throw new WeightscapeError('bad-file', `${source}: storage ${key} is missing from the archive (truncated?)`);
+    if (data.byteLength % FILE_DTYPE_BYTES[dtype] !== 0)
+      throw new WeightscapeError(
+        'bad-file',
+        `${source}: storage ${key} has ${data.byteLength} bytes, not a whole number of ${dtype} elements`,
+      );
     const storage = new Storage(dtype, data, key);
     storages.set(key, storage);
     return storage;

@@ -23,7 +23,11 @@ export function readInputFile(path: string, expected = 'a checkpoint file'): Uin
     if (error instanceof WeightscapeError) throw error;
     throw new WeightscapeError('bad-file', `${path}: cannot read the file (${reason(error)})`);
   }
-  if (size > MAX_INPUT_FILE_BYTES) throw new WeightscapeError('bad-file', `${path}: ${size} bytes is larger than any supported ${expected.replace(/^an? /, '')}`);
+  if (size > MAX_INPUT_FILE_BYTES)
+    throw new WeightscapeError(
+      'bad-file',
+      `${path}: ${size} bytes is larger than any supported ${expected.replace(/^an? /, '')}`,
+    );
   try {
     return new Uint8Array(readFileSync(path));
   } catch (error) {

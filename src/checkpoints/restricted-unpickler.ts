@@ -23,7 +23,10 @@ export interface UnpickleOptions {
 
 /** A global the pickle named, resolved through the allow-list but not yet called. */
 class GlobalRef {
-  constructor(readonly qualifiedName: string, readonly implementation: AllowedGlobal) {}
+  constructor(
+    readonly qualifiedName: string,
+    readonly implementation: AllowedGlobal,
+  ) {}
 }
 
 const MARK = Symbol('mark');
@@ -41,11 +44,34 @@ export function unpickle(data: Uint8Array, { globals, persistentLoad, source }: 
   const need = (n: number) => {
     if (n < 0 || p + n > data.byteLength) fail(`pickle truncated at byte ${p} (needs ${n} more)`);
   };
-  const u8 = () => { need(1); return data[p++]!; };
-  const u16 = () => { need(2); const v = view.getUint16(p, true); p += 2; return v; };
-  const u32 = () => { need(4); const v = view.getUint32(p, true); p += 4; return v; };
-  const i32 = () => { need(4); const v = view.getInt32(p, true); p += 4; return v; };
-  const bytesOf = (n: number) => { need(n); const b = data.subarray(p, p + n); p += n; return b; };
+  const u8 = () => {
+    need(1);
+    return data[p++]!;
+  };
+  const u16 = () => {
+    need(2);
+    const v = view.getUint16(p, true);
+    p += 2;
+    return v;
+  };
+  const u32 = () => {
+    need(4);
+    const v = view.getUint32(p, true);
+    p += 4;
+    return v;
+  };
+  const i32 = () => {
+    need(4);
+    const v = view.getInt32(p, true);
+    p += 4;
+    return v;
+  };
+  const bytesOf = (n: number) => {
+    need(n);
+    const b = data.subarray(p, p + n);
+    p += n;
+    return b;
+  };
   const text = (n: number) => decoder.decode(bytesOf(n));
   const line = () => {
     const end = data.indexOf(0x0a, p);
@@ -73,7 +99,9 @@ export function unpickle(data: Uint8Array, { globals, persistentLoad, source }: 
     const qualified = `${module} ${name}`;
     const implementation = globals.get(qualified);
     if (implementation === undefined) {
-      fail(`refusing pickle global '${module}.${name}': only tensor state dicts are accepted (weightscape never runs code from a checkpoint)`);
+      fail(
+        `refusing pickle global '${module}.${name}': only tensor state dicts are accepted (weightscape never runs code from a checkpoint)`,
+      );
     }
     return new GlobalRef(qualified, implementation!);
   };
@@ -83,40 +111,112 @@ export function unpickle(data: Uint8Array, { globals, persistentLoad, source }: 
   };
   const append = (target: unknown, items: unknown[]) => {
     if (!Array.isArray(target)) fail('pickle appends to something that is not a list');
-    for (const item of items) (target as unknown[]).push(item); // not push(...items): a long MARK run would overflow the call stack
+    // not push(...items): a long MARK run would overflow the call stack
+    for (const item of items) (target as unknown[]).push(item);
   };
 
   for (;;) {
     const at = p;
     const op = u8();
     switch (op) {
-      case 0x80: u8(); break; // PROTO
-      case 0x95: bytesOf(8); break; // FRAME: a length hint only
-      case 0x2e: return pop(); // STOP
-      case 0x28: stack.push(MARK); break; // MARK
-      case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x29: stack.push(new PickleTuple()); break; // EMPTY_TUPLE
-      case 0x74: stack.push(PickleTuple.from(popMark())); break; // TUPLE
-      case 0x85: stack.push(PickleTuple.of(pop())); break; // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); stack.push(PickleTuple.of(a, b)); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(PickleTuple.of(a, b, c)); break; } // TUPLE3
-      case 0x6c: stack.push(popMark()); break; // LIST
-      case 0x64: { const m = new Map(); setItems(m, popMark()); stack.push(m); break; } // DICT
-      case 0x61: { const v = pop(); append(top(), [v]); break; } // APPEND
-      case 0x65: { const items = popMark(); append(top(), items); break; } // APPENDS
-      case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
-      case 0x75: { const items = popMark(); setItems(top(), items); break; } // SETITEMS
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
-      case 0x4e: stack.push(null); break; // NONE
-      case 0x88: stack.push(true); break; // NEWTRUE
-      case 0x89: stack.push(false); break; // NEWFALSE
-      case 0x4b: stack.push(u8()); break; // BININT1
-      case 0x4d: stack.push(u16()); break; // BININT2
-      case 0x4a: stack.push(i32()); break; // BININT
-      case 0x8a: { // LONG1: little-endian two's complement of n ≤ 8 bytes
+      case 0x80:
+        u8();
+        break; // PROTO
+      case 0x95:
+        bytesOf(8);
+        break; // FRAME: a length hint only
+      case 0x2e:
+        return pop(); // STOP
+      case 0x28:
+        stack.push(MARK);
+        break; // MARK
+      case 0x7d:
+        stack.push(new Map());
+        break; // EMPTY_DICT
+      case 0x5d:
+        stack.push([]);
+        break; // EMPTY_LIST
+      case 0x29:
+        stack.push(new PickleTuple());
+        break; // EMPTY_TUPLE
+      case 0x74:
+        stack.push(PickleTuple.from(popMark()));
+        break; // TUPLE
+      case 0x85:
+        stack.push(PickleTuple.of(pop()));
+        break; // TUPLE1
+      case 0x86: {
+        const b = pop();
+        const a = pop();
+        stack.push(PickleTuple.of(a, b));
+        break;
+      } // TUPLE2
+      case 0x87: {
+        const c = pop();
+        const b = pop();
+        const a = pop();
+        stack.push(PickleTuple.of(a, b, c));
+        break;
+      } // TUPLE3
+      case 0x6c:
+        stack.push(popMark());
+        break; // LIST
+      case 0x64: {
+        const m = new Map();
+        setItems(m, popMark());
+        stack.push(m);
+        break;
+      } // DICT
+      case 0x61: {
+        const v = pop();
+        append(top(), [v]);
+        break;
+      } // APPEND
+      case 0x65: {
+        const items = popMark();
+        append(top(), items);
+        break;
+      } // APPENDS
+      case 0x73: {
+        const v = pop();
+        const k = pop();
+        setItems(top(), [k, v]);
+        break;
+      } // SETITEM
+      case 0x75: {
+        const items = popMark();
+        setItems(top(), items);
+        break;
+      } // SETITEMS
+      case 0x30:
+        pop();
+        break; // POP
+      case 0x31:
+        popMark();
+        break; // POP_MARK
+      case 0x32:
+        stack.push(top());
+        break; // DUP
+      case 0x4e:
+        stack.push(null);
+        break; // NONE
+      case 0x88:
+        stack.push(true);
+        break; // NEWTRUE
+      case 0x89:
+        stack.push(false);
+        break; // NEWFALSE
+      case 0x4b:
+        stack.push(u8());
+        break; // BININT1
+      case 0x4d:
+        stack.push(u16());
+        break; // BININT2
+      case 0x4a:
+        stack.push(i32());
+        break; // BININT
+      case 0x8a: {
+        // LONG1: little-endian two's complement of n ≤ 8 bytes
         const n = u8();
         if (n > 8) fail(`pickle integer of ${n} bytes is too large`);
         let v = 0n;
@@ -126,45 +226,82 @@ export function unpickle(data: Uint8Array, { globals, persistentLoad, source }: 
         stack.push(Number.isSafeInteger(Number(v)) ? Number(v) : v);
         break;
       }
-      case 0x47: { need(8); stack.push(view.getFloat64(p, false)); p += 8; break; } // BINFLOAT (big-endian)
-      case 0x58: stack.push(text(u32())); break; // BINUNICODE
-      case 0x8c: stack.push(text(u8())); break; // SHORT_BINUNICODE
-      case 0x54: stack.push(text(u32())); break; // BINSTRING
-      case 0x55: stack.push(text(u8())); break; // SHORT_BINSTRING
-      case 0x42: stack.push(bytesOf(u32()).slice()); break; // BINBYTES
-      case 0x43: stack.push(bytesOf(u8()).slice()); break; // SHORT_BINBYTES
-      case 0x71: memo.set(u8(), top()); break; // BINPUT
-      case 0x72: memo.set(u32(), top()); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
-      case 0x68: case 0x6a: { // BINGET, LONG_BINGET
+      case 0x47: {
+        need(8);
+        stack.push(view.getFloat64(p, false));
+        p += 8;
+        break;
+      } // BINFLOAT (big-endian)
+      case 0x58:
+        stack.push(text(u32()));
+        break; // BINUNICODE
+      case 0x8c:
+        stack.push(text(u8()));
+        break; // SHORT_BINUNICODE
+      case 0x54:
+        stack.push(text(u32()));
+        break; // BINSTRING
+      case 0x55:
+        stack.push(text(u8()));
+        break; // SHORT_BINSTRING
+      case 0x42:
+        stack.push(bytesOf(u32()).slice());
+        break; // BINBYTES
+      case 0x43:
+        stack.push(bytesOf(u8()).slice());
+        break; // SHORT_BINBYTES
+      case 0x71:
+        memo.set(u8(), top());
+        break; // BINPUT
+      case 0x72:
+        memo.set(u32(), top());
+        break; // LONG_BINPUT
+      case 0x94:
+        memo.set(memo.size, top());
+        break; // MEMOIZE
+      case 0x68:
+      case 0x6a: {
+        // BINGET, LONG_BINGET
         const key = op === 0x68 ? u8() : u32();
         if (!memo.has(key)) fail(`pickle reads memo slot ${key}, which was never written`);
         stack.push(memo.get(key));
         break;
       }
-      case 0x63: { const module = line(); const name = line(); stack.push(resolveGlobal(module, name)); break; } // GLOBAL
-      case 0x93: { // STACK_GLOBAL
+      case 0x63: {
+        const module = line();
+        const name = line();
+        stack.push(resolveGlobal(module, name));
+        break;
+      } // GLOBAL
+      case 0x93: {
+        // STACK_GLOBAL
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') fail('pickle STACK_GLOBAL without two strings');
         stack.push(resolveGlobal(module as string, name as string));
         break;
       }
-      case 0x52: { // REDUCE: call an allowed global with a tuple of arguments
+      case 0x52: {
+        // REDUCE: call an allowed global with a tuple of arguments
         const args = pop();
         const callable = pop();
-        if (!(callable instanceof GlobalRef)) fail(`pickle calls something that is not an allowed global (at byte ${at})`);
+        if (!(callable instanceof GlobalRef))
+          fail(`pickle calls something that is not an allowed global (at byte ${at})`);
         if (!Array.isArray(args)) fail('pickle REDUCE without an argument tuple');
         stack.push((callable as GlobalRef).implementation(args as unknown[]));
         break;
       }
-      case 0x51: stack.push(persistentLoad(pop())); break; // BINPERSID
-      case 0x62: { // BUILD: sets attributes from already-built data; nothing is called
+      case 0x51:
+        stack.push(persistentLoad(pop()));
+        break; // BINPERSID
+      case 0x62: {
+        // BUILD: sets attributes from already-built data; nothing is called
         const state = pop();
         const target = top();
         // state_dict()'s OrderedDict carries `_metadata` (module versions): an attribute, ignored.
         const empty = state === null || (state instanceof Map && state.size === 0);
-        if (!(target instanceof Map) && !empty) fail(`pickle BUILD with a non-empty state on a non-dict (at byte ${at}) is not part of a tensor state dict`);
+        if (!(target instanceof Map) && !empty)
+          fail(`pickle BUILD with a non-empty state on a non-dict (at byte ${at}) is not part of a tensor state dict`);
         break;
       }
       default:

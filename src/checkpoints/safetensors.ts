@@ -37,7 +37,8 @@ function elementCount(shape: unknown, source: string, name: string): number {
   if (!Array.isArray(shape)) fail(source, `tensor '${name}' has no shape array`);
   let count = 1;
   for (const dim of shape) {
-    if (!Number.isSafeInteger(dim) || dim < 0) fail(source, `tensor '${name}' has an invalid dimension ${JSON.stringify(dim)}`);
+    if (!Number.isSafeInteger(dim) || dim < 0)
+      fail(source, `tensor '${name}' has an invalid dimension ${JSON.stringify(dim)}`);
     count *= dim;
     if (!Number.isSafeInteger(count)) fail(source, `tensor '${name}' has too many elements`);
   }
@@ -49,23 +50,30 @@ export function parseSafetensors(file: Uint8Array, source: string): SafetensorsF
   if (file.byteLength < 8) fail(source, `${file.byteLength} bytes is shorter than the 8-byte header length`);
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const headerLength = view.getBigUint64(0, true);
-  if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(source, `header claims ${headerLength} bytes (limit ${MAX_HEADER_BYTES})`);
+  if (headerLength > BigInt(MAX_HEADER_BYTES))
+    fail(source, `header claims ${headerLength} bytes (limit ${MAX_HEADER_BYTES})`);
   const headerEnd = 8 + Number(headerLength);
-  if (headerEnd > file.byteLength) fail(source, `header claims ${headerLength} bytes but the file has ${file.byteLength - 8} after the length (truncated?)`);
+  if (headerEnd > file.byteLength)
+    fail(
+      source,
+      `header claims ${headerLength} bytes but the file has ${file.byteLength - 8} after the length (truncated?)`,
+    );
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file.subarray(8, headerEnd)));
   } catch (error) {
     fail(source, `header is not JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) fail(source, 'header is not a JSON object');
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    fail(source, 'header is not a JSON object');
 
   const data = file.subarray(headerEnd);
   const metadata: Record<string, string> = {};
   const entries: Array<{ name: string; dtype: SafetensorsDtype; shape: number[]; begin: number; end: number }> = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) fail(source, '__metadata__ is not an object');
+      if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+        fail(source, '__metadata__ is not an object');
       for (const [key, value] of Object.entries(entry as Record<string, unknown>)) {
         if (typeof value !== 'string') fail(source, `__metadata__ value of '${key}' is not a string`);
         metadata[key] = value;
@@ -80,7 +88,10 @@ export function parseSafetensors(file: Uint8Array, source: string): SafetensorsF
     }
     const [begin, end] = offsets as [number, number];
     if (end < begin || end - begin !== count * BYTES_PER_ELEMENT[dtype]) {
-      fail(source, `tensor '${name}': ${dtype} × [${(shape as number[]).join(', ')}] needs ${count * BYTES_PER_ELEMENT[dtype]} bytes but data_offsets span ${end - begin}`);
+      fail(
+        source,
+        `tensor '${name}': ${dtype} × [${(shape as number[]).join(', ')}] needs ${count * BYTES_PER_ELEMENT[dtype]} bytes but data_offsets span ${end - begin}`,
+      );
     }
     entries.push({ name, dtype, shape: shape as number[], begin, end });
   }
@@ -88,10 +99,12 @@ export function parseSafetensors(file: Uint8Array, source: string): SafetensorsF
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expected = 0;
   for (const entry of entries) {
-    if (entry.begin !== expected) fail(source, `tensor '${entry.name}' starts at byte ${entry.begin}, expected ${expected} (gap or overlap)`);
+    if (entry.begin !== expected)
+      fail(source, `tensor '${entry.name}' starts at byte ${entry.begin}, expected ${expected} (gap or overlap)`);
     expected = entry.end;
   }
-  if (expected !== data.byteLength) fail(source, `tensors cover ${expected} bytes but the data section has ${data.byteLength}`);
+  if (expected !== data.byteLength)
+    fail(source, `tensors cover ${expected} bytes but the data section has ${data.byteLength}`);
   const tensors = new Map<string, RawTensor>();
   for (const entry of entries) {
     tensors.set(entry.name, { dtype: entry.dtype, shape: entry.shape, bytes: data.subarray(entry.begin, entry.end) });
@@ -100,7 +113,10 @@ export function parseSafetensors(file: Uint8Array, source: string): SafetensorsF
 }
 
 /** Serializes tensors (in name order) with metadata; the header is padded to 8 bytes with spaces. */
-export function serializeSafetensors(tensors: ReadonlyMap<string, RawTensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function serializeSafetensors(
+  tensors: ReadonlyMap<string, RawTensor>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const names = [...tensors.keys()].sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
@@ -109,7 +125,10 @@ export function serializeSafetensors(tensors: ReadonlyMap<string, RawTensor>, me
     const tensor = tensors.get(name)!;
     const length = elementCount(tensor.shape, 'serializeSafetensors', name) * BYTES_PER_ELEMENT[tensor.dtype];
     if (length !== tensor.bytes.byteLength) {
-      throw new WeightscapeError('internal', `serializeSafetensors: tensor '${name}' has ${tensor.bytes.byteLength} bytes, its shape needs ${length}`);
+      throw new WeightscapeError(
+        'internal',
+        `serializeSafetensors: tensor '${name}' has ${tensor.bytes.byteLength} bytes, its shape needs ${length}`,
+      );
     }
     header[name] = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, offset + length] };
     offset += length;

@@ -39,22 +39,33 @@ export class TensorBudget {
   private used = 0n;
   readonly limit: number;
 
-  constructor(readonly source: string, limit?: number) {
+  constructor(
+    readonly source: string,
+    limit?: number,
+  ) {
     this.limit = resolveMaxTensorBytes(limit);
   }
 
-  /** Reserves the bytes of tensor `name` (none: the file's one array) of `shape`; throws naming the file and the tensor when they do not fit. */
+  /**
+   * Reserves the bytes of tensor `name` (none: the file's one array) of `shape`; throws naming the file and the tensor
+   * when they do not fit.
+   */
   claim(name: string | undefined, shape: readonly number[]): void {
     const count = valueCount(shape);
     const bytes = count * HOST_BYTES_PER_VALUE;
     const what = `${this.source}: ${name === undefined ? 'array' : `tensor '${name}'`} [${shape.join(', ')}] has ${count} values (${bytes} bytes)`;
-    if (count > BigInt(MAX_TENSOR_VALUES)) throw new WeightscapeError('bad-file', `${what}, more than one array can hold (${MAX_TENSOR_VALUES})`);
+    if (count > BigInt(MAX_TENSOR_VALUES))
+      throw new WeightscapeError('bad-file', `${what}, more than one array can hold (${MAX_TENSOR_VALUES})`);
     // The tensors must stay under the limit: "4 GiB" refuses a file that would take exactly 4 GiB.
     if (this.used + bytes >= BigInt(this.limit)) {
       const before = this.used > 0n ? ` with the ${this.used} bytes before it` : '';
-      throw new WeightscapeError('bad-file', `${what}${before}, which reaches the limit of ${this.limit} bytes of tensors per file`, {
-        suggestion: `raise it with --max-tensor-bytes or ${MAX_TENSOR_BYTES_ENV} if the file is trusted`,
-      });
+      throw new WeightscapeError(
+        'bad-file',
+        `${what}${before}, which reaches the limit of ${this.limit} bytes of tensors per file`,
+        {
+          suggestion: `raise it with --max-tensor-bytes or ${MAX_TENSOR_BYTES_ENV} if the file is trusted`,
+        },
+      );
     }
     this.used += bytes;
   }

@@ -24,7 +24,10 @@ export function isTfjsManifest(text: string): boolean {
 }
 
 /** Reads every weight of a model.json's shards, counting them against `budget` before decoding. */
-export function readTfjsWeights(manifestPath: string, budget = new TensorBudget(manifestPath)): Map<string, HostTensor> {
+export function readTfjsWeights(
+  manifestPath: string,
+  budget = new TensorBudget(manifestPath),
+): Map<string, HostTensor> {
   const fail = (problem: string): never => {
     throw new WeightscapeError('bad-file', `${manifestPath}: not a valid TF.js weights manifest: ${problem}`);
   };
@@ -36,13 +39,15 @@ export function readTfjsWeights(manifestPath: string, budget = new TensorBudget(
   } catch (error) {
     fail(`not JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  if (manifest! === null || typeof manifest! !== 'object' || !Array.isArray(manifest!.weightsManifest)) fail('no weightsManifest array');
+  if (manifest! === null || typeof manifest! !== 'object' || !Array.isArray(manifest!.weightsManifest))
+    fail('no weightsManifest array');
   const tensors = new Map<string, HostTensor>();
   for (const group of manifest!.weightsManifest as unknown[]) {
     const { paths, weights } = (isObject(group) ? group : {}) as { paths?: unknown; weights?: unknown };
     if (!Array.isArray(paths) || !Array.isArray(weights)) fail('a group without paths or weights');
     const shards = (paths as unknown[]).map((path) => {
-      if (typeof path !== 'string' || path.includes('..')) fail(`shard path ${JSON.stringify(path)} is not a plain relative path`);
+      if (typeof path !== 'string' || path.includes('..'))
+        fail(`shard path ${JSON.stringify(path)} is not a plain relative path`);
       return readInputFile(join(dirname(manifestPath), path as string), `a weights shard of ${manifestPath}`);
     });
     const buffer = new Uint8Array(Buffer.concat(shards));
@@ -52,13 +57,25 @@ export function readTfjsWeights(manifestPath: string, budget = new TensorBudget(
       const { name, shape, dtype, quantization } = weight as unknown as ManifestWeight;
       if (quantization !== undefined) fail(`weight '${name}' is quantized, which is not supported`);
       if (dtype !== 'float32' && dtype !== 'int32') fail(`weight '${name}' has dtype ${JSON.stringify(dtype)}`);
-      if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`weight '${name}' has an invalid shape`);
+      if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+        fail(`weight '${name}' has an invalid shape`);
       // Bytes the shape needs, exactly: a huge shape must not wrap into a small length.
       const length = valueCount(shape) * 4n;
-      if (BigInt(offset) + length > BigInt(buffer.byteLength)) fail(`weight '${name}' needs bytes up to ${BigInt(offset) + length} but the shards hold ${buffer.byteLength}`);
+      if (BigInt(offset) + length > BigInt(buffer.byteLength))
+        fail(`weight '${name}' needs bytes up to ${BigInt(offset) + length} but the shards hold ${buffer.byteLength}`);
       budget.claim(name, shape);
       const bytes = buffer.subarray(offset, offset + Number(length));
-      tensors.set(name, decodeStrided(bytes, dtype === 'float32' ? 'F32' : 'I32', shape, contiguousStrides(shape), 0, `${manifestPath} (${name})`));
+      tensors.set(
+        name,
+        decodeStrided(
+          bytes,
+          dtype === 'float32' ? 'F32' : 'I32',
+          shape,
+          contiguousStrides(shape),
+          0,
+          `${manifestPath} (${name})`,
+        ),
+      );
       offset += Number(length);
     }
     if (offset !== buffer.byteLength) fail(`shards hold ${buffer.byteLength} bytes but the weights use ${offset}`);

@@ -13,8 +13,15 @@ export function isZip(bytes: Uint8Array): boolean {
   return bytes.byteLength >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 }
 
-/** Entry name → its (uncompressed) bytes; deflated entries may inflate to `maxInflatedBytes` in all. `source` names the file in errors. */
-export function readZipEntries(bytes: Uint8Array, source: string, maxInflatedBytes = Number.MAX_SAFE_INTEGER): Map<string, Uint8Array> {
+/**
+ * Entry name → its (uncompressed) bytes; deflated entries may inflate to `maxInflatedBytes` in all. `source` names the
+ * file in errors.
+ */
+export function readZipEntries(
+  bytes: Uint8Array,
+  source: string,
+  maxInflatedBytes = Number.MAX_SAFE_INTEGER,
+): Map<string, Uint8Array> {
   const fail = (problem: string): never => {
     throw new WeightscapeError('bad-file', `${source}: corrupt zip archive: ${problem}`);
   };
@@ -22,14 +29,19 @@ export function readZipEntries(bytes: Uint8Array, source: string, maxInflatedByt
   // The end record is 22 bytes plus a comment of at most 65535 bytes.
   let end = -1;
   for (let p = bytes.byteLength - 22; p >= Math.max(0, bytes.byteLength - 22 - 65535); p--) {
-    if (view.getUint32(p, true) === END_OF_CENTRAL_DIRECTORY) { end = p; break; }
+    if (view.getUint32(p, true) === END_OF_CENTRAL_DIRECTORY) {
+      end = p;
+      break;
+    }
   }
   if (end < 0) fail('no end-of-central-directory record (truncated?)');
   const entryCount = view.getUint16(end + 10, true);
   const directorySize = view.getUint32(end + 12, true);
   const directoryOffset = view.getUint32(end + 16, true);
-  if (entryCount === 0xffff || directoryOffset === 0xffffffff) fail('zip64 archives (over 4 GB or 65535 entries) are not supported');
-  if (directoryOffset + directorySize > end) fail(`central directory [${directoryOffset}, +${directorySize}) overlaps the end record at ${end}`);
+  if (entryCount === 0xffff || directoryOffset === 0xffffffff)
+    fail('zip64 archives (over 4 GB or 65535 entries) are not supported');
+  if (directoryOffset + directorySize > end)
+    fail(`central directory [${directoryOffset}, +${directorySize}) overlaps the end record at ${end}`);
   const entries = new Map<string, Uint8Array>();
   let inflatedTotal = 0;
   let p = directoryOffset;
@@ -44,10 +56,16 @@ export function readZipEntries(bytes: Uint8Array, source: string, maxInflatedByt
     const localOffset = view.getUint32(p + 42, true);
     if (p + 46 + nameLength > end) fail(`central directory entry ${i} runs past the directory`);
     const name = new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + nameLength));
-    if (compressedSize === 0xffffffff || size === 0xffffffff || localOffset === 0xffffffff) fail(`entry '${name}' needs zip64, which is not supported`);
-    if (localOffset + 30 > bytes.byteLength || view.getUint32(localOffset, true) !== LOCAL_HEADER) fail(`entry '${name}' has no local header at ${localOffset}`);
-    const dataStart = localOffset + 30 + view.getUint16(localOffset + 26, true) + view.getUint16(localOffset + 28, true);
-    if (dataStart + compressedSize > bytes.byteLength) fail(`entry '${name}' needs bytes up to ${dataStart + compressedSize} but the file has ${bytes.byteLength} (truncated?)`);
+    if (compressedSize === 0xffffffff || size === 0xffffffff || localOffset === 0xffffffff)
+      fail(`entry '${name}' needs zip64, which is not supported`);
+    if (localOffset + 30 > bytes.byteLength || view.getUint32(localOffset, true) !== LOCAL_HEADER)
+      fail(`entry '${name}' has no local header at ${localOffset}`);
+    const dataStart =
+      localOffset + 30 + view.getUint16(localOffset + 26, true) + view.getUint16(localOffset + 28, true);
+    if (dataStart + compressedSize > bytes.byteLength)
+      fail(
+        `entry '${name}' needs bytes up to ${dataStart + compressedSize} but the file has ${bytes.byteLength} (truncated?)`,
+      );
     const raw = bytes.subarray(dataStart, dataStart + compressedSize);
     if (method === 0) {
       if (size !== compressedSize) fail(`stored entry '${name}' has sizes ${compressedSize} and ${size}`);
@@ -56,9 +74,13 @@ export function readZipEntries(bytes: Uint8Array, source: string, maxInflatedByt
       // A few compressed bytes can declare gigabytes: the declared sizes are counted before inflating.
       inflatedTotal += size;
       if (inflatedTotal > maxInflatedBytes) {
-        throw new WeightscapeError('bad-file', `${source}: compressed entries would inflate to more than the limit of ${maxInflatedBytes} bytes`, {
-          suggestion: 'raise it with --max-tensor-bytes or WEIGHTSCAPE_MAX_TENSOR_BYTES if the file is trusted',
-        });
+        throw new WeightscapeError(
+          'bad-file',
+          `${source}: compressed entries would inflate to more than the limit of ${maxInflatedBytes} bytes`,
+          {
+            suggestion: 'raise it with --max-tensor-bytes or WEIGHTSCAPE_MAX_TENSOR_BYTES if the file is trusted',
+          },
+        );
       }
       let inflated: Buffer;
       try {

@@ -18,9 +18,12 @@ export interface ByteImages {
 }
 
 export function readCifar(dir: string, variant: 10 | 100, split: 'train' | 'test'): ByteImages {
-  const files = variant === 10
-    ? (split === 'train' ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`) : ['test_batch.bin'])
-    : [split === 'train' ? 'train.bin' : 'test.bin'];
+  const files =
+    variant === 10
+      ? split === 'train'
+        ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`)
+        : ['test_batch.bin']
+      : [split === 'train' ? 'train.bin' : 'test.bin'];
   const labelBytes = variant === 10 ? 1 : 2;
   const record = labelBytes + PIXELS;
   const chunks = files.map((name) => {
@@ -29,9 +32,16 @@ export function readCifar(dir: string, variant: 10 | 100, split: 'train' | 'test
     try {
       bytes = new Uint8Array(readFileSync(path));
     } catch {
-      throw new WeightscapeError('bad-file', `${path}: cannot read the file (cifar${variant}:<dir> needs the binary version's ${files.join(', ')})`);
+      throw new WeightscapeError(
+        'bad-file',
+        `${path}: cannot read the file (cifar${variant}:<dir> needs the binary version's ${files.join(', ')})`,
+      );
     }
-    if (bytes.byteLength % record !== 0) throw new WeightscapeError('bad-file', `${path}: ${bytes.byteLength} bytes is not a whole number of ${record}-byte records`);
+    if (bytes.byteLength % record !== 0)
+      throw new WeightscapeError(
+        'bad-file',
+        `${path}: ${bytes.byteLength} bytes is not a whole number of ${record}-byte records`,
+      );
     return bytes;
   });
   const count = chunks.reduce((a, c) => a + c.byteLength / record, 0);
@@ -41,7 +51,11 @@ export function readCifar(dir: string, variant: 10 | 100, split: 'train' | 'test
   for (const bytes of chunks) {
     for (let r = 0; r < bytes.byteLength; r += record, n++) {
       const label = bytes[r + labelBytes - 1]!;
-      if (label >= variant) throw new WeightscapeError('bad-file', `${join(dir, files[0]!)}: label ${label} of record ${n} is outside 0..${variant - 1}`);
+      if (label >= variant)
+        throw new WeightscapeError(
+          'bad-file',
+          `${join(dir, files[0]!)}: label ${label} of record ${n} is outside 0..${variant - 1}`,
+        );
       labels[n] = label;
       // planar RGB → interleaved NHWC
       for (let p = 0; p < 1024; p++) {

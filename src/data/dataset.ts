@@ -47,19 +47,26 @@ export function parseDataSpec(text: string): DataSpec {
   const kind = colon < 0 ? text : text.slice(0, colon);
   const rest = colon < 0 ? '' : text.slice(colon + 1);
   switch (kind) {
-    case 'fashion-mnist': return { kind, paths: [rest || FASHION_MNIST_DIR], text };
-    case 'mnist': return { kind, paths: [rest || MNIST_DIR], text };
-    case 'mini': return { kind, paths: [MINI_DIR], text };
-    case 'cifar10': case 'cifar100':
+    case 'fashion-mnist':
+      return { kind, paths: [rest || FASHION_MNIST_DIR], text };
+    case 'mnist':
+      return { kind, paths: [rest || MNIST_DIR], text };
+    case 'mini':
+      return { kind, paths: [MINI_DIR], text };
+    case 'cifar10':
+    case 'cifar100':
       if (!rest) throw badSpec(`--data ${text}: ${kind} needs its directory (${kind}:<dir>)`);
       return { kind, paths: [rest], text };
     case 'npy': {
       const paths = rest.split(',');
-      if (paths.length !== 2 || paths.some((p) => p.length === 0)) throw badSpec(`--data ${text}: expected npy:<images.npy>,<labels.npy>`);
+      if (paths.length !== 2 || paths.some((p) => p.length === 0))
+        throw badSpec(`--data ${text}: expected npy:<images.npy>,<labels.npy>`);
       return { kind, paths, text };
     }
     default:
-      throw badSpec(`--data ${text}: unknown data spec (fashion-mnist[:<dir>], mnist[:<dir>], cifar10:<dir>, cifar100:<dir>, npy:<images>,<labels>, mini)`);
+      throw badSpec(
+        `--data ${text}: unknown data spec (fashion-mnist[:<dir>], mnist[:<dir>], cifar10:<dir>, cifar100:<dir>, npy:<images>,<labels>, mini)`,
+      );
   }
 }
 
@@ -74,10 +81,18 @@ export function classesOf(spec: DataSpec): number | undefined {
 
 function idxFile(dir: string, stem: string): string {
   for (const name of [`${stem}.gz`, stem]) if (existsSync(join(dir, name))) return join(dir, name);
-  throw new WeightscapeError('bad-file', `${join(dir, stem)}(.gz): missing (for Fashion-MNIST: apt-get install dataset-fashion-mnist)`);
+  throw new WeightscapeError(
+    'bad-file',
+    `${join(dir, stem)}(.gz): missing (for Fashion-MNIST: apt-get install dataset-fashion-mnist)`,
+  );
 }
 
-function fromBytes(pixels: Uint8Array, shape: [number, number, number, number], labels: Int32Array, spec: string): LabeledImages {
+function fromBytes(
+  pixels: Uint8Array,
+  shape: [number, number, number, number],
+  labels: Int32Array,
+  spec: string,
+): LabeledImages {
   const images = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) images[i] = pixels[i]! / 255;
   return { images, shape, labels, spec };
@@ -90,32 +105,52 @@ function readIdxSplit(dir: string, split: Split, spec: string): LabeledImages {
   const images = readIdx(imagesPath, 3);
   const labels = readIdx(labelsPath, 1);
   const [n, h, w] = images.shape as [number, number, number];
-  if (labels.shape[0] !== n) throw new WeightscapeError('bad-file', `${labelsPath}: ${labels.shape[0]} labels for ${n} images in ${imagesPath}`);
+  if (labels.shape[0] !== n)
+    throw new WeightscapeError('bad-file', `${labelsPath}: ${labels.shape[0]} labels for ${n} images in ${imagesPath}`);
   const bad = labels.data.findIndex((l) => l > 9);
-  if (bad >= 0) throw new WeightscapeError('bad-file', `${labelsPath}: label ${labels.data[bad]} of image ${bad} is outside 0..9`);
+  if (bad >= 0)
+    throw new WeightscapeError('bad-file', `${labelsPath}: label ${labels.data[bad]} of image ${bad} is outside 0..9`);
   return fromBytes(images.data, [n, h, w, 1], Int32Array.from(labels.data), spec);
 }
 
 function readNpyImages(imagesPath: string, labelsPath: string, spec: string): LabeledImages {
   const images = readNpy(imagesPath);
   if (images.dtype !== 'F32' && images.dtype !== 'U8') {
-    throw new WeightscapeError('bad-file', `${imagesPath}: images must be float32 in [0,1] or uint8 (got ${images.dtype})`);
+    throw new WeightscapeError(
+      'bad-file',
+      `${imagesPath}: images must be float32 in [0,1] or uint8 (got ${images.dtype})`,
+    );
   }
   if (images.shape.length !== 3 && images.shape.length !== 4) {
-    throw new WeightscapeError('bad-file', `${imagesPath}: images must be N×H×W or N×H×W×C (got shape ${images.shape.join('×')})`);
+    throw new WeightscapeError(
+      'bad-file',
+      `${imagesPath}: images must be N×H×W or N×H×W×C (got shape ${images.shape.join('×')})`,
+    );
   }
   const [n, h, w, c = 1] = images.shape as [number, number, number, number?];
-  const decoded = decodeStrided(images.bytes, images.dtype, images.shape, contiguousStrides(images.shape), 0, imagesPath).values as Float32Array;
+  const decoded = decodeStrided(
+    images.bytes,
+    images.dtype,
+    images.shape,
+    contiguousStrides(images.shape),
+    0,
+    imagesPath,
+  ).values as Float32Array;
   const pixels = images.dtype === 'U8' ? decoded.map((v) => v / 255) : decoded;
   for (let i = 0; i < pixels.length; i++) {
     const v = pixels[i]!;
-    if (!(v >= 0 && v <= 1)) throw new WeightscapeError('bad-file', `${imagesPath}: pixel ${i} is ${v}; float images must lie in [0, 1]`);
+    if (!(v >= 0 && v <= 1))
+      throw new WeightscapeError('bad-file', `${imagesPath}: pixel ${i} is ${v}; float images must lie in [0, 1]`);
   }
   const labels = readNpy(labelsPath);
   if (!['I64', 'I32', 'U8'].includes(labels.dtype) || labels.shape.length !== 1) {
-    throw new WeightscapeError('bad-file', `${labelsPath}: labels must be a 1-D int64, int32 or uint8 array (got ${labels.dtype} of shape ${labels.shape.join('×')})`);
+    throw new WeightscapeError(
+      'bad-file',
+      `${labelsPath}: labels must be a 1-D int64, int32 or uint8 array (got ${labels.dtype} of shape ${labels.shape.join('×')})`,
+    );
   }
-  if (labels.shape[0] !== n) throw new WeightscapeError('bad-file', `${labelsPath}: ${labels.shape[0]} labels for ${n} images in ${imagesPath}`);
+  if (labels.shape[0] !== n)
+    throw new WeightscapeError('bad-file', `${labelsPath}: ${labels.shape[0]} labels for ${n} images in ${imagesPath}`);
   const labelValues = decodeStrided(labels.bytes, labels.dtype, labels.shape, [1], 0, labelsPath).values as Int32Array;
   return { images: pixels, shape: [n, h, w, c], labels: Int32Array.from(labelValues), spec };
 }
@@ -146,10 +181,13 @@ export function loadDataset(specText: string, { split = 'test', subset, seed = 0
   const label = spec.kind === 'npy' ? spec.text : `${spec.text}/${split}`;
   let data: LabeledImages;
   switch (spec.kind) {
-    case 'fashion-mnist': case 'mnist': case 'mini':
+    case 'fashion-mnist':
+    case 'mnist':
+    case 'mini':
       data = readIdxSplit(spec.paths[0]!, split, label);
       break;
-    case 'cifar10': case 'cifar100': {
+    case 'cifar10':
+    case 'cifar100': {
       const bytes = readCifar(spec.paths[0]!, spec.kind === 'cifar10' ? 10 : 100, split);
       data = fromBytes(bytes.pixels, [bytes.count, 32, 32, 3], bytes.labels, label);
       break;
@@ -160,9 +198,16 @@ export function loadDataset(specText: string, { split = 'test', subset, seed = 0
   }
   // An empty set would give NaN losses after all the work; a subset larger than the set would
   // silently be all of it (and recorded as a subset).
-  if (data.shape[0] === 0) throw new WeightscapeError('bad-file', printable(`--data ${specText}: no images${spec.kind === 'npy' ? '' : ` in the ${split} split`}`));
+  if (data.shape[0] === 0)
+    throw new WeightscapeError(
+      'bad-file',
+      printable(`--data ${specText}: no images${spec.kind === 'npy' ? '' : ` in the ${split} split`}`),
+    );
   if (subset !== undefined && subset > data.shape[0]) {
-    throw new WeightscapeError('bad-argument', printable(`--subset ${subset}: the data ${label} has only ${data.shape[0]} images`));
+    throw new WeightscapeError(
+      'bad-argument',
+      printable(`--subset ${subset}: the data ${label} has only ${data.shape[0]} images`),
+    );
   }
   if (subset === undefined || subset === data.shape[0]) return data;
   return selectExamples(data, stratifiedIndices(data.labels, subset, seed), `${label}[subset ${subset}, seed ${seed}]`);
@@ -171,5 +216,9 @@ export function loadDataset(specText: string, { split = 'test', subset, seed = 0
 /** Checks labels against the number of classes. */
 export function checkLabels(data: LabeledImages, classes: number): void {
   const bad = data.labels.findIndex((l) => l < 0 || l >= classes);
-  if (bad >= 0) throw new WeightscapeError('bad-file', `${data.spec}: label ${data.labels[bad]} of image ${bad} is outside 0..${classes - 1}`);
+  if (bad >= 0)
+    throw new WeightscapeError(
+      'bad-file',
+      `${data.spec}: label ${data.labels[bad]} of image ${bad} is outside 0..${classes - 1}`,
+    );
 }

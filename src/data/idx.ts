@@ -29,13 +29,15 @@ export function parseIdx(file: Uint8Array, source: string, expectedDimensions: n
   if (bytes.byteLength < 4 || bytes[0] !== 0 || bytes[1] !== 0) fail('wrong magic number');
   if (bytes[2] !== 0x08) fail(`element type 0x${bytes[2]!.toString(16)} is not unsigned bytes`);
   const dimensions = bytes[3]!;
-  if (dimensions !== expectedDimensions) fail(`${dimensions} dimensions, expected ${expectedDimensions} (magic 0x0000080${dimensions})`);
+  if (dimensions !== expectedDimensions)
+    fail(`${dimensions} dimensions, expected ${expectedDimensions} (magic 0x0000080${dimensions})`);
   if (bytes.byteLength < 4 + 4 * dimensions) fail('header truncated');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape = Array.from({ length: dimensions }, (_, i) => view.getUint32(4 + 4 * i, false));
   const count = shape.reduce((a, b) => a * b, 1);
   const start = 4 + 4 * dimensions;
-  if (bytes.byteLength - start !== count) fail(`dimensions ${shape.join('×')} need ${count} bytes of data but the file has ${bytes.byteLength - start}`);
+  if (bytes.byteLength - start !== count)
+    fail(`dimensions ${shape.join('×')} need ${count} bytes of data but the file has ${bytes.byteLength - start}`);
   return { shape, data: bytes.subarray(start) };
 }
 

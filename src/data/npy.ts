@@ -15,12 +15,35 @@ export interface NpyArray {
 }
 
 const DESCR: Record<string, FileDtype> = {
-  '<f4': 'F32', '<f8': 'F64', '<f2': 'F16', '|u1': 'U8', '<u1': 'U8', '|i1': 'I8', '<i2': 'I16', '<i4': 'I32', '<i8': 'I64', '|b1': 'BOOL',
+  '<f4': 'F32',
+  '<f8': 'F64',
+  '<f2': 'F16',
+  '|u1': 'U8',
+  '<u1': 'U8',
+  '|i1': 'I8',
+  '<i2': 'I16',
+  '<i4': 'I32',
+  '<i8': 'I64',
+  '|b1': 'BOOL',
 };
-const BYTES: Record<FileDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+const BYTES: Record<FileDtype, number> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
 const MAX_HEADER = 1 << 20;
 
-/** Parses a .npy file held in memory; its values must fit `maxTensorBytes` (default: the environment's, else 4 GiB) once decoded. */
+/**
+ * Parses a .npy file held in memory; its values must fit `maxTensorBytes` (default: the environment's, else 4 GiB) once
+ * decoded.
+ */
 export function parseNpy(file: Uint8Array, source: string, maxTensorBytes?: number): NpyArray {
   const fail = (problem: string): never => {
     throw new WeightscapeError('bad-file', `${source}: not a valid .npy file: ${problem}`);
@@ -33,21 +56,29 @@ export function parseNpy(file: Uint8Array, source: string, maxTensorBytes?: numb
   if (major < 1 || major > 3) fail(`format version ${major} is not supported`);
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const dataStart = 8 + lengthBytes + headerLength;
-  if (headerLength > MAX_HEADER || dataStart > file.byteLength) fail(`header of ${headerLength} bytes does not fit the file`);
+  if (headerLength > MAX_HEADER || dataStart > file.byteLength)
+    fail(`header of ${headerLength} bytes does not fit the file`);
   const header = new TextDecoder().decode(file.subarray(8 + lengthBytes, dataStart));
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) fail('header lacks descr, fortran_order or shape');
+  if (descr === undefined || fortran === undefined || shapeText === undefined)
+    fail('header lacks descr, fortran_order or shape');
   const dtype = DESCR[descr!];
   if (dtype === undefined) fail(`dtype '${descr}' is not supported`);
   if (fortran === 'True') fail('Fortran-ordered arrays are not supported (save with np.ascontiguousarray)');
-  const shape = shapeText!.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  const shape = shapeText!
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
   if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`invalid shape (${shapeText})`);
   // Exact (BigInt) byte count: a huge shape must not round into a plausible length.
   const expected = valueCount(shape) * BigInt(BYTES[dtype!]);
   if (BigInt(file.byteLength - dataStart) !== expected) {
-    fail(`shape (${shape.join(', ')}) of ${descr} needs ${expected} data bytes but the file has ${file.byteLength - dataStart}`);
+    fail(
+      `shape (${shape.join(', ')}) of ${descr} needs ${expected} data bytes but the file has ${file.byteLength - dataStart}`,
+    );
   }
   new TensorBudget(source, maxTensorBytes).claim(undefined, shape);
   return { dtype: dtype!, shape, bytes: file.subarray(dataStart) };

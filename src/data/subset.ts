@@ -7,7 +7,8 @@ import { seededUniform, shuffled } from '../random.ts';
  * remainders get the leftover places), drawn per class by a seeded shuffle.
  */
 export function stratifiedIndices(labels: Int32Array, size: number, seed: number): number[] {
-  if (!Number.isInteger(size) || size < 1) throw new WeightscapeError('bad-argument', `--subset: expected a positive integer (got ${size})`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new WeightscapeError('bad-argument', `--subset: expected a positive integer (got ${size})`);
   if (size >= labels.length) return Array.from(labels.keys());
   const byClass = new Map<number, number[]>();
   labels.forEach((label, i) => {

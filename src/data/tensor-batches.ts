@@ -2,7 +2,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LabeledImages } from './dataset.ts';
 
-export function tensorBatches(data: LabeledImages, size: number, limit = Infinity): Array<{ x: tf.Tensor4D; labels: tf.Tensor1D }> {
+export function tensorBatches(
+  data: LabeledImages,
+  size: number,
+  limit = Infinity,
+): Array<{ x: tf.Tensor4D; labels: tf.Tensor1D }> {
   const [n, h, w, c] = data.shape;
   const out: Array<{ x: tf.Tensor4D; labels: tf.Tensor1D }> = [];
   for (let start = 0; start < n && out.length < limit; start += size) {

@@ -29,7 +29,15 @@ export interface DemoOptions {
 export interface DemoSummary {
   reportDir: string;
   files: string[];
-  rows: Array<{ model: string; trainRobust: number; testRobust: number; gap: number; testClean: number; adversarialIncrease: number; adversarialDirectionIncrease: number }>;
+  rows: Array<{
+    model: string;
+    trainRobust: number;
+    testRobust: number;
+    gap: number;
+    testClean: number;
+    adversarialIncrease: number;
+    adversarialDirectionIncrease: number;
+  }>;
 }
 
 const ATTACK = 'pgd:linf:eps=0.1:steps=5:step=0.04';
@@ -37,7 +45,10 @@ const EVAL_ATTACK = 'pgd:linf:eps=0.1:steps=10:step=0.025';
 
 export function runDemo({ outDir, backend, seed, epochs = 8, onProgress }: DemoOptions): DemoSummary {
   mkdirSync(outDir, { recursive: true });
-  const models = [{ name: 'pgd-at', awp: false }, { name: 'pgd-at-awp', awp: true }];
+  const models = [
+    { name: 'pgd-at', awp: false },
+    { name: 'pgd-at-awp', awp: true },
+  ];
   const runs: Array<{ label: string; log: TrainLog }> = [];
   const evals: Array<{ label: string; result: EvalResult }> = [];
   const landscapes: Array<{ label: string; result: LandscapeResult }> = [];
@@ -48,26 +59,67 @@ export function runDemo({ outDir, backend, seed, epochs = 8, onProgress }: DemoO
       // Width 8 / 32 hidden units collapsed to chance under AWP (with or without a warm-up); the
       // width of reports/awp-fashion-mnist trains, with AWP from the second half of the epochs
       // (from the third of eight it collapsed when float rounding moved the first epochs' path).
-      arch: 'convnet', archOptions: { width: 16, hidden: 64, dropout: 0 }, data: 'mini', method: 'pgd-at', awp, awpWarmup: Math.floor(epochs / 2), epochs, batchSize: 64,
-      lr: 0.02, schedule: `piecewise:${Math.max(1, Math.floor(epochs * 0.6))},${Math.max(1, Math.floor(epochs * 0.85))}`, attack: ATTACK, evalSubset: 300, seed,
+      arch: 'convnet',
+      archOptions: { width: 16, hidden: 64, dropout: 0 },
+      data: 'mini',
+      method: 'pgd-at',
+      awp,
+      awpWarmup: Math.floor(epochs / 2),
+      epochs,
+      batchSize: 64,
+      lr: 0.02,
+      schedule: `piecewise:${Math.max(1, Math.floor(epochs * 0.6))},${Math.max(1, Math.floor(epochs * 0.85))}`,
+      attack: ATTACK,
+      evalSubset: 300,
+      seed,
     });
     const log = train({
-      config, outDir: runDir, resume: false, backend,
+      config,
+      outDir: runDir,
+      resume: false,
+      backend,
       onBatch: (epoch, batch, batches) => onProgress?.(`train ${name}`, (epoch + (batch + 1) / batches) / epochs),
     });
     runs.push({ label: name, log });
     const checkpoint = join(runDir, 'model.safetensors');
     onProgress?.(`evaluate ${name}`, 0);
-    const evaluated = evaluateCheckpoint({ checkpoint, data: parseDataSpec('mini'), subset: 500, attack: parseAttack(EVAL_ATTACK), model: {}, batchSize: 250, backend, seed,
-      onProgress: (split, done, total) => onProgress?.(`evaluate ${name}`, (split === 'train' ? 0 : 0.5) + done / total / 2) });
+    const evaluated = evaluateCheckpoint({
+      checkpoint,
+      data: parseDataSpec('mini'),
+      subset: 500,
+      attack: parseAttack(EVAL_ATTACK),
+      model: {},
+      batchSize: 250,
+      backend,
+      seed,
+      onProgress: (split, done, total) =>
+        onProgress?.(`evaluate ${name}`, (split === 'train' ? 0 : 0.5) + done / total / 2),
+    });
     writeFileAtomic(join(outDir, `${name}-eval.json`), `${JSON.stringify(evaluated, null, 2)}\n`);
     evals.push({ label: name, result: evaluated });
     const increases: number[] = [];
     for (const direction of ['filter', 'adversarial']) {
       const result = sampleLandscape({
-        settings: { checkpoint, data: 'mini', split: 'test', subset: 200, batchSize: 200, loss: 'adversarial', attack: ATTACK, fixedExamples: false, bn: 'eval', recalibrationBatches: 1,
-          directions: [direction], includeBn: false, alphas: parseRange(direction === 'filter' ? '-1:1:11' : '-0.2:0.2:11'), betas: null, seed },
-        model: {}, backend, out: join(outDir, `${name}-${direction}-landscape.json`),
+        settings: {
+          checkpoint,
+          data: 'mini',
+          split: 'test',
+          subset: 200,
+          batchSize: 200,
+          loss: 'adversarial',
+          attack: ATTACK,
+          fixedExamples: false,
+          bn: 'eval',
+          recalibrationBatches: 1,
+          directions: [direction],
+          includeBn: false,
+          alphas: parseRange(direction === 'filter' ? '-1:1:11' : '-0.2:0.2:11'),
+          betas: null,
+          seed,
+        },
+        model: {},
+        backend,
+        out: join(outDir, `${name}-${direction}-landscape.json`),
         onPoint: (done, total) => onProgress?.(`landscape ${name} (${direction})`, done / total),
       });
       landscapes.push({ label: `${name} (${direction} direction)`, result });
@@ -75,14 +127,31 @@ export function runDemo({ outDir, backend, seed, epochs = 8, onProgress }: DemoO
     }
     const trainRobust = evaluated.splits.train!.robust!;
     const testRobust = evaluated.splits.test!.robust!;
-    summary.push({ model: name, trainRobust: trainRobust.accuracy, testRobust: testRobust.accuracy, gap: evaluated.gap!.accuracy, testClean: evaluated.splits.test!.clean.accuracy, adversarialIncrease: increases[0]!, adversarialDirectionIncrease: increases[1]! });
+    summary.push({
+      model: name,
+      trainRobust: trainRobust.accuracy,
+      testRobust: testRobust.accuracy,
+      gap: evaluated.gap!.accuracy,
+      testClean: evaluated.splits.test!.clean.accuracy,
+      adversarialIncrease: increases[0]!,
+      adversarialDirectionIncrease: increases[1]!,
+    });
   });
   onProgress?.('report', 0);
   const randomCurves = landscapes.filter((l) => l.label.includes('filter'));
-  const { files } = buildReport({ landscapes: randomCurves, evals, runs, correlations: [] }, { width: 560, height: 340 });
-  const adversarial = buildReport({ landscapes: landscapes.filter((l) => l.label.includes('adversarial')), evals: [], runs: [], correlations: [] }, { width: 560, height: 340 });
+  const { files } = buildReport(
+    { landscapes: randomCurves, evals, runs, correlations: [] },
+    { width: 560, height: 340 },
+  );
+  const adversarial = buildReport(
+    { landscapes: landscapes.filter((l) => l.label.includes('adversarial')), evals: [], runs: [], correlations: [] },
+    { width: 560, height: 340 },
+  );
   files['adversarial-direction-curves.svg'] = adversarial.files['flatness-curves.svg']!;
-  files['index.html'] = files['index.html']!.replace('<figure><img src="combined.svg"', '<figure><img src="adversarial-direction-curves.svg" alt="adversarial direction curves"><figcaption>adversarial-direction-curves.svg: the same loss along the adversarial (AWP) direction, α in ±0.2</figcaption></figure>\n<figure><img src="combined.svg"');
+  files['index.html'] = files['index.html']!.replace(
+    '<figure><img src="combined.svg"',
+    '<figure><img src="adversarial-direction-curves.svg" alt="adversarial direction curves"><figcaption>adversarial-direction-curves.svg: the same loss along the adversarial (AWP) direction, α in ±0.2</figcaption></figure>\n<figure><img src="combined.svg"',
+  );
   for (const [name, content] of Object.entries(files)) writeFileAtomic(join(outDir, name), content);
   onProgress?.('report', 1);
   return { reportDir: outDir, files: Object.keys(files).sort(), rows: summary };

@@ -11,8 +11,13 @@ import { awpPerturbation, gradientsOf } from '../train/awp.ts';
 import { meanCrossEntropy } from '../train/training-loss.ts';
 import { normalizeDirection } from './normalize.ts';
 
-export function adversarialDirection(weights: ModelWeights, config: ModelConfig, xAdv: tf.Tensor4D, labels: tf.Tensor1D,
-  { gamma = 0.01, steps = 1, includeBn = false } = {}): TensorMap {
+export function adversarialDirection(
+  weights: ModelWeights,
+  config: ModelConfig,
+  xAdv: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  { gamma = 0.01, steps = 1, includeBn = false } = {},
+): TensorMap {
   const model = modelFunction(config, weights, { training: true });
   const loss = (params: TensorMap) => meanCrossEntropy(model.forward(xAdv, { params }).logits, labels);
   const v = awpPerturbation(weights.params, gradientsOf(loss), gamma, steps);

@@ -50,12 +50,18 @@ function zeroVectors(direction: TensorMap): TensorMap {
   return direction;
 }
 
-export function buildDirection(spec: DirectionSpec, context: DirectionContext): { direction: TensorMap; info: DirectionInfo } {
+export function buildDirection(
+  spec: DirectionSpec,
+  context: DirectionContext,
+): { direction: TensorMap; info: DirectionInfo } {
   const built = buildAnyDirection(spec, context);
   return context.includeBn ? built : { direction: zeroVectors(built.direction), info: built.info };
 }
 
-function buildAnyDirection(spec: DirectionSpec, context: DirectionContext): { direction: TensorMap; info: DirectionInfo } {
+function buildAnyDirection(
+  spec: DirectionSpec,
+  context: DirectionContext,
+): { direction: TensorMap; info: DirectionInfo } {
   const { weights, config, includeBn, seed } = context;
   const info: DirectionInfo = { spec: formatDirection(spec), normalization: 'filter', includeBn, seed };
   switch (spec.kind) {
@@ -63,7 +69,8 @@ function buildAnyDirection(spec: DirectionSpec, context: DirectionContext): { di
       info.normalization = 'none';
       return { direction: gaussianDirection(weights.params, seed), info };
     }
-    case 'filter': case 'layer': {
+    case 'filter':
+    case 'layer': {
       info.normalization = spec.kind;
       const raw = gaussianDirection(weights.params, seed);
       const direction = normalizeDirection(raw, weights.params, spec.kind, includeBn);
@@ -72,13 +79,19 @@ function buildAnyDirection(spec: DirectionSpec, context: DirectionContext): { di
     }
     case 'adversarial': {
       const first = context.batches[0]!;
-      return { direction: adversarialDirection(weights, config, first.xAdv, first.labels, { includeBn, ...AWP_DIRECTION }), info };
+      return {
+        direction: adversarialDirection(weights, config, first.xAdv, first.labels, { includeBn, ...AWP_DIRECTION }),
+        info,
+      };
     }
     case 'hessian': {
       const model = modelFunction(config, weights, { training: false });
       const loss = (params: TensorMap, b: number) => {
         const batch = context.batches[b]!;
-        return meanCrossEntropy(model.forward(context.adversarialLoss ? batch.xAdv : batch.x, { params }).logits, batch.labels);
+        return meanCrossEntropy(
+          model.forward(context.adversarialLoss ? batch.xAdv : batch.x, { params }).logits,
+          batch.labels,
+        );
       };
       const eigen = topHessianEigen(weights.params, loss, context.batches.length, { seed, ...HESSIAN_DIRECTION });
       Object.assign(info, { eigenvalue: eigen.eigenvalue, iterations: eigen.iterations, converged: eigen.converged });
@@ -89,7 +102,9 @@ function buildAnyDirection(spec: DirectionSpec, context: DirectionContext): { di
     case 'interpolate': {
       info.normalization = 'none';
       const other = checkpointToWeights(loadCheckpoint(spec.checkpoint), config).weights;
-      const direction = tf.tidy(() => Object.fromEntries(Object.entries(weights.params).map(([n, p]) => [n, tf.sub(other.params[n]!, p)])));
+      const direction = tf.tidy(() =>
+        Object.fromEntries(Object.entries(weights.params).map(([n, p]) => [n, tf.sub(other.params[n]!, p)])),
+      );
       disposeWeights(other);
       return { direction, info };
     }

@@ -11,8 +11,17 @@ import { toPytorchLayout, toTfjsLayout } from '../models/tensor-layout.ts';
 import type { ModelConfig, TensorMap } from '../models/types.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
 
-export function saveDirection(path: string, direction: TensorMap, config: ModelConfig, metadata: Record<string, string>): void {
-  const roles = new Map(architecture(config.arch).tensorSpecs(config).map((s) => [s.name, s]));
+export function saveDirection(
+  path: string,
+  direction: TensorMap,
+  config: ModelConfig,
+  metadata: Record<string, string>,
+): void {
+  const roles = new Map(
+    architecture(config.arch)
+      .tensorSpecs(config)
+      .map((s) => [s.name, s]),
+  );
   const tensors = new Map<string, RawTensor>();
   for (const [name, d] of Object.entries(direction)) {
     const spec = roles.get(name);
@@ -33,18 +42,31 @@ export function loadDirection(path: string, params: TensorMap, config: ModelConf
     throw new WeightscapeError('bad-file', `${path}: cannot read the direction file`);
   }
   const file = parseSafetensors(bytes, path);
-  const specs = new Map(architecture(config.arch).tensorSpecs(config).map((s) => [s.name, s]));
+  const specs = new Map(
+    architecture(config.arch)
+      .tensorSpecs(config)
+      .map((s) => [s.name, s]),
+  );
   const out: TensorMap = {};
   for (const [name, p] of Object.entries(params)) {
     const raw = file.tensors.get(name);
     const spec = specs.get(name);
-    if (raw === undefined || spec === undefined || raw.dtype !== 'F32' || raw.shape.join('x') !== spec.shape.join('x')) {
+    if (
+      raw === undefined ||
+      spec === undefined ||
+      raw.dtype !== 'F32' ||
+      raw.shape.join('x') !== spec.shape.join('x')
+    ) {
       tf.dispose(Object.values(out));
-      throw new WeightscapeError('bad-file', `${path}: direction for ${name} is missing or is not float32 of shape [${spec?.shape.join(', ')}]`);
+      throw new WeightscapeError(
+        'bad-file',
+        `${path}: direction for ${name} is missing or is not float32 of shape [${spec?.shape.join(', ')}]`,
+      );
     }
     const values = new Float32Array(raw.bytes.slice().buffer);
     out[name] = tf.tidy(() => toTfjsLayout(tf.tensor(values, raw.shape), spec.role));
-    if (out[name]!.shape.join('x') !== p.shape.join('x')) throw new WeightscapeError('bad-file', `${path}: ${name} does not fit the model`);
+    if (out[name]!.shape.join('x') !== p.shape.join('x'))
+      throw new WeightscapeError('bad-file', `${path}: ${name} does not fit the model`);
   }
   return out;
 }

@@ -6,16 +6,24 @@
 import { WeightscapeError } from '../errors.ts';
 
 export type DirectionSpec =
-  | { kind: 'random' } | { kind: 'filter' } | { kind: 'layer' }
-  | { kind: 'adversarial' } | { kind: 'hessian' }
+  | { kind: 'random' }
+  | { kind: 'filter' }
+  | { kind: 'layer' }
+  | { kind: 'adversarial' }
+  | { kind: 'hessian' }
   | { kind: 'interpolate'; checkpoint: string }
   | { kind: 'file'; path: string };
 
 export function parseDirection(text: string): DirectionSpec {
   if (['random', 'filter', 'layer', 'adversarial', 'hessian'].includes(text)) return { kind: text } as DirectionSpec;
-  if (text.startsWith('interpolate:') && text.length > 'interpolate:'.length) return { kind: 'interpolate', checkpoint: text.slice('interpolate:'.length) };
-  if (text.startsWith('file:') && text.length > 'file:'.length) return { kind: 'file', path: text.slice('file:'.length) };
-  throw new WeightscapeError('bad-argument', `--direction ${text}: expected random, filter, layer, adversarial, hessian, interpolate:<checkpoint> or file:<directions.safetensors>`);
+  if (text.startsWith('interpolate:') && text.length > 'interpolate:'.length)
+    return { kind: 'interpolate', checkpoint: text.slice('interpolate:'.length) };
+  if (text.startsWith('file:') && text.length > 'file:'.length)
+    return { kind: 'file', path: text.slice('file:'.length) };
+  throw new WeightscapeError(
+    'bad-argument',
+    `--direction ${text}: expected random, filter, layer, adversarial, hessian, interpolate:<checkpoint> or file:<directions.safetensors>`,
+  );
 }
 
 export function formatDirection(spec: DirectionSpec): string {

@@ -35,24 +35,35 @@ function scale(a: TensorMap, s: number): TensorMap {
 }
 
 /** `loss(params, batch)` must return a scalar; the gradients are averaged over `batches`. */
-export function topHessianEigen(params: TensorMap, loss: (params: TensorMap, batch: number) => tf.Scalar, batches: number,
-  { maxIterations = 100, tolerance = 1e-4, relativeStep = 1e-3, seed = 0 }: HessianOptions = {}): HessianResult {
+export function topHessianEigen(
+  params: TensorMap,
+  loss: (params: TensorMap, batch: number) => tf.Scalar,
+  batches: number,
+  { maxIterations = 100, tolerance = 1e-4, relativeStep = 1e-3, seed = 0 }: HessianOptions = {},
+): HessianResult {
   const names = Object.keys(params);
   const thetaNorm = Math.sqrt(dot(params, params));
   const epsilon = relativeStep * Math.max(thetaNorm, 1);
-  const gradientAt = (shift: TensorMap, sign: number): TensorMap => tf.tidy(() => {
-    const shifted = Object.fromEntries(names.map((n) => [n, tf.add(params[n]!, tf.mul(shift[n]!, sign * epsilon))]));
-    const sums = names.map((n) => tf.zerosLike(params[n]!));
-    for (let b = 0; b < batches; b++) {
-      const grads = tf.grads((...ps: tf.Tensor[]) => loss(Object.fromEntries(names.map((n, i) => [n, ps[i]!])), b))(names.map((n) => shifted[n]!));
-      grads.forEach((g, i) => { sums[i] = tf.add(sums[i]!, g); });
-    }
-    return Object.fromEntries(names.map((n, i) => [n, tf.div(sums[i]!, batches)]));
-  });
+  const gradientAt = (shift: TensorMap, sign: number): TensorMap =>
+    tf.tidy(() => {
+      const shifted = Object.fromEntries(names.map((n) => [n, tf.add(params[n]!, tf.mul(shift[n]!, sign * epsilon))]));
+      const sums = names.map((n) => tf.zerosLike(params[n]!));
+      for (let b = 0; b < batches; b++) {
+        const grads = tf.grads((...ps: tf.Tensor[]) => loss(Object.fromEntries(names.map((n, i) => [n, ps[i]!])), b))(
+          names.map((n) => shifted[n]!),
+        );
+        grads.forEach((g, i) => {
+          sums[i] = tf.add(sums[i]!, g);
+        });
+      }
+      return Object.fromEntries(names.map((n, i) => [n, tf.div(sums[i]!, batches)]));
+    });
   const hvp = (v: TensorMap): TensorMap => {
     const plus = gradientAt(v, 1);
     const minus = gradientAt(v, -1);
-    const out = tf.tidy(() => Object.fromEntries(names.map((n) => [n, tf.div(tf.sub(plus[n]!, minus[n]!), 2 * epsilon)])));
+    const out = tf.tidy(() =>
+      Object.fromEntries(names.map((n) => [n, tf.div(tf.sub(plus[n]!, minus[n]!), 2 * epsilon)])),
+    );
     tf.dispose([...Object.values(plus), ...Object.values(minus)]);
     return out;
   };

@@ -18,7 +18,12 @@ function unitNorms(t: tf.Tensor): tf.Tensor {
   return tf.sqrt(tf.sum(tf.square(t), axes, true));
 }
 
-export function normalizeDirection(direction: TensorMap, weights: TensorMap, normalization: Normalization, includeBn: boolean): TensorMap {
+export function normalizeDirection(
+  direction: TensorMap,
+  weights: TensorMap,
+  normalization: Normalization,
+  includeBn: boolean,
+): TensorMap {
   return tf.tidy(() => {
     const out: TensorMap = {};
     for (const [name, d] of Object.entries(direction)) {
@@ -29,7 +34,8 @@ export function normalizeDirection(direction: TensorMap, weights: TensorMap, nor
         continue;
       }
       if (normalization === 'none') out[name] = tf.clone(d);
-      else if (normalization === 'filter' && d.rank >= 2) out[name] = tf.mul(d, tf.div(unitNorms(w), tf.add(unitNorms(d), 1e-10)));
+      else if (normalization === 'filter' && d.rank >= 2)
+        out[name] = tf.mul(d, tf.div(unitNorms(w), tf.add(unitNorms(d), 1e-10)));
       else out[name] = tf.mul(d, tf.div(tf.norm(w), tf.add(tf.norm(d), 1e-10)));
     }
     return out;
@@ -38,5 +44,7 @@ export function normalizeDirection(direction: TensorMap, weights: TensorMap, nor
 
 /** Norms of every output unit of every tensor, for checking normalization (test helper, also used by `flatness`). */
 export function outputUnitNorms(t: tf.Tensor): Float32Array {
-  return tf.tidy(() => (t.rank >= 2 ? tf.reshape(unitNorms(t), [-1]) : tf.reshape(tf.norm(t), [1])).dataSync() as Float32Array);
+  return tf.tidy(
+    () => (t.rank >= 2 ? tf.reshape(unitNorms(t), [-1]) : tf.reshape(tf.norm(t), [1])).dataSync() as Float32Array,
+  );
 }

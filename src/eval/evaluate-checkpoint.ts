@@ -32,7 +32,14 @@ export interface EvaluateRequest {
 export function evaluateCheckpoint(request: EvaluateRequest): EvalResult {
   const started = performance.now();
   const splits = (request.splits ?? splitsOf(request.data)).filter((s) => splitsOf(request.data).includes(s));
-  const opened = openEvaluation({ checkpoint: request.checkpoint, data: request.data, splits, subset: request.subset, seed: request.seed, model: request.model });
+  const opened = openEvaluation({
+    checkpoint: request.checkpoint,
+    data: request.data,
+    splits,
+    subset: request.subset,
+    seed: request.seed,
+    model: request.model,
+  });
   try {
     const { checkpoint, config, weights } = opened;
     const datasets = splits.map((split, i) => ({ split, data: opened.data[i]! }));
@@ -40,7 +47,12 @@ export function evaluateCheckpoint(request: EvaluateRequest): EvalResult {
     const results: EvalResult['splits'] = {};
     for (const { split, data } of datasets) {
       results[split] = evaluateSplit({
-        weights, config, data, attack: request.attack, batchSize: request.batchSize, seed: request.seed,
+        weights,
+        config,
+        data,
+        attack: request.attack,
+        batchSize: request.batchSize,
+        seed: request.seed,
         onProgress: (done, total) => request.onProgress?.(split, done, total),
       });
     }
@@ -48,18 +60,25 @@ export function evaluateCheckpoint(request: EvaluateRequest): EvalResult {
       schema: EVAL_SCHEMA,
       model: config,
       attack: formatAttack(request.attack),
-      data: { spec: request.data.text, subset: request.subset ?? null, splits: Object.fromEntries(datasets.map(({ split, data }) => [split, data.spec])) },
+      data: {
+        spec: request.data.text,
+        subset: request.subset ?? null,
+        splits: Object.fromEntries(datasets.map(({ split, data }) => [split, data.spec])),
+      },
       splits: results,
       notes,
       provenance: provenance({
-        backend: request.backend, seed: request.seed, wallSeconds: (performance.now() - started) / 1000,
+        backend: request.backend,
+        seed: request.seed,
+        wallSeconds: (performance.now() - started) / 1000,
         checkpoint: { path: checkpoint.path, sha256: checkpoint.sha256, format: checkpoint.format },
         data: { spec: request.data.text, count: datasets.reduce((a, d) => a + d.data.shape[0], 0) },
       }),
     };
     const train = results.train?.robust;
     const test = results.test?.robust;
-    if (train !== undefined && test !== undefined) result.gap = { accuracy: train.accuracy - test.accuracy, loss: train.loss - test.loss };
+    if (train !== undefined && test !== undefined)
+      result.gap = { accuracy: train.accuracy - test.accuracy, loss: train.loss - test.loss };
     return result;
   } finally {
     opened.dispose();

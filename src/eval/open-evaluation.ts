@@ -35,10 +35,16 @@ export interface OpenedEvaluation {
 /** Loads, resolves, checks and maps a checkpoint for the splits of a data set. */
 export function openEvaluation(request: OpenRequest): OpenedEvaluation {
   const checkpoint = loadCheckpoint(request.checkpoint);
-  const data = request.splits.map((split) => loadDataset(request.data.text, { split, subset: request.subset ?? undefined, seed: request.seed }));
+  const data = request.splits.map((split) =>
+    loadDataset(request.data.text, { split, subset: request.subset ?? undefined, seed: request.seed }),
+  );
   const [, height, width, channels] = data[0]!.shape;
   const notes = [...checkpoint.notes];
-  const config = resolveOrDetectModelConfig(checkpoint, { input: { height, width, channels }, data: request.data.text, ...request.model }, notes);
+  const config = resolveOrDetectModelConfig(
+    checkpoint,
+    { input: { height, width, channels }, data: request.data.text, ...request.model },
+    notes,
+  );
   for (const split of data) checkLabels(split, config.classes);
   const { weights, notes: mapNotes } = checkpointToWeights(checkpoint, config);
   notes.push(...mapNotes);

@@ -17,7 +17,6 @@ import type { SplitMetrics } from '../results/schema-parts.ts';
 
 export type { LossAccuracy, SplitMetrics } from '../results/schema-parts.ts';
 
-
 export interface SplitRequest {
   weights: ModelWeights;
   config: ModelConfig;
@@ -28,7 +27,15 @@ export interface SplitRequest {
   onProgress?: (done: number, total: number) => void;
 }
 
-export function evaluateSplit({ weights, config, data, attack, batchSize, seed, onProgress }: SplitRequest): SplitMetrics {
+export function evaluateSplit({
+  weights,
+  config,
+  data,
+  attack,
+  batchSize,
+  seed,
+  onProgress,
+}: SplitRequest): SplitMetrics {
   const [n, h, w, c] = data.shape;
   const model = modelFunction(config, weights, { training: false });
   const sums = { cleanLoss: 0, cleanCorrect: 0, robustLoss: 0, robustCorrect: 0 };

@@ -21,19 +21,35 @@ export function quadraticCoefficient(xs: number[], ys: number[]): number {
     [s((x) => x ** 2), s((x) => x), xs.length],
   ];
   const r = [s((x, y) => x * x * y), s((x, y) => x * y), s((_, y) => y)];
-  const det = (a: number[][]) => a[0]![0]! * (a[1]![1]! * a[2]![2]! - a[1]![2]! * a[2]![1]!) - a[0]![1]! * (a[1]![0]! * a[2]![2]! - a[1]![2]! * a[2]![0]!) + a[0]![2]! * (a[1]![0]! * a[2]![1]! - a[1]![1]! * a[2]![0]!);
+  const det = (a: number[][]) =>
+    a[0]![0]! * (a[1]![1]! * a[2]![2]! - a[1]![2]! * a[2]![1]!) -
+    a[0]![1]! * (a[1]![0]! * a[2]![2]! - a[1]![2]! * a[2]![0]!) +
+    a[0]![2]! * (a[1]![0]! * a[2]![1]! - a[1]![1]! * a[2]![0]!);
   const d = det(m);
-  if (Math.abs(d) < 1e-300) throw new WeightscapeError('numeric', 'quadratic fit: the points do not determine a parabola');
-  return det([[r[0]!, m[0]![1]!, m[0]![2]!], [r[1]!, m[1]![1]!, m[1]![2]!], [r[2]!, m[2]![1]!, m[2]![2]!]]) / d;
+  if (Math.abs(d) < 1e-300)
+    throw new WeightscapeError('numeric', 'quadratic fit: the points do not determine a parabola');
+  return (
+    det([
+      [r[0]!, m[0]![1]!, m[0]![2]!],
+      [r[1]!, m[1]![1]!, m[1]![2]!],
+      [r[2]!, m[2]![1]!, m[2]![2]!],
+    ]) / d
+  );
 }
 
 /** Why 1D flatness is undefined on this grid, or null when it is defined. */
 export function flatnessUndefinedReason(alphas: number[]): string | null {
-  const range = alphas.length === 0 ? 'an empty grid' : `α from ${Math.min(...alphas)} to ${Math.max(...alphas)}, ${alphas.length} point${alphas.length === 1 ? '' : 's'}`;
-  if (alphas.length < 3) return `flatness not computed: it needs at least 3 grid points for the curvature fit (${range})`;
+  const range =
+    alphas.length === 0
+      ? 'an empty grid'
+      : `α from ${Math.min(...alphas)} to ${Math.max(...alphas)}, ${alphas.length} point${alphas.length === 1 ? '' : 's'}`;
+  if (alphas.length < 3)
+    return `flatness not computed: it needs at least 3 grid points for the curvature fit (${range})`;
   if (new Set(alphas).size !== alphas.length) return `flatness not computed: the grid repeats points (${range})`;
-  if (!alphas.includes(0)) return `flatness not computed: the grid does not contain α = 0, so there is no loss at θ to compare with (${range})`;
-  if (!(Math.min(...alphas) < 0 && Math.max(...alphas) > 0)) return `flatness not computed: the increase needs points on both sides of α = 0 (${range})`;
+  if (!alphas.includes(0))
+    return `flatness not computed: the grid does not contain α = 0, so there is no loss at θ to compare with (${range})`;
+  if (!(Math.min(...alphas) < 0 && Math.max(...alphas) > 0))
+    return `flatness not computed: the increase needs points on both sides of α = 0 (${range})`;
   return null;
 }
 
@@ -49,12 +65,19 @@ export function flatness1d(alphas: number[], losses: number[]): Flatness1D {
   const inner = byDistance.filter((p) => Math.abs(p.a) <= maxAlpha / 4);
   // At least 3 distinct points (the grid has ≥ 3), so the parabola is determined.
   const fit = inner.length >= 5 ? inner : byDistance.slice(0, Math.min(5, byDistance.length));
-  const curvature = 2 * quadraticCoefficient(fit.map((p) => p.a), fit.map((p) => p.l));
+  const curvature =
+    2 *
+    quadraticCoefficient(
+      fit.map((p) => p.a),
+      fit.map((p) => p.l),
+    );
   return {
-    atZero, rho: maxAlpha,
+    atZero,
+    rho: maxAlpha,
     increasePlus: losses[plus]! - atZero,
     increaseMinus: losses[minus]! - atZero,
     increaseMax: Math.max(losses[plus]! - atZero, losses[minus]! - atZero),
-    curvature, fitPoints: fit.length,
+    curvature,
+    fitPoints: fit.length,
   };
 }

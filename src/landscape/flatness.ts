@@ -28,20 +28,40 @@ import { FLATNESS_SCHEMA, type FlatnessResult, type LossFlatness } from '../resu
 export type { FlatnessResult, LossFlatness } from '../results/flatness-schema.ts';
 
 export interface FlatnessRequest {
-  checkpoint: string; data: DataSpec; split: Split; subset?: number; rho: number; rhoAdversarial: number; directions: number;
+  checkpoint: string;
+  data: DataSpec;
+  split: Split;
+  subset?: number;
+  rho: number;
+  rhoAdversarial: number;
+  directions: number;
   /** Default: PGD-10 at the data's usual eps. */
   attack?: AttackSpec;
-  hessian: boolean; hessianBatches: number; batchSize: number; seed: number; model: ModelConfigRequest; backend: BackendInfo;
+  hessian: boolean;
+  hessianBatches: number;
+  batchSize: number;
+  seed: number;
+  model: ModelConfigRequest;
+  backend: BackendInfo;
   onProgress?: (done: number, total: number) => void;
 }
 
 type Kind = 'clean' | 'adversarial';
 type Measure = (params: TensorMap) => SplitMetrics;
 type ProbeBatch = { x: tf.Tensor4D; labels: tf.Tensor1D; xAdv: tf.Tensor4D };
-interface Eigen { value: number | null; converged: boolean | null }
+interface Eigen {
+  value: number | null;
+  converged: boolean | null;
+}
 /** What the steps share: the opened model, its data, the attack, and the progress tick. */
 interface FlatnessContext {
-  request: FlatnessRequest; weights: ModelWeights; config: ModelConfig; data: LabeledImages; attack: AttackSpec; adversarial: boolean; tick: () => void;
+  request: FlatnessRequest;
+  weights: ModelWeights;
+  config: ModelConfig;
+  data: LabeledImages;
+  attack: AttackSpec;
+  adversarial: boolean;
+  tick: () => void;
 }
 
 function moved(params: TensorMap, d: TensorMap, step: number): TensorMap {
@@ -52,16 +72,28 @@ function moved(params: TensorMap, d: TensorMap, step: number): TensorMap {
 function probeBatches({ request, weights, config, data, attack }: FlatnessContext): ProbeBatch[] {
   const logitsFn = modelFunction(config, weights, { training: false });
   // With --attack none, runAttack returns a copy of the clean inputs.
-  return tensorBatches(data, request.batchSize, request.hessianBatches).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(attack, logitsFn, x, labels, request.seed * 7 + b) }));
+  return tensorBatches(data, request.batchSize, request.hessianBatches).map(({ x, labels }, b) => ({
+    x,
+    labels,
+    xAdv: runAttack(attack, logitsFn, x, labels, request.seed * 7 + b),
+  }));
 }
 
 /** Per random filter-normalized direction: the increases at +ρ and the curvatures from ±ρ. */
-function randomDirectionIncreases(context: FlatnessContext, batches: ProbeBatch[], measure: Measure, base: SplitMetrics) {
+function randomDirectionIncreases(
+  context: FlatnessContext,
+  batches: ProbeBatch[],
+  measure: Measure,
+  base: SplitMetrics,
+) {
   const { request, weights, config, adversarial } = context;
   const perDirection: Array<{ clean: number; adversarial: number | null }> = [];
   const curvatures = { clean: [] as number[], adversarial: [] as number[] };
   for (let m = 0; m < request.directions; m++) {
-    const { direction } = buildDirection({ kind: 'filter' }, { weights, config, batches, includeBn: false, seed: request.seed * 1000 + m + 1, adversarialLoss: false });
+    const { direction } = buildDirection(
+      { kind: 'filter' },
+      { weights, config, batches, includeBn: false, seed: request.seed * 1000 + m + 1, adversarialLoss: false },
+    );
     const [plus, minus] = [1, -1].map((sign) => {
       const params = moved(weights.params, direction, sign * request.rho);
       const metrics = measure(params);
@@ -70,16 +102,27 @@ function randomDirectionIncreases(context: FlatnessContext, batches: ProbeBatch[
       return metrics;
     }) as [SplitMetrics, SplitMetrics];
     tf.dispose(Object.values(direction));
-    perDirection.push({ clean: plus.clean.loss - base.clean.loss, adversarial: adversarial ? plus.robust!.loss - base.robust!.loss : null });
+    perDirection.push({
+      clean: plus.clean.loss - base.clean.loss,
+      adversarial: adversarial ? plus.robust!.loss - base.robust!.loss : null,
+    });
     curvatures.clean.push((plus.clean.loss + minus.clean.loss - 2 * base.clean.loss) / request.rho ** 2);
-    if (adversarial) curvatures.adversarial.push((plus.robust!.loss + minus.robust!.loss - 2 * base.robust!.loss) / request.rho ** 2);
+    if (adversarial)
+      curvatures.adversarial.push((plus.robust!.loss + minus.robust!.loss - 2 * base.robust!.loss) / request.rho ** 2);
   }
   return { perDirection, curvatures };
 }
 
 /** The metrics at θ + ρ_adv·v, v the filter-normalized adversarial (AWP) direction. */
-function adversarialDirectionMetrics({ request, weights, config, adversarial, tick }: FlatnessContext, batches: ProbeBatch[], measure: Measure): SplitMetrics {
-  const { direction: adversarialDirection } = buildDirection({ kind: 'adversarial' }, { weights, config, batches, includeBn: false, seed: request.seed, adversarialLoss: adversarial });
+function adversarialDirectionMetrics(
+  { request, weights, config, adversarial, tick }: FlatnessContext,
+  batches: ProbeBatch[],
+  measure: Measure,
+): SplitMetrics {
+  const { direction: adversarialDirection } = buildDirection(
+    { kind: 'adversarial' },
+    { weights, config, batches, includeBn: false, seed: request.seed, adversarialLoss: adversarial },
+  );
   const worstParams = moved(weights.params, adversarialDirection, request.rhoAdversarial);
   const worst = measure(worstParams);
   tf.dispose([...Object.values(worstParams), ...Object.values(adversarialDirection)]);
@@ -88,14 +131,28 @@ function adversarialDirectionMetrics({ request, weights, config, adversarial, ti
 }
 
 /** The top Hessian eigenvalue of each loss (null without --hessian); a non-converged one gets a note. */
-function hessianEigenvalues({ request, weights, config, tick }: FlatnessContext, batches: ProbeBatch[], kinds: readonly Kind[], notes: string[]): Record<Kind, Eigen> {
-  const eigen: Record<Kind, Eigen> = { clean: { value: null, converged: null }, adversarial: { value: null, converged: null } };
+function hessianEigenvalues(
+  { request, weights, config, tick }: FlatnessContext,
+  batches: ProbeBatch[],
+  kinds: readonly Kind[],
+  notes: string[],
+): Record<Kind, Eigen> {
+  const eigen: Record<Kind, Eigen> = {
+    clean: { value: null, converged: null },
+    adversarial: { value: null, converged: null },
+  };
   if (!request.hessian) return eigen;
   for (const kind of kinds) {
-    const { info, direction } = buildDirection({ kind: 'hessian' }, { weights, config, batches, includeBn: false, seed: request.seed, adversarialLoss: kind === 'adversarial' });
+    const { info, direction } = buildDirection(
+      { kind: 'hessian' },
+      { weights, config, batches, includeBn: false, seed: request.seed, adversarialLoss: kind === 'adversarial' },
+    );
     tf.dispose(Object.values(direction));
     eigen[kind] = { value: info.eigenvalue ?? null, converged: info.converged ?? null };
-    if (info.converged === false) notes.push(`${kind} Hessian power iteration did not converge in ${info.iterations} iterations: its eigenvalue ${info.eigenvalue} is an estimate`);
+    if (info.converged === false)
+      notes.push(
+        `${kind} Hessian power iteration did not converge in ${info.iterations} iterations: its eigenvalue ${info.eigenvalue} is an estimate`,
+      );
     tick();
   }
   return eigen;
@@ -104,7 +161,13 @@ function hessianEigenvalues({ request, weights, config, tick }: FlatnessContext,
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** The measures of one loss from the steps' numbers. */
-function lossFlatness(kind: Kind, base: SplitMetrics, worst: SplitMetrics, increases: ReturnType<typeof randomDirectionIncreases>, eigen: Eigen): LossFlatness {
+function lossFlatness(
+  kind: Kind,
+  base: SplitMetrics,
+  worst: SplitMetrics,
+  increases: ReturnType<typeof randomDirectionIncreases>,
+  eigen: Eigen,
+): LossFlatness {
   const loss = (m: SplitMetrics) => (kind === 'clean' ? m.clean.loss : m.robust!.loss);
   const perDirection = increases.perDirection.map((p) => p[kind]!);
   return {
@@ -118,22 +181,50 @@ function lossFlatness(kind: Kind, base: SplitMetrics, worst: SplitMetrics, incre
   };
 }
 
-/** Average- and worst-case flatness, curvature and the top Hessian eigenvalue of a checkpoint, clean and adversarial. */
+/**
+ * Average- and worst-case flatness, curvature and the top Hessian eigenvalue of a checkpoint, clean and adversarial.
+ */
 export function measureFlatness(request: FlatnessRequest): FlatnessResult {
   const started = performance.now();
-  const opened = openEvaluation({ checkpoint: request.checkpoint, data: request.data, splits: [request.split], subset: request.subset, seed: request.seed, model: request.model });
+  const opened = openEvaluation({
+    checkpoint: request.checkpoint,
+    data: request.data,
+    splits: [request.split],
+    subset: request.subset,
+    seed: request.seed,
+    model: request.model,
+  });
   try {
     const { checkpoint, config, weights, notes } = opened;
     const data = opened.data[0]!;
     const attack = request.attack ?? usualAttack(request.data.kind, 10);
     notes.push(...attackWarnings(attack));
     const adversarial = attack.kind !== 'none';
-    if (!adversarial) notes.push('--attack none: the adversarial measures are not computed (null), and the adversarial (AWP) direction is the ascent direction of the clean loss');
-    const measure = (params: TensorMap): SplitMetrics => evaluateSplit({ weights: { params, state: weights.state }, config, data, attack, batchSize: request.batchSize, seed: request.seed });
+    if (!adversarial)
+      notes.push(
+        '--attack none: the adversarial measures are not computed (null), and the adversarial (AWP) direction is the ascent direction of the clean loss',
+      );
+    const measure = (params: TensorMap): SplitMetrics =>
+      evaluateSplit({
+        weights: { params, state: weights.state },
+        config,
+        data,
+        attack,
+        batchSize: request.batchSize,
+        seed: request.seed,
+      });
     const kinds = adversarial ? (['clean', 'adversarial'] as const) : (['clean'] as const);
     const total = 1 + 2 * request.directions + 1 + (request.hessian ? kinds.length : 0);
     let done = 0;
-    const context: FlatnessContext = { request, weights, config, data, attack, adversarial, tick: () => request.onProgress?.(++done, total) };
+    const context: FlatnessContext = {
+      request,
+      weights,
+      config,
+      data,
+      attack,
+      adversarial,
+      tick: () => request.onProgress?.(++done, total),
+    };
     const base = measure(weights.params);
     context.tick();
     const batches = probeBatches(context);
@@ -143,12 +234,31 @@ export function measureFlatness(request: FlatnessRequest): FlatnessResult {
       const eigen = hessianEigenvalues(context, batches, kinds, notes);
       return {
         schema: FLATNESS_SCHEMA,
-        settings: { checkpoint: request.checkpoint, data: request.data.text, split: request.split, subset: request.subset ?? null, rho: request.rho, rhoAdversarial: request.rhoAdversarial, directions: request.directions, attack: formatAttack(attack), hessian: request.hessian, hessianBatches: request.hessianBatches, seed: request.seed },
+        settings: {
+          checkpoint: request.checkpoint,
+          data: request.data.text,
+          split: request.split,
+          subset: request.subset ?? null,
+          rho: request.rho,
+          rhoAdversarial: request.rhoAdversarial,
+          directions: request.directions,
+          attack: formatAttack(attack),
+          hessian: request.hessian,
+          hessianBatches: request.hessianBatches,
+          seed: request.seed,
+        },
         model: config,
         clean: lossFlatness('clean', base, worst, increases, eigen.clean),
         adversarial: adversarial ? lossFlatness('adversarial', base, worst, increases, eigen.adversarial) : null,
-        perDirection: increases.perDirection, notes,
-        provenance: provenance({ backend: request.backend, seed: request.seed, wallSeconds: (performance.now() - started) / 1000, checkpoint: { path: checkpoint.path, sha256: checkpoint.sha256, format: checkpoint.format }, data: { spec: data.spec, count: data.shape[0] } }),
+        perDirection: increases.perDirection,
+        notes,
+        provenance: provenance({
+          backend: request.backend,
+          seed: request.seed,
+          wallSeconds: (performance.now() - started) / 1000,
+          checkpoint: { path: checkpoint.path, sha256: checkpoint.sha256, format: checkpoint.format },
+          data: { spec: data.spec, count: data.shape[0] },
+        }),
       };
     } finally {
       tf.dispose(batches.flatMap((b) => [b.x, b.xAdv, b.labels]));

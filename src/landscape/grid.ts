@@ -5,17 +5,35 @@
  */
 import { WeightscapeError } from '../errors.ts';
 
-/** The grid of `start:stop:count` (both ends included), refused (exit 2, naming `flag`) unless its points are finite and distinct. */
+/**
+ * The grid of `start:stop:count` (both ends included), refused (exit 2, naming `flag`) unless its points are finite and
+ * distinct.
+ */
 export function parseRange(text: string, flag = '--range'): number[] {
   const parts = text.split(':');
   // Number('') is 0: a blank part must not pass for a zero.
-  const [start, stop, count] = parts.map((part) => (part.trim() === '' ? NaN : Number(part))) as [number, number, number];
-  if (parts.length !== 3 || !Number.isFinite(start) || !Number.isFinite(stop) || !Number.isInteger(count) || count < 1 || count > 100_000) {
+  const [start, stop, count] = parts.map((part) => (part.trim() === '' ? NaN : Number(part))) as [
+    number,
+    number,
+    number,
+  ];
+  if (
+    parts.length !== 3 ||
+    !Number.isFinite(start) ||
+    !Number.isFinite(stop) ||
+    !Number.isInteger(count) ||
+    count < 1 ||
+    count > 100_000
+  ) {
     throw new WeightscapeError('bad-argument', `${flag} ${text}: expected start:stop:count, e.g. -1:1:21`);
   }
   if (count === 1) return [start];
   // Repeated points would be computed twice and make the curvature fit singular.
-  if (start === stop) throw new WeightscapeError('bad-argument', `${flag} ${text}: start equals stop, so all ${count} points are the same; give different ends or count 1`);
+  if (start === stop)
+    throw new WeightscapeError(
+      'bad-argument',
+      `${flag} ${text}: start equals stop, so all ${count} points are the same; give different ends or count 1`,
+    );
   const crossesZero = Math.sign(start) !== Math.sign(stop);
   const scale = Math.max(Math.abs(start), Math.abs(stop));
   const values = Array.from({ length: count }, (_, i) => {
@@ -27,8 +45,13 @@ export function parseRange(text: string, flag = '--range'): number[] {
     return crossesZero && i > 0 && Math.abs(value) <= 1e-12 * scale ? 0 : value;
   });
   const increasing = stop > start;
-  if (values.some((v, i) => !Number.isFinite(v) || (i > 0 && (increasing ? v <= values[i - 1]! : v >= values[i - 1]!)))) {
-    throw new WeightscapeError('bad-argument', `${flag} ${text}: the ${count} points are not distinct at double precision; give fewer points or a wider range`);
+  if (
+    values.some((v, i) => !Number.isFinite(v) || (i > 0 && (increasing ? v <= values[i - 1]! : v >= values[i - 1]!)))
+  ) {
+    throw new WeightscapeError(
+      'bad-argument',
+      `${flag} ${text}: the ${count} points are not distinct at double precision; give fewer points or a wider range`,
+    );
   }
   return values;
 }
@@ -42,13 +65,16 @@ export function parseShard(text: string): Shard {
   const match = /^(\d+)\/(\d+)$/.exec(text);
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
-  if (!match || count < 1 || index >= count) throw new WeightscapeError('bad-argument', `--shard ${text}: expected i/n with 0 ≤ i < n`);
+  if (!match || count < 1 || index >= count)
+    throw new WeightscapeError('bad-argument', `--shard ${text}: expected i/n with 0 ≤ i < n`);
   return { index, count };
 }
 
 /** The flat indices of the points a shard computes. */
 export function shardPoints(total: number, shard: Shard | undefined): number[] {
-  return Array.from({ length: total }, (_, k) => k).filter((k) => shard === undefined || k % shard.count === shard.index);
+  return Array.from({ length: total }, (_, k) => k).filter(
+    (k) => shard === undefined || k % shard.count === shard.index,
+  );
 }
 
 /** An all-null values[i_beta][i_alpha] table. */

@@ -7,14 +7,19 @@ function mergeTables(tables: Array<Table | null>, sources: string[]): Table | nu
   if (tables.some((t) => t === null)) return null;
   const out = tables[0]!.map((row) => row.slice());
   tables.slice(1).forEach((table, s) => {
-    table!.forEach((row, i) => row.forEach((v, j) => {
-      if (v === null) return;
-      const existing = out[i]![j];
-      if (existing !== null && existing !== v) {
-        throw new WeightscapeError('bad-file', `${sources[s + 1]}: point [${i}][${j}] differs from another shard (${v} vs ${existing})`);
-      }
-      out[i]![j] = v;
-    }));
+    table!.forEach((row, i) =>
+      row.forEach((v, j) => {
+        if (v === null) return;
+        const existing = out[i]![j];
+        if (existing !== null && existing !== v) {
+          throw new WeightscapeError(
+            'bad-file',
+            `${sources[s + 1]}: point [${i}][${j}] differs from another shard (${v} vs ${existing})`,
+          );
+        }
+        out[i]![j] = v;
+      }),
+    );
   });
   return out;
 }
@@ -23,17 +28,33 @@ export function mergeLandscapes(results: LandscapeResult[], sources: string[]): 
   if (results.length === 0) throw new WeightscapeError('bad-argument', 'merge: no results given');
   const first = results[0]!;
   results.forEach((r, i) => {
-    if (r.schema !== first.schema) throw new WeightscapeError('bad-file', `${sources[i]}: schema ${r.schema} differs from ${sources[0]}'s ${first.schema}`);
+    if (r.schema !== first.schema)
+      throw new WeightscapeError(
+        'bad-file',
+        `${sources[i]}: schema ${r.schema} differs from ${sources[0]}'s ${first.schema}`,
+      );
     checkSameSweep(sources[i]!, r, first, `${sources[0]}`);
   });
   const merged: LandscapeResult = {
     ...first,
     shard: null,
     values: {
-      cleanLoss: mergeTables(results.map((r) => r.values.cleanLoss), sources)!,
-      cleanAccuracy: mergeTables(results.map((r) => r.values.cleanAccuracy), sources)!,
-      robustLoss: mergeTables(results.map((r) => r.values.robustLoss), sources),
-      robustAccuracy: mergeTables(results.map((r) => r.values.robustAccuracy), sources),
+      cleanLoss: mergeTables(
+        results.map((r) => r.values.cleanLoss),
+        sources,
+      )!,
+      cleanAccuracy: mergeTables(
+        results.map((r) => r.values.cleanAccuracy),
+        sources,
+      )!,
+      robustLoss: mergeTables(
+        results.map((r) => r.values.robustLoss),
+        sources,
+      ),
+      robustAccuracy: mergeTables(
+        results.map((r) => r.values.robustAccuracy),
+        sources,
+      ),
     },
     notes: [...new Set(results.flatMap((r) => r.notes))],
   };

@@ -13,7 +13,14 @@ import { modelFunction } from '../models/engine-registry.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 
 /** Adversarial versions of every image, made once at θ (the fixed-examples mode). */
-export function fixedAdversarialData(data: LabeledImages, weights: ModelWeights, config: ModelConfig, attack: AttackSpec, batchSize: number, seed: number): LabeledImages {
+export function fixedAdversarialData(
+  data: LabeledImages,
+  weights: ModelWeights,
+  config: ModelConfig,
+  attack: AttackSpec,
+  batchSize: number,
+  seed: number,
+): LabeledImages {
   const logitsFn = modelFunction(config, weights, { training: false });
   const images = new Float32Array(data.images.length);
   let offset = 0;
@@ -28,7 +35,14 @@ export function fixedAdversarialData(data: LabeledImages, weights: ModelWeights,
 }
 
 /** BatchNorm statistics recomputed at the perturbed weights: cumulative average over batches. */
-export function recalibratedState(params: TensorMap, state: TensorMap, config: ModelConfig, data: LabeledImages, batchSize: number, batches: number): TensorMap {
+export function recalibratedState(
+  params: TensorMap,
+  state: TensorMap,
+  config: ModelConfig,
+  data: LabeledImages,
+  batchSize: number,
+  batches: number,
+): TensorMap {
   const net = architecture(config.arch);
   let current = state;
   tensorBatches(data, batchSize, batches).forEach(({ x, labels }, i) => {

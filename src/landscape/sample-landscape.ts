@@ -51,7 +51,8 @@ export interface SampleRequest {
   stopAfterPoints?: number;
 }
 
-export const GRID_LAYOUT = 'values[i_beta][i_alpha]; alpha along directions[0], beta along directions[1]; 1D sweeps have one row';
+export const GRID_LAYOUT =
+  'values[i_beta][i_alpha]; alpha along directions[0], beta along directions[1]; 1D sweeps have one row';
 
 type BuiltDirection = ReturnType<typeof buildDirection>;
 
@@ -77,8 +78,15 @@ interface PreparedSweep {
 
 /** The settings' strings parsed, once. */
 function parseSettings(settings: LandscapeSettings): { data: DataSpec; attack: AttackSpec; specs: DirectionSpec[] } {
-  if (settings.directions.length < 1 || settings.directions.length > 2 || (settings.directions.length === 2) !== (settings.betas !== null)) {
-    throw new WeightscapeError('bad-argument', 'sample: give one direction with --range, or two with --range and --range2');
+  if (
+    settings.directions.length < 1 ||
+    settings.directions.length > 2 ||
+    (settings.directions.length === 2) !== (settings.betas !== null)
+  ) {
+    throw new WeightscapeError(
+      'bad-argument',
+      'sample: give one direction with --range, or two with --range and --range2',
+    );
   }
   const specs = settings.directions.map(parseDirection);
   return { data: parseDataSpec(settings.data), attack: parseAttack(settings.attack), specs };
@@ -92,15 +100,38 @@ function parseSettings(settings: LandscapeSettings): { data: DataSpec; attack: A
 export function prepareSweep(request: Pick<SampleRequest, 'settings' | 'model' | 'resumeFrom' | 'out'>): PreparedSweep {
   const { settings } = request;
   const { data: dataSpec, attack, specs } = parseSettings(settings);
-  const opened = openEvaluation({ checkpoint: settings.checkpoint, data: dataSpec, splits: [settings.split], subset: settings.subset, seed: settings.seed, model: request.model });
+  const opened = openEvaluation({
+    checkpoint: settings.checkpoint,
+    data: dataSpec,
+    splits: [settings.split],
+    subset: settings.subset,
+    seed: settings.seed,
+    model: request.model,
+  });
   try {
     const { checkpoint, config } = opened;
     const data = opened.data[0]!;
-    if (settings.loss === 'adversarial' && attack.kind === 'none') throw new WeightscapeError('bad-argument', '--loss adversarial needs an --attack');
+    if (settings.loss === 'adversarial' && attack.kind === 'none')
+      throw new WeightscapeError('bad-argument', '--loss adversarial needs an --attack');
     const directionAttack = attack.kind === 'none' ? usualAttack(dataSpec.kind, 10) : attack;
-    const identity = sweepIdentity({ checkpointSha256: checkpoint.sha256, config, data, split: settings.split, subset: settings.subset, seed: settings.seed, batchSize: settings.batchSize, directions: specs, directionAttack });
+    const identity = sweepIdentity({
+      checkpointSha256: checkpoint.sha256,
+      config,
+      data,
+      split: settings.split,
+      subset: settings.subset,
+      seed: settings.seed,
+      batchSize: settings.batchSize,
+      directions: specs,
+      directionAttack,
+    });
     if (request.resumeFrom !== undefined) {
-      checkSameSweep(request.out ?? 'the resumed result', request.resumeFrom, { settings, identity }, 'this run (--resume)');
+      checkSameSweep(
+        request.out ?? 'the resumed result',
+        request.resumeFrom,
+        { settings, identity },
+        'this run (--resume)',
+      );
     }
     return { ...opened, data, attack, directionAttack, specs, identity };
   } catch (error) {
@@ -116,16 +147,36 @@ function sweepDirections(request: SampleRequest, sweep: PreparedSweep): BuiltDir
   // Data-dependent directions (adversarial, hessian) use the first batches of the sweep's data.
   const logitsFn = modelFunction(config, weights, { training: false });
   // Random and file directions need no data: no attack runs for them.
-  const probeBatches = !specs.some(needsBatches) ? []
-    : tensorBatches(data, settings.batchSize, DIRECTION_BATCHES).map(({ x, labels }, b) => ({ x, labels, xAdv: runAttack(directionAttack, logitsFn, x, labels, settings.seed * 7 + b) }));
+  const probeBatches = !specs.some(needsBatches)
+    ? []
+    : tensorBatches(data, settings.batchSize, DIRECTION_BATCHES).map(({ x, labels }, b) => ({
+        x,
+        labels,
+        xAdv: runAttack(directionAttack, logitsFn, x, labels, settings.seed * 7 + b),
+      }));
   const built: BuiltDirection[] = [];
   try {
-    specs.forEach((spec, i) => built.push(buildDirection(spec, {
-      weights, config, batches: probeBatches, includeBn: settings.includeBn, seed: settings.seed * 1000 + i + 1, adversarialLoss: settings.loss === 'adversarial',
-    })));
+    specs.forEach((spec, i) =>
+      built.push(
+        buildDirection(spec, {
+          weights,
+          config,
+          batches: probeBatches,
+          includeBn: settings.includeBn,
+          seed: settings.seed * 1000 + i + 1,
+          adversarialLoss: settings.loss === 'adversarial',
+        }),
+      ),
+    );
     built.forEach(({ direction, info }, i) => {
       const path = request.saveDirections?.[i];
-      if (path !== undefined) saveDirection(path, direction, config, { spec: info.spec, normalization: info.normalization, seed: String(info.seed), checkpointSha256: checkpoint.sha256 });
+      if (path !== undefined)
+        saveDirection(path, direction, config, {
+          spec: info.spec,
+          normalization: info.normalization,
+          seed: String(info.seed),
+          checkpointSha256: checkpoint.sha256,
+        });
     });
   } catch (error) {
     disposeDirections(built);
@@ -137,32 +188,68 @@ function sweepDirections(request: SampleRequest, sweep: PreparedSweep): BuiltDir
 }
 
 /** What the points are evaluated on (fixed examples or regenerated ones), with the notes saying so. */
-function pointInputs(settings: LandscapeSettings, sweep: PreparedSweep): { evalData: LabeledImages; pointAttack: AttackSpec } {
+function pointInputs(
+  settings: LandscapeSettings,
+  sweep: PreparedSweep,
+): { evalData: LabeledImages; pointAttack: AttackSpec } {
   const { data, weights, config, attack, notes } = sweep;
   const fixed = settings.loss === 'adversarial' && settings.fixedExamples;
-  const evalData = fixed ? fixedAdversarialData(data, weights, config, attack, settings.batchSize, settings.seed) : data;
-  if (fixed) notes.push('fixed-examples mode: adversarial examples were made once at θ and reused at every point (cheaper, not the regenerated adversarial loss)');
+  const evalData = fixed
+    ? fixedAdversarialData(data, weights, config, attack, settings.batchSize, settings.seed)
+    : data;
+  if (fixed)
+    notes.push(
+      'fixed-examples mode: adversarial examples were made once at θ and reused at every point (cheaper, not the regenerated adversarial loss)',
+    );
   const pointAttack: AttackSpec = settings.loss === 'adversarial' && !fixed ? attack : { kind: 'none' };
   notes.push(...attackWarnings(attack));
   return { evalData, pointAttack };
 }
 
 /** A result with no point computed yet. */
-function emptyResult(request: SampleRequest, sweep: PreparedSweep, built: BuiltDirection[], measuresRobust: boolean): LandscapeResult {
+function emptyResult(
+  request: SampleRequest,
+  sweep: PreparedSweep,
+  built: BuiltDirection[],
+  measuresRobust: boolean,
+): LandscapeResult {
   const { settings } = request;
   const { checkpoint, data, config, notes, identity } = sweep;
   const { alphas, betas } = settings;
   return {
-    schema: LANDSCAPE_SCHEMA, settings, identity, model: config, directions: built.map((b) => b.info),
+    schema: LANDSCAPE_SCHEMA,
+    settings,
+    identity,
+    model: config,
+    directions: built.map((b) => b.info),
     grid: { alphas, betas, layout: GRID_LAYOUT },
-    values: { cleanLoss: emptyTable(alphas, betas), cleanAccuracy: emptyTable(alphas, betas), robustLoss: measuresRobust ? emptyTable(alphas, betas) : null, robustAccuracy: measuresRobust ? emptyTable(alphas, betas) : null },
-    shard: request.shard ?? null, complete: false, flatness: null, notes: [...notes],
-    provenance: provenance({ backend: request.backend, seed: settings.seed, wallSeconds: 0, checkpoint: { path: checkpoint.path, sha256: checkpoint.sha256, format: checkpoint.format }, data: { spec: data.spec, count: data.shape[0] } }),
+    values: {
+      cleanLoss: emptyTable(alphas, betas),
+      cleanAccuracy: emptyTable(alphas, betas),
+      robustLoss: measuresRobust ? emptyTable(alphas, betas) : null,
+      robustAccuracy: measuresRobust ? emptyTable(alphas, betas) : null,
+    },
+    shard: request.shard ?? null,
+    complete: false,
+    flatness: null,
+    notes: [...notes],
+    provenance: provenance({
+      backend: request.backend,
+      seed: settings.seed,
+      wallSeconds: 0,
+      checkpoint: { path: checkpoint.path, sha256: checkpoint.sha256, format: checkpoint.format },
+      data: { spec: data.spec, count: data.shape[0] },
+    }),
   };
 }
 
 /** Computes the points this invocation lacks, rewriting the result (and --out) after each one. */
-function samplePoints(request: SampleRequest, start: LandscapeResult, context: PointContext, started: number): LandscapeResult {
+function samplePoints(
+  request: SampleRequest,
+  start: LandscapeResult,
+  context: PointContext,
+  started: number,
+): LandscapeResult {
   const priorWallSeconds = request.resumeFrom?.provenance.wallSeconds ?? 0;
   const { alphas, betas } = request.settings;
   const columns = alphas.length;
@@ -196,8 +283,20 @@ export function sampleLandscape(request: SampleRequest): LandscapeResult {
     try {
       const { evalData, pointAttack } = pointInputs(settings, sweep);
       // A resumed result keeps its points; who computed them before (workers) is not this run.
-      const start = request.resumeFrom !== undefined ? { ...request.resumeFrom, workers: undefined } : emptyResult(request, sweep, built, pointAttack.kind !== 'none');
-      const context: PointContext = { settings, weights: sweep.weights, config: sweep.config, data: sweep.data, evalData, pointAttack, d1: built[0]!.direction, d2: built[1]?.direction };
+      const start =
+        request.resumeFrom !== undefined
+          ? { ...request.resumeFrom, workers: undefined }
+          : emptyResult(request, sweep, built, pointAttack.kind !== 'none');
+      const context: PointContext = {
+        settings,
+        weights: sweep.weights,
+        config: sweep.config,
+        data: sweep.data,
+        evalData,
+        pointAttack,
+        d1: built[0]!.direction,
+        d2: built[1]?.direction,
+      };
       return samplePoints(request, start, context, started);
     } finally {
       disposeDirections(built);
@@ -215,12 +314,24 @@ export function finish(result: LandscapeResult, priorWallSeconds: number, starte
   const complete = result.values.cleanLoss.every((row) => row.every((v) => v !== null));
   const oneD = result.grid.betas === null;
   const undefinedReason = flatnessUndefinedReason(result.grid.alphas);
-  const flatness = complete && oneD && undefinedReason === null
-    ? {
-      clean: flatness1d(result.grid.alphas, result.values.cleanLoss[0]! as number[]),
-      adversarial: result.values.robustLoss ? flatness1d(result.grid.alphas, result.values.robustLoss[0]! as number[]) : null,
-    }
-    : null;
-  const notes = complete && oneD && undefinedReason !== null && !result.notes.includes(undefinedReason) ? [...result.notes, undefinedReason] : result.notes;
-  return { ...result, complete, flatness, notes, provenance: { ...result.provenance, wallSeconds: priorWallSeconds + (performance.now() - started) / 1000 } };
+  const flatness =
+    complete && oneD && undefinedReason === null
+      ? {
+          clean: flatness1d(result.grid.alphas, result.values.cleanLoss[0]! as number[]),
+          adversarial: result.values.robustLoss
+            ? flatness1d(result.grid.alphas, result.values.robustLoss[0]! as number[])
+            : null,
+        }
+      : null;
+  const notes =
+    complete && oneD && undefinedReason !== null && !result.notes.includes(undefinedReason)
+      ? [...result.notes, undefinedReason]
+      : result.notes;
+  return {
+    ...result,
+    complete,
+    flatness,
+    notes,
+    provenance: { ...result.provenance, wallSeconds: priorWallSeconds + (performance.now() - started) / 1000 },
+  };
 }

@@ -9,14 +9,20 @@ import type { WorkerMessage } from './parallel-sample.ts';
 import { sampleLandscape, type SampleRequest } from './sample-landscape.ts';
 
 export async function runSampleShard(): Promise<void> {
-  const { onnxruntime, ...request } = workerData as Omit<SampleRequest, 'backend' | 'onPoint' | 'out'> & { onnxruntime: boolean };
+  const { onnxruntime, ...request } = workerData as Omit<SampleRequest, 'backend' | 'onPoint' | 'out'> & {
+    onnxruntime: boolean;
+  };
   const post = (message: WorkerMessage) => parentPort!.postMessage(message);
   // The main thread's engine, on one thread (the workers share out the points instead).
   const tfjsBackend = await selectBackend('wasm', { wasmThreads: 1 });
   const backend = { ...tfjsBackend, ...selectEngine(tfjsBackend.name, { onnxruntime, threads: 1 }).record };
   post({ type: 'started', backend });
   try {
-    const result = sampleLandscape({ ...request, backend, onResult: (partial) => post({ type: 'point', result: partial }) });
+    const result = sampleLandscape({
+      ...request,
+      backend,
+      onResult: (partial) => post({ type: 'point', result: partial }),
+    });
     post({ type: 'done', result });
   } catch (error) {
     // Structured clone drops the class: send the code so that the CLI exits as for a plain sweep.

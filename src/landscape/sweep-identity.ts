@@ -32,7 +32,8 @@ function fileSha256(path: string): string {
 
 function dataSha256(data: LabeledImages): string {
   const hash = createHash('sha256');
-  for (const values of [data.images, data.labels]) hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  for (const values of [data.images, data.labels])
+    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   return hash.digest('hex');
 }
 
@@ -60,7 +61,14 @@ export function sweepIdentity(inputs: IdentityInputs): SweepIdentity {
   return {
     checkpointSha256: inputs.checkpointSha256,
     model: inputs.config,
-    data: { spec: data.spec, split: inputs.split, subset: inputs.subset, seed: inputs.seed, count: data.shape[0], sha256: dataSha256(data) },
+    data: {
+      spec: data.spec,
+      split: inputs.split,
+      subset: inputs.subset,
+      seed: inputs.seed,
+      count: data.shape[0],
+      sha256: dataSha256(data),
+    },
     directionFiles,
     directionAttack: directions.some(needsBatches) ? formatAttack(inputs.directionAttack) : null,
     awp: directions.some((d) => d.kind === 'adversarial') ? { ...AWP_DIRECTION, batches: 1 } : null,
@@ -71,7 +79,13 @@ export function sweepIdentity(inputs: IdentityInputs): SweepIdentity {
 /** The dotted path of the first place where a and b differ (JSON values), or null. */
 export function firstDifference(a: unknown, b: unknown, path: string): string | null {
   if (a === b) return null;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) !== Array.isArray(b)) {
+  if (
+    a === null ||
+    b === null ||
+    typeof a !== 'object' ||
+    typeof b !== 'object' ||
+    Array.isArray(a) !== Array.isArray(b)
+  ) {
     return JSON.stringify(a) === JSON.stringify(b) ? null : path;
   }
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
@@ -92,7 +106,14 @@ function show(value: unknown): string {
 }
 
 function valueAt(root: unknown, path: string): unknown {
-  return path.split(/\.|\[|\]/).filter((k) => k !== '').slice(1).reduce<unknown>((v, k) => (v === null || typeof v !== 'object' ? undefined : (v as Record<string, unknown>)[k]), root);
+  return path
+    .split(/\.|\[|\]/)
+    .filter((k) => k !== '')
+    .slice(1)
+    .reduce<unknown>(
+      (v, k) => (v === null || typeof v !== 'object' ? undefined : (v as Record<string, unknown>)[k]),
+      root,
+    );
 }
 
 /** What must agree between two parts of one sweep. */
@@ -111,5 +132,8 @@ export function checkSameSweep(file: string, part: SweepKey, reference: SweepKey
   const path = firstDifference(a, b, 'result');
   if (path === null) return;
   const field = path.replace(/^result\./, '');
-  throw new WeightscapeError('bad-file', `${file}: not the same sweep as ${what}: ${field} differs (${show(valueAt(a, path))} vs ${show(valueAt(b, path))})`);
+  throw new WeightscapeError(
+    'bad-file',
+    `${file}: not the same sweep as ${what}: ${field} differs (${show(valueAt(a, path))} vs ${show(valueAt(b, path))})`,
+  );
 }

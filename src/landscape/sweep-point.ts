@@ -29,13 +29,27 @@ export function computePoint(values: LandscapeResult['values'], k: number, conte
   const [iBeta, iAlpha] = [Math.floor(k / alphas.length), k % alphas.length];
   const alpha = alphas[iAlpha]!;
   const beta = betas?.[iBeta] ?? 0;
-  const params = tf.tidy(() => Object.fromEntries(Object.entries(weights.params).map(([n, p]) => {
-    let moved = tf.add(p, tf.mul(d1[n]!, alpha));
-    if (d2 !== undefined) moved = tf.add(moved, tf.mul(d2[n]!, beta));
-    return [n, moved];
-  })));
-  const state = settings.bn === 'recalibrate' ? recalibratedState(params, weights.state, config, data, settings.batchSize, settings.recalibrationBatches) : weights.state;
-  const metrics = evaluateSplit({ weights: { params, state }, config, data: evalData, attack: pointAttack, batchSize: settings.batchSize, seed: settings.seed });
+  const params = tf.tidy(() =>
+    Object.fromEntries(
+      Object.entries(weights.params).map(([n, p]) => {
+        let moved = tf.add(p, tf.mul(d1[n]!, alpha));
+        if (d2 !== undefined) moved = tf.add(moved, tf.mul(d2[n]!, beta));
+        return [n, moved];
+      }),
+    ),
+  );
+  const state =
+    settings.bn === 'recalibrate'
+      ? recalibratedState(params, weights.state, config, data, settings.batchSize, settings.recalibrationBatches)
+      : weights.state;
+  const metrics = evaluateSplit({
+    weights: { params, state },
+    config,
+    data: evalData,
+    attack: pointAttack,
+    batchSize: settings.batchSize,
+    seed: settings.seed,
+  });
   tf.dispose(Object.values(params));
   if (state !== weights.state) tf.dispose(Object.values(state));
   values.cleanLoss[iBeta]![iAlpha] = metrics.clean.loss;

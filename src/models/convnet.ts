@@ -17,7 +17,11 @@ export interface ConvnetOptions {
 
 function featureSide(config: ModelConfig<ConvnetOptions>): number {
   const { height, width } = config.input;
-  if (height !== width || height < 16) throw new WeightscapeError('bad-argument', `convnet: needs a square input of at least 16 pixels (got ${height}×${width})`);
+  if (height !== width || height < 16)
+    throw new WeightscapeError(
+      'bad-argument',
+      `convnet: needs a square input of at least 16 pixels (got ${height}×${width})`,
+    );
   return Math.floor((Math.floor((height - 4) / 2) - 4) / 2);
 }
 
@@ -32,7 +36,10 @@ export const convnet: Architecture<ConvnetOptions> = {
     if (!first || !hidden || !last) return [];
     const channels = first[1]!;
     return [28, 32].map((size) => ({
-      arch: 'convnet', options: { width: first[0]!, hidden: hidden[0]!, dropout: 0.5 }, input: { height: size, width: size, channels }, classes: last[0]!,
+      arch: 'convnet',
+      options: { width: first[0]!, hidden: hidden[0]!, dropout: 0.5 },
+      input: { height: size, width: size, channels },
+      classes: last[0]!,
     }));
   },
   parseOptions(raw) {

@@ -6,7 +6,15 @@ import * as tf from '@tensorflow/tfjs';
 import { batchNormTrain } from '../backend/batch-norm-train.ts';
 import { WeightscapeError } from '../errors.ts';
 import type { Layers } from './layers.ts';
-import type { Architecture, ForwardOptions, ForwardResult, InputNormalization, ModelConfig, ModelWeights, TensorMap } from './types.ts';
+import type {
+  Architecture,
+  ForwardOptions,
+  ForwardResult,
+  InputNormalization,
+  ModelConfig,
+  ModelWeights,
+  TensorMap,
+} from './types.ts';
 
 /** PyTorch's BatchNorm2d defaults. */
 export const BN_EPSILON = 1e-5;
@@ -16,7 +24,10 @@ export class ForwardContext implements Layers<tf.Tensor> {
   readonly newState: TensorMap = {};
   private dropoutCount = 0;
 
-  constructor(private readonly weights: ModelWeights, private readonly options: ForwardOptions) {}
+  constructor(
+    private readonly weights: ModelWeights,
+    private readonly options: ForwardOptions,
+  ) {}
 
   private tensor(name: string, from: 'params' | 'state'): tf.Tensor {
     const t = this.weights[from][name];
@@ -26,14 +37,25 @@ export class ForwardContext implements Layers<tf.Tensor> {
 
   /** A PyTorch Conv2d with symmetric zero padding (plain conv2d + add: fused conv has no WASM gradient). */
   conv(prefix: string, x: tf.Tensor, stride: number, padding: number, bias = false): tf.Tensor4D {
-    const pad = padding === 0 ? 'valid' : ([[0, 0], [padding, padding], [padding, padding], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]]);
+    const pad =
+      padding === 0
+        ? 'valid'
+        : ([
+            [0, 0],
+            [padding, padding],
+            [padding, padding],
+            [0, 0],
+          ] as [[number, number], [number, number], [number, number], [number, number]]);
     const y = tf.conv2d(x as tf.Tensor4D, this.tensor(`${prefix}.weight`, 'params') as tf.Tensor4D, stride, pad);
     return bias ? tf.add(y, this.tensor(`${prefix}.bias`, 'params')) : y;
   }
 
   /** A PyTorch Linear (weight stored in×out here). */
   linear(prefix: string, x: tf.Tensor): tf.Tensor2D {
-    return tf.add(tf.matMul(x as tf.Tensor2D, this.tensor(`${prefix}.weight`, 'params') as tf.Tensor2D), this.tensor(`${prefix}.bias`, 'params'));
+    return tf.add(
+      tf.matMul(x as tf.Tensor2D, this.tensor(`${prefix}.weight`, 'params') as tf.Tensor2D),
+      this.tensor(`${prefix}.bias`, 'params'),
+    );
   }
 
   /**
@@ -45,10 +67,19 @@ export class ForwardContext implements Layers<tf.Tensor> {
     const beta = this.tensor(`${prefix}.bias`, 'params');
     const runningMean = this.tensor(`${prefix}.running_mean`, 'state');
     const runningVar = this.tensor(`${prefix}.running_var`, 'state');
-    if (!this.options.training) return tf.batchNorm(x as tf.Tensor4D, runningMean, runningVar, beta, gamma, BN_EPSILON) as tf.Tensor4D;
+    if (!this.options.training)
+      return tf.batchNorm(x as tf.Tensor4D, runningMean, runningVar, beta, gamma, BN_EPSILON) as tf.Tensor4D;
     // The new statistics never reach the loss, so no gradient flows through them.
     const { y, mean, variance } = batchNormTrain(x, gamma, beta, BN_EPSILON);
-    Object.assign(this.newState, updatedRunningStatistics(prefix, this.weights.state, { mean, variance, count: x.size / x.shape[3]! }, this.options.bnCumulativeCount));
+    Object.assign(
+      this.newState,
+      updatedRunningStatistics(
+        prefix,
+        this.weights.state,
+        { mean, variance, count: x.size / x.shape[3]! },
+        this.options.bnCumulativeCount,
+      ),
+    );
     return y as tf.Tensor4D;
   }
 
@@ -95,7 +126,9 @@ export function dropoutSeed(forwardSeed: number | undefined, index: number): num
 
 /** Inverted dropout's multiplier: keep/(1 − rate) per element, keep drawn uniformly with the seed. */
 export function dropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {
-  return tf.tidy(() => tf.div(tf.cast(tf.greaterEqual(tf.randomUniform(shape, 0, 1, 'float32', seed), rate), 'float32'), 1 - rate));
+  return tf.tidy(() =>
+    tf.div(tf.cast(tf.greaterEqual(tf.randomUniform(shape, 0, 1, 'float32', seed), rate), 'float32'), 1 - rate),
+  );
 }
 
 /**
@@ -103,8 +136,12 @@ export function dropoutMask(shape: number[], rate: number, seed: number): tf.Ten
  * r ← (1 − m)·r + m·batch with the unbiased batch variance, and num_batches_tracked + 1 (or,
  * for recalibration, the cumulative average: m = 1/(count + 1)).
  */
-export function updatedRunningStatistics(prefix: string, state: TensorMap, batch: { mean: tf.Tensor; variance: tf.Tensor; count: number },
-  cumulativeCount: number | undefined): TensorMap {
+export function updatedRunningStatistics(
+  prefix: string,
+  state: TensorMap,
+  batch: { mean: tf.Tensor; variance: tf.Tensor; count: number },
+  cumulativeCount: number | undefined,
+): TensorMap {
   const runningMean = state[`${prefix}.running_mean`]!;
   const runningVar = state[`${prefix}.running_var`]!;
   const unbiased = tf.mul(batch.variance, batch.count / Math.max(batch.count - 1, 1));
@@ -131,7 +168,13 @@ export function normalizeInput(x: tf.Tensor4D, normalization: InputNormalization
 }
 
 /** An architecture's network run on tfjs tensors: the logits and (in training) the new BatchNorm state. */
-export function runNetwork<Options>(arch: Pick<Architecture<Options>, 'network'>, weights: ModelWeights, x: tf.Tensor4D, config: ModelConfig<Options>, options: ForwardOptions): ForwardResult {
+export function runNetwork<Options>(
+  arch: Pick<Architecture<Options>, 'network'>,
+  weights: ModelWeights,
+  x: tf.Tensor4D,
+  config: ModelConfig<Options>,
+  options: ForwardOptions,
+): ForwardResult {
   const net = new ForwardContext(weights, options);
   return { logits: arch.network<tf.Tensor>(net, x, config) as tf.Tensor2D, state: net.resultState() };
 }

@@ -28,7 +28,13 @@ export const mlp: Architecture<MlpOptions> = {
     for (const channels of [1, 3]) {
       const side = Math.sqrt(features / channels);
       // fc1 … fc<layers> need not all exist (fc1 and fc7 only): no candidate then, not a crash.
-      if (Number.isInteger(side)) out.push({ arch: 'mlp', options: { hidden }, input: { height: side, width: side, channels }, classes: shapes.get(`fc${layers}.weight`)?.[0] ?? 0 });
+      if (Number.isInteger(side))
+        out.push({
+          arch: 'mlp',
+          options: { hidden },
+          input: { height: side, width: side, channels },
+          classes: shapes.get(`fc${layers}.weight`)?.[0] ?? 0,
+        });
     }
     return out;
   },

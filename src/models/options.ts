@@ -2,7 +2,10 @@
 import { WeightscapeError } from '../errors.ts';
 
 function bad(arch: string, key: string, expected: string, value: unknown): never {
-  throw new WeightscapeError('bad-argument', `${arch}: option '${key}' must be ${expected} (got ${JSON.stringify(value)})`);
+  throw new WeightscapeError(
+    'bad-argument',
+    `${arch}: option '${key}' must be ${expected} (got ${JSON.stringify(value)})`,
+  );
 }
 
 export function positiveInteger(arch: string, raw: Record<string, unknown>, key: string, fallback: number): number {
@@ -31,6 +34,7 @@ export function integerList(arch: string, raw: Record<string, unknown>, key: str
 /** Rejects options the architecture does not have. */
 export function rejectUnknown(arch: string, raw: Record<string, unknown>, known: string[]): void {
   for (const key of Object.keys(raw)) {
-    if (!known.includes(key)) throw new WeightscapeError('bad-argument', `${arch}: unknown option '${key}' (known: ${known.join(', ')})`);
+    if (!known.includes(key))
+      throw new WeightscapeError('bad-argument', `${arch}: unknown option '${key}' (known: ${known.join(', ')})`);
   }
 }

@@ -42,7 +42,14 @@ export const preactResnet18: Architecture<PreactResnet18Options> = {
     const conv1 = shapes.get('conv1.weight');
     const linear = shapes.get('linear.weight');
     if (!conv1 || !linear) return [];
-    return [{ arch: 'preact-resnet18', options: { width: conv1[0]! }, input: { height: 32, width: 32, channels: conv1[1]! }, classes: linear[0]! }];
+    return [
+      {
+        arch: 'preact-resnet18',
+        options: { width: conv1[0]! },
+        input: { height: 32, width: 32, channels: conv1[1]! },
+        classes: linear[0]!,
+      },
+    ];
   },
   parseOptions(raw) {
     rejectUnknown('preact-resnet18', raw, ['width']);
@@ -52,8 +59,12 @@ export const preactResnet18: Architecture<PreactResnet18Options> = {
     const w = config.options.width;
     const specs: TensorSpec[] = [...convSpecs('conv1', w, config.input.channels, 3, false)];
     for (const b of blocks(w)) {
-      specs.push(...batchNormSpecs(`${b.prefix}.bn1`, b.inPlanes), ...convSpecs(`${b.prefix}.conv1`, b.planes, b.inPlanes, 3, false),
-        ...batchNormSpecs(`${b.prefix}.bn2`, b.planes), ...convSpecs(`${b.prefix}.conv2`, b.planes, b.planes, 3, false));
+      specs.push(
+        ...batchNormSpecs(`${b.prefix}.bn1`, b.inPlanes),
+        ...convSpecs(`${b.prefix}.conv1`, b.planes, b.inPlanes, 3, false),
+        ...batchNormSpecs(`${b.prefix}.bn2`, b.planes),
+        ...convSpecs(`${b.prefix}.conv2`, b.planes, b.planes, 3, false),
+      );
       if (hasShortcutConv(b)) specs.push(...convSpecs(`${b.prefix}.shortcut.0`, b.planes, b.inPlanes, 1, false));
     }
     specs.push(...batchNormSpecs('bn', 8 * w), ...linearSpecs('linear', config.classes, 8 * w));

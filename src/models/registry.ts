@@ -16,7 +16,10 @@ export const ARCHITECTURES: Record<string, Architecture<never>> = {
 export function architecture(name: string): Architecture<unknown> {
   const arch = ARCHITECTURES[name];
   if (arch === undefined) {
-    throw new WeightscapeError('bad-argument', `unknown architecture '${name}' (expected one of ${Object.keys(ARCHITECTURES).join(', ')})`);
+    throw new WeightscapeError(
+      'bad-argument',
+      `unknown architecture '${name}' (expected one of ${Object.keys(ARCHITECTURES).join(', ')})`,
+    );
   }
   return arch as Architecture<unknown>;
 }

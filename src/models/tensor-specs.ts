@@ -1,8 +1,16 @@
 /** Tensor specs of the layer types, in PyTorch's state_dict names and layouts. */
 import type { TensorSpec } from './types.ts';
 
-export function convSpecs(prefix: string, outChannels: number, inChannels: number, kernel: number, bias: boolean): TensorSpec[] {
-  const specs: TensorSpec[] = [{ name: `${prefix}.weight`, shape: [outChannels, inChannels, kernel, kernel], role: 'conv-weight' }];
+export function convSpecs(
+  prefix: string,
+  outChannels: number,
+  inChannels: number,
+  kernel: number,
+  bias: boolean,
+): TensorSpec[] {
+  const specs: TensorSpec[] = [
+    { name: `${prefix}.weight`, shape: [outChannels, inChannels, kernel, kernel], role: 'conv-weight' },
+  ];
   if (bias) specs.push({ name: `${prefix}.bias`, shape: [outChannels], role: 'bias' });
   return specs;
 }

@@ -8,18 +8,31 @@ import type { ForwardOptions, ModelConfig, ModelWeights } from './types.ts';
 /** The model function by tfjs (autodiff for the gradients). */
 export function tfjsModelFunction(config: ModelConfig, weights: ModelWeights, options: ForwardOptions): ModelFunction {
   const net = architecture(config.arch);
-  const forward: ModelFunction['forward'] = (x, at = {}) => net.forward({ params: at.params ?? weights.params, state: at.state ?? weights.state }, x,
-    config, at.seed === undefined ? options : { ...options, seed: at.seed });
+  const forward: ModelFunction['forward'] = (x, at = {}) =>
+    net.forward(
+      { params: at.params ?? weights.params, state: at.state ?? weights.state },
+      x,
+      config,
+      at.seed === undefined ? options : { ...options, seed: at.seed },
+    );
   return {
     forward,
     logits: (x) => forward(x).logits,
-    crossEntropyInputGradient: (x, labels) => tf.grad((input: tf.Tensor) => tf.sum(crossEntropyPerExample(forward(input as tf.Tensor4D).logits, labels)))(x) as tf.Tensor4D,
+    crossEntropyInputGradient: (x, labels) =>
+      tf.grad((input: tf.Tensor) => tf.sum(crossEntropyPerExample(forward(input as tf.Tensor4D).logits, labels)))(
+        x,
+      ) as tf.Tensor4D,
     trainingGradients(x, labels) {
       const names = Object.keys(weights.params);
       const training = { ...options, training: true };
       let state = {};
       const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-        const out = net.forward({ params: Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state: weights.state }, x, config, training);
+        const out = net.forward(
+          { params: Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state: weights.state },
+          x,
+          config,
+          training,
+        );
         // valueAndGrads disposes what its function made; the new BatchNorm statistics must survive.
         state = Object.fromEntries(Object.entries(out.state).map(([k, t]) => [k, tf.keep(t)]));
         return tf.mean(crossEntropyPerExample(out.logits, labels)) as tf.Scalar;

@@ -5,7 +5,15 @@ import type { Layers } from './layers.ts';
 export type TensorMap = Record<string, tf.Tensor>;
 
 /** How a checkpoint tensor is used; decides its layout conversion and whether it is trained. */
-export type TensorRole = 'conv-weight' | 'linear-weight' | 'bias' | 'bn-weight' | 'bn-bias' | 'bn-running-mean' | 'bn-running-var' | 'bn-count';
+export type TensorRole =
+  | 'conv-weight'
+  | 'linear-weight'
+  | 'bias'
+  | 'bn-weight'
+  | 'bn-bias'
+  | 'bn-running-mean'
+  | 'bn-running-var'
+  | 'bn-count';
 
 export interface TensorSpec {
   name: string;

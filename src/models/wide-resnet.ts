@@ -29,7 +29,12 @@ function blocks({ depth, widen }: WideResnetOptions): Block[] {
   const out: Block[] = [];
   [1, 2, 2].forEach((stride, group) => {
     for (let i = 0; i < perGroup; i++) {
-      out.push({ prefix: `block${group + 1}.layer.${i}`, inPlanes: i === 0 ? widths[group]! : widths[group + 1]!, outPlanes: widths[group + 1]!, stride: i === 0 ? stride : 1 });
+      out.push({
+        prefix: `block${group + 1}.layer.${i}`,
+        inPlanes: i === 0 ? widths[group]! : widths[group + 1]!,
+        outPlanes: widths[group + 1]!,
+        stride: i === 0 ? stride : 1,
+      });
     }
   });
   return out;
@@ -37,15 +42,19 @@ function blocks({ depth, widen }: WideResnetOptions): Block[] {
 
 function blockSpecs(b: Block): TensorSpec[] {
   return [
-    ...batchNormSpecs(`${b.prefix}.bn1`, b.inPlanes), ...convSpecs(`${b.prefix}.conv1`, b.outPlanes, b.inPlanes, 3, false),
-    ...batchNormSpecs(`${b.prefix}.bn2`, b.outPlanes), ...convSpecs(`${b.prefix}.conv2`, b.outPlanes, b.outPlanes, 3, false),
+    ...batchNormSpecs(`${b.prefix}.bn1`, b.inPlanes),
+    ...convSpecs(`${b.prefix}.conv1`, b.outPlanes, b.inPlanes, 3, false),
+    ...batchNormSpecs(`${b.prefix}.bn2`, b.outPlanes),
+    ...convSpecs(`${b.prefix}.conv2`, b.outPlanes, b.outPlanes, 3, false),
     ...(b.inPlanes === b.outPlanes ? [] : convSpecs(`${b.prefix}.convShortcut`, b.outPlanes, b.inPlanes, 1, false)),
   ];
 }
 
 /** The unused sub_block1 of the reference code: same shapes as block1. */
 function unusedSpecs(options: WideResnetOptions): TensorSpec[] {
-  return blocks(options).filter((b) => b.prefix.startsWith('block1.')).flatMap((b) => blockSpecs({ ...b, prefix: b.prefix.replace('block1.', 'sub_block1.') }));
+  return blocks(options)
+    .filter((b) => b.prefix.startsWith('block1.'))
+    .flatMap((b) => blockSpecs({ ...b, prefix: b.prefix.replace('block1.', 'sub_block1.') }));
 }
 
 export const wideResnet: Architecture<WideResnetOptions> = {
@@ -58,7 +67,14 @@ export const wideResnet: Architecture<WideResnetOptions> = {
     if (!conv1 || !fc || !shapes.has('block1.layer.0.conv1.weight')) return [];
     const perGroup = [...shapes.keys()].filter((k) => /^block1\.layer\.\d+\.conv1\.weight$/.test(k)).length;
     const widen = shapes.get('block1.layer.0.conv1.weight')![0]! / 16;
-    return [{ arch: 'wide-resnet', options: { depth: 6 * perGroup + 4, widen }, input: { height: 32, width: 32, channels: conv1[1]! }, classes: fc[0]! }];
+    return [
+      {
+        arch: 'wide-resnet',
+        options: { depth: 6 * perGroup + 4, widen },
+        input: { height: 32, width: 32, channels: conv1[1]! },
+        classes: fc[0]!,
+      },
+    ];
   },
   unusedTensors(options) {
     return { specs: unusedSpecs(options), note: "the reference code's unused sub_block1" };
@@ -66,7 +82,11 @@ export const wideResnet: Architecture<WideResnetOptions> = {
   parseOptions(raw) {
     rejectUnknown('wide-resnet', raw, ['depth', 'widen']);
     const depth = positiveInteger('wide-resnet', raw, 'depth', 34);
-    if ((depth - 4) % 6 !== 0) throw new WeightscapeError('bad-argument', `wide-resnet: --depth must be 6n + 4 (10, 16, 22, 28, 34, …), got ${depth}`);
+    if ((depth - 4) % 6 !== 0)
+      throw new WeightscapeError(
+        'bad-argument',
+        `wide-resnet: --depth must be 6n + 4 (10, 16, 22, 28, 34, …), got ${depth}`,
+      );
     return { depth, widen: positiveInteger('wide-resnet', raw, 'widen', 10) };
   },
   tensorSpecs(config) {
@@ -84,7 +104,10 @@ export const wideResnet: Architecture<WideResnetOptions> = {
       const activated = net.relu(net.batchNorm(`${b.prefix}.bn1`, h));
       const inner = net.relu(net.batchNorm(`${b.prefix}.bn2`, net.conv(`${b.prefix}.conv1`, activated, b.stride, 1)));
       const residual = net.conv(`${b.prefix}.conv2`, inner, 1, 1);
-      h = net.add(b.inPlanes === b.outPlanes ? h : net.conv(`${b.prefix}.convShortcut`, activated, b.stride, 0), residual);
+      h = net.add(
+        b.inPlanes === b.outPlanes ? h : net.conv(`${b.prefix}.convShortcut`, activated, b.stride, 0),
+        residual,
+      );
     }
     const pooled = net.avgPool(net.relu(net.batchNorm('bn1', h)), 8);
     return net.linear('fc', net.flatten(pooled));

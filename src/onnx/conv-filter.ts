@@ -44,11 +44,12 @@ export function forwardFilter(b: GraphBuilder, hwio: Value): ConvFilter {
     oihw: memo(() => b.transpose(hwio, [3, 2, 0, 1])),
     blocked(block) {
       if (!blocks(cout, cin, block)) return undefined;
-      const ordered = cin % block === 0
-        // [kh, kw, I/B, Bi, O/B, Bo] → [O/B, I/B, kh, kw, Bi, Bo]
-        ? b.transpose(b.reshape(hwio, [kh, kw, cin / block, block, cout / block, block]), [4, 2, 0, 1, 3, 5])
-        // [kh, kw, I, O/B, Bo] → [O/B, I, kh, kw, Bo]
-        : b.transpose(b.reshape(hwio, [kh, kw, cin, cout / block, block]), [3, 2, 0, 1, 4]);
+      const ordered =
+        cin % block === 0
+          ? // [kh, kw, I/B, Bi, O/B, Bo] → [O/B, I/B, kh, kw, Bi, Bo]
+            b.transpose(b.reshape(hwio, [kh, kw, cin / block, block, cout / block, block]), [4, 2, 0, 1, 3, 5])
+          : // [kh, kw, I, O/B, Bo] → [O/B, I, kh, kw, Bo]
+            b.transpose(b.reshape(hwio, [kh, kw, cin, cout / block, block]), [3, 2, 0, 1, 4]);
       return { filter: b.reshape(ordered, shape), outChannels: cout };
     },
   };
@@ -63,20 +64,32 @@ export function forwardFilter(b: GraphBuilder, hwio: Value): ConvFilter {
 export function flippedFilter(b: GraphBuilder, hwio: Value): ConvFilter {
   const [kh, kw, cin, cout] = hwio.shape as [number, number, number, number];
   const shape: ConvFilter['shape'] = [cin, cout, kh, kw];
-  const reverseSpace = (v: Value) => b.node('Slice', [v, b.int64s([kh - 1, kw - 1]), b.int64s([-kh - 1, -kw - 1]), b.int64s([2, 3]), b.int64s([-1, -1])], {}, v.shape);
+  const reverseSpace = (v: Value) =>
+    b.node(
+      'Slice',
+      [v, b.int64s([kh - 1, kw - 1]), b.int64s([-kh - 1, -kw - 1]), b.int64s([2, 3]), b.int64s([-1, -1])],
+      {},
+      v.shape,
+    );
   return {
     shape,
     oihw: memo(() => reverseSpace(b.transpose(hwio, [2, 3, 0, 1]))),
     blocked(block) {
       const outChannels = cin < block ? block : cin;
       if (!blocks(outChannels, cout, block)) return undefined;
-      const padded = outChannels === cin ? hwio
-        : b.node('Pad', [hwio, b.int64s([0, 0, 0, 0, 0, 0, outChannels - cin, 0])], {}, [kh, kw, outChannels, cout]);
-      const ordered = cout % block === 0
-        // [kh, kw, O/B, Bo, I/B, Bi] (the gradient's out = forward in) → [O/B, I/B, kh, kw, Bi, Bo]
-        ? b.transpose(b.reshape(padded, [kh, kw, outChannels / block, block, cout / block, block]), [2, 4, 0, 1, 5, 3])
-        // [kh, kw, O/B, Bo, I] → [O/B, I, kh, kw, Bo]
-        : b.transpose(b.reshape(padded, [kh, kw, outChannels / block, block, cout]), [2, 4, 0, 1, 3]);
+      const padded =
+        outChannels === cin
+          ? hwio
+          : b.node('Pad', [hwio, b.int64s([0, 0, 0, 0, 0, 0, outChannels - cin, 0])], {}, [kh, kw, outChannels, cout]);
+      const ordered =
+        cout % block === 0
+          ? // [kh, kw, O/B, Bo, I/B, Bi] (the gradient's out = forward in) → [O/B, I/B, kh, kw, Bi, Bo]
+            b.transpose(
+              b.reshape(padded, [kh, kw, outChannels / block, block, cout / block, block]),
+              [2, 4, 0, 1, 5, 3],
+            )
+          : // [kh, kw, O/B, Bo, I] → [O/B, I, kh, kw, Bo]
+            b.transpose(b.reshape(padded, [kh, kw, outChannels / block, block, cout]), [2, 4, 0, 1, 3]);
       return { filter: b.reshape(reverseSpace(ordered), [outChannels, cout, kh, kw]), outChannels };
     },
   };

@@ -55,7 +55,10 @@ export class GradientTape {
         if (g === undefined || !this.needs(input)) return;
         const previous = grads.get(input.name);
         const inLayout = this.layout.as(g, input);
-        grads.set(input.name, previous === undefined ? inLayout : this.layout.elementwise('Add', [previous, inLayout], input.shape));
+        grads.set(
+          input.name,
+          previous === undefined ? inLayout : this.layout.elementwise('Add', [previous, inLayout], input.shape),
+        );
       });
     }
     return wrt.map((v) => grads.get(v.name));

@@ -63,7 +63,14 @@ function plainLayout(b: GraphBuilder, gamma: Value, beta: Value, count: number, 
     },
     normalize: (x, mean, variance) => batchNormalization(x, gamma, beta, mean, variance),
     // A unit-scale BatchNormalization (γ may be 0).
-    standardize: (x, mean, variance) => batchNormalization(x, b.floats(new Array(channels).fill(1)), b.floats(new Array(channels).fill(0)), mean, variance),
+    standardize: (x, mean, variance) =>
+      batchNormalization(
+        x,
+        b.floats(new Array(channels).fill(1)),
+        b.floats(new Array(channels).fill(0)),
+        mean,
+        variance,
+      ),
     scaled: (dy, variance) => b.binary('Mul', dy, scale(variance)),
     centeredScaled(dy, xHat, sumDy, sumDyXHat, variance) {
       const s = scale(variance);
@@ -78,7 +85,13 @@ function plainLayout(b: GraphBuilder, gamma: Value, beta: Value, count: number, 
  * Blocked NCHWc, kept blocked: each per-channel step is one depthwise NCHWc convolution
  * (NchwcLayout.affine); in training ∂x = s·dy − x̂·s·mean(dy·x̂) − s·mean(dy) is two of them.
  */
-function blockedLayout(b: GraphBuilder, layout: NchwcLayout, gamma: Value, beta: Value, count: number): BatchNormLayout {
+function blockedLayout(
+  b: GraphBuilder,
+  layout: NchwcLayout,
+  gamma: Value,
+  beta: Value,
+  count: number,
+): BatchNormLayout {
   const perCount = (v: Value) => b.binary('Mul', v, b.scalar(1 / count));
   const negative = (v: Value) => b.node('Neg', [v], {}, v.shape);
   // 1/σ and s of the statistics in use, made by normalize (which runs first) for the backward pass.
@@ -87,7 +100,10 @@ function blockedLayout(b: GraphBuilder, layout: NchwcLayout, gamma: Value, beta:
   return {
     batchStatistics(x) {
       const batchMean = perCount(layout.channelSum(x));
-      return { mean: batchMean, variance: perCount(layout.channelSum(layout.subtractPerChannel(x, batchMean), 'ReduceSumSquare')) };
+      return {
+        mean: batchMean,
+        variance: perCount(layout.channelSum(layout.subtractPerChannel(x, batchMean), 'ReduceSumSquare')),
+      };
     },
     normalize(x, mean, variance) {
       invStd = inverseStd(b, variance);
@@ -98,7 +114,12 @@ function blockedLayout(b: GraphBuilder, layout: NchwcLayout, gamma: Value, beta:
     scaled: (dy) => layout.affine(dy, scale),
     centeredScaled(dy, xHat, sumDy, sumDyXHat) {
       const scaledDy = layout.affine(dy, scale);
-      return layout.affine(xHat, negative(perCount(b.binary('Mul', scale, sumDyXHat))), negative(perCount(b.binary('Mul', scale, sumDy))), scaledDy);
+      return layout.affine(
+        xHat,
+        negative(perCount(b.binary('Mul', scale, sumDyXHat))),
+        negative(perCount(b.binary('Mul', scale, sumDy))),
+        scaledDy,
+      );
     },
   };
 }
@@ -112,7 +133,9 @@ export function batchNormLayer(c: BatchNormContext, prefix: string, x: Value): V
   const gamma = c.tensor(`${prefix}.weight`);
   const beta = c.tensor(`${prefix}.bias`);
   const count = x.shape[0]! * x.shape[2]! * x.shape[3]!;
-  const form = layout.isBlocked(x) ? blockedLayout(b, layout, gamma, beta, count) : plainLayout(b, gamma, beta, count, x.shape[1]!);
+  const form = layout.isBlocked(x)
+    ? blockedLayout(b, layout, gamma, beta, count)
+    : plainLayout(b, gamma, beta, count, x.shape[1]!);
   let mean: Value;
   let variance: Value;
   if (training) {
@@ -128,7 +151,8 @@ export function batchNormLayer(c: BatchNormContext, prefix: string, x: Value): V
     const dBeta = tape.needs(beta) || training ? layout.channelSum(dy) : undefined;
     const dGamma = needsStatistics ? layout.channelSum(layout.elementwise('Mul', [dy, xHat!], x.shape)) : undefined;
     let dx: Value | undefined;
-    if (tape.needs(x)) dx = training ? form.centeredScaled(dy, xHat!, dBeta!, dGamma!, variance) : form.scaled(dy, variance);
+    if (tape.needs(x))
+      dx = training ? form.centeredScaled(dy, xHat!, dBeta!, dGamma!, variance) : form.scaled(dy, variance);
     return [dx, tape.needs(gamma) ? dGamma : undefined, tape.needs(beta) ? dBeta : undefined];
   });
 }

@@ -54,7 +54,13 @@ export class GraphBuilder {
   }
 
   /** One node of another operator domain (onnxruntime's contrib operators), with one output. */
-  domainNode(domain: string, op: string, inputs: Value[], attributes: Record<string, AttributeValue>, shape: number[]): Value {
+  domainNode(
+    domain: string,
+    op: string,
+    inputs: Value[],
+    attributes: Record<string, AttributeValue>,
+    shape: number[],
+  ): Value {
     const out = this.fresh(op.toLowerCase());
     this.nodes.push({ op, domain, inputs: inputs.map((v) => v.name), outputs: [out], attributes, shapes: [shape] });
     return { name: out, shape };
@@ -70,7 +76,12 @@ export class GraphBuilder {
   // Shape-aware helpers for the nodes the layers and their gradients use most.
 
   transpose(x: Value, perm: number[]): Value {
-    return this.node('Transpose', [x], { perm }, perm.map((p) => x.shape[p]!));
+    return this.node(
+      'Transpose',
+      [x],
+      { perm },
+      perm.map((p) => x.shape[p]!),
+    );
   }
 
   reshape(x: Value, shape: number[]): Value {
@@ -84,7 +95,12 @@ export class GraphBuilder {
 
   /** Sums over axes, keeping them as size 1 when asked. */
   reduceSum(x: Value, axes: number[], keepDims: boolean): Value {
-    return this.node('ReduceSum', [x, this.int64s(axes)], { keepdims: keepDims ? 1 : 0 }, reducedShape(x.shape, axes, keepDims));
+    return this.node(
+      'ReduceSum',
+      [x, this.int64s(axes)],
+      { keepdims: keepDims ? 1 : 0 },
+      reducedShape(x.shape, axes, keepDims),
+    );
   }
 
   /** Opset 17's ReduceMean takes its axes as an attribute (ReduceSum, as an input). */

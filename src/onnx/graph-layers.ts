@@ -36,12 +36,20 @@ export class GraphLayers implements Layers<Value> {
   private readonly convolutions: ConvolutionLowering;
   private readonly batchNormContext: BatchNormContext;
 
-  constructor(private readonly b: GraphBuilder, private readonly options: GraphLayerOptions) {
+  constructor(
+    private readonly b: GraphBuilder,
+    private readonly options: GraphLayerOptions,
+  ) {
     this.layout = new NchwcLayout(b, options.nchwcBlock);
     this.tape = new GradientTape(this.layout);
     this.convolutions = new ConvolutionLowering(b, this.layout, options.nchwcBlock);
     this.batchNormContext = {
-      b, layout: this.layout, tape: this.tape, training: options.training, tensor: (name) => this.tensor(name), batchStatistics: this.batchStatistics,
+      b,
+      layout: this.layout,
+      tape: this.tape,
+      training: options.training,
+      tensor: (name) => this.tensor(name),
+      batchStatistics: this.batchStatistics,
     };
   }
 
@@ -89,7 +97,9 @@ export class GraphLayers implements Layers<Value> {
     const y = this.convolutions.convolve(x, filter, bias ? inputs[2] : undefined, stride, padding);
     return this.record(inputs, y, (dy) => [
       this.needs(x) ? this.convolutions.inputGradient(dy, weight, filter, x.shape, stride, padding) : undefined,
-      this.needs(weight) ? this.convolutions.weightGradient(this.layout.plain(dy), this.layout.plain(x), filter.shape, stride, padding) : undefined,
+      this.needs(weight)
+        ? this.convolutions.weightGradient(this.layout.plain(dy), this.layout.plain(x), filter.shape, stride, padding)
+        : undefined,
       bias && this.needs(inputs[2]!) ? this.layout.channelSum(dy) : undefined,
     ]);
   }
@@ -129,8 +139,13 @@ export class GraphLayers implements Layers<Value> {
     const x = this.layout.plain(input);
     const [n, c, h, w] = x.shape as [number, number, number, number];
     const attributes = { kernel_shape: [size, size], strides: [size, size] };
-    const [y, indices] = this.b.multiNode('MaxPool', [x], attributes, [[n, c, Math.floor(h / size), Math.floor(w / size)], [n, c, Math.floor(h / size), Math.floor(w / size)]]);
-    return this.record([input], y!, (dy) => [this.b.node('MaxUnpool', [dy, indices!, this.b.int64s(x.shape)], attributes, x.shape)]);
+    const [y, indices] = this.b.multiNode('MaxPool', [x], attributes, [
+      [n, c, Math.floor(h / size), Math.floor(w / size)],
+      [n, c, Math.floor(h / size), Math.floor(w / size)],
+    ]);
+    return this.record([input], y!, (dy) => [
+      this.b.node('MaxUnpool', [dy, indices!, this.b.int64s(x.shape)], attributes, x.shape),
+    ]);
   }
 
   avgPool(input: Value, size: number): Value {
@@ -140,8 +155,17 @@ export class GraphLayers implements Layers<Value> {
     const y = this.b.node('AveragePool', [x], { kernel_shape: [size, size], strides: [size, size] }, [n, c, ho, wo]);
     return this.record([input], y, (dy) => {
       // Each input pixel of a window gets 1/size² of its output's gradient; pixels past the last window none.
-      const spread = this.b.node('Expand', [this.b.reshape(dy, [n, c, ho, 1, wo, 1]), this.b.int64s([n, c, ho, size, wo, size])], {}, [n, c, ho, size, wo, size]);
-      let dx = this.b.binary('Mul', this.b.reshape(spread, [n, c, ho * size, wo * size]), this.b.scalar(1 / (size * size)));
+      const spread = this.b.node(
+        'Expand',
+        [this.b.reshape(dy, [n, c, ho, 1, wo, 1]), this.b.int64s([n, c, ho, size, wo, size])],
+        {},
+        [n, c, ho, size, wo, size],
+      );
+      let dx = this.b.binary(
+        'Mul',
+        this.b.reshape(spread, [n, c, ho * size, wo * size]),
+        this.b.scalar(1 / (size * size)),
+      );
       if (ho * size !== h || wo * size !== w) {
         dx = this.b.node('Pad', [dx, this.b.int64s([0, 0, 0, 0, 0, 0, h - ho * size, w - wo * size])], {}, x.shape);
       }
@@ -152,8 +176,13 @@ export class GraphLayers implements Layers<Value> {
   add(a: Value, c: Value): Value {
     // Blocked when either side is (and both can be): a residual joins a blocked branch.
     const blocked = (this.layout.isBlocked(a) || this.layout.isBlocked(c)) && this.layout.blockable(a);
-    const [x, y] = blocked ? [this.layout.toBlocked(a), this.layout.toBlocked(c)] : [this.layout.plain(a), this.layout.plain(c)];
-    return this.record([a, c], this.layout.elementwise('Add', [x, y], broadcastShape(a.shape, c.shape)), (dy) => [dy, dy]);
+    const [x, y] = blocked
+      ? [this.layout.toBlocked(a), this.layout.toBlocked(c)]
+      : [this.layout.plain(a), this.layout.plain(c)];
+    return this.record([a, c], this.layout.elementwise('Add', [x, y], broadcastShape(a.shape, c.shape)), (dy) => [
+      dy,
+      dy,
+    ]);
   }
 
   flatten(input: Value): Value {

@@ -37,7 +37,10 @@ export interface LossGraph {
   /** Running statistics the graph reads (eval mode only). */
   stateNames: string[];
   dropoutMasks: Array<{ name: string; shape: number[] }>;
-  /** Training: BatchNorm layers whose batch statistics are outputs `mean:<prefix>`, `var:<prefix>`, with their counts (N·H·W). */
+  /**
+   * Training: BatchNorm layers whose batch statistics are outputs `mean:<prefix>`, `var:<prefix>`, with their counts
+   * (N·H·W).
+   */
   batchNorms: Array<{ prefix: string; count: number }>;
 }
 
@@ -56,9 +59,15 @@ export function buildLossGraph(config: ModelConfig, request: LossGraphRequest): 
   const paramNames = Object.keys(request.paramShapes);
   const params = Object.fromEntries(paramNames.map((name) => [name, b.input(name, request.paramShapes[name]!)]));
   // Running statistics are read in eval mode only; in training the batch's own are used.
-  const stateNames = request.training ? [] : Object.keys(request.stateShapes).filter((s) => /running_(mean|var)$/.test(s));
+  const stateNames = request.training
+    ? []
+    : Object.keys(request.stateShapes).filter((s) => /running_(mean|var)$/.test(s));
   const state = Object.fromEntries(stateNames.map((name) => [name, b.input(name, request.stateShapes[name]!)]));
-  const net = new GraphLayers(b, { training: request.training, tensors: { ...params, ...state }, nchwcBlock: request.nchwcBlock });
+  const net = new GraphLayers(b, {
+    training: request.training,
+    tensors: { ...params, ...state },
+    nchwcBlock: request.nchwcBlock,
+  });
   const wrt: Value[] = [];
   if (request.inputGradient) wrt.push(xNhwc);
   if (request.paramGradients) wrt.push(...paramNames.map((name) => params[name]!));
@@ -101,14 +110,23 @@ function encodeSplit(graph: OnnxGraph, weights: string[], name: string): Encoded
   const { preparation, main, prepared } = splitWeightPreparation(graph, weights);
   const mainInputs = new Set(main.inputs.map((i) => i.name));
   return {
-    preparation: preparation === undefined ? undefined : { model: encodeModel(preparation, `${name}-weights`), inputs: preparation.inputs.map((i) => i.name) },
+    preparation:
+      preparation === undefined
+        ? undefined
+        : { model: encodeModel(preparation, `${name}-weights`), inputs: preparation.inputs.map((i) => i.name) },
     prepared: prepared.map(({ name: value, shape }) => ({ name: value, shape })),
     main: encodeModel(main, name),
     mainWeights: weights.filter((w) => mainInputs.has(w)),
   };
 }
 
-function finishGraph(b: GraphBuilder, net: GraphLayers, config: ModelConfig, paramNames: string[], stateNames: string[]): LossGraph {
+function finishGraph(
+  b: GraphBuilder,
+  net: GraphLayers,
+  config: ModelConfig,
+  paramNames: string[],
+  stateNames: string[],
+): LossGraph {
   const batchNormPrefixes = Object.keys(net.batchStatistics);
   for (const prefix of batchNormPrefixes) {
     b.output(net.batchStatistics[prefix]!.mean, `mean:${prefix}`);

@@ -18,7 +18,10 @@ export class NchwcLayout {
   private readonly blockedCopies = new Map<string, Value>();
   private readonly plainCopies = new Map<string, Value>();
 
-  constructor(private readonly b: GraphBuilder, readonly block: number | undefined) {}
+  constructor(
+    private readonly b: GraphBuilder,
+    readonly block: number | undefined,
+  ) {}
 
   isBlocked(v: Value): boolean {
     return this.blockedNames.has(v.name);
@@ -109,8 +112,10 @@ export class NchwcLayout {
    */
   affine(x: Value, scale: Value, shift?: Value, sum?: Value): Value {
     const c = x.shape[1]!;
-    const inputs = sum !== undefined ? [x, this.b.reshape(scale, [c, 1, 1, 1]), shift ?? NONE, sum]
-      : [x, this.b.reshape(scale, [c, 1, 1, 1]), ...(shift === undefined ? [] : [shift])];
+    const inputs =
+      sum !== undefined
+        ? [x, this.b.reshape(scale, [c, 1, 1, 1]), shift ?? NONE, sum]
+        : [x, this.b.reshape(scale, [c, 1, 1, 1]), ...(shift === undefined ? [] : [shift])];
     return this.blocked(this.b.domainNode(NCHWC_DOMAIN, 'Conv', inputs, { kernel_shape: [1, 1], group: c }, x.shape));
   }
 }

@@ -17,7 +17,17 @@ import { dropoutMask, dropoutSeed, updatedRunningStatistics } from '../models/fo
 import type { Engine, ModelFunction, TrainingGradients } from '../models/model-function.ts';
 import { tfjsModelFunction } from '../models/tfjs-engine.ts';
 import type { ForwardOptions, ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
-import { buildLossGraph, INPUT_GRADIENT_OUTPUT, INPUT_NAME, LOGITS_OUTPUT, LOSS_OUTPUT, ONE_HOT_NAME, paramGradientOutput, type LossGraph, type LossGraphRequest } from './loss-graph.ts';
+import {
+  buildLossGraph,
+  INPUT_GRADIENT_OUTPUT,
+  INPUT_NAME,
+  LOGITS_OUTPUT,
+  LOSS_OUTPUT,
+  ONE_HOT_NAME,
+  paramGradientOutput,
+  type LossGraph,
+  type LossGraphRequest,
+} from './loss-graph.ts';
 import { probeNchwcBlock } from './nchwc-block.ts';
 import { loadOnnxRuntime, type OnnxRuntime, type OnnxSession } from './onnx-runtime.ts';
 
@@ -55,7 +65,12 @@ export function createOnnxEngine(threads: number): Engine | string {
 }
 
 /** The session pair of (config, request), from the engine's least-recently-used cache. */
-function compiled(runtime: OnnxRuntime, sessions: Map<string, CompiledGraph>, config: ModelConfig, request: LossGraphRequest): CompiledGraph {
+function compiled(
+  runtime: OnnxRuntime,
+  sessions: Map<string, CompiledGraph>,
+  config: ModelConfig,
+  request: LossGraphRequest,
+): CompiledGraph {
   const key = JSON.stringify([config, request]);
   const hit = sessions.get(key);
   if (hit !== undefined) {
@@ -65,7 +80,12 @@ function compiled(runtime: OnnxRuntime, sessions: Map<string, CompiledGraph>, co
   }
   const graph = buildLossGraph(config, request);
   const { preparation, main } = graph.split;
-  const entry = { key, graph, session: runtime.session(main), preparation: preparation === undefined ? undefined : runtime.session(preparation.model) };
+  const entry = {
+    key,
+    graph,
+    session: runtime.session(main),
+    preparation: preparation === undefined ? undefined : runtime.session(preparation.model),
+  };
   sessions.set(key, entry);
   if (sessions.size > SESSION_CACHE_SIZE) {
     const [oldest, evicted] = sessions.entries().next().value as [string, CompiledGraph];
@@ -85,16 +105,22 @@ function weightInputs({ graph, preparation }: CompiledGraph, weights: Feeds): Fe
   const { split } = graph;
   const feeds: Feeds = Object.fromEntries(split.mainWeights.map((name) => [name, weights[name]!]));
   if (preparation === undefined) return feeds;
-  const out = preparation.run(Object.fromEntries(split.preparation!.inputs.map((name) => [name, weights[name]!])), split.prepared.map((p) => p.name));
+  const out = preparation.run(
+    Object.fromEntries(split.preparation!.inputs.map((name) => [name, weights[name]!])),
+    split.prepared.map((p) => p.name),
+  );
   for (const { name, shape } of split.prepared) feeds[name] = { data: out[name]!, dims: shape };
   return feeds;
 }
 
-const shapesOf = (tensors: TensorMap) => Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, t.shape]));
+const shapesOf = (tensors: TensorMap) =>
+  Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, t.shape]));
 
 /** The weights' values, read from the backend once per model function. */
 function hostFeeds(tensors: TensorMap, names: string[]): Feeds {
-  return Object.fromEntries(names.map((name) => [name, { data: floatData(tensors[name]!), dims: tensors[name]!.shape }]));
+  return Object.fromEntries(
+    names.map((name) => [name, { data: floatData(tensors[name]!), dims: tensors[name]!.shape }]),
+  );
 }
 
 /** A tensor's values as float32 (images may arrive as int32 from uint8 files). */
@@ -106,26 +132,35 @@ function floatData(t: tf.Tensor): Float32Array {
 function oneHot(labels: tf.Tensor1D, classes: number): Float32Array {
   const ids = labels.dataSync();
   const out = new Float32Array(ids.length * classes);
-  ids.forEach((label, i) => { out[i * classes + label] = 1; });
+  ids.forEach((label, i) => {
+    out[i * classes + label] = 1;
+  });
   return out;
 }
 
 /** The same masks the tfjs forward draws for these options (dropout seeds by layer order). */
 function dropoutFeeds(graph: LossGraph, config: ModelConfig, seed: number | undefined): Feeds {
   const rate = (config.options as { dropout?: number }).dropout ?? 0;
-  return Object.fromEntries(graph.dropoutMasks.map((m, i) => {
-    const mask = dropoutMask(m.shape, rate, dropoutSeed(seed, i));
-    const data = mask.dataSync() as Float32Array;
-    mask.dispose();
-    return [m.name, { data, dims: m.shape }];
-  }));
+  return Object.fromEntries(
+    graph.dropoutMasks.map((m, i) => {
+      const mask = dropoutMask(m.shape, rate, dropoutSeed(seed, i));
+      const data = mask.dataSync() as Float32Array;
+      mask.dispose();
+      return [m.name, { data, dims: m.shape }];
+    }),
+  );
 }
 
 /**
  * The model function in onnxruntime; `forward` and BatchNorm recalibration (cumulative counts)
  * stay tfjs. Weights are read from the backend at the first native call.
  */
-function onnxModelFunction(compile: Compile, config: ModelConfig, weights: ModelWeights, options: ForwardOptions): ModelFunction {
+function onnxModelFunction(
+  compile: Compile,
+  config: ModelConfig,
+  weights: ModelWeights,
+  options: ForwardOptions,
+): ModelFunction {
   const tfjs = tfjsModelFunction(config, weights, options);
   if (options.bnCumulativeCount !== undefined) return tfjs;
   const shapes = { paramShapes: shapesOf(weights.params), stateShapes: shapesOf(weights.state) };
@@ -133,8 +168,19 @@ function onnxModelFunction(compile: Compile, config: ModelConfig, weights: Model
   // Per graph this function has run: its dropout masks, drawn at the first run (same seeds every
   // call), and its weight inputs, prepared at the first run.
   const perGraph = new Map<string, Feeds>();
-  const run = (x: tf.Tensor4D, extra: Feeds, partial: Omit<LossGraphRequest, 'training' | 'batch' | 'paramGradients' | 'paramShapes' | 'stateShapes'>, outputs: string[]) => {
-    const entry = compile(config, { ...partial, ...shapes, training: options.training, batch: x.shape[0], paramGradients: false });
+  const run = (
+    x: tf.Tensor4D,
+    extra: Feeds,
+    partial: Omit<LossGraphRequest, 'training' | 'batch' | 'paramGradients' | 'paramShapes' | 'stateShapes'>,
+    outputs: string[],
+  ) => {
+    const entry = compile(config, {
+      ...partial,
+      ...shapes,
+      training: options.training,
+      batch: x.shape[0],
+      paramGradients: false,
+    });
     const { key, graph, session } = entry;
     let own = perGraph.get(key);
     if (own === undefined) {
@@ -152,7 +198,9 @@ function onnxModelFunction(compile: Compile, config: ModelConfig, weights: Model
     },
     crossEntropyInputGradient(x, labels) {
       const hot = { [ONE_HOT_NAME]: { data: oneHot(labels, config.classes), dims: [x.shape[0], config.classes] } };
-      const out = run(x, hot, { loss: true, logits: false, inputGradient: true, lossScale: 1 }, [INPUT_GRADIENT_OUTPUT]);
+      const out = run(x, hot, { loss: true, logits: false, inputGradient: true, lossScale: 1 }, [
+        INPUT_GRADIENT_OUTPUT,
+      ]);
       return tf.tensor4d(out[INPUT_GRADIENT_OUTPUT]!, x.shape);
     },
     trainingGradients: (x, labels) => trainingGradients(compile, config, weights, x, labels, options.seed),
@@ -163,14 +211,32 @@ function onnxModelFunction(compile: Compile, config: ModelConfig, weights: Model
  * Mean cross-entropy at (x, labels) in training mode, its gradient for every parameter, and the
  * BatchNorm statistics a tfjs training forward with `seed` would leave.
  */
-function trainingGradients(compile: Compile, config: ModelConfig, weights: ModelWeights, x: tf.Tensor4D, labels: tf.Tensor1D, seed: number | undefined): TrainingGradients {
+function trainingGradients(
+  compile: Compile,
+  config: ModelConfig,
+  weights: ModelWeights,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  seed: number | undefined,
+): TrainingGradients {
   const n = x.shape[0];
   const entry = compile(config, {
-    training: true, batch: n, loss: true, logits: false, inputGradient: false, paramGradients: true, lossScale: 1 / n,
-    paramShapes: shapesOf(weights.params), stateShapes: shapesOf(weights.state),
+    training: true,
+    batch: n,
+    loss: true,
+    logits: false,
+    inputGradient: false,
+    paramGradients: true,
+    lossScale: 1 / n,
+    paramShapes: shapesOf(weights.params),
+    stateShapes: shapesOf(weights.state),
   });
   const { graph, session } = entry;
-  const outputs = [LOSS_OUTPUT, ...graph.paramNames.map(paramGradientOutput), ...graph.batchNorms.flatMap(({ prefix }) => [`mean:${prefix}`, `var:${prefix}`])];
+  const outputs = [
+    LOSS_OUTPUT,
+    ...graph.paramNames.map(paramGradientOutput),
+    ...graph.batchNorms.flatMap(({ prefix }) => [`mean:${prefix}`, `var:${prefix}`]),
+  ];
   const feeds: Feeds = {
     ...weightInputs(entry, hostFeeds(weights.params, graph.paramNames)),
     ...dropoutFeeds(graph, config, seed),
@@ -181,7 +247,9 @@ function trainingGradients(compile: Compile, config: ModelConfig, weights: Model
   const perExample = out[LOSS_OUTPUT]!;
   let total = 0;
   for (const v of perExample) total += v;
-  const grads = Object.fromEntries(graph.paramNames.map((name) => [name, tf.tensor(out[paramGradientOutput(name)]!, weights.params[name]!.shape)]));
+  const grads = Object.fromEntries(
+    graph.paramNames.map((name) => [name, tf.tensor(out[paramGradientOutput(name)]!, weights.params[name]!.shape)]),
+  );
   const state: TensorMap = {};
   for (const { prefix, count } of graph.batchNorms) {
     tf.tidy(() => {

@@ -57,24 +57,29 @@ function writeAttribute(w: ProtobufWriter, name: string, value: AttributeValue):
 }
 
 function writeValueInfo(w: ProtobufWriter, info: OnnxValueInfo): void {
-  w.string(1, info.name).message(2, (type) => type.message(1, (tensor) => {
-    tensor.int(1, DATA_TYPE[info.type]).message(2, (shape) => {
-      for (const d of info.shape) shape.message(1, (dim) => dim.int(1, d));
-    });
-  }));
+  w.string(1, info.name).message(2, (type) =>
+    type.message(1, (tensor) => {
+      tensor.int(1, DATA_TYPE[info.type]).message(2, (shape) => {
+        for (const d of info.shape) shape.message(1, (dim) => dim.int(1, d));
+      });
+    }),
+  );
 }
 
 export function encodeModel(graph: OnnxGraph, name: string): Uint8Array {
   const model = new ProtobufWriter();
   model.int(1, IR_VERSION).string(2, 'weightscape');
   model.message(7, (g) => {
-    graph.nodes.forEach((node, index) => g.message(1, (n) => {
-      for (const input of node.inputs) n.string(1, input);
-      for (const output of node.outputs) n.string(2, output);
-      n.string(3, `n${index}`).string(4, node.op);
-      if (node.domain !== undefined) n.string(7, node.domain);
-      for (const [key, value] of Object.entries(node.attributes ?? {})) n.message(5, (a) => writeAttribute(a, key, value));
-    }));
+    graph.nodes.forEach((node, index) =>
+      g.message(1, (n) => {
+        for (const input of node.inputs) n.string(1, input);
+        for (const output of node.outputs) n.string(2, output);
+        n.string(3, `n${index}`).string(4, node.op);
+        if (node.domain !== undefined) n.string(7, node.domain);
+        for (const [key, value] of Object.entries(node.attributes ?? {}))
+          n.message(5, (a) => writeAttribute(a, key, value));
+      }),
+    );
     g.string(2, name);
     for (const init of graph.initializers) g.message(5, (t) => writeTensor(t, init.name, init.dims, init.data));
     for (const input of graph.inputs) g.message(11, (v) => writeValueInfo(v, input));

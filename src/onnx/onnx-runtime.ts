@@ -39,7 +39,10 @@ export interface OnnxRuntime {
 
 export interface OnnxSession {
   /** Runs the graph on the feeds; returns the named outputs' data. */
-  run(feeds: Record<string, { data: Float32Array; dims: readonly number[] }>, outputs: string[]): Record<string, Float32Array>;
+  run(
+    feeds: Record<string, { data: Float32Array; dims: readonly number[] }>,
+    outputs: string[],
+  ): Record<string, Float32Array>;
   dispose(): void;
 }
 
@@ -67,7 +70,8 @@ export function loadOnnxRuntime(threads: number): OnnxRuntime | string {
     const require = createRequire(import.meta.url);
     const ort = require('onnxruntime-node') as OrtModule;
     const version = ort.env.versions.node ?? 'unknown';
-    if (version !== SUPPORTED_ORT_VERSION) return (loadError = `onnxruntime-node ${version} is installed; weightscape drives ${SUPPORTED_ORT_VERSION}'s binding`);
+    if (version !== SUPPORTED_ORT_VERSION)
+      return (loadError = `onnxruntime-node ${version} is installed; weightscape drives ${SUPPORTED_ORT_VERSION}'s binding`);
     const bindingModule = require('onnxruntime-node/dist/binding.js') as BindingModule;
     // Warnings (unused constants the graph optimizer drops) are not the user's concern.
     ort.env.logLevel = 'error';
@@ -88,7 +92,11 @@ function makeRuntime({ ort, bindingModule, version }: Internals, threads: number
     session(model: Uint8Array): OnnxSession {
       const session = new bindingModule.binding.InferenceSession();
       session.loadModel(model.buffer as ArrayBuffer, model.byteOffset, model.byteLength, {
-        intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 3,
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+        logSeverityLevel: 3,
         // With memory patterns on, a session's second run is as slow as its first (~3× a later one).
         enableMemPattern: false,
         // Pool threads spin within a run (fast hand-offs between nodes) but not after it: the tfjs
@@ -98,7 +106,9 @@ function makeRuntime({ ort, bindingModule, version }: Internals, threads: number
       });
       return {
         run(feeds, outputs) {
-          const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor('float32', t.data, t.dims)]));
+          const ortFeeds = Object.fromEntries(
+            Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor('float32', t.data, t.dims)]),
+          );
           const result = session.run(ortFeeds, Object.fromEntries(outputs.map((o) => [o, null])), {});
           return Object.fromEntries(outputs.map((o) => [o, result[o]!.data as Float32Array]));
         },

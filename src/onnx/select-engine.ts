@@ -20,7 +20,8 @@ export function selectEngine(backendName: string, { onnxruntime, threads }: Engi
   useEngine(tfjsEngine);
   if (!onnxruntime) return tfjsEngine;
   // tfjs-node already runs native kernels (or a GPU): onnxruntime is for wasm and cpu.
-  if (backendName !== 'wasm' && backendName !== 'cpu') return useEngine({ ...tfjsEngine, record: { onnxruntimeOff: `not used with the ${backendName} backend` } });
+  if (backendName !== 'wasm' && backendName !== 'cpu')
+    return useEngine({ ...tfjsEngine, record: { onnxruntimeOff: `not used with the ${backendName} backend` } });
   const engine = createOnnxEngine(threads);
   return useEngine(typeof engine === 'string' ? { ...tfjsEngine, record: { onnxruntimeOff: engine } } : engine);
 }

@@ -27,14 +27,19 @@ export function splitWeightPreparation(graph: OnnxGraph, weights: string[]): Spl
   const kept: OnnxNode[] = [];
   for (const node of graph.nodes) {
     const inputs = node.inputs.filter((name) => name !== '');
-    if (inputs.length > 0 && inputs.every((name) => weightOnly.has(name)) && !node.outputs.some((o) => graphOutputs.has(o))) {
+    if (
+      inputs.length > 0 &&
+      inputs.every((name) => weightOnly.has(name)) &&
+      !node.outputs.some((o) => graphOutputs.has(o))
+    ) {
       moved.push(node);
       for (const o of node.outputs) weightOnly.add(o);
     } else kept.push(node);
   }
   const usedBy = (nodes: OnnxNode[]) => new Set(nodes.flatMap((n) => n.inputs));
   const mainUses = usedBy(kept);
-  const prepared = moved.flatMap((node) => node.outputs.map((name, i) => ({ name, shape: node.shapes?.[i], type: 'float32' as const })))
+  const prepared = moved
+    .flatMap((node) => node.outputs.map((name, i) => ({ name, shape: node.shapes?.[i], type: 'float32' as const })))
     .filter((v) => mainUses.has(v.name))
     .map((v) => {
       if (v.shape === undefined) throw new Error(`weight preparation: no shape recorded for ${v.name}`);

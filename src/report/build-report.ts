@@ -44,27 +44,42 @@ export function readReportInputs(paths: string[]): ReportInputs {
     else if (kind === 'train log') inputs.runs.push({ label, log: json as TrainLog });
     else if (kind === 'correlation') inputs.correlations.push({ label, result: json as CorrelationResult });
     else if (kind === 'flatness') inputs.flatness.push({ label, result: json as FlatnessResult });
-    else throw new WeightscapeError('bad-file', `${file}: not a result weightscape reports on (schema ${JSON.stringify(schemaTag(json) ?? null)})`);
+    else
+      throw new WeightscapeError(
+        'bad-file',
+        `${file}: not a result weightscape reports on (schema ${JSON.stringify(schemaTag(json) ?? null)})`,
+      );
   }
   return inputs;
 }
 
 /** Inputs in a canonical order (by label, then content), so that the order given never changes a figure. */
 function canonical(inputs: ReportInputs): Required<ReportInputs> {
-  const sorted = <T extends { label: string }>(items: T[], content: (item: T) => unknown) => items
-    .map((item) => ({ item, key: JSON.stringify(content(item)) }))
-    .sort((a, b) => (a.item.label < b.item.label ? -1 : a.item.label > b.item.label ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .map(({ item }) => item);
+  const sorted = <T extends { label: string }>(items: T[], content: (item: T) => unknown) =>
+    items
+      .map((item) => ({ item, key: JSON.stringify(content(item)) }))
+      .sort((a, b) =>
+        a.item.label < b.item.label ? -1 : a.item.label > b.item.label ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+      )
+      .map(({ item }) => item);
   return {
-    landscapes: sorted(inputs.landscapes, (l) => l.result), evals: sorted(inputs.evals, (e) => e.result), runs: sorted(inputs.runs, (r) => r.log),
-    correlations: sorted(inputs.correlations, (c) => c.result), flatness: sorted(inputs.flatness ?? [], (f) => f.result),
+    landscapes: sorted(inputs.landscapes, (l) => l.result),
+    evals: sorted(inputs.evals, (e) => e.result),
+    runs: sorted(inputs.runs, (r) => r.log),
+    correlations: sorted(inputs.correlations, (c) => c.result),
+    flatness: sorted(inputs.flatness ?? [], (f) => f.result),
   };
 }
 
 function curveSeries(inputs: ReportInputs): CurveSeries[] {
-  return inputs.landscapes.filter((l) => l.result.grid.betas === null && l.result.complete).map(({ label, result }) => ({
-    label, alphas: result.grid.alphas, clean: result.values.cleanLoss[0] as number[], adversarial: (result.values.robustLoss?.[0] as number[] | undefined) ?? null,
-  }));
+  return inputs.landscapes
+    .filter((l) => l.result.grid.betas === null && l.result.complete)
+    .map(({ label, result }) => ({
+      label,
+      alphas: result.grid.alphas,
+      clean: result.values.cleanLoss[0] as number[],
+      adversarial: (result.values.robustLoss?.[0] as number[] | undefined) ?? null,
+    }));
 }
 
 export interface ReportFiles {
@@ -80,11 +95,21 @@ export function buildReport(given: ReportInputs, size: ChartSize): ReportFiles {
   const { rows, measure } = gapRows(inputs.landscapes, inputs.evals, inputs.runs);
   if (series.length > 0) files['flatness-curves.svg'] = flatnessCurvesSvg(series, size);
   if (inputs.runs.length > 0) files['training-curves.svg'] = trainingCurvesSvg(inputs.runs, size);
-  inputs.landscapes.filter((l) => l.result.grid.betas !== null && l.result.complete).forEach(({ label, result }, i) => {
-    files[`contour-${i + 1}-clean.svg`] = contourSvg(result, size, `Clean loss: ${label}`);
-    if (result.values.robustLoss) files[`contour-${i + 1}-adversarial.svg`] = contourSvg(result, size, `Adversarial loss: ${label}`, 'robustLoss');
+  inputs.landscapes
+    .filter((l) => l.result.grid.betas !== null && l.result.complete)
+    .forEach(({ label, result }, i) => {
+      files[`contour-${i + 1}-clean.svg`] = contourSvg(result, size, `Clean loss: ${label}`);
+      if (result.values.robustLoss)
+        files[`contour-${i + 1}-adversarial.svg`] = contourSvg(
+          result,
+          size,
+          `Adversarial loss: ${label}`,
+          'robustLoss',
+        );
+    });
+  inputs.correlations.forEach(({ result }, i) => {
+    files[`scatter-${i + 1}.svg`] = scatterSvg(result, size);
   });
-  inputs.correlations.forEach(({ result }, i) => { files[`scatter-${i + 1}.svg`] = scatterSvg(result, size); });
   if (rows.length > 0) {
     files['gap-table.svg'] = gapTableSvg(rows, size.width, measure);
     files['gap-table.md'] = gapTableMarkdown(rows, measure);
@@ -98,7 +123,19 @@ export function buildReport(given: ReportInputs, size: ChartSize): ReportFiles {
     drawGapTable(canvas.svg, rows, size.width + 12, 4, tableWidth, measure);
     files['combined.svg'] = canvas.serialize();
   }
-  if (Object.keys(files).length === 0 && inputs.flatness.length === 0) throw new WeightscapeError('bad-argument', 'report: nothing to draw (give complete 1D landscapes, eval results with both splits, run directories or flatness results)');
-  files['index.html'] = indexHtml(Object.keys(files).filter((f) => f.endsWith('.svg')).sort(), rows, measure, inputs.landscapes, inputs.flatness);
+  if (Object.keys(files).length === 0 && inputs.flatness.length === 0)
+    throw new WeightscapeError(
+      'bad-argument',
+      'report: nothing to draw (give complete 1D landscapes, eval results with both splits, run directories or flatness results)',
+    );
+  files['index.html'] = indexHtml(
+    Object.keys(files)
+      .filter((f) => f.endsWith('.svg'))
+      .sort(),
+    rows,
+    measure,
+    inputs.landscapes,
+    inputs.flatness,
+  );
   return { files };
 }

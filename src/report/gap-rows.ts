@@ -8,10 +8,22 @@ import type { LandscapeResult } from '../results/landscape-schema.ts';
 import type { TrainLog } from '../results/train-log-schema.ts';
 import type { FlatnessMeasure, GapRow } from './gap-table.ts';
 
-interface Labelled<T> { label: string; result: T }
+interface Labelled<T> {
+  label: string;
+  result: T;
+}
 
 /** One 1D landscape's flatness measure for the column: which measure, its value, whether its direction converged. */
-interface Candidate { sha256: string; key: string; loss: 'clean' | 'adversarial'; direction: string; rho: number; label: string; value: number; converged: boolean }
+interface Candidate {
+  sha256: string;
+  key: string;
+  loss: 'clean' | 'adversarial';
+  direction: string;
+  rho: number;
+  label: string;
+  value: number;
+  converged: boolean;
+}
 
 /** The kind of a direction spec: `file:…` and `interpolate:…` name files that vary per checkpoint. */
 const directionKind = (spec: string) => spec.split(':')[0]!;
@@ -26,13 +38,27 @@ function candidate({ label, result }: Labelled<LandscapeResult>): Candidate | un
   const measured = result.flatness[loss]!;
   const direction = directionKind(result.settings.directions[0] ?? result.directions[0]?.spec ?? '?');
   const converged = result.directions.every((d) => d.converged !== false);
-  return { sha256, key: `${loss}|${direction}|${measured.rho}`, loss, direction, rho: measured.rho, label, value: measured.increaseMax, converged };
+  return {
+    sha256,
+    key: `${loss}|${direction}|${measured.rho}`,
+    loss,
+    direction,
+    rho: measured.rho,
+    label,
+    value: measured.increaseMax,
+    converged,
+  };
 }
 
 /** Orders measures: adversarial first, then the usual direction kinds, then ρ: a fixed preference. */
 function compareMeasures(a: Candidate, b: Candidate): number {
   const rank = (d: string) => (DIRECTION_ORDER.includes(d) ? DIRECTION_ORDER.indexOf(d) : DIRECTION_ORDER.length);
-  return (a.loss === b.loss ? 0 : a.loss === 'adversarial' ? -1 : 1) || rank(a.direction) - rank(b.direction) || compareText(a.direction, b.direction) || a.rho - b.rho;
+  return (
+    (a.loss === b.loss ? 0 : a.loss === 'adversarial' ? -1 : 1) ||
+    rank(a.direction) - rank(b.direction) ||
+    compareText(a.direction, b.direction) ||
+    a.rho - b.rho
+  );
 }
 
 function describe(c: Candidate): FlatnessMeasure {
@@ -42,43 +68,74 @@ function describe(c: Candidate): FlatnessMeasure {
   };
 }
 
-/** The flatness column: the measure most eval checkpoints have (ties: compareMeasures), and per checkpoint its value. */
-function flatnessColumn(landscapes: Array<Labelled<LandscapeResult>>, shas: string[]): { measure?: FlatnessMeasure; lookup: (sha: string | undefined) => Candidate | undefined } {
-  const candidates = landscapes.map(candidate).filter((c): c is Candidate => c !== undefined && shas.includes(c.sha256));
+/**
+ * The flatness column: the measure most eval checkpoints have (ties: compareMeasures), and per checkpoint its value.
+ */
+function flatnessColumn(
+  landscapes: Array<Labelled<LandscapeResult>>,
+  shas: string[],
+): { measure?: FlatnessMeasure; lookup: (sha: string | undefined) => Candidate | undefined } {
+  const candidates = landscapes
+    .map(candidate)
+    .filter((c): c is Candidate => c !== undefined && shas.includes(c.sha256));
   const coverage = new Map<string, { first: Candidate; checkpoints: Set<string> }>();
   for (const c of candidates) {
     const entry = coverage.get(c.key) ?? { first: c, checkpoints: new Set<string>() };
     entry.checkpoints.add(c.sha256);
     coverage.set(c.key, entry);
   }
-  const chosen = [...coverage.values()].sort((a, b) => b.checkpoints.size - a.checkpoints.size || compareMeasures(a.first, b.first))[0];
+  const chosen = [...coverage.values()].sort(
+    (a, b) => b.checkpoints.size - a.checkpoints.size || compareMeasures(a.first, b.first),
+  )[0];
   if (chosen === undefined) return { lookup: () => undefined };
   const key = chosen.first.key;
   return {
     measure: describe(chosen.first),
     // Two landscapes of one checkpoint with the same measure: the first by label, then by value.
-    lookup: (sha) => candidates.filter((c) => c.key === key && c.sha256 === sha).sort((a, b) => compareText(a.label, b.label) || a.value - b.value)[0],
+    lookup: (sha) =>
+      candidates
+        .filter((c) => c.key === key && c.sha256 === sha)
+        .sort((a, b) => compareText(a.label, b.label) || a.value - b.value)[0],
   };
 }
 
 /** Rows from eval results (both splits, with an attack) and run logs (their last epoch). */
-export function gapRows(landscapes: Array<Labelled<LandscapeResult>>, evals: Array<Labelled<EvalResult>>, runs: Array<{ label: string; log: TrainLog }>): { rows: GapRow[]; measure?: FlatnessMeasure } {
+export function gapRows(
+  landscapes: Array<Labelled<LandscapeResult>>,
+  evals: Array<Labelled<EvalResult>>,
+  runs: Array<{ label: string; log: TrainLog }>,
+): { rows: GapRow[]; measure?: FlatnessMeasure } {
   const usable = evals.filter(({ result }) => result.splits.train?.robust && result.splits.test?.robust);
-  const { measure, lookup } = flatnessColumn(landscapes, usable.map(({ result }) => result.provenance.checkpoint?.sha256).filter((s): s is string => s !== undefined));
+  const { measure, lookup } = flatnessColumn(
+    landscapes,
+    usable.map(({ result }) => result.provenance.checkpoint?.sha256).filter((s): s is string => s !== undefined),
+  );
   const rows: GapRow[] = [];
   for (const { label, result } of usable) {
     const train = result.splits.train!.robust!;
     const test = result.splits.test!.robust!;
     const flat = lookup(result.provenance.checkpoint?.sha256);
     rows.push({
-      label, trainRobustAccuracy: train.accuracy, testRobustAccuracy: test.accuracy, gap: train.accuracy - test.accuracy, testCleanAccuracy: result.splits.test!.clean.accuracy,
-      flatness: flat?.value ?? null, ...(flat?.converged === false ? { flatnessNote: 'not converged' } : {}),
+      label,
+      trainRobustAccuracy: train.accuracy,
+      testRobustAccuracy: test.accuracy,
+      gap: train.accuracy - test.accuracy,
+      testCleanAccuracy: result.splits.test!.clean.accuracy,
+      flatness: flat?.value ?? null,
+      ...(flat?.converged === false ? { flatnessNote: 'not converged' } : {}),
     });
   }
   for (const { label, log } of runs) {
     const last = log.epochs.at(-1);
     if (!last?.train.robust || !last.test.robust) continue;
-    rows.push({ label: `${label} (epoch ${last.epoch})`, trainRobustAccuracy: last.train.robust.accuracy, testRobustAccuracy: last.test.robust.accuracy, gap: last.train.robust.accuracy - last.test.robust.accuracy, testCleanAccuracy: last.test.clean.accuracy, flatness: null });
+    rows.push({
+      label: `${label} (epoch ${last.epoch})`,
+      trainRobustAccuracy: last.train.robust.accuracy,
+      testRobustAccuracy: last.test.robust.accuracy,
+      gap: last.train.robust.accuracy - last.test.robust.accuracy,
+      testCleanAccuracy: last.test.clean.accuracy,
+      flatness: null,
+    });
   }
   return measure === undefined ? { rows } : { rows, measure };
 }

@@ -22,15 +22,32 @@ export interface FlatnessMeasure {
 }
 
 const HEADERS = ['model', 'train robust', 'test robust', 'gap (pts)', 'test clean'];
-const headers = (measure?: FlatnessMeasure) => [...HEADERS, measure === undefined ? 'flatness' : `flatness (${measure.header})`];
+const headers = (measure?: FlatnessMeasure) => [
+  ...HEADERS,
+  measure === undefined ? 'flatness' : `flatness (${measure.header})`,
+];
 /** The SVG table's headers on two lines, so that narrow numeric columns hold them. */
-const HEADER_LINES = [['model', ''], ['train', 'robust'], ['test', 'robust'], ['gap', '(pts)'], ['test', 'clean'], ['flat-', 'ness']];
+const HEADER_LINES = [
+  ['model', ''],
+  ['train', 'robust'],
+  ['test', 'robust'],
+  ['gap', '(pts)'],
+  ['test', 'clean'],
+  ['flat-', 'ness'],
+];
 /** A conservative width of one character at 12px (no text measurement without a browser). */
 const CHAR_WIDTH = 7;
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
 function cells(row: GapRow): string[] {
-  return [row.label, pct(row.trainRobustAccuracy), pct(row.testRobustAccuracy), (100 * row.gap).toFixed(1), pct(row.testCleanAccuracy), flatnessCell(row)];
+  return [
+    row.label,
+    pct(row.trainRobustAccuracy),
+    pct(row.testRobustAccuracy),
+    (100 * row.gap).toFixed(1),
+    pct(row.testCleanAccuracy),
+    flatnessCell(row),
+  ];
 }
 
 function flatnessCell(row: GapRow): string {
@@ -41,41 +58,78 @@ function flatnessCell(row: GapRow): string {
 export const GAP_TABLE_ROW_HEIGHT = 22;
 
 /** Draws the table at (left, top); with a measure, a line under it says what the flatness column is. */
-export function drawGapTable(svg: Svg, rows: GapRow[], left: number, top: number, width: number, measure?: FlatnessMeasure): void {
+export function drawGapTable(
+  svg: Svg,
+  rows: GapRow[],
+  left: number,
+  top: number,
+  width: number,
+  measure?: FlatnessMeasure,
+): void {
   // Numbers are right-aligned in their columns; the model name gets what is left, truncated to fit.
   const columns = [0.34, 0.13, 0.13, 0.13, 0.13, 0.14].map((f) => f * width);
   const nameChars = Math.max(6, Math.floor((columns[0]! - 8) / CHAR_WIDTH));
   const g = svg.append('g').attr('class', 'gap-table').attr('transform', `translate(${left},${top})`);
-  g.append('text').attr('class', 'chart-title').attr('x', 0).attr('y', 16).attr('font-weight', 'bold').attr('fill', '#111').text('Robust generalization gap (train − test)');
+  g.append('text')
+    .attr('class', 'chart-title')
+    .attr('x', 0)
+    .attr('y', 16)
+    .attr('font-weight', 'bold')
+    .attr('fill', '#111')
+    .text('Robust generalization gap (train − test)');
   // A note (e.g. 'not converged') does not fit the narrow column: a dagger there, the note in a footnote.
-  const svgCells = (row: GapRow) => (row.flatnessNote === undefined ? cells(row) : [...cells(row).slice(0, 5), `${row.flatness?.toFixed(3) ?? '–'}†`]);
+  const svgCells = (row: GapRow) =>
+    row.flatnessNote === undefined ? cells(row) : [...cells(row).slice(0, 5), `${row.flatness?.toFixed(3) ?? '–'}†`];
   const lines = [...HEADER_LINES[0]!.map((_, line) => HEADER_LINES.map((h) => h[line]!)), ...rows.map(svgCells)];
   const notes = [...new Set(rows.flatMap((r) => (r.flatnessNote === undefined ? [] : [r.flatnessNote])))].sort();
   lines.forEach((values, r) => {
     const header = r < 2;
     const yPos = 38 + r * GAP_TABLE_ROW_HEIGHT - (header && r === 1 ? 6 : 0) - (header ? 0 : 6);
-    if (r === 2) g.append('line').attr('x2', width).attr('y1', yPos - 15).attr('y2', yPos - 15).attr('stroke', '#333');
+    if (r === 2)
+      g.append('line')
+        .attr('x2', width)
+        .attr('y1', yPos - 15)
+        .attr('y2', yPos - 15)
+        .attr('stroke', '#333');
     let xPos = 0;
     values.forEach((value, c) => {
       const text = c === 0 && value.length > nameChars ? `${value.slice(0, nameChars - 1)}…` : value;
-      const cell = g.append('text').attr('x', c === 0 ? xPos : xPos + columns[c]! - 4).attr('y', yPos).attr('text-anchor', c === 0 ? 'start' : 'end')
-        .attr('font-weight', header ? 'bold' : 'normal').attr('fill', '#222').text(text);
+      const cell = g
+        .append('text')
+        .attr('x', c === 0 ? xPos : xPos + columns[c]! - 4)
+        .attr('y', yPos)
+        .attr('text-anchor', c === 0 ? 'start' : 'end')
+        .attr('font-weight', header ? 'bold' : 'normal')
+        .attr('fill', '#222')
+        .text(text);
       if (text !== value) cell.append('title').text(value);
       xPos += columns[c]!;
     });
   });
   // Footnotes in 11px text, cut to the table's width (the whole sentence in a tooltip).
-  const footnotes = [...(measure === undefined ? [] : [`flatness: max increase, ${measure.header}`]), ...notes.map((n) => `† ${n}`)];
-  const footChars = Math.max(10, Math.floor(width / (CHAR_WIDTH * 11 / 12)));
+  const footnotes = [
+    ...(measure === undefined ? [] : [`flatness: max increase, ${measure.header}`]),
+    ...notes.map((n) => `† ${n}`),
+  ];
+  const footChars = Math.max(10, Math.floor(width / ((CHAR_WIDTH * 11) / 12)));
   footnotes.forEach((text, i) => {
     const shown = text.length > footChars ? `${text.slice(0, footChars - 1)}…` : text;
-    const note = g.append('text').attr('class', 'flatness-measure').attr('x', 0).attr('y', 38 + (lines.length + i) * GAP_TABLE_ROW_HEIGHT - 6).attr('font-size', 11).attr('fill', '#444').text(shown);
+    const note = g
+      .append('text')
+      .attr('class', 'flatness-measure')
+      .attr('x', 0)
+      .attr('y', 38 + (lines.length + i) * GAP_TABLE_ROW_HEIGHT - 6)
+      .attr('font-size', 11)
+      .attr('fill', '#444')
+      .text(shown);
     if (i === 0 && measure !== undefined) note.append('title').text(`flatness: ${measure.description}`);
   });
 }
 
 export function gapTableSvg(rows: GapRow[], width: number, measure?: FlatnessMeasure): string {
-  const footnotes = (measure === undefined ? 0 : 1) + new Set(rows.flatMap((r) => (r.flatnessNote === undefined ? [] : [r.flatnessNote]))).size;
+  const footnotes =
+    (measure === undefined ? 0 : 1) +
+    new Set(rows.flatMap((r) => (r.flatnessNote === undefined ? [] : [r.flatnessNote]))).size;
   const height = 50 + (rows.length + 2 + footnotes) * GAP_TABLE_ROW_HEIGHT;
   const canvas = createCanvas(width, height, 'Robust generalization gap');
   drawGapTable(canvas.svg, rows, 12, 4, width - 24, measure);
@@ -85,17 +139,47 @@ export function gapTableSvg(rows: GapRow[], width: number, measure?: FlatnessMea
 export function gapTableMarkdown(rows: GapRow[], measure?: FlatnessMeasure): string {
   const escape = (s: string) => s.replace(/\|/g, '\\|');
   const h = headers(measure);
-  return [`| ${h.map(escape).join(' | ')} |`, `| ${h.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${cells(r).map(escape).join(' | ')} |`)].join('\n') + '\n';
+  return (
+    [
+      `| ${h.map(escape).join(' | ')} |`,
+      `| ${h.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+      ...rows.map((r) => `| ${cells(r).map(escape).join(' | ')} |`),
+    ].join('\n') + '\n'
+  );
 }
 
 export function gapTableCsv(rows: GapRow[], measure?: FlatnessMeasure): string {
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const flatness = measure === undefined ? 'flatness' : quote(`flatness (${measure.header})`);
   const header = `model,train_robust_accuracy,test_robust_accuracy,gap,test_clean_accuracy,${flatness},flatness_note`;
-  return [header, ...rows.map((r) => [quote(r.label), r.trainRobustAccuracy, r.testRobustAccuracy, r.gap, r.testCleanAccuracy, r.flatness ?? '', quote(r.flatnessNote ?? '')].join(','))].join('\n') + '\n';
+  return (
+    [
+      header,
+      ...rows.map((r) =>
+        [
+          quote(r.label),
+          r.trainRobustAccuracy,
+          r.testRobustAccuracy,
+          r.gap,
+          r.testCleanAccuracy,
+          r.flatness ?? '',
+          quote(r.flatnessNote ?? ''),
+        ].join(','),
+      ),
+    ].join('\n') + '\n'
+  );
 }
 
 export function gapTableHtml(rows: GapRow[], measure?: FlatnessMeasure): string {
   const caption = measure === undefined ? '' : `<caption>flatness: ${escapeHtml(measure.description)}</caption>\n`;
-  return `<table>\n${caption}<thead><tr>${headers(measure).map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows.map((r) => `<tr>${cells(r).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n')}\n</tbody>\n</table>`;
+  return `<table>\n${caption}<thead><tr>${headers(measure)
+    .map((h) => `<th>${escapeHtml(h)}</th>`)
+    .join('')}</tr></thead>\n<tbody>\n${rows
+    .map(
+      (r) =>
+        `<tr>${cells(r)
+          .map((c) => `<td>${escapeHtml(c)}</td>`)
+          .join('')}</tr>`,
+    )
+    .join('\n')}\n</tbody>\n</table>`;
 }

@@ -15,9 +15,24 @@ export function scatterSvg(result: CorrelationResult, { width, height }: ChartSi
   const xs = result.points.map((p) => p.x);
   const ys = result.points.map((p) => p.y);
   const pad = (lo: number, hi: number) => [lo - 0.08 * (hi - lo || 1), hi + 0.08 * (hi - lo || 1)] as [number, number];
-  const x = d3.scaleLinear().domain(pad(Math.min(...xs), Math.max(...xs))).range([0, frame.width]).nice();
-  const y = d3.scaleLinear().domain(pad(Math.min(...ys), Math.max(...ys))).range([frame.height, 0]).nice();
-  svg.append('text').attr('class', 'chart-title').attr('x', 8).attr('y', 16).attr('font-weight', 'bold').attr('fill', '#111').text(title);
+  const x = d3
+    .scaleLinear()
+    .domain(pad(Math.min(...xs), Math.max(...xs)))
+    .range([0, frame.width])
+    .nice();
+  const y = d3
+    .scaleLinear()
+    .domain(pad(Math.min(...ys), Math.max(...ys)))
+    .range([frame.height, 0])
+    .nice();
+  svg
+    .append('text')
+    .attr('class', 'chart-title')
+    .attr('x', 8)
+    .attr('y', 16)
+    .attr('font-weight', 'bold')
+    .attr('fill', '#111')
+    .text(title);
   const g = axes(svg, frame, x, y, result.x, result.y);
   const n = xs.length;
   const mx = d3.mean(xs)!;
@@ -26,14 +41,39 @@ export function scatterSvg(result: CorrelationResult, { width, height }: ChartSi
   if (sxx > 0) {
     const slope = d3.sum(xs, (v, i) => (v - mx) * (ys[i]! - my)) / sxx;
     const [x0, x1] = x.domain() as [number, number];
-    g.append('path').attr('class', 'fit').attr('d', pathData([[x(x0), y(my + slope * (x0 - mx))], [x(x1), y(my + slope * (x1 - mx))]]))
-      .attr('stroke', PALETTE[1]!).attr('stroke-width', 1.5).attr('stroke-dasharray', '5,3').attr('fill', 'none');
+    g.append('path')
+      .attr('class', 'fit')
+      .attr(
+        'd',
+        pathData([
+          [x(x0), y(my + slope * (x0 - mx))],
+          [x(x1), y(my + slope * (x1 - mx))],
+        ]),
+      )
+      .attr('stroke', PALETTE[1]!)
+      .attr('stroke-width', 1.5)
+      .attr('stroke-dasharray', '5,3')
+      .attr('fill', 'none');
   }
-  g.selectAll('circle').data(result.points).join('circle').attr('class', 'point')
-    .attr('cx', (p) => round(x(p.x))).attr('cy', (p) => round(y(p.y))).attr('r', 4.5).attr('fill', PALETTE[0]!)
-    .append('title').text((p) => `${p.checkpoint}: (${p.x}, ${p.y})`);
+  g.selectAll('circle')
+    .data(result.points)
+    .join('circle')
+    .attr('class', 'point')
+    .attr('cx', (p) => round(x(p.x)))
+    .attr('cy', (p) => round(y(p.y)))
+    .attr('r', 4.5)
+    .attr('fill', PALETTE[0]!)
+    .append('title')
+    .text((p) => `${p.checkpoint}: (${p.x}, ${p.y})`);
   const c = result.coefficients;
-  svg.append('text').attr('class', 'coefficients').attr('x', 8).attr('y', height - 10).attr('fill', '#222')
-    .text(`n = ${n}   Pearson r = ${two(c.pearson.value)}   Spearman ρ = ${two(c.spearman.value)}   Kendall τ = ${two(c.kendall.value)} (p = ${c.kendall.permutation.pValue === null ? 'undefined' : c.kendall.permutation.pValue.toPrecision(2)})`);
+  svg
+    .append('text')
+    .attr('class', 'coefficients')
+    .attr('x', 8)
+    .attr('y', height - 10)
+    .attr('fill', '#222')
+    .text(
+      `n = ${n}   Pearson r = ${two(c.pearson.value)}   Spearman ρ = ${two(c.spearman.value)}   Kendall τ = ${two(c.kendall.value)} (p = ${c.kendall.permutation.pValue === null ? 'undefined' : c.kendall.permutation.pValue.toPrecision(2)})`,
+    );
   return canvas.serialize();
 }

@@ -20,10 +20,14 @@ export function createCanvas(width: number, height: number, title: string): Canv
   const document = dom.window.document;
   const node = document.createElementNS('http://www.w3.org/2000/svg', 'svg') as unknown as SVGSVGElement;
   document.body.appendChild(node as unknown as Node);
-  const svg = d3.select(node)
+  const svg = d3
+    .select(node)
     .attr('xmlns', 'http://www.w3.org/2000/svg')
-    .attr('width', width).attr('height', height).attr('viewBox', `0 0 ${width} ${height}`)
-    .attr('font-family', FONT).attr('font-size', 12);
+    .attr('width', width)
+    .attr('height', height)
+    .attr('viewBox', `0 0 ${width} ${height}`)
+    .attr('font-family', FONT)
+    .attr('font-size', 12);
   svg.append('title').text(title);
   svg.append('rect').attr('width', width).attr('height', height).attr('fill', '#ffffff');
   return {
@@ -48,7 +52,14 @@ export interface Frame {
 }
 
 /** Draws x and y axes with labels into a frame and returns the group to plot in. */
-export function axes(svg: Svg, frame: Frame, x: d3.ScaleLinear<number, number>, y: d3.ScaleLinear<number, number>, xLabel: string, yLabel: string) {
+export function axes(
+  svg: Svg,
+  frame: Frame,
+  x: d3.ScaleLinear<number, number>,
+  y: d3.ScaleLinear<number, number>,
+  xLabel: string,
+  yLabel: string,
+) {
   const g = svg.append('g').attr('transform', `translate(${frame.left},${frame.top})`);
   const xAxis = g.append('g').attr('class', 'x-axis').attr('transform', `translate(0,${frame.height})`);
   const yAxis = g.append('g').attr('class', 'y-axis');
@@ -57,16 +68,39 @@ export function axes(svg: Svg, frame: Frame, x: d3.ScaleLinear<number, number>, 
   for (const tick of x.ticks(6)) {
     const px = round(x(tick));
     xAxis.append('line').attr('class', 'tick').attr('x1', px).attr('x2', px).attr('y2', 5).attr('stroke', '#333');
-    xAxis.append('text').attr('x', px).attr('y', 18).attr('text-anchor', 'middle').attr('fill', '#222').text(x.tickFormat(6)(tick));
+    xAxis
+      .append('text')
+      .attr('x', px)
+      .attr('y', 18)
+      .attr('text-anchor', 'middle')
+      .attr('fill', '#222')
+      .text(x.tickFormat(6)(tick));
   }
   for (const tick of y.ticks(5)) {
     const py = round(y(tick));
     yAxis.append('line').attr('class', 'tick').attr('y1', py).attr('y2', py).attr('x2', -5).attr('stroke', '#333');
     yAxis.append('line').attr('y1', py).attr('y2', py).attr('x2', frame.width).attr('stroke', '#e5e5e5');
-    yAxis.append('text').attr('x', -8).attr('y', py + 4).attr('text-anchor', 'end').attr('fill', '#222').text(y.tickFormat(5)(tick));
+    yAxis
+      .append('text')
+      .attr('x', -8)
+      .attr('y', py + 4)
+      .attr('text-anchor', 'end')
+      .attr('fill', '#222')
+      .text(y.tickFormat(5)(tick));
   }
-  g.append('text').attr('class', 'x-label').attr('x', frame.width / 2).attr('y', frame.height + 36).attr('text-anchor', 'middle').attr('fill', '#222').text(xLabel);
-  g.append('text').attr('class', 'y-label').attr('transform', `translate(${-42},${frame.height / 2}) rotate(-90)`).attr('text-anchor', 'middle').attr('fill', '#222').text(yLabel);
+  g.append('text')
+    .attr('class', 'x-label')
+    .attr('x', frame.width / 2)
+    .attr('y', frame.height + 36)
+    .attr('text-anchor', 'middle')
+    .attr('fill', '#222')
+    .text(xLabel);
+  g.append('text')
+    .attr('class', 'y-label')
+    .attr('transform', `translate(${-42},${frame.height / 2}) rotate(-90)`)
+    .attr('text-anchor', 'middle')
+    .attr('fill', '#222')
+    .text(yLabel);
   return g;
 }
 

@@ -18,11 +18,15 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw new WeightscapeError('bad-argument', `${path}: cannot write (${describeWriteError(error)})`, { cause: error });
+    throw new WeightscapeError('bad-argument', `${path}: cannot write (${describeWriteError(error)})`, {
+      cause: error,
+    });
   }
 }
 
-/** Removes `<name>.<pid>.<hex>.tmp` files in `dir` whose writer is no longer running (all names when `name` is omitted). */
+/**
+ * Removes `<name>.<pid>.<hex>.tmp` files in `dir` whose writer is no longer running (all names when `name` is omitted).
+ */
 export function removeStaleTemporaries(dir: string, name?: string): string[] {
   let entries: string[];
   try {
@@ -46,14 +50,22 @@ export function removeStaleTemporaries(dir: string, name?: string): string[] {
 export function describeWriteError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
-    case 'ENOENT': return 'its directory does not exist';
-    case 'ENOTDIR': return 'a component of the path is not a directory';
-    case 'EISDIR': return 'it is a directory';
+    case 'ENOENT':
+      return 'its directory does not exist';
+    case 'ENOTDIR':
+      return 'a component of the path is not a directory';
+    case 'EISDIR':
+      return 'it is a directory';
     case 'EACCES':
-    case 'EPERM': return 'permission denied';
-    case 'EROFS': return 'read-only file system';
-    case 'ENOSPC': return 'no space left on the device';
-    case 'EDQUOT': return 'disk quota exceeded';
-    default: return code ?? (error instanceof Error ? error.message.split('\n')[0]! : String(error));
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    default:
+      return code ?? (error instanceof Error ? error.message.split('\n')[0]! : String(error));
   }
 }

@@ -9,15 +9,17 @@ import { numberOrNull, type Known } from './schema-parts.ts';
 
 export const CHECK_SCHEMA = 'weightscape.check/1';
 
-const verdictSchema = z.object({
-  check: baselineCheckSchema,
-  /** The result file the metric was read from. */
-  source: z.string(),
-  actual: z.number(),
-  /** [low, high]; null where unbounded (must-not-fall has no high, must-not-rise no low). */
-  allowed: z.tuple([numberOrNull, numberOrNull]),
-  passed: z.boolean(),
-}).loose();
+const verdictSchema = z
+  .object({
+    check: baselineCheckSchema,
+    /** The result file the metric was read from. */
+    source: z.string(),
+    actual: z.number(),
+    /** [low, high]; null where unbounded (must-not-fall has no high, must-not-rise no low). */
+    allowed: z.tuple([numberOrNull, numberOrNull]),
+    passed: z.boolean(),
+  })
+  .loose();
 
 export const checkSchema = z.object({ schema: z.literal(CHECK_SCHEMA), verdicts: z.array(verdictSchema) }).loose();
 

@@ -9,34 +9,52 @@ import { modelConfigSchema, notesSchema, numberOrNull, provenanceSchema, type Kn
 export const FLATNESS_SCHEMA = 'weightscape.flatness/2';
 export const FLATNESS_TAGS = ['weightscape.flatness/1', FLATNESS_SCHEMA] as const;
 
-const lossFlatnessSchema = z.object({
-  atTheta: z.number(),
-  averageIncrease: z.number(),
-  maxIncrease: z.number(),
-  /** At settings.rhoAdversarial. */
-  adversarialDirectionIncrease: z.number(),
-  curvature: z.number(),
-  /** The eigenvalue of largest magnitude (power iteration), with its sign. */
-  hessianTopEigenvalue: numberOrNull,
-  /** false: power iteration stopped before converging, so the eigenvalue is an estimate; null without --hessian; absent in `/1`. */
-  hessianConverged: z.boolean().nullable().optional(),
-}).loose();
+const lossFlatnessSchema = z
+  .object({
+    atTheta: z.number(),
+    averageIncrease: z.number(),
+    maxIncrease: z.number(),
+    /** At settings.rhoAdversarial. */
+    adversarialDirectionIncrease: z.number(),
+    curvature: z.number(),
+    /** The eigenvalue of largest magnitude (power iteration), with its sign. */
+    hessianTopEigenvalue: numberOrNull,
+    /**
+     * false: power iteration stopped before converging, so the eigenvalue is an estimate; null without --hessian;
+     * absent in `/1`.
+     */
+    hessianConverged: z.boolean().nullable().optional(),
+  })
+  .loose();
 
-export const flatnessSchema = z.object({
-  schema: z.enum(FLATNESS_TAGS),
-  settings: z.object({
-    checkpoint: z.string(), data: z.string(), split: z.enum(['train', 'test']), subset: z.number().int().positive().nullable(), rho: z.number(), rhoAdversarial: z.number(),
-    directions: z.number().int().positive(), attack: z.string(), hessian: z.boolean(), hessianBatches: z.number().int(), seed: z.number(),
-  }).loose(),
-  model: modelConfigSchema,
-  clean: lossFlatnessSchema,
-  /** Null with `--attack none` (see notes). */
-  adversarial: lossFlatnessSchema.nullable(),
-  /** Per random direction: increases at +ρ (clean, adversarial; null with `--attack none`). */
-  perDirection: z.array(z.object({ clean: z.number(), adversarial: numberOrNull }).loose()),
-  notes: notesSchema,
-  provenance: provenanceSchema,
-}).loose();
+export const flatnessSchema = z
+  .object({
+    schema: z.enum(FLATNESS_TAGS),
+    settings: z
+      .object({
+        checkpoint: z.string(),
+        data: z.string(),
+        split: z.enum(['train', 'test']),
+        subset: z.number().int().positive().nullable(),
+        rho: z.number(),
+        rhoAdversarial: z.number(),
+        directions: z.number().int().positive(),
+        attack: z.string(),
+        hessian: z.boolean(),
+        hessianBatches: z.number().int(),
+        seed: z.number(),
+      })
+      .loose(),
+    model: modelConfigSchema,
+    clean: lossFlatnessSchema,
+    /** Null with `--attack none` (see notes). */
+    adversarial: lossFlatnessSchema.nullable(),
+    /** Per random direction: increases at +ρ (clean, adversarial; null with `--attack none`). */
+    perDirection: z.array(z.object({ clean: z.number(), adversarial: numberOrNull }).loose()),
+    notes: notesSchema,
+    provenance: provenanceSchema,
+  })
+  .loose();
 
 export type FlatnessResult = Known<z.output<typeof flatnessSchema>>;
 export type LossFlatness = Known<z.output<typeof lossFlatnessSchema>>;

@@ -25,12 +25,18 @@ export function jsonSchema(kind: ResultKind): Record<string, unknown> {
     unrepresentable: 'throw',
     override: ({ zodSchema, jsonSchema: json }) => {
       // `.loose()` writes `additionalProperties: {}`; `true` says the same, plainly.
-      if (json.type === 'object' && json.properties !== undefined && typeof json.additionalProperties === 'object' && Object.keys(json.additionalProperties).length === 0) {
+      if (
+        json.type === 'object' &&
+        json.properties !== undefined &&
+        typeof json.additionalProperties === 'object' &&
+        Object.keys(json.additionalProperties).length === 0
+      ) {
         json.additionalProperties = true;
       }
       if (zodSchema === baselineCheckSchema) json.anyOf = [{ required: ['absolute'] }, { required: ['relative'] }];
       if (zodSchema === landscapeSchema) {
-        json.$comment = 'Also checked by weightscape: every table in values has one row per beta (one row when betas is null) and one value per alpha, and a complete result has no null.';
+        json.$comment =
+          'Also checked by weightscape: every table in values has one row per beta (one row when betas is null) and one value per alpha, and a complete result has no null.';
       }
     },
   });
@@ -40,5 +46,8 @@ export function jsonSchema(kind: ResultKind): Record<string, unknown> {
 
 /** Every kind's JSON Schema file: name under schemas/ and text (2-space JSON, final newline). */
 export function jsonSchemaFiles(): Array<{ file: string; text: string }> {
-  return (Object.keys(RESULT_KINDS) as ResultKind[]).map((kind) => ({ file: jsonSchemaFile(kind), text: `${JSON.stringify(jsonSchema(kind), null, 2)}\n` }));
+  return (Object.keys(RESULT_KINDS) as ResultKind[]).map((kind) => ({
+    file: jsonSchemaFile(kind),
+    text: `${JSON.stringify(jsonSchema(kind), null, 2)}\n`,
+  }));
 }

@@ -11,7 +11,9 @@ export function metricAt(json: unknown, path: string): number | undefined {
   let node: unknown = json;
   for (const key of path.split('.')) {
     if (node === null || typeof node !== 'object') return undefined;
-    node = Array.isArray(node) ? node[key === 'last' ? node.length - 1 : Number(key)] : (node as Record<string, unknown>)[key];
+    node = Array.isArray(node)
+      ? node[key === 'last' ? node.length - 1 : Number(key)]
+      : (node as Record<string, unknown>)[key];
   }
   return typeof node === 'number' && Number.isFinite(node) ? node : undefined;
 }

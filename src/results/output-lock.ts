@@ -53,20 +53,30 @@ export function lockOutput(path: string, command: string, flag = '--out'): void 
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new WeightscapeError('bad-argument', `${flag} ${path}: cannot create its lock file ${lockPath} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+        throw new WeightscapeError(
+          'bad-argument',
+          `${flag} ${path}: cannot create its lock file ${lockPath} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        );
       }
     }
     const holder = readHolder(lockPath);
     const foreignHost = holder !== undefined && holder.host !== me.host;
     if (holder !== undefined && (foreignHost || processIsAlive(holder.pid))) {
-      throw new WeightscapeError('bad-argument', `${flag} ${path}: in use by another weightscape process (pid ${holder.pid}${foreignHost ? ` on ${holder.host}` : ''}, ${holder.command}, started ${holder.started})`, {
-        suggestion: `wait for it to finish; if that process is gone, remove ${lockPath}`,
-      });
+      throw new WeightscapeError(
+        'bad-argument',
+        `${flag} ${path}: in use by another weightscape process (pid ${holder.pid}${foreignHost ? ` on ${holder.host}` : ''}, ${holder.command}, started ${holder.started})`,
+        {
+          suggestion: `wait for it to finish; if that process is gone, remove ${lockPath}`,
+        },
+      );
     }
     // The holder was killed (or the lock is unreadable): take the lock over.
     rmSync(lockPath, { force: true });
   }
-  throw new WeightscapeError('bad-argument', `${flag} ${path}: another process took its lock ${lockPath} at the same moment`);
+  throw new WeightscapeError(
+    'bad-argument',
+    `${flag} ${path}: another process took its lock ${lockPath} at the same moment`,
+  );
 }
 
 /** Releases every lock this process holds (only lock files that still name this process). */

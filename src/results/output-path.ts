@@ -71,7 +71,9 @@ export function outputPathProblem(output: OutputPath): string | undefined {
   }
 }
 
-/** Throws one `bad-argument` error naming the flag, the path and the reason for the first output that cannot be written. */
+/**
+ * Throws one `bad-argument` error naming the flag, the path and the reason for the first output that cannot be written.
+ */
 export function checkOutputPaths(outputs: OutputPath[]): void {
   for (const output of outputs) {
     const problem = outputPathProblem(output);

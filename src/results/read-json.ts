@@ -6,6 +6,9 @@ export function readJsonFile(path: string, what = 'JSON result'): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as unknown;
   } catch (error) {
-    throw new WeightscapeError('bad-file', `${path}: not a readable ${what} (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+    throw new WeightscapeError(
+      'bad-file',
+      `${path}: not a readable ${what} (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
+    );
   }
 }

@@ -32,7 +32,9 @@ export type ResultOf<K extends ResultKind> = Known<z.output<(typeof RESULT_KINDS
 
 /** `a.b[0][3]`: a zod issue path as it would be written in JavaScript. */
 export function fieldPath(path: readonly PropertyKey[]): string {
-  const text = path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
+  const text = path
+    .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
+    .join('');
   return text === '' ? 'top level' : text;
 }
 
@@ -40,17 +42,23 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0]!;
   const message = issue.message.replace(/^Invalid input: /, '').replace(/^Invalid input$/, 'invalid value');
-  return JSON.stringify(`${fieldPath(issue.path)}: ${message}`).slice(1, -1).replace(/\\"/g, '"');
+  return JSON.stringify(`${fieldPath(issue.path)}: ${message}`)
+    .slice(1, -1)
+    .replace(/\\"/g, '"');
 }
 
 /** The schema tag of parsed JSON, if it has one. */
 export function schemaTag(json: unknown): unknown {
-  return json !== null && typeof json === 'object' && !Array.isArray(json) ? (json as { schema?: unknown }).schema : undefined;
+  return json !== null && typeof json === 'object' && !Array.isArray(json)
+    ? (json as { schema?: unknown }).schema
+    : undefined;
 }
 
 /** The kind a schema tag belongs to, or undefined for an unknown tag. */
 export function kindOfTag(tag: unknown): ResultKind | undefined {
-  return (Object.keys(RESULT_KINDS) as ResultKind[]).find((k) => (RESULT_KINDS[k].tags as readonly unknown[]).includes(tag));
+  return (Object.keys(RESULT_KINDS) as ResultKind[]).find((k) =>
+    (RESULT_KINDS[k].tags as readonly unknown[]).includes(tag),
+  );
 }
 
 /** Validates parsed JSON as a result of `kind` read from `path` (for messages). */
@@ -59,7 +67,10 @@ export function parseResult<K extends ResultKind>(json: unknown, path: string, k
   const tag = schemaTag(json);
   if (!(tags as readonly unknown[]).includes(tag)) {
     const found = tag === undefined ? `no schema tag (a JSON ${kindOf(json)})` : `schema ${JSON.stringify(tag)}`;
-    throw new WeightscapeError('bad-file', `${path}: not ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} result (${found}; expected ${tags.join(' or ')})`);
+    throw new WeightscapeError(
+      'bad-file',
+      `${path}: not ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} result (${found}; expected ${tags.join(' or ')})`,
+    );
   }
   const parsed = (schema as z.ZodType).safeParse(json);
   if (!parsed.success) throw new WeightscapeError('bad-file', `${path}: ${describeIssue(parsed.error)}`);

@@ -8,9 +8,11 @@ import { WeightscapeError } from '../errors.ts';
 export type Coefficient = 'pearson' | 'spearman' | 'kendall';
 
 function checkPairs(x: readonly number[], y: readonly number[]): void {
-  if (x.length !== y.length) throw new WeightscapeError('bad-argument', `correlation: ${x.length} x values but ${y.length} y values`);
+  if (x.length !== y.length)
+    throw new WeightscapeError('bad-argument', `correlation: ${x.length} x values but ${y.length} y values`);
   if (x.length < 2) throw new WeightscapeError('bad-argument', `correlation: needs at least 2 pairs (got ${x.length})`);
-  if (![...x, ...y].every(Number.isFinite)) throw new WeightscapeError('bad-argument', 'correlation: values must be finite numbers');
+  if (![...x, ...y].every(Number.isFinite))
+    throw new WeightscapeError('bad-argument', 'correlation: values must be finite numbers');
 }
 
 export function pearson(x: readonly number[], y: readonly number[]): number {
@@ -73,4 +75,8 @@ export function kendall(x: readonly number[], y: readonly number[]): number {
   return denominator === 0 ? NaN : (concordant - discordant) / denominator;
 }
 
-export const COEFFICIENTS: Record<Coefficient, (x: readonly number[], y: readonly number[]) => number> = { pearson, spearman, kendall };
+export const COEFFICIENTS: Record<Coefficient, (x: readonly number[], y: readonly number[]) => number> = {
+  pearson,
+  spearman,
+  kendall,
+};

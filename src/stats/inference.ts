@@ -14,15 +14,22 @@ export interface Interval {
   undefinedResamples: number;
 }
 
-export function bootstrapInterval(x: readonly number[], y: readonly number[], statistic: (x: readonly number[], y: readonly number[]) => number,
-  { resamples = 2000, level = 0.95, seed = 0 } = {}): Interval {
+export function bootstrapInterval(
+  x: readonly number[],
+  y: readonly number[],
+  statistic: (x: readonly number[], y: readonly number[]) => number,
+  { resamples = 2000, level = 0.95, seed = 0 } = {},
+): Interval {
   const uniform = seededUniform(seed);
   const values: number[] = [];
   let undefinedResamples = 0;
   const n = x.length;
   for (let b = 0; b < resamples; b++) {
     const idx = Array.from({ length: n }, () => Math.floor(uniform() * n));
-    const value = statistic(idx.map((i) => x[i]!), idx.map((i) => y[i]!));
+    const value = statistic(
+      idx.map((i) => x[i]!),
+      idx.map((i) => y[i]!),
+    );
     if (Number.isNaN(value)) undefinedResamples++;
     else values.push(value);
   }
@@ -54,8 +61,12 @@ export interface PermutationTest {
 }
 
 /** Two-sided: the share of orderings of y whose |coefficient| is at least the observed one. */
-export function permutationTest(x: readonly number[], y: readonly number[], statistic: (x: readonly number[], y: readonly number[]) => number,
-  { resamples = 10_000, seed = 0 } = {}): PermutationTest {
+export function permutationTest(
+  x: readonly number[],
+  y: readonly number[],
+  statistic: (x: readonly number[], y: readonly number[]) => number,
+  { resamples = 10_000, seed = 0 } = {},
+): PermutationTest {
   const observed = Math.abs(statistic(x, y));
   const tolerance = 1e-12 * Math.max(1, observed);
   if (Number.isNaN(observed)) return { pValue: NaN, exact: true, permutations: 0 };

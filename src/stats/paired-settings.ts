@@ -6,20 +6,52 @@
 import type { NamedResult } from '../results/metric-path.ts';
 
 type Json = Record<string, unknown>;
-const get = (json: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Json)[key] : undefined), json);
+const get = (json: unknown, ...keys: string[]): unknown =>
+  keys.reduce<unknown>(
+    (node, key) => (node !== null && typeof node === 'object' ? (node as Json)[key] : undefined),
+    json,
+  );
 
 /** The fields to compare, by schema tag; undefined for JSON weightscape did not write. */
 export function comparedSettings(json: unknown): Record<string, unknown> | undefined {
   const tag = get(json, 'schema');
   const s = (key: string) => get(json, 'settings', key);
-  if (tag === 'weightscape.eval/2') return { attack: get(json, 'attack'), data: get(json, 'data', 'spec'), subset: get(json, 'data', 'subset') };
+  if (tag === 'weightscape.eval/2')
+    return { attack: get(json, 'attack'), data: get(json, 'data', 'spec'), subset: get(json, 'data', 'subset') };
   if (tag === 'weightscape.landscape/1') {
-    return { attack: s('attack'), loss: s('loss'), 'grid (alphas)': s('alphas'), 'grid (betas)': s('betas'), 'direction kind': s('directions'), data: s('data'), split: s('split'), subset: s('subset'), bn: s('bn'), includeBn: s('includeBn'), fixedExamples: s('fixedExamples') };
+    return {
+      attack: s('attack'),
+      loss: s('loss'),
+      'grid (alphas)': s('alphas'),
+      'grid (betas)': s('betas'),
+      'direction kind': s('directions'),
+      data: s('data'),
+      split: s('split'),
+      subset: s('subset'),
+      bn: s('bn'),
+      includeBn: s('includeBn'),
+      fixedExamples: s('fixedExamples'),
+    };
   }
   if (typeof tag === 'string' && tag.startsWith('weightscape.flatness/')) {
-    return { attack: s('attack'), rho: s('rho'), rhoAdversarial: s('rhoAdversarial'), directions: s('directions'), data: s('data'), split: s('split'), subset: s('subset'), hessianBatches: s('hessianBatches') };
+    return {
+      attack: s('attack'),
+      rho: s('rho'),
+      rhoAdversarial: s('rhoAdversarial'),
+      directions: s('directions'),
+      data: s('data'),
+      split: s('split'),
+      subset: s('subset'),
+      hessianBatches: s('hessianBatches'),
+    };
   }
-  if (tag === 'weightscape.train-log/1') return { attack: get(json, 'config', 'evalAttack'), data: get(json, 'config', 'data'), subset: get(json, 'config', 'evalSubset'), epochs: get(json, 'config', 'epochs') };
+  if (tag === 'weightscape.train-log/1')
+    return {
+      attack: get(json, 'config', 'evalAttack'),
+      data: get(json, 'config', 'data'),
+      subset: get(json, 'config', 'evalSubset'),
+      epochs: get(json, 'config', 'epochs'),
+    };
   return undefined;
 }
 
@@ -28,13 +60,19 @@ export function settingsNotes(axis: string, metric: string, files: NamedResult[]
   const notes: string[] = [];
   const byKind = new Map<unknown, NamedResult[]>();
   for (const f of files) byKind.set(get(f.json, 'schema'), [...(byKind.get(get(f.json, 'schema')) ?? []), f]);
-  if (byKind.size > 1) notes.push(`${axis} (${metric}) is read from results of different kinds (${[...byKind.keys()].map(String).join(', ')})`);
+  if (byKind.size > 1)
+    notes.push(
+      `${axis} (${metric}) is read from results of different kinds (${[...byKind.keys()].map(String).join(', ')})`,
+    );
   for (const group of byKind.values()) {
     const settings = group.map((f) => comparedSettings(f.json));
     if (settings.some((s) => s === undefined)) continue;
     for (const field of Object.keys(settings[0]!)) {
       const values = [...new Set(settings.map((s) => JSON.stringify(s![field] ?? null)))];
-      if (values.length > 1) notes.push(`${axis} (${metric}) comes from results made with different ${field}: ${values.join(' vs ')}; the correlation may reflect the settings, not the checkpoints`);
+      if (values.length > 1)
+        notes.push(
+          `${axis} (${metric}) comes from results made with different ${field}: ${values.join(' vs ')}; the correlation may reflect the settings, not the checkpoints`,
+        );
     }
   }
   return notes;

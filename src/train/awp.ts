@@ -27,7 +27,9 @@ export type GradientFunction = (params: TensorMap) => TensorMap;
 export function gradientsOf(loss: (params: TensorMap) => tf.Scalar): GradientFunction {
   return (params) => {
     const order = Object.keys(params);
-    const grads = tf.grads((...ps: tf.Tensor[]) => loss(Object.fromEntries(order.map((n, i) => [n, ps[i]!]))))(order.map((n) => params[n]!));
+    const grads = tf.grads((...ps: tf.Tensor[]) => loss(Object.fromEntries(order.map((n, i) => [n, ps[i]!]))))(
+      order.map((n) => params[n]!),
+    );
     return Object.fromEntries(order.map((n, i) => [n, grads[i]!]));
   };
 }

@@ -11,7 +11,9 @@ import { seededNormal } from '../random.ts';
 export function initWeights(config: ModelConfig, seed: number): ModelWeights {
   const weights: ModelWeights = { params: {}, state: {} };
   const specs = architecture(config.arch).tensorSpecs(config);
-  const fanIns = new Map(specs.filter((s) => s.role === 'linear-weight').map((s) => [s.name.replace(/\.weight$/, ''), s.shape[1]!]));
+  const fanIns = new Map(
+    specs.filter((s) => s.role === 'linear-weight').map((s) => [s.name.replace(/\.weight$/, ''), s.shape[1]!]),
+  );
   specs.forEach((spec, i) => {
     const s = seed * 1009 + i;
     switch (spec.role) {
@@ -27,14 +29,27 @@ export function initWeights(config: ModelConfig, seed: number): ModelWeights {
       }
       case 'bias': {
         const fanIn = fanIns.get(spec.name.replace(/\.bias$/, ''));
-        weights.params[spec.name] = fanIn === undefined ? tf.zeros(spec.shape) : tf.randomUniform(spec.shape, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn), 'float32', s);
+        weights.params[spec.name] =
+          fanIn === undefined
+            ? tf.zeros(spec.shape)
+            : tf.randomUniform(spec.shape, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn), 'float32', s);
         break;
       }
-      case 'bn-weight': weights.params[spec.name] = tf.ones(spec.shape); break;
-      case 'bn-bias': weights.params[spec.name] = tf.zeros(spec.shape); break;
-      case 'bn-running-mean': weights.state[spec.name] = tf.zeros(spec.shape); break;
-      case 'bn-running-var': weights.state[spec.name] = tf.ones(spec.shape); break;
-      case 'bn-count': weights.state[spec.name] = tf.scalar(0, 'int32'); break;
+      case 'bn-weight':
+        weights.params[spec.name] = tf.ones(spec.shape);
+        break;
+      case 'bn-bias':
+        weights.params[spec.name] = tf.zeros(spec.shape);
+        break;
+      case 'bn-running-mean':
+        weights.state[spec.name] = tf.zeros(spec.shape);
+        break;
+      case 'bn-running-var':
+        weights.state[spec.name] = tf.ones(spec.shape);
+        break;
+      case 'bn-count':
+        weights.state[spec.name] = tf.scalar(0, 'int32');
+        break;
     }
   });
   return weights;

@@ -26,10 +26,17 @@ function raw(t: tf.Tensor): RawTensor {
 
 export function saveRunState(path: string, state: RunState, configJson: string): void {
   const tensors = new Map<string, RawTensor>();
-  for (const [group, map] of [['param', state.weights.params], ['state', state.weights.state], ['momentum', state.buffers]] as const) {
+  for (const [group, map] of [
+    ['param', state.weights.params],
+    ['state', state.weights.state],
+    ['momentum', state.buffers],
+  ] as const) {
     for (const [name, t] of Object.entries(map)) tensors.set(`${group}:${name}`, raw(t));
   }
-  writeFileAtomic(path, serializeSafetensors(tensors, { format: RUN_STATE_FORMAT, epoch: String(state.epoch), config: configJson }));
+  writeFileAtomic(
+    path,
+    serializeSafetensors(tensors, { format: RUN_STATE_FORMAT, epoch: String(state.epoch), config: configJson }),
+  );
 }
 
 export function loadRunState(path: string): RunState & { configJson: string } {
@@ -40,14 +47,21 @@ export function loadRunState(path: string): RunState & { configJson: string } {
     throw new WeightscapeError('bad-file', `${path}: no run state to resume from`);
   }
   const file = parseSafetensors(bytes, path);
-  if (file.metadata.format !== RUN_STATE_FORMAT) throw new WeightscapeError('bad-file', `${path}: not a weightscape run state`);
-  const result: RunState & { configJson: string } = { weights: { params: {}, state: {} }, buffers: {}, epoch: Number(file.metadata.epoch), configJson: file.metadata.config ?? '{}' };
+  if (file.metadata.format !== RUN_STATE_FORMAT)
+    throw new WeightscapeError('bad-file', `${path}: not a weightscape run state`);
+  const result: RunState & { configJson: string } = {
+    weights: { params: {}, state: {} },
+    buffers: {},
+    epoch: Number(file.metadata.epoch),
+    configJson: file.metadata.config ?? '{}',
+  };
   for (const [key, t] of file.tensors) {
     const [group, name] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
     const copy = t.bytes.slice();
     const values = t.dtype === 'I32' ? new Int32Array(copy.buffer) : new Float32Array(copy.buffer);
     const tensor = tf.tensor(values, t.shape, t.dtype === 'I32' ? 'int32' : 'float32');
-    const target = group === 'param' ? result.weights.params : group === 'state' ? result.weights.state : result.buffers;
+    const target =
+      group === 'param' ? result.weights.params : group === 'state' ? result.weights.state : result.buffers;
     target[name] = tensor;
   }
   return result;

@@ -12,7 +12,12 @@ export interface SgdSettings {
 }
 
 /** New parameters and momentum buffers; the inputs are left to the caller to dispose. */
-export function sgdStep(params: TensorMap, grads: TensorMap, buffers: TensorMap, { lr, momentum, weightDecay }: SgdSettings): { params: TensorMap; buffers: TensorMap } {
+export function sgdStep(
+  params: TensorMap,
+  grads: TensorMap,
+  buffers: TensorMap,
+  { lr, momentum, weightDecay }: SgdSettings,
+): { params: TensorMap; buffers: TensorMap } {
   const nextParams: TensorMap = {};
   const nextBuffers: TensorMap = {};
   for (const [name, p] of Object.entries(params)) {

@@ -37,7 +37,10 @@ export function trainEpoch(run: RunTensors, epoch: number, inputs: EpochInputs):
   const { config, model, trainData, attack, schedule } = inputs;
   const [n, h, w, c] = trainData.shape;
   const batches = Math.ceil(n / config.batchSize);
-  const order = shuffled(Array.from({ length: n }, (_, i) => i), seededUniform(batchSeed(config.seed, epoch, 999_983)));
+  const order = shuffled(
+    Array.from({ length: n }, (_, i) => i),
+    seededUniform(batchSeed(config.seed, epoch, 999_983)),
+  );
   let lossSum = 0;
   const awpOn = config.awp && epoch >= config.awpWarmup;
   for (let b = 0; b < batches; b++) {
@@ -48,16 +51,32 @@ export function trainEpoch(run: RunTensors, epoch: number, inputs: EpochInputs):
     const lr = learningRate(schedule, config.lr, epoch, b / batches, config.epochs);
     const { weights, buffers } = run;
     const result = trainStep(model, weights, buffers, x, labels, {
-      method: config.method, attack, beta: config.beta, awpGamma: awpOn ? config.awpGamma : 0, awpSteps: config.awpSteps,
-      sgd: { lr, momentum: config.momentum, weightDecay: config.weightDecay }, seed: batchSeed(config.seed, epoch, b),
+      method: config.method,
+      attack,
+      beta: config.beta,
+      awpGamma: awpOn ? config.awpGamma : 0,
+      awpSteps: config.awpSteps,
+      sgd: { lr, momentum: config.momentum, weightDecay: config.weightDecay },
+      seed: batchSeed(config.seed, epoch, b),
     });
     tf.dispose([x, labels]);
     // BatchNorm-free models return no state; keep the previous (empty) one.
-    const nextWeights = { params: result.weights.params, state: Object.keys(result.weights.state).length > 0 ? result.weights.state : weights.state };
-    tf.dispose([...Object.values(weights.params), ...(nextWeights.state === weights.state ? [] : Object.values(weights.state)), ...Object.values(buffers)]);
+    const nextWeights = {
+      params: result.weights.params,
+      state: Object.keys(result.weights.state).length > 0 ? result.weights.state : weights.state,
+    };
+    tf.dispose([
+      ...Object.values(weights.params),
+      ...(nextWeights.state === weights.state ? [] : Object.values(weights.state)),
+      ...Object.values(buffers),
+    ]);
     run.weights = nextWeights;
     run.buffers = result.buffers;
-    if (!Number.isFinite(result.loss)) throw new WeightscapeError('numeric', `training loss is ${result.loss} at epoch ${epoch + 1}, batch ${b + 1} (lower --lr?)`);
+    if (!Number.isFinite(result.loss))
+      throw new WeightscapeError(
+        'numeric',
+        `training loss is ${result.loss} at epoch ${epoch + 1}, batch ${b + 1} (lower --lr?)`,
+      );
     lossSum += result.loss;
     inputs.onBatch?.(epoch, b, batches, result.loss);
   }

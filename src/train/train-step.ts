@@ -39,30 +39,46 @@ export interface StepResult {
 }
 
 /** Adversarial examples on θ for the method (x itself for standard training). */
-export function trainingExamples(config: ModelConfig, weights: ModelWeights, x: tf.Tensor4D, labels: tf.Tensor1D, settings: StepSettings): tf.Tensor4D {
+export function trainingExamples(
+  config: ModelConfig,
+  weights: ModelWeights,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  settings: StepSettings,
+): tf.Tensor4D {
   if (settings.method === 'standard' || settings.attack.kind === 'none') return tf.clone(x);
   const model = modelFunction(config, weights, { training: settings.method === 'pgd-at', seed: settings.seed });
-  const attack: AttackSpec = settings.method === 'trades' && settings.attack.kind === 'pgd'
-    ? { kind: 'trades', eps: settings.attack.eps, step: settings.attack.step, steps: settings.attack.steps }
-    : settings.attack;
+  const attack: AttackSpec =
+    settings.method === 'trades' && settings.attack.kind === 'pgd'
+      ? { kind: 'trades', eps: settings.attack.eps, step: settings.attack.step, steps: settings.attack.steps }
+      : settings.attack;
   const xAdv = runAttack(attack, model, x, labels, settings.seed, settings.attackStart);
   return xAdv;
 }
 
 /** The method's training loss at `params` (train mode); returns the loss and the new BatchNorm state. */
-export function methodLoss(config: ModelConfig, params: TensorMap, state: TensorMap, x: tf.Tensor4D, xAdv: tf.Tensor4D,
-  labels: tf.Tensor1D, settings: StepSettings): { loss: tf.Scalar; state: TensorMap } {
+export function methodLoss(
+  config: ModelConfig,
+  params: TensorMap,
+  state: TensorMap,
+  x: tf.Tensor4D,
+  xAdv: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  settings: StepSettings,
+): { loss: tf.Scalar; state: TensorMap } {
   const model = modelFunction(config, { params, state }, { training: true, seed: settings.seed });
-  const forward = (input: tf.Tensor4D, s: TensorMap, seedOffset: number) => model.forward(input, { state: s, seed: settings.seed + seedOffset });
+  const forward = (input: tf.Tensor4D, s: TensorMap, seedOffset: number) =>
+    model.forward(input, { state: s, seed: settings.seed + seedOffset });
   if (settings.method === 'standard' || settings.method === 'pgd-at') {
     const out = forward(settings.method === 'standard' ? x : xAdv, state, 0);
     return { loss: meanCrossEntropy(out.logits, labels), state: out.state };
   }
   const clean = forward(x, state, 0);
   const adv = forward(xAdv, clean.state, 1);
-  const loss = settings.method === 'trades'
-    ? tradesLoss(clean.logits, adv.logits, labels, settings.beta)
-    : martLoss(clean.logits, adv.logits, labels, settings.beta);
+  const loss =
+    settings.method === 'trades'
+      ? tradesLoss(clean.logits, adv.logits, labels, settings.beta)
+      : martLoss(clean.logits, adv.logits, labels, settings.beta);
   return { loss, state: adv.state };
 }
 
@@ -71,15 +87,33 @@ export function methodLoss(config: ModelConfig, params: TensorMap, state: Tensor
  * state it leaves: the engine's for a plain cross-entropy (standard, PGD-AT), by tfjs autodiff
  * of the method's loss otherwise.
  */
-function lossAndGradients(config: ModelConfig, params: TensorMap, state: TensorMap, x: tf.Tensor4D, xAdv: tf.Tensor4D,
-  labels: tf.Tensor1D, settings: StepSettings): TrainingGradients {
+function lossAndGradients(
+  config: ModelConfig,
+  params: TensorMap,
+  state: TensorMap,
+  x: tf.Tensor4D,
+  xAdv: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  settings: StepSettings,
+): TrainingGradients {
   if (settings.method === 'standard' || settings.method === 'pgd-at') {
-    return modelFunction(config, { params, state }, { training: true, seed: settings.seed }).trainingGradients(settings.method === 'standard' ? x : xAdv, labels);
+    return modelFunction(config, { params, state }, { training: true, seed: settings.seed }).trainingGradients(
+      settings.method === 'standard' ? x : xAdv,
+      labels,
+    );
   }
   const names = Object.keys(params);
   let newState: TensorMap = {};
   const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-    const result = methodLoss(config, Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state, x, xAdv, labels, settings);
+    const result = methodLoss(
+      config,
+      Object.fromEntries(names.map((n, i) => [n, ps[i]!])),
+      state,
+      x,
+      xAdv,
+      labels,
+      settings,
+    );
     // valueAndGrads disposes what its function made; the new BatchNorm statistics must survive.
     newState = Object.fromEntries(Object.entries(result.state).map(([k, t]) => [k, tf.keep(t)]));
     return result.loss;
@@ -88,7 +122,14 @@ function lossAndGradients(config: ModelConfig, params: TensorMap, state: TensorM
 }
 
 /** One step; inputs stay owned by the caller, the result's tensors are new. */
-export function trainStep(config: ModelConfig, weights: ModelWeights, buffers: TensorMap, x: tf.Tensor4D, labels: tf.Tensor1D, settings: StepSettings): StepResult {
+export function trainStep(
+  config: ModelConfig,
+  weights: ModelWeights,
+  buffers: TensorMap,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  settings: StepSettings,
+): StepResult {
   const xAdv = trainingExamples(config, weights, x, labels, settings);
   const perturbationRatios: Record<string, number> = {};
   const { grads, state, loss } = tf.tidy(() => {
@@ -97,7 +138,8 @@ export function trainStep(config: ModelConfig, weights: ModelWeights, buffers: T
       tf.dispose([result.loss, ...Object.values(result.state)]);
       return result.grads;
     };
-    const v = settings.awpGamma > 0 ? awpPerturbation(weights.params, awpGradients, settings.awpGamma, settings.awpSteps) : {};
+    const v =
+      settings.awpGamma > 0 ? awpPerturbation(weights.params, awpGradients, settings.awpGamma, settings.awpSteps) : {};
     for (const [name, d] of Object.entries(v)) {
       perturbationRatios[name] = tf.div(tf.norm(d), tf.norm(weights.params[name]!)).dataSync()[0]!;
     }

@@ -31,7 +31,6 @@ import { TRAIN_LOG_SCHEMA, type EpochRecord, type TrainLog } from '../results/tr
 
 export type { EpochRecord, TrainLog } from '../results/train-log-schema.ts';
 
-
 export interface TrainRequest {
   config: TrainConfig;
   outDir: string;
@@ -54,25 +53,42 @@ function evalSubset(data: LabeledImages, size: number, seed: number): LabeledIma
 }
 
 /** Both splits and the model they train, labels checked against its class count before any work. */
-function openTrainingData(config: TrainConfig): { trainData: LabeledImages; testData: LabeledImages; model: ModelConfig } {
+function openTrainingData(config: TrainConfig): {
+  trainData: LabeledImages;
+  testData: LabeledImages;
+  model: ModelConfig;
+} {
   const trainData = loadDataset(config.data, { split: 'train', subset: config.subset ?? undefined, seed: config.seed });
   const testData = loadDataset(config.data, { split: 'test' });
   const [, height, width, channels] = trainData.shape;
   // The rule every command uses (no checkpoint here), and labels checked before any work.
   const classes = modelClasses({ classes: config.classes, data: config.data });
   for (const data of [trainData, testData]) checkLabels(data, classes);
-  const model: ModelConfig = { arch: config.arch, options: architecture(config.arch).parseOptions(config.archOptions) as Record<string, unknown>, input: { height, width, channels }, classes };
+  const model: ModelConfig = {
+    arch: config.arch,
+    options: architecture(config.arch).parseOptions(config.archOptions) as Record<string, unknown>,
+    input: { height, width, channels },
+    classes,
+  };
   return { trainData, testData, model };
 }
 
 /** The run to continue (--resume with a run state) or a fresh one: its log, tensors and first epoch. */
-function startRun(request: TrainRequest, model: ModelConfig, trainData: LabeledImages, paths: { log: string; state: string }): { log: TrainLog; run: RunTensors; firstEpoch: number } {
+function startRun(
+  request: TrainRequest,
+  model: ModelConfig,
+  trainData: LabeledImages,
+  paths: { log: string; state: string },
+): { log: TrainLog; run: RunTensors; firstEpoch: number } {
   const { config, outDir } = request;
   if (request.resume && existsSync(paths.state)) {
     const saved = loadRunState(paths.state);
     if (saved.configJson !== JSON.stringify(config)) {
       disposeAll(saved);
-      throw new WeightscapeError('bad-argument', `--resume: the options differ from the run in ${outDir} (its configuration is in log.json)`);
+      throw new WeightscapeError(
+        'bad-argument',
+        `--resume: the options differ from the run in ${outDir} (its configuration is in log.json)`,
+      );
     }
     let log: TrainLog;
     try {
@@ -85,21 +101,49 @@ function startRun(request: TrainRequest, model: ModelConfig, trainData: LabeledI
     return { log, run: { weights: saved.weights, buffers: saved.buffers }, firstEpoch: saved.epoch };
   }
   const log: TrainLog = {
-    schema: TRAIN_LOG_SCHEMA, config, model,
+    schema: TRAIN_LOG_SCHEMA,
+    config,
+    model,
     note: 'train and test metrics are measured on the unperturbed weights (θ, not θ + v), on fixed stratified subsets, in eval mode; the AWP reference code logs train robust accuracy on perturbed weights instead',
     notes: trainWarnings(config),
     epochs: [],
-    provenance: provenance({ backend: request.backend, seed: config.seed, wallSeconds: 0, data: { spec: config.data, count: trainData.shape[0] } }),
+    provenance: provenance({
+      backend: request.backend,
+      seed: config.seed,
+      wallSeconds: 0,
+      data: { spec: config.data, count: trainData.shape[0] },
+    }),
   };
   return { log, run: { weights: initWeights(model, config.seed), buffers: {} }, firstEpoch: 0 };
 }
 
 /** The epoch's record: metrics on the unperturbed weights on the fixed evaluation subsets, and the gap. */
-function epochRecord(weights: ModelWeights, model: ModelConfig, evalSets: { trainEval: LabeledImages; testEval: LabeledImages; evalAttack: AttackSpec; seed: number }, epoch: EpochRecord['epoch'], rest: Pick<EpochRecord, 'lr' | 'trainLoss' | 'awp'>, started: number): EpochRecord {
+function epochRecord(
+  weights: ModelWeights,
+  model: ModelConfig,
+  evalSets: { trainEval: LabeledImages; testEval: LabeledImages; evalAttack: AttackSpec; seed: number },
+  epoch: EpochRecord['epoch'],
+  rest: Pick<EpochRecord, 'lr' | 'trainLoss' | 'awp'>,
+  started: number,
+): EpochRecord {
   const { trainEval, testEval, evalAttack } = evalSets;
   const evalSeed = evalSets.seed + 17;
-  const trainMetrics = evaluateSplit({ weights, config: model, data: trainEval, attack: evalAttack, batchSize: 256, seed: evalSeed });
-  const testMetrics = evaluateSplit({ weights, config: model, data: testEval, attack: evalAttack, batchSize: 256, seed: evalSeed });
+  const trainMetrics = evaluateSplit({
+    weights,
+    config: model,
+    data: trainEval,
+    attack: evalAttack,
+    batchSize: 256,
+    seed: evalSeed,
+  });
+  const testMetrics = evaluateSplit({
+    weights,
+    config: model,
+    data: testEval,
+    attack: evalAttack,
+    batchSize: 256,
+    seed: evalSeed,
+  });
   const { lr, trainLoss, awp } = rest;
   return {
     epoch,
@@ -110,13 +154,29 @@ function epochRecord(weights: ModelWeights, model: ModelConfig, evalSets: { trai
     awp,
     train: trainMetrics,
     test: testMetrics,
-    gap: trainMetrics.robust && testMetrics.robust
-      ? { accuracy: trainMetrics.robust.accuracy - testMetrics.robust.accuracy, loss: trainMetrics.robust.loss - testMetrics.robust.loss } : null,
+    gap:
+      trainMetrics.robust && testMetrics.robust
+        ? {
+            accuracy: trainMetrics.robust.accuracy - testMetrics.robust.accuracy,
+            loss: trainMetrics.robust.loss - testMetrics.robust.loss,
+          }
+        : null,
   };
 }
 
-/** Log first, run state last: a kill in between leaves the log ahead of the state, and resume drops log entries past the state's epoch and recomputes them. */
-function saveEpoch(outDir: string, paths: { log: string; state: string }, log: TrainLog, run: RunTensors, model: ModelConfig, config: TrainConfig, epoch: number): void {
+/**
+ * Log first, run state last: a kill in between leaves the log ahead of the state, and resume drops log entries past the
+ * state's epoch and recomputes them.
+ */
+function saveEpoch(
+  outDir: string,
+  paths: { log: string; state: string },
+  log: TrainLog,
+  run: RunTensors,
+  model: ModelConfig,
+  config: TrainConfig,
+  epoch: number,
+): void {
   writeFileAtomic(paths.log, `${JSON.stringify(log, null, 2)}\n`);
   saveNativeCheckpoint(join(outDir, 'model.safetensors'), run.weights, model, { training: config, epoch });
   saveRunState(paths.state, { weights: run.weights, buffers: run.buffers, epoch }, JSON.stringify(config));
@@ -127,21 +187,45 @@ export function train(request: TrainRequest): TrainLog {
   const { config, outDir } = request;
   const paths = { log: join(outDir, 'log.json'), state: join(outDir, 'run-state.safetensors') };
   if (!request.resume && existsSync(paths.log)) {
-    throw new WeightscapeError('bad-argument', `--out ${outDir}: already holds a run (log.json); pass --resume to continue it, or choose another directory`);
+    throw new WeightscapeError(
+      'bad-argument',
+      `--out ${outDir}: already holds a run (log.json); pass --resume to continue it, or choose another directory`,
+    );
   }
   const { trainData, testData, model } = openTrainingData(config);
   mkdirSync(outDir, { recursive: true });
-  const evalSets = { trainEval: evalSubset(trainData, config.evalSubset, config.seed), testEval: evalSubset(testData, config.evalSubset, config.seed), evalAttack: parseAttack(config.evalAttack), seed: config.seed };
-  const inputs: EpochInputs = { config, model, trainData, attack: parseAttack(config.attack), schedule: parseSchedule(config.schedule, config.lrDecay), onBatch: request.onBatch };
+  const evalSets = {
+    trainEval: evalSubset(trainData, config.evalSubset, config.seed),
+    testEval: evalSubset(testData, config.evalSubset, config.seed),
+    evalAttack: parseAttack(config.evalAttack),
+    seed: config.seed,
+  };
+  const inputs: EpochInputs = {
+    config,
+    model,
+    trainData,
+    attack: parseAttack(config.attack),
+    schedule: parseSchedule(config.schedule, config.lrDecay),
+    onBatch: request.onBatch,
+  };
   const { log, run, firstEpoch } = startRun(request, model, trainData, paths);
   try {
     let finishedThisCall = 0;
     for (let epoch = firstEpoch; epoch < config.epochs; epoch++) {
       const started = performance.now();
       const trainLoss = trainEpoch(run, epoch, inputs);
-      const record = epochRecord(run.weights, model, evalSets, epoch + 1, {
-        lr: learningRate(inputs.schedule, config.lr, epoch, 0, config.epochs), trainLoss, awp: config.awp && epoch >= config.awpWarmup,
-      }, started);
+      const record = epochRecord(
+        run.weights,
+        model,
+        evalSets,
+        epoch + 1,
+        {
+          lr: learningRate(inputs.schedule, config.lr, epoch, 0, config.epochs),
+          trainLoss,
+          awp: config.awp && epoch >= config.awpWarmup,
+        },
+        started,
+      );
       log.epochs.push(record);
       log.provenance.wallSeconds += record.seconds;
       saveEpoch(outDir, paths, log, run, model, config, epoch + 1);

@@ -14,20 +14,32 @@ export function meanCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.S
   return tf.mean(crossEntropyPerExample(logits, labels)) as tf.Scalar;
 }
 
-export function tradesLoss(cleanLogits: tf.Tensor2D, advLogits: tf.Tensor2D, labels: tf.Tensor1D, beta: number): tf.Scalar {
+export function tradesLoss(
+  cleanLogits: tf.Tensor2D,
+  advLogits: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  beta: number,
+): tf.Scalar {
   const logP = tf.logSoftmax(cleanLogits);
   const kl = tf.div(tf.sum(tf.mul(tf.exp(logP), tf.sub(logP, tf.logSoftmax(advLogits)))), cleanLogits.shape[0]);
   return tf.add(meanCrossEntropy(cleanLogits, labels), tf.mul(kl, beta)) as tf.Scalar;
 }
 
-export function martLoss(cleanLogits: tf.Tensor2D, advLogits: tf.Tensor2D, labels: tf.Tensor1D, beta: number): tf.Scalar {
+export function martLoss(
+  cleanLogits: tf.Tensor2D,
+  advLogits: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  beta: number,
+): tf.Scalar {
   const classes = advLogits.shape[1];
   const oneHot = tf.oneHot(labels, classes);
   const advProbs = tf.softmax(advLogits);
   // The most likely class other than the label (the reference takes the top-2 of argsort).
   const wrong = tf.argMax(tf.sub(advProbs, tf.mul(oneHot, 2)), 1);
-  const boosted = tf.add(meanCrossEntropy(advLogits, labels),
-    tf.mean(tf.neg(tf.sum(tf.mul(tf.log(tf.add(tf.sub(1.0001, advProbs), 1e-12)), tf.oneHot(wrong, classes)), 1))));
+  const boosted = tf.add(
+    meanCrossEntropy(advLogits, labels),
+    tf.mean(tf.neg(tf.sum(tf.mul(tf.log(tf.add(tf.sub(1.0001, advProbs), 1e-12)), tf.oneHot(wrong, classes)), 1))),
+  );
   const cleanProbs = tf.softmax(cleanLogits);
   const trueProbs = tf.sum(tf.mul(cleanProbs, oneHot), 1);
   // nn.KLDivLoss(reduction='none')(log(p′ + 1e-12), p) summed over classes: Σ p·(log p − log(p′ + 1e-12)).

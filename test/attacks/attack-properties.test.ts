@@ -16,13 +16,33 @@ import { WeightscapeError } from '../../src/errors.ts';
 async function setup() {
   await selectBackend('wasm');
   const checkpoint = loadCheckpoint(new URL('../../fixtures/attacks/convnet-mini.pt', import.meta.url).pathname);
-  const config = resolveModelConfig(checkpoint, { arch: 'convnet', options: { width: 8, hidden: 32, dropout: 0 }, input: { height: 28, width: 28, channels: 1 } });
+  const config = resolveModelConfig(checkpoint, {
+    arch: 'convnet',
+    options: { width: 8, hidden: 32, dropout: 0 },
+    input: { height: 28, width: 28, channels: 1 },
+  });
   const { weights } = checkpointToWeights(checkpoint, config);
-  const data = selectExamples(loadDataset('mini', { split: 'test' }), Array.from({ length: 40 }, (_, i) => 200 + i), 'mini/test[200:240]');
+  const data = selectExamples(
+    loadDataset('mini', { split: 'test' }),
+    Array.from({ length: 40 }, (_, i) => 200 + i),
+    'mini/test[200:240]',
+  );
   const x = tf.tensor4d(data.images, data.shape);
   const labels = tf.tensor1d(data.labels, 'int32');
   const model = tfjsModelFunction(config, weights, { training: false });
-  return { weights, config, data, x, labels, model, logitsFn: model.logits, dispose: () => { disposeWeights(weights); tf.dispose([x, labels]); } };
+  return {
+    weights,
+    config,
+    data,
+    x,
+    labels,
+    model,
+    logitsFn: model.logits,
+    dispose: () => {
+      disposeWeights(weights);
+      tf.dispose([x, labels]);
+    },
+  };
 }
 
 function maxOf(t: tf.Tensor): number {
@@ -31,14 +51,25 @@ function maxOf(t: tf.Tensor): number {
 
 test('L∞ and L2 PGD stay inside the eps-ball and [0, 1], with random starts and restarts', async () => {
   const s = await setup();
-  for (const text of ['pgd:linf:eps=0.1:steps=5:step=0.05', 'pgd:linf:eps=8/255:steps=3:restarts=2', 'pgd:l2:eps=1:steps=5:step=0.5', 'pgd:l2:eps=0.3:steps=3:restarts=2:loss=cw', 'fgsm:eps=0.2']) {
+  for (const text of [
+    'pgd:linf:eps=0.1:steps=5:step=0.05',
+    'pgd:linf:eps=8/255:steps=3:restarts=2',
+    'pgd:l2:eps=1:steps=5:step=0.5',
+    'pgd:l2:eps=0.3:steps=3:restarts=2:loss=cw',
+    'fgsm:eps=0.2',
+  ]) {
     const spec = parseAttack(text) as PgdSpec;
     for (const seed of [1, 2]) {
       const xAdv = pgdAttack(s.model, s.x, s.labels, spec, seed);
       assert.deepEqual(xAdv.shape, s.x.shape, `${text}: shape`);
       const [linf, l2, low, high] = tf.tidy(() => {
         const delta = tf.sub(xAdv, s.x);
-        return [maxOf(tf.abs(delta)), maxOf(tf.sqrt(tf.sum(tf.square(tf.reshape(delta, [s.x.shape[0], -1])), 1))), -maxOf(tf.neg(xAdv)), maxOf(xAdv)];
+        return [
+          maxOf(tf.abs(delta)),
+          maxOf(tf.sqrt(tf.sum(tf.square(tf.reshape(delta, [s.x.shape[0], -1])), 1))),
+          -maxOf(tf.neg(xAdv)),
+          maxOf(xAdv),
+        ];
       });
       if (spec.norm === 'linf') assert.ok(linf <= spec.eps + 1e-6, `${text}: max |x_adv − x| = ${linf}`);
       else assert.ok(l2 <= spec.eps + 1e-5, `${text}: max ‖x_adv − x‖₂ = ${l2}`);
@@ -68,9 +99,19 @@ test('TRADES maximization stays in the L∞ ball and raises the KL divergence', 
 test('a 0-step attack without random start returns the clean input; robust metrics then equal clean ones', async () => {
   const s = await setup();
   const xAdv = pgdAttack(s.model, s.x, s.labels, parseAttack('pgd:linf:eps=0.1:steps=0:random-start=0') as PgdSpec, 0);
-  assert.equal(tf.tidy(() => maxOf(tf.abs(tf.sub(xAdv, s.x)))), 0);
+  assert.equal(
+    tf.tidy(() => maxOf(tf.abs(tf.sub(xAdv, s.x)))),
+    0,
+  );
   xAdv.dispose();
-  const metrics = evaluateSplit({ weights: s.weights, config: s.config, data: s.data, attack: parseAttack('pgd:linf:eps=0.1:steps=0:random-start=0'), batchSize: 16, seed: 0 });
+  const metrics = evaluateSplit({
+    weights: s.weights,
+    config: s.config,
+    data: s.data,
+    attack: parseAttack('pgd:linf:eps=0.1:steps=0:random-start=0'),
+    batchSize: 16,
+    seed: 0,
+  });
   assert.equal(metrics.robust!.accuracy, metrics.clean.accuracy);
   assert.ok(Math.abs(metrics.robust!.loss - metrics.clean.loss) < 1e-6);
   s.dispose();
@@ -79,9 +120,20 @@ test('a 0-step attack without random start returns the clean input; robust metri
 test('robust accuracy never exceeds clean accuracy, and the same seed gives the same result', async () => {
   const s = await setup();
   for (const text of ['pgd:linf:eps=0.02:steps=3', 'pgd:l2:eps=0.2:steps=3', 'fgsm:eps=0.05']) {
-    const run = () => evaluateSplit({ weights: s.weights, config: s.config, data: s.data, attack: parseAttack(text), batchSize: 16, seed: 5 });
+    const run = () =>
+      evaluateSplit({
+        weights: s.weights,
+        config: s.config,
+        data: s.data,
+        attack: parseAttack(text),
+        batchSize: 16,
+        seed: 5,
+      });
     const first = run();
-    assert.ok(first.robust!.accuracy <= first.clean.accuracy, `${text}: robust ${first.robust!.accuracy} > clean ${first.clean.accuracy}`);
+    assert.ok(
+      first.robust!.accuracy <= first.clean.accuracy,
+      `${text}: robust ${first.robust!.accuracy} > clean ${first.clean.accuracy}`,
+    );
     assert.ok(first.robust!.loss >= first.clean.loss - 1e-6, `${text}: the attack lowered the loss`);
     assert.deepEqual(run(), first);
   }
@@ -94,12 +146,30 @@ test('attack strings: defaults, fractions, canonical form, and one clear error p
   assert.equal(pgd.step, 2 / 255);
   assert.equal(pgd.randomStart, true);
   assert.equal(formatAttack(pgd), `pgd:linf:eps=${8 / 255}:steps=10:step=${2 / 255}:random-start=1:restarts=1:loss=ce`);
-  assert.deepEqual(parseAttack('fgsm:eps=0.1'), { kind: 'pgd', norm: 'linf', eps: 0.1, step: 0.1, steps: 1, randomStart: false, restarts: 1, loss: 'ce' });
-  assert.equal((parseAttack('pgd:l2:eps=0.5:steps=20') as PgdSpec).step, 2.5 * 0.5 / 20);
+  assert.deepEqual(parseAttack('fgsm:eps=0.1'), {
+    kind: 'pgd',
+    norm: 'linf',
+    eps: 0.1,
+    step: 0.1,
+    steps: 1,
+    randomStart: false,
+    restarts: 1,
+    loss: 'ce',
+  });
+  assert.equal((parseAttack('pgd:l2:eps=0.5:steps=20') as PgdSpec).step, (2.5 * 0.5) / 20);
   assert.deepEqual(parseAttack('none'), { kind: 'none' });
-  for (const [text, pattern] of [['pgd:linf:steps=10', /eps is required/], ['pgd:linf:eps=abc', /eps=abc is not a non-negative number/],
-    ['pgd:linf:eps=0.1:steps=1.5', /steps=1.5 must be an integer/], ['pgd:linf:eps=0.1:foo=1', /unknown key foo/], ['cw:eps=1', /unknown attack 'cw'/],
-    ['pgd:linf:eps=0.1:loss=hinge', /loss must be ce or cw/]] as const) {
-    assert.throws(() => parseAttack(text), (e: unknown) => e instanceof WeightscapeError && e.code === 'bad-argument' && pattern.test(e.message), text);
+  for (const [text, pattern] of [
+    ['pgd:linf:steps=10', /eps is required/],
+    ['pgd:linf:eps=abc', /eps=abc is not a non-negative number/],
+    ['pgd:linf:eps=0.1:steps=1.5', /steps=1.5 must be an integer/],
+    ['pgd:linf:eps=0.1:foo=1', /unknown key foo/],
+    ['cw:eps=1', /unknown attack 'cw'/],
+    ['pgd:linf:eps=0.1:loss=hinge', /loss must be ce or cw/],
+  ] as const) {
+    assert.throws(
+      () => parseAttack(text),
+      (e: unknown) => e instanceof WeightscapeError && e.code === 'bad-argument' && pattern.test(e.message),
+      text,
+    );
   }
 });

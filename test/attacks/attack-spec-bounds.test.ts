@@ -8,12 +8,22 @@ import { evaluateCheckpoint } from '../../src/eval/evaluate-checkpoint.ts';
 import { parseDataSpec } from '../../src/data/dataset.ts';
 import { resolveTrainConfig, trainWarnings } from '../../src/train/train-config.ts';
 
-const userError = (pattern: RegExp) => (e: unknown) => e instanceof WeightscapeError && e.isUserError && pattern.test(e.message);
+const userError = (pattern: RegExp) => (e: unknown) =>
+  e instanceof WeightscapeError && e.isUserError && pattern.test(e.message);
 
 test('absurd loop counts are refused with the bound (steps=1e9 used to run for days)', () => {
-  assert.throws(() => parseAttack('pgd:linf:eps=0.1:steps=1000000000'), userError(/steps=1000000000 must be an integer from 0 to 100000$/));
-  assert.throws(() => parseAttack('trades:eps=0.1:steps=100001'), userError(/steps=100001 must be an integer from 0 to 100000$/));
-  assert.throws(() => parseAttack('pgd:linf:eps=0.1:restarts=1e9'), userError(/restarts=1e9 must be an integer from 1 to 1000$/));
+  assert.throws(
+    () => parseAttack('pgd:linf:eps=0.1:steps=1000000000'),
+    userError(/steps=1000000000 must be an integer from 0 to 100000$/),
+  );
+  assert.throws(
+    () => parseAttack('trades:eps=0.1:steps=100001'),
+    userError(/steps=100001 must be an integer from 0 to 100000$/),
+  );
+  assert.throws(
+    () => parseAttack('pgd:linf:eps=0.1:restarts=1e9'),
+    userError(/restarts=1e9 must be an integer from 1 to 1000$/),
+  );
   // Empty and blank counts were read as 0.
   assert.throws(() => parseAttack('pgd:linf:eps=0.1:steps='), userError(/steps= must be an integer/));
   assert.equal((parseAttack('pgd:linf:eps=0.1:steps=100000:restarts=1000') as { steps: number }).steps, 100000);
@@ -24,10 +34,23 @@ test('an L∞ eps ≥ 1 on [0, 1] images is warned about ("did you mean 8/255?")
   assert.deepEqual(attackWarnings(parseAttack('pgd:l2:eps=2')), []);
   assert.match(attackWarnings(parseAttack('pgd:linf:eps=8:steps=2'))[0]!, /eps=8 ≥ 1 .*did you mean 8\/255\?/);
   assert.equal(attackWarnings(parseAttack('trades:eps=4')).length, 1);
-  assert.equal(trainWarnings(resolveTrainConfig({ arch: 'mlp', data: 'mini', epochs: 1, attack: 'fgsm:eps=8' })).length, 1);
+  assert.equal(
+    trainWarnings(resolveTrainConfig({ arch: 'mlp', data: 'mini', epochs: 1, attack: 'fgsm:eps=8' })).length,
+    1,
+  );
   const result = evaluateCheckpoint({
-    checkpoint: fileURLToPath(new URL('../../fixtures/attacks/convnet-mini.pt', import.meta.url)), data: parseDataSpec('mini'), splits: ['test'], subset: 10,
-    attack: parseAttack('pgd:linf:eps=8:steps=1'), model: { arch: 'convnet', options: { width: 8, hidden: 32, dropout: 0 } }, batchSize: 10, backend: await selectBackend('cpu'), seed: 0,
+    checkpoint: fileURLToPath(new URL('../../fixtures/attacks/convnet-mini.pt', import.meta.url)),
+    data: parseDataSpec('mini'),
+    splits: ['test'],
+    subset: 10,
+    attack: parseAttack('pgd:linf:eps=8:steps=1'),
+    model: { arch: 'convnet', options: { width: 8, hidden: 32, dropout: 0 } },
+    batchSize: 10,
+    backend: await selectBackend('cpu'),
+    seed: 0,
   });
-  assert.ok(result.notes.some((n) => n.includes('did you mean 8/255?')), result.notes.join('; '));
+  assert.ok(
+    result.notes.some((n) => n.includes('did you mean 8/255?')),
+    result.notes.join('; '),
+  );
 });

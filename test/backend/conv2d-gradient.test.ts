@@ -23,17 +23,54 @@ function referencePadding(c: ConvCase): Padding {
 }
 
 // PyTorch's Conv2d(padding=1) is symmetric; TF's 'same' with stride 2 pads only after.
-const torchPad: TfPad = [[0, 0], [1, 1], [1, 1], [0, 0]];
+const torchPad: TfPad = [
+  [0, 0],
+  [1, 1],
+  [1, 1],
+  [0, 0],
+];
 const CASES: ConvCase[] = [
   { name: '3x3 stride 1 same, bias', x: [2, 6, 6, 3], kernel: 3, cout: 4, stride: 1, pad: 'same', bias: true },
   { name: '3x3 stride 1 valid', x: [2, 6, 5, 3], kernel: 3, cout: 4, stride: 1, pad: 'valid', bias: false },
-  { name: '3x3 stride 2 same (odd size, asymmetric pad)', x: [2, 7, 7, 3], kernel: 3, cout: 5, stride: 2, pad: 'same', bias: false },
+  {
+    name: '3x3 stride 2 same (odd size, asymmetric pad)',
+    x: [2, 7, 7, 3],
+    kernel: 3,
+    cout: 5,
+    stride: 2,
+    pad: 'same',
+    bias: false,
+  },
   { name: '3x3 stride 2 same (even size)', x: [2, 8, 8, 2], kernel: 3, cout: 3, stride: 2, pad: 'same', bias: true },
   { name: '3x3 stride 2 valid', x: [1, 7, 8, 2], kernel: 3, cout: 3, stride: 2, pad: 'valid', bias: false },
-  { name: '3x3 stride 2 explicit PyTorch padding=1', x: [2, 8, 8, 3], kernel: 3, cout: 4, stride: 2, pad: torchPad, bias: false },
-  { name: '3x3 stride 1 explicit PyTorch padding=1, bias', x: [2, 5, 5, 3], kernel: 3, cout: 4, stride: 1, pad: torchPad, bias: true },
+  {
+    name: '3x3 stride 2 explicit PyTorch padding=1',
+    x: [2, 8, 8, 3],
+    kernel: 3,
+    cout: 4,
+    stride: 2,
+    pad: torchPad,
+    bias: false,
+  },
+  {
+    name: '3x3 stride 1 explicit PyTorch padding=1, bias',
+    x: [2, 5, 5, 3],
+    kernel: 3,
+    cout: 4,
+    stride: 1,
+    pad: torchPad,
+    bias: true,
+  },
   { name: '1x1 stride 1 valid, bias', x: [2, 5, 5, 4], kernel: 1, cout: 3, stride: 1, pad: 'valid', bias: true },
-  { name: '1x1 stride 2 valid (ResNet shortcut)', x: [2, 8, 8, 3], kernel: 1, cout: 5, stride: 2, pad: 'valid', bias: false },
+  {
+    name: '1x1 stride 2 valid (ResNet shortcut)',
+    x: [2, 8, 8, 3],
+    kernel: 1,
+    cout: 5,
+    stride: 2,
+    pad: 'valid',
+    bias: false,
+  },
   { name: '1x1 stride 2 same (odd size)', x: [2, 7, 7, 3], kernel: 1, cout: 2, stride: 2, pad: 'same', bias: false },
   { name: '5x5 stride 1 same', x: [1, 6, 6, 2], kernel: 5, cout: 3, stride: 1, pad: 'same', bias: false },
 ];
@@ -50,7 +87,12 @@ for (const c of CASES) {
         return b === undefined ? y : tf.add(y, b);
       },
       reference: (x, w, b) => {
-        const out = conv2d({ shape: c.x, data: x! }, { shape: [c.kernel, c.kernel, c.x[3], c.cout], data: w! }, [c.stride, c.stride], pad);
+        const out = conv2d(
+          { shape: c.x, data: x! },
+          { shape: [c.kernel, c.kernel, c.x[3], c.cout], data: w! },
+          [c.stride, c.stride],
+          pad,
+        );
         if (b !== undefined) for (let i = 0; i < out.data.length; i++) out.data[i]! += b[i % c.cout]!;
         return out.data;
       },

@@ -26,7 +26,14 @@ test('matMul gradient: batched 3-D operands', async () => {
     reference: (a, b) => {
       const out = new Float64Array(batch * m * n);
       for (let i = 0; i < batch; i++) {
-        const product = matMul(a!.subarray(i * m * k, (i + 1) * m * k), [m, k], b!.subarray(i * k * n, (i + 1) * k * n), [k, n], false, false);
+        const product = matMul(
+          a!.subarray(i * m * k, (i + 1) * m * k),
+          [m, k],
+          b!.subarray(i * k * n, (i + 1) * k * n),
+          [k, n],
+          false,
+          false,
+        );
         out.set(product.data, i * m * n);
       }
       return out;

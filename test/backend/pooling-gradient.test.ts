@@ -24,8 +24,17 @@ test('maxPool gradient: 3x3 stride 2 same (overlapping, padded windows)', async 
 
 test('maxPool gradient at exact ties goes to the first maximum (PyTorch, tfjs cpu) on wasm too', async () => {
   // Windows: {1,1,0,0} tie at top-left; {2,2,2,2} all tied; {5,1,5,1}; {0,3,3,0}.
-  const x = { name: 'x', shape: [1, 4, 4, 1], data: Float64Array.from([1, 1, 2, 2, 0, 0, 2, 2, 5, 1, 0, 3, 5, 1, 3, 0]), noFiniteDifference: true };
-  const gradientCase = { inputs: [x], tfjs: (t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), reference: () => new Float64Array(4) };
+  const x = {
+    name: 'x',
+    shape: [1, 4, 4, 1],
+    data: Float64Array.from([1, 1, 2, 2, 0, 0, 2, 2, 5, 1, 0, 3, 5, 1, 3, 0]),
+    noFiniteDifference: true,
+  };
+  const gradientCase = {
+    inputs: [x],
+    tfjs: (t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'),
+    reference: () => new Float64Array(4),
+  };
   const ones = Float64Array.from([1, 1, 1, 1]);
   const [wasm] = await tfjsGradients('wasm', gradientCase, ones);
   const [cpu] = await tfjsGradients('cpu', gradientCase, ones);

@@ -14,24 +14,59 @@ import { WeightscapeError } from '../../src/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weightscape-check-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-const result = { path: 'eval.json', json: { splits: { test: { robust: { accuracy: 0.42, loss: 1.5 } } }, gap: { accuracy: 0.1 }, epochs: [{ gap: { accuracy: 0.2 } }, { gap: { accuracy: 0.3 } }] } };
+const result = {
+  path: 'eval.json',
+  json: {
+    splits: { test: { robust: { accuracy: 0.42, loss: 1.5 } } },
+    gap: { accuracy: 0.1 },
+    epochs: [{ gap: { accuracy: 0.2 } }, { gap: { accuracy: 0.3 } }],
+  },
+};
 
 function verdict(check: Baseline['checks'][number]) {
   return runChecks({ schema: BASELINE_SCHEMA, checks: [check] }, [result])[0]!;
 }
 
 test('must-not-fall, must-not-rise and within, with absolute and relative tolerances', () => {
-  assert.equal(verdict({ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.43, absolute: 0.02 }).passed, true);
-  assert.equal(verdict({ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.45, absolute: 0.02 }).passed, false);
+  assert.equal(
+    verdict({ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.43, absolute: 0.02 }).passed,
+    true,
+  );
+  assert.equal(
+    verdict({ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.45, absolute: 0.02 }).passed,
+    false,
+  );
   // relative: slack 10% of 0.5 = 0.05 → 0.42 < 0.45 fails; 5% of 0.44 = 0.022 → 0.42 ≥ 0.418 holds.
-  assert.equal(verdict({ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.5, relative: 0.1 }).passed, false);
-  assert.equal(verdict({ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.44, relative: 0.05 }).passed, true);
-  assert.equal(verdict({ metric: 'gap.accuracy', direction: 'must-not-rise', value: 0.08, absolute: 0.01 }).passed, false);
-  assert.equal(verdict({ metric: 'gap.accuracy', direction: 'must-not-rise', value: 0.095, absolute: 0.01 }).passed, true);
-  assert.equal(verdict({ metric: 'splits.test.robust.loss', direction: 'within', value: 1.4, relative: 0.05 }).passed, false);
-  assert.equal(verdict({ metric: 'splits.test.robust.loss', direction: 'within', value: 1.45, relative: 0.05 }).passed, true);
+  assert.equal(
+    verdict({ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.5, relative: 0.1 }).passed,
+    false,
+  );
+  assert.equal(
+    verdict({ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.44, relative: 0.05 }).passed,
+    true,
+  );
+  assert.equal(
+    verdict({ metric: 'gap.accuracy', direction: 'must-not-rise', value: 0.08, absolute: 0.01 }).passed,
+    false,
+  );
+  assert.equal(
+    verdict({ metric: 'gap.accuracy', direction: 'must-not-rise', value: 0.095, absolute: 0.01 }).passed,
+    true,
+  );
+  assert.equal(
+    verdict({ metric: 'splits.test.robust.loss', direction: 'within', value: 1.4, relative: 0.05 }).passed,
+    false,
+  );
+  assert.equal(
+    verdict({ metric: 'splits.test.robust.loss', direction: 'within', value: 1.45, relative: 0.05 }).passed,
+    true,
+  );
   // both tolerances: the larger slack counts (0.1 absolute vs 1% relative).
-  assert.deepEqual(verdict({ metric: 'splits.test.robust.loss', direction: 'within', value: 1.45, absolute: 0.1, relative: 0.01 }).allowed, [1.45 - 0.1, 1.45 + 0.1]);
+  assert.deepEqual(
+    verdict({ metric: 'splits.test.robust.loss', direction: 'within', value: 1.45, absolute: 0.1, relative: 0.01 })
+      .allowed,
+    [1.45 - 0.1, 1.45 + 0.1],
+  );
   assert.equal(metricAt(result.json, 'epochs.last.gap.accuracy'), 0.3);
   assert.equal(metricAt(result.json, 'epochs.0.gap.accuracy'), 0.2);
 });
@@ -45,14 +80,31 @@ test('check verdicts as a weightscape.check/1 result: ±Infinity bounds become n
   const json = JSON.parse(JSON.stringify(checkResult(verdicts))) as unknown;
   const parsed = parseResult(json, 'check.json', 'check');
   assert.equal(parsed.schema, CHECK_SCHEMA);
-  assert.deepEqual(parsed.verdicts.map((v) => v.allowed), [[0.43 - 0.02, null], [null, 0.08 + 0.01], [1.45 - 0.1, 1.45 + 0.1]]);
-  assert.deepEqual(parsed.verdicts.map((v) => v.passed), [true, false, true]);
-  assert.throws(() => parseResult({ ...(json as object), verdicts: [{ ...parsed.verdicts[0], allowed: [1] }] }, 'check.json', 'check'), /check\.json: verdicts\[0\]\.allowed/);
+  assert.deepEqual(
+    parsed.verdicts.map((v) => v.allowed),
+    [
+      [0.43 - 0.02, null],
+      [null, 0.08 + 0.01],
+      [1.45 - 0.1, 1.45 + 0.1],
+    ],
+  );
+  assert.deepEqual(
+    parsed.verdicts.map((v) => v.passed),
+    [true, false, true],
+  );
+  assert.throws(
+    () =>
+      parseResult({ ...(json as object), verdicts: [{ ...parsed.verdicts[0], allowed: [1] }] }, 'check.json', 'check'),
+    /check\.json: verdicts\[0\]\.allowed/,
+  );
 });
 
 test('a missing metric is an error, not a pass', () => {
-  assert.throws(() => verdict({ metric: 'splits.train.robust.accuracy', direction: 'must-not-fall', value: 0.4, absolute: 0.1 }),
-    (e: unknown) => e instanceof WeightscapeError && /eval\.json: has no number at 'splits\.train\.robust\.accuracy'/.test(e.message));
+  assert.throws(
+    () => verdict({ metric: 'splits.train.robust.accuracy', direction: 'must-not-fall', value: 0.4, absolute: 0.1 }),
+    (e: unknown) =>
+      e instanceof WeightscapeError && /eval\.json: has no number at 'splits\.train\.robust\.accuracy'/.test(e.message),
+  );
 });
 
 test('the check command: exit 0, 1 and 2; JUnit XML; invalid baselines; --update-baseline', () => {
@@ -61,24 +113,40 @@ test('the check command: exit 0, 1 and 2; JUnit XML; invalid baselines; --update
   const resultPath = join(dir, 'eval.json');
   writeFileSync(resultPath, JSON.stringify(result.json));
   const baselinePath = join(dir, 'baseline.json');
-  const baseline = (checks: unknown[]) => writeFileSync(baselinePath, JSON.stringify({ schema: BASELINE_SCHEMA, checks }));
+  const baseline = (checks: unknown[]) =>
+    writeFileSync(baselinePath, JSON.stringify({ schema: BASELINE_SCHEMA, checks }));
   baseline([{ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.41, absolute: 0.02 }]);
   const ok = run('check', '--baseline', baselinePath, resultPath, '--junit', join(dir, 'ok.xml'));
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /all 1 checks hold/);
-  assert.match(readFileSync(join(dir, 'ok.xml'), 'utf8'), /<testsuite name="weightscape check" tests="1" failures="0">/);
-  baseline([{ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.5, absolute: 0.02 }, { metric: 'gap.accuracy', direction: 'must-not-rise', value: 0.1, relative: 0.1 }]);
+  assert.match(
+    readFileSync(join(dir, 'ok.xml'), 'utf8'),
+    /<testsuite name="weightscape check" tests="1" failures="0">/,
+  );
+  baseline([
+    { metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.5, absolute: 0.02 },
+    { metric: 'gap.accuracy', direction: 'must-not-rise', value: 0.1, relative: 0.1 },
+  ]);
   const regressed = run('check', '--baseline', baselinePath, resultPath, '--junit', join(dir, 'fail.xml'));
   assert.equal(regressed.status, 1);
   assert.match(regressed.stdout, /FAIL {2}splits\.test\.robust\.accuracy/);
   assert.match(regressed.stdout, /1 of 2 checks regress/);
-  assert.match(readFileSync(join(dir, 'fail.xml'), 'utf8'), /<failure message="[^"]*splits\.test\.robust\.accuracy = 0\.42, allowed \[0\.48/);
+  assert.match(
+    readFileSync(join(dir, 'fail.xml'), 'utf8'),
+    /<failure message="[^"]*splits\.test\.robust\.accuracy = 0\.42, allowed \[0\.48/,
+  );
   // --json: the same verdicts as a weightscape.check/1 result, unbounded sides null.
   const json = run('check', '--baseline', baselinePath, resultPath, '--json');
   assert.equal(json.status, 1);
   writeFileSync(join(dir, 'check.json'), json.stdout);
   const verdicts = readResult(join(dir, 'check.json'), 'check').verdicts;
-  assert.deepEqual(verdicts.map((v) => [v.check.metric, v.actual, v.passed]), [['splits.test.robust.accuracy', 0.42, false], ['gap.accuracy', 0.1, true]]);
+  assert.deepEqual(
+    verdicts.map((v) => [v.check.metric, v.actual, v.passed]),
+    [
+      ['splits.test.robust.accuracy', 0.42, false],
+      ['gap.accuracy', 0.1, true],
+    ],
+  );
   assert.equal(verdicts[0]!.allowed[1], null);
   assert.equal(verdicts[1]!.allowed[0], null);
   assert.ok(Math.abs(verdicts[1]!.allowed[1]! - 0.11) < 1e-12);
@@ -87,7 +155,10 @@ test('the check command: exit 0, 1 and 2; JUnit XML; invalid baselines; --update
   assert.equal(invalid.status, 2);
   assert.match(invalid.stderr.trim(), /baseline\.json: checks\[0\]\.direction: /);
   baseline([{ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.5 }]);
-  assert.match(run('check', '--baseline', baselinePath, resultPath).stderr, /needs an absolute or a relative tolerance/);
+  assert.match(
+    run('check', '--baseline', baselinePath, resultPath).stderr,
+    /needs an absolute or a relative tolerance/,
+  );
   baseline([{ metric: 'nope', direction: 'within', value: 1, absolute: 1 }]);
   const missing = run('check', '--baseline', baselinePath, resultPath);
   assert.equal(missing.status, 2);

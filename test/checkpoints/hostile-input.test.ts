@@ -49,16 +49,28 @@ test('a zero-stride view of one float as 2^15×2^15 is refused by the 4 GiB limi
   assert.ok(bytes.byteLength < 1000);
   const path = write('zero-stride.pt', bytes);
   const before = process.memoryUsage().arrayBuffers;
-  refused(() => loadCheckpoint(path), /zero-stride\.pt: tensor 'w' \[32768, 32768\] has 1073741824 values \(4294967296 bytes\), which reaches the limit of 4294967296 bytes/);
+  refused(
+    () => loadCheckpoint(path),
+    /zero-stride\.pt: tensor 'w' \[32768, 32768\] has 1073741824 values \(4294967296 bytes\), which reaches the limit of 4294967296 bytes/,
+  );
   assert.ok(process.memoryUsage().arrayBuffers - before < 64 * 1024 ** 2, 'no 4 GiB array');
 });
 
 test('a 2^40-value view and a view past its storage are refused, naming the file and the tensor', () => {
-  refused(() => loadCheckpoint(write('huge.pt', torchView('layer.w', [2 ** 20, 2 ** 20], [0, 0], 1))), /huge\.pt: tensor 'layer\.w' \[1048576, 1048576\] has 1099511627776 values/);
+  refused(
+    () => loadCheckpoint(write('huge.pt', torchView('layer.w', [2 ** 20, 2 ** 20], [0, 0], 1))),
+    /huge\.pt: tensor 'layer\.w' \[1048576, 1048576\] has 1099511627776 values/,
+  );
   // A stride whose last index (2^52) lies far outside a 4-value storage.
-  refused(() => loadCheckpoint(write('outside.pt', torchView('w', [2, 2], [2 ** 52, 1], 4))), /outside\.pt \(storage 0\): tensor view reaches element 4503599627370497 of a storage with 4/);
+  refused(
+    () => loadCheckpoint(write('outside.pt', torchView('w', [2, 2], [2 ** 52, 1], 4))),
+    /outside\.pt \(storage 0\): tensor view reaches element 4503599627370497 of a storage with 4/,
+  );
   // Sizes and strides whose product overflows a double must not wrap into a small index.
-  refused(() => readPytorchCheckpoint(torchView('w', [2 ** 52, 2], [2 ** 52, 1], 4), 'wrap.pt'), /wrap\.pt \(storage 0\): tensor view reaches element 20282409603651665920347623915521 of a storage with 4/);
+  refused(
+    () => readPytorchCheckpoint(torchView('w', [2 ** 52, 2], [2 ** 52, 1], 4), 'wrap.pt'),
+    /wrap\.pt \(storage 0\): tensor view reaches element 20282409603651665920347623915521 of a storage with 4/,
+  );
 });
 
 test('a zero-stride view under the limit is decoded, every value from the one stored float', () => {
@@ -69,28 +81,51 @@ test('a zero-stride view under the limit is decoded, every value from the one st
 test('the limit counts every tensor of a file, and comes from the argument, the environment, or 4 GiB', () => {
   // convnet-mnist has 3,574 values: 14,296 bytes.
   assert.equal(loadCheckpoint(fixture, { maxTensorBytes: 14_297 }).tensors.size, 14);
-  refused(() => loadCheckpoint(fixture, { maxTensorBytes: 14_296 }), /convnet-mnist\.safetensors: tensor '[^']+' \[[\d, ]*\] has \d+ values \(\d+ bytes\) with the \d+ bytes before it, which reaches the limit of 14296 bytes/);
+  refused(
+    () => loadCheckpoint(fixture, { maxTensorBytes: 14_296 }),
+    /convnet-mnist\.safetensors: tensor '[^']+' \[[\d, ]*\] has \d+ values \(\d+ bytes\) with the \d+ bytes before it, which reaches the limit of 14296 bytes/,
+  );
   assert.equal(resolveMaxTensorBytes(undefined, {}), DEFAULT_MAX_TENSOR_BYTES);
   assert.equal(resolveMaxTensorBytes(undefined, { WEIGHTSCAPE_MAX_TENSOR_BYTES: '8e9' }), 8e9);
   assert.equal(resolveMaxTensorBytes(123, { WEIGHTSCAPE_MAX_TENSOR_BYTES: '8e9' }), 123);
-  refused(() => resolveMaxTensorBytes(undefined, { WEIGHTSCAPE_MAX_TENSOR_BYTES: '4GB' }), /^WEIGHTSCAPE_MAX_TENSOR_BYTES: expected a positive whole number of bytes, got '4GB'$/, 'bad-argument');
+  refused(
+    () => resolveMaxTensorBytes(undefined, { WEIGHTSCAPE_MAX_TENSOR_BYTES: '4GB' }),
+    /^WEIGHTSCAPE_MAX_TENSOR_BYTES: expected a positive whole number of bytes, got '4GB'$/,
+    'bad-argument',
+  );
 });
 
 test('.npy, TF.js and deflated zip entries get the same bounds', () => {
   // A header claiming 2^40×2^40 float32 over 16 data bytes: exact arithmetic, no wrap.
-  refused(() => parseNpy(npyBytes('<f4', [2 ** 40, 2 ** 40], new Uint8Array(16)), 'x.npy'), /x\.npy: not a valid \.npy file: shape \(1099511627776, 1099511627776\) of <f4 needs 4835703278458516698824704 data bytes but the file has 16/);
-  refused(() => parseNpy(npyBytes('|u1', [10, 10], new Uint8Array(100)), 'images.npy', 400), /images\.npy: array \[10, 10\] has 100 values \(400 bytes\), which reaches the limit of 400 bytes/);
+  refused(
+    () => parseNpy(npyBytes('<f4', [2 ** 40, 2 ** 40], new Uint8Array(16)), 'x.npy'),
+    /x\.npy: not a valid \.npy file: shape \(1099511627776, 1099511627776\) of <f4 needs 4835703278458516698824704 data bytes but the file has 16/,
+  );
+  refused(
+    () => parseNpy(npyBytes('|u1', [10, 10], new Uint8Array(100)), 'images.npy', 400),
+    /images\.npy: array \[10, 10\] has 100 values \(400 bytes\), which reaches the limit of 400 bytes/,
+  );
   assert.equal(parseNpy(npyBytes('|u1', [10, 10], new Uint8Array(100)), 'images.npy', 401).shape.length, 2);
 
   const tfjs = join(dir, 'tfjs');
   mkdirSync(tfjs);
   writeFileSync(join(tfjs, 'w.bin'), new Uint8Array(8));
-  const manifest = (shape: number[]) => writeFileSync(join(tfjs, 'model.json'), JSON.stringify({ weightsManifest: [{ paths: ['w.bin'], weights: [{ name: 'w', shape, dtype: 'float32' }] }] }));
+  const manifest = (shape: number[]) =>
+    writeFileSync(
+      join(tfjs, 'model.json'),
+      JSON.stringify({ weightsManifest: [{ paths: ['w.bin'], weights: [{ name: 'w', shape, dtype: 'float32' }] }] }),
+    );
   manifest([2 ** 31, 2 ** 31, 2 ** 31, 2 ** 31]); // 2^124 × 4 bytes: would round, as a double, to anything
-  refused(() => readTfjsWeights(join(tfjs, 'model.json')), /weight 'w' needs bytes up to 85070591730234615865843651857942052864 but the shards hold 8/);
+  refused(
+    () => readTfjsWeights(join(tfjs, 'model.json')),
+    /weight 'w' needs bytes up to 85070591730234615865843651857942052864 but the shards hold 8/,
+  );
   manifest([2]);
   assert.deepEqual(Array.from(readTfjsWeights(join(tfjs, 'model.json')).get('w')!.values), [0, 0]);
-  writeFileSync(join(tfjs, 'model.json'), JSON.stringify({ weightsManifest: [{ paths: ['missing.bin'], weights: [] }, null] }));
+  writeFileSync(
+    join(tfjs, 'model.json'),
+    JSON.stringify({ weightsManifest: [{ paths: ['missing.bin'], weights: [] }, null] }),
+  );
   refused(() => readTfjsWeights(join(tfjs, 'model.json')), /missing\.bin: cannot read the file \(no such file\)/);
 
   // A deflated entry declaring 1 MiB, under a 1000-byte limit: refused before inflating.
@@ -100,16 +135,34 @@ test('.npy, TF.js and deflated zip entries get the same bounds', () => {
   const central = zip.byteLength - 22 - 46 - 'archive/data.pkl'.length;
   view.setUint16(central + 10, 8, true);
   view.setUint32(central + 24, payload.byteLength, true);
-  refused(() => readPytorchCheckpoint(zip, 'bomb.pt', 1000), /bomb\.pt: compressed entries would inflate to more than the limit of 1000 bytes/);
+  refused(
+    () => readPytorchCheckpoint(zip, 'bomb.pt', 1000),
+    /bomb\.pt: compressed entries would inflate to more than the limit of 1000 bytes/,
+  );
 });
 
 test('tensors named fc1.weight and fc7.weight (no fc2) are simply not recognized', () => {
-  const t = (shape: number[]) => ({ dtype: 'float32' as const, shape, values: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
-  assert.equal(detectArchitecture(new Map([['fc1.weight', t([2, 4])], ['fc7.weight', t([3, 2])]])), undefined);
+  const t = (shape: number[]) => ({
+    dtype: 'float32' as const,
+    shape,
+    values: new Float32Array(shape.reduce((a, b) => a * b, 1)),
+  });
+  assert.equal(
+    detectArchitecture(
+      new Map([
+        ['fc1.weight', t([2, 4])],
+        ['fc7.weight', t([3, 2])],
+      ]),
+    ),
+    undefined,
+  );
 });
 
 test('a directory given as a checkpoint is refused by name', () => {
-  refused(() => loadCheckpoint(dir), new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is a directory, expected a checkpoint file$`));
+  refused(
+    () => loadCheckpoint(dir),
+    new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is a directory, expected a checkpoint file$`),
+  );
 });
 
 test('inspect: exit 2 with one line for a directory, a zero-stride bomb and a lowered --max-tensor-bytes; names escaped', () => {
@@ -120,7 +173,10 @@ test('inspect: exit 2 with one line for a directory, a zero-stride bomb and a lo
   const bomb = cli('inspect', write('bomb.pt', torchView('evil\u001b[2J\nname', [2 ** 15, 2 ** 15], [0, 0], 1)));
   assert.equal(bomb.code, 2);
   assert.equal(bomb.stderr.split('\n').length, 2, 'one line');
-  assert.match(bomb.stderr, /bomb\.pt: tensor 'evil\\x1b\[2J\\nname' \[32768, 32768\].*\(raise it with --max-tensor-bytes or WEIGHTSCAPE_MAX_TENSOR_BYTES/);
+  assert.match(
+    bomb.stderr,
+    /bomb\.pt: tensor 'evil\\x1b\[2J\\nname' \[32768, 32768\].*\(raise it with --max-tensor-bytes or WEIGHTSCAPE_MAX_TENSOR_BYTES/,
+  );
 
   const lowered = cli('--max-tensor-bytes', '1000', 'inspect', fixture);
   assert.equal(lowered.code, 2);
@@ -130,18 +186,54 @@ test('inspect: exit 2 with one line for a directory, a zero-stride bomb and a lo
   const tensors = new Map([[name, { dtype: 'F32' as const, shape: [1], bytes: new Uint8Array(4) }]]);
   const listed = cli('inspect', write('names.safetensors', serializeSafetensors(tensors, { 'k\u009bey': 'v\u2028x' })));
   assert.equal(listed.code, 0);
-  assert.doesNotMatch(listed.stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028]/, 'no control characters but the line ends');
+  assert.doesNotMatch(
+    listed.stdout,
+    /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028]/,
+    'no control characters but the line ends',
+  );
   assert.match(listed.stdout, /^red\\x1b\[31m\\r\\nfake line\\x07 +\[1\]/m);
   assert.match(listed.stdout, /^metadata k\\x9bey: v\\u2028x$/m);
 });
 
 test('the notes about skipped entries, printed by every command, carry escaped keys', () => {
-  const p = new PickleBuilder().global('collections', 'OrderedDict').emptyTuple().reduce().mark()
-    .unicode('step\u001b[2J\n').int(3)
-    .unicode('w').global('torch._utils', '_rebuild_tensor_v2').mark()
-    .mark().unicode('storage').global('torch', 'FloatStorage').unicode('0').unicode('cpu').int(1).tuple().op(0x51)
-    .int(0).mark().int(1).tuple().mark().int(1).tuple().op(0x89).global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce()
+  const p = new PickleBuilder()
+    .global('collections', 'OrderedDict')
+    .emptyTuple()
+    .reduce()
+    .mark()
+    .unicode('step\u001b[2J\n')
+    .int(3)
+    .unicode('w')
+    .global('torch._utils', '_rebuild_tensor_v2')
+    .mark()
+    .mark()
+    .unicode('storage')
+    .global('torch', 'FloatStorage')
+    .unicode('0')
+    .unicode('cpu')
+    .int(1)
+    .tuple()
+    .op(0x51)
+    .int(0)
+    .mark()
+    .int(1)
+    .tuple()
+    .mark()
+    .int(1)
+    .tuple()
+    .op(0x89)
+    .global('collections', 'OrderedDict')
+    .emptyTuple()
+    .reduce()
+    .tuple()
+    .reduce()
     .op(0x75);
-  const path = write('notes.pt', zipStored([['archive/data.pkl', p.stop()], ['archive/data/0', new Uint8Array(4)]]));
+  const path = write(
+    'notes.pt',
+    zipStored([
+      ['archive/data.pkl', p.stop()],
+      ['archive/data/0', new Uint8Array(4)],
+    ]),
+  );
   assert.deepEqual(loadCheckpoint(path).notes, ['skipped 1 non-tensor entries: step\\x1b[2J\\n']);
 });

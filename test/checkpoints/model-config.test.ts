@@ -5,7 +5,15 @@ import { loadCheckpoint, type LoadedCheckpoint } from '../../src/checkpoints/loa
 import { modelClasses, resolveModelConfig, resolveOrDetectModelConfig } from '../../src/checkpoints/model-config.ts';
 import { WeightscapeError } from '../../src/errors.ts';
 
-const bare = (metadata: Record<string, string> = {}): LoadedCheckpoint => ({ path: 'model.pt', format: 'pytorch-zip', layout: 'pytorch', tensors: new Map(), metadata, notes: [], sha256: '' });
+const bare = (metadata: Record<string, string> = {}): LoadedCheckpoint => ({
+  path: 'model.pt',
+  format: 'pytorch-zip',
+  layout: 'pytorch',
+  tensors: new Map(),
+  metadata,
+  notes: [],
+  sha256: '',
+});
 const CONVNET = { arch: 'convnet', options: { width: 8, hidden: 16 } };
 
 test('the class count of a checkpoint without metadata comes from the data (it was 10 for sample and flatness)', () => {
@@ -22,10 +30,18 @@ test('the class count of a checkpoint without metadata comes from the data (it w
 });
 
 test('a checkpoint whose class count contradicts the data is refused, naming both', () => {
-  assert.throws(() => resolveModelConfig(bare({ classes: '100' }), { ...CONVNET, data: 'mini' }),
-    (e: unknown) => e instanceof WeightscapeError && e.isUserError && /model\.pt \(metadata\) has 100 classes but --data mini has 10/.test(e.message));
+  assert.throws(
+    () => resolveModelConfig(bare({ classes: '100' }), { ...CONVNET, data: 'mini' }),
+    (e: unknown) =>
+      e instanceof WeightscapeError &&
+      e.isUserError &&
+      /model\.pt \(metadata\) has 100 classes but --data mini has 10/.test(e.message),
+  );
   // Detected from the tensors: the convnet fixture's output layer has 10 classes.
   const checkpoint = loadCheckpoint(fileURLToPath(new URL('../../fixtures/models/convnet-mnist.pt', import.meta.url)));
   assert.equal(resolveOrDetectModelConfig(checkpoint, { data: 'mini' }, []).classes, 10);
-  assert.throws(() => resolveOrDetectModelConfig(checkpoint, { data: 'cifar100:/d' }, []), /has 10 classes but --data cifar100:\/d has 100/);
+  assert.throws(
+    () => resolveOrDetectModelConfig(checkpoint, { data: 'cifar100:/d' }, []),
+    /has 10 classes but --data cifar100:\/d has 100/,
+  );
 });

@@ -36,13 +36,29 @@ test('a pickle that calls os.system is refused at the global, and nothing runs',
 });
 
 test('other globals outside the allow-list are refused by name (GLOBAL and STACK_GLOBAL)', () => {
-  for (const [module, name] of [['builtins', 'eval'], ['__builtin__', 'getattr'], ['torch', 'load'], ['subprocess', 'Popen'], ['collections', 'defaultdict']]) {
+  for (const [module, name] of [
+    ['builtins', 'eval'],
+    ['__builtin__', 'getattr'],
+    ['torch', 'load'],
+    ['subprocess', 'Popen'],
+    ['collections', 'defaultdict'],
+  ]) {
     const pickle = new PickleBuilder().global(module!, name!).stop();
-    badFile(() => readPytorchCheckpoint(zipStored([['a/data.pkl', pickle]]), 'x.pt'), new RegExp(`refusing pickle global '${module}\\.${name}'`));
+    badFile(
+      () => readPytorchCheckpoint(zipStored([['a/data.pkl', pickle]]), 'x.pt'),
+      new RegExp(`refusing pickle global '${module}\\.${name}'`),
+    );
   }
   // protocol 4: the names come from the stack
-  const stacked = new PickleBuilder().op(0x8c, 8, ...new TextEncoder().encode('builtins')).op(0x8c, 4, ...new TextEncoder().encode('exec')).op(0x93).stop();
-  badFile(() => readPytorchCheckpoint(zipStored([['a/data.pkl', stacked]]), 'x.pt'), /refusing pickle global 'builtins\.exec'/);
+  const stacked = new PickleBuilder()
+    .op(0x8c, 8, ...new TextEncoder().encode('builtins'))
+    .op(0x8c, 4, ...new TextEncoder().encode('exec'))
+    .op(0x93)
+    .stop();
+  badFile(
+    () => readPytorchCheckpoint(zipStored([['a/data.pkl', stacked]]), 'x.pt'),
+    /refusing pickle global 'builtins\.exec'/,
+  );
 });
 
 test('a truncated .pt gives one clear error', () => {
@@ -57,7 +73,13 @@ test('a truncated .pt gives one clear error', () => {
 test('a state dict written from the format description (no Python) loads with the right values and strides', () => {
   const values = Float32Array.from({ length: 6 }, (_, i) => i + 0.5);
   const path = join(dir, 'small.pt');
-  writeFileSync(path, torchStateDict([{ name: 'w', shape: [2, 3], values }, { name: 'b', shape: [3], values: new Float32Array([7, 8, 9]) }]));
+  writeFileSync(
+    path,
+    torchStateDict([
+      { name: 'w', shape: [2, 3], values },
+      { name: 'b', shape: [3], values: new Float32Array([7, 8, 9]) },
+    ]),
+  );
   const checkpoint = loadCheckpoint(path);
   assert.equal(checkpoint.format, 'pytorch-zip');
   assert.deepEqual(checkpoint.tensors.get('w')!.shape, [2, 3]);
@@ -67,21 +89,32 @@ test('a state dict written from the format description (no Python) loads with th
 
 test('a full-size preact-resnet18 .pt (11.2M parameters, generated here) loads and maps onto the architecture', async () => {
   await selectBackend('wasm');
-  const config = { arch: 'preact-resnet18', options: { width: 64 }, input: { height: 32, width: 32, channels: 3 }, classes: 10 };
+  const config = {
+    arch: 'preact-resnet18',
+    options: { width: 64 },
+    input: { height: 32, width: 32, channels: 3 },
+    classes: 10,
+  };
   const specs = preactResnet18.tensorSpecs(config);
   let seed = 1;
   const tensors = specs.map((spec) => {
     const size = spec.shape.reduce((a, b) => a * b, 1);
     const values = new Float32Array(size);
-    for (let i = 0; i < size; i++) values[i] = ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * (spec.role === 'bn-running-var' ? 1 : 0.1);
+    for (let i = 0; i < size; i++)
+      values[i] = ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * (spec.role === 'bn-running-var' ? 1 : 0.1);
     return { name: spec.name, shape: spec.shape, values };
   });
-  const parameters = tensors.filter((t) => !t.name.includes('running') && !t.name.endsWith('num_batches_tracked')).reduce((a, t) => a + t.values.length, 0);
+  const parameters = tensors
+    .filter((t) => !t.name.includes('running') && !t.name.endsWith('num_batches_tracked'))
+    .reduce((a, t) => a + t.values.length, 0);
   assert.equal(parameters, 11_172_170); // PreActResNet18(64, 10) counted by PyTorch 1.13
   const path = join(dir, 'preact-resnet18-full.pt');
   writeFileSync(path, torchStateDict(tensors));
   const checkpoint = loadCheckpoint(path);
-  const { weights } = checkpointToWeights(checkpoint, resolveModelConfig(checkpoint, { arch: 'preact-resnet18', options: { width: 64 } }));
+  const { weights } = checkpointToWeights(
+    checkpoint,
+    resolveModelConfig(checkpoint, { arch: 'preact-resnet18', options: { width: 64 } }),
+  );
   // conv1.weight is OIHW [64, 3, 3, 3] in the file and HWIO [3, 3, 3, 64] in the model.
   assert.deepEqual(weights.params['conv1.weight']!.shape, [3, 3, 3, 64]);
   const fileValue = tensors[0]!.values[1 * 27 + 2 * 9 + 0 * 3 + 2]!; // o=1, i=2, h=0, w=2

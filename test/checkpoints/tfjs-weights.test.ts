@@ -22,7 +22,10 @@ test('a TF.js weights manifest (TF.js layout, two shards) loads and gives PyTorc
     const chunks: Float32Array[] = [];
     for (const [name, t] of source.tensors) {
       const [rows, cols] = t.shape as [number, number];
-      const values = t.shape.length === 2 ? Float32Array.from({ length: rows * cols }, (_, i) => t.values[(i % rows) * cols + Math.floor(i / rows)]!) : Float32Array.from(t.values);
+      const values =
+        t.shape.length === 2
+          ? Float32Array.from({ length: rows * cols }, (_, i) => t.values[(i % rows) * cols + Math.floor(i / rows)]!)
+          : Float32Array.from(t.values);
       weights.push({ name, shape: t.shape.length === 2 ? [cols, rows] : t.shape, dtype: 'float32' });
       chunks.push(values);
     }
@@ -30,11 +33,21 @@ test('a TF.js weights manifest (TF.js layout, two shards) loads and gives PyTorc
     const half = Math.floor(all.byteLength / 8) * 4;
     writeFileSync(join(dir, 'group1-shard1of2.bin'), all.subarray(0, half));
     writeFileSync(join(dir, 'group1-shard2of2.bin'), all.subarray(half));
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', weightsManifest: [{ paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights }] }));
+    writeFileSync(
+      join(dir, 'model.json'),
+      JSON.stringify({
+        format: 'layers-model',
+        weightsManifest: [{ paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights }],
+      }),
+    );
     const checkpoint = loadCheckpoint(join(dir, 'model.json'));
     assert.equal(checkpoint.format, 'tfjs');
     const d = describeFixture('mlp');
-    const config = resolveModelConfig(checkpoint, { arch: 'mlp', options: d.options, input: { height: 28, width: 28, channels: 1 } });
+    const config = resolveModelConfig(checkpoint, {
+      arch: 'mlp',
+      options: d.options,
+      input: { height: 28, width: 28, channels: 1 },
+    });
     const loaded = checkpointToWeights(checkpoint, config).weights;
     const x = fixtureInput('mlp', d);
     const logits = tf.tidy(() => mlp.forward(loaded, x, config as never, { training: false }).logits.dataSync());
@@ -43,7 +56,10 @@ test('a TF.js weights manifest (TF.js layout, two shards) loads and gives PyTorc
     x.dispose();
     // A manifest whose shards are shorter than its weights is refused.
     writeFileSync(join(dir, 'group1-shard2of2.bin'), all.subarray(half, all.byteLength - 8));
-    assert.throws(() => loadCheckpoint(join(dir, 'model.json')), (e: unknown) => e instanceof WeightscapeError && /needs bytes up to \d+ but the shards hold \d+/.test(e.message));
+    assert.throws(
+      () => loadCheckpoint(join(dir, 'model.json')),
+      (e: unknown) => e instanceof WeightscapeError && /needs bytes up to \d+ but the shards hold \d+/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

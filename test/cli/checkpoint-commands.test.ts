@@ -31,7 +31,10 @@ function fixtureData(name: string, labels: number[]) {
   const imagesPath = join(dir, `${name}-images.npy`);
   const labelsPath = join(dir, `${name}-labels.npy`);
   writeFileSync(imagesPath, npyBytes('<f4', [d.batch, ...d.inputShape], new Uint8Array(images.buffer)));
-  writeFileSync(labelsPath, npyBytes('<i8', [labels.length], new Uint8Array(new BigInt64Array(labels.map(BigInt)).buffer)));
+  writeFileSync(
+    labelsPath,
+    npyBytes('<i8', [labels.length], new Uint8Array(new BigInt64Array(labels.map(BigInt)).buffer)),
+  );
   const logits = readFloats(`${FIXTURE_DIR}${name}.logits-eval.f32`);
   let loss = 0;
   let correct = 0;
@@ -41,13 +44,34 @@ function fixtureData(name: string, labels: number[]) {
     loss += max + Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0)) - row[label]!;
     if (row.indexOf(max) === label) correct++;
   });
-  return { spec: `npy:${imagesPath},${labelsPath}`, loss: loss / labels.length, accuracy: correct / labels.length, imagesPath, labelsPath };
+  return {
+    spec: `npy:${imagesPath},${labelsPath}`,
+    loss: loss / labels.length,
+    accuracy: correct / labels.length,
+    imagesPath,
+    labelsPath,
+  };
 }
 
 test('eval: clean loss and accuracy equal those of PyTorch logits; --out writes the typed result', () => {
   const data = fixtureData('convnet-mnist', [3, 1, 4, 1]);
   const out = join(dir, 'eval.json');
-  const result = run('--backend', 'wasm', 'eval', '--checkpoint', `${FIXTURE_DIR}convnet-mnist.pt`, '--data', data.spec, '--width', '4', '--hidden', '16', '--out', out, '--json');
+  const result = run(
+    '--backend',
+    'wasm',
+    'eval',
+    '--checkpoint',
+    `${FIXTURE_DIR}convnet-mnist.pt`,
+    '--data',
+    data.spec,
+    '--width',
+    '4',
+    '--hidden',
+    '16',
+    '--out',
+    out,
+    '--json',
+  );
   assert.equal(result.code, 0, result.stderr);
   const json = JSON.parse(result.stdout);
   assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')).splits, json.splits);
@@ -68,12 +92,22 @@ test('eval detects the architecture when --arch is absent, and reads uint8 image
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /note: architecture detected from the tensors: preact-resnet18/);
   assert.match(result.stdout, /^preact-resnet18 \{"width":4\}, attack none/);
-  assert.match(result.stdout, new RegExp(`test\\s+4\\s+${data.loss.toFixed(4)}\\s+${(100 * data.accuracy).toFixed(2)}%`));
+  assert.match(
+    result.stdout,
+    new RegExp(`test\\s+4\\s+${data.loss.toFixed(4)}\\s+${(100 * data.accuracy).toFixed(2)}%`),
+  );
   const bytes = new Uint8Array(2 * 28 * 28).map((_, i) => i % 256);
   const u8 = join(dir, 'u8.npy');
   writeFileSync(u8, npyBytes('|u1', [2, 28, 28], bytes));
   writeFileSync(join(dir, 'u8-labels.npy'), npyBytes('|u1', [2], new Uint8Array([1, 2])));
-  const u8run = run('eval', '--checkpoint', `${FIXTURE_DIR}mlp.pt`, '--data', `npy:${u8},${join(dir, 'u8-labels.npy')}`, '--json');
+  const u8run = run(
+    'eval',
+    '--checkpoint',
+    `${FIXTURE_DIR}mlp.pt`,
+    '--data',
+    `npy:${u8},${join(dir, 'u8-labels.npy')}`,
+    '--json',
+  );
   assert.equal(u8run.code, 0, u8run.stderr);
   assert.equal(JSON.parse(u8run.stdout).splits.test.count, 2);
 });
@@ -99,7 +133,10 @@ test('a truncated checkpoint exits 2 with one line naming the file', () => {
   expectBadInput(run('inspect', path), new RegExp(`^weightscape: ${path.replace(/[.]/g, '\\.')}: corrupt zip archive`));
   const st = readFileSync(`${FIXTURE_DIR}mlp.safetensors`);
   writeFileSync(join(dir, 'cut.safetensors'), st.subarray(0, st.byteLength - 100));
-  expectBadInput(run('inspect', join(dir, 'cut.safetensors')), /cut\.safetensors: not a valid safetensors file: tensors cover \d+ bytes but the data section has \d+/);
+  expectBadInput(
+    run('inspect', join(dir, 'cut.safetensors')),
+    /cut\.safetensors: not a valid safetensors file: tensors cover \d+ bytes but the data section has \d+/,
+  );
 });
 
 test('a safetensors header that claims 10 GB exits 2 at once', () => {
@@ -107,24 +144,64 @@ test('a safetensors header that claims 10 GB exits 2 at once', () => {
   const bytes = new Uint8Array(64);
   new DataView(bytes.buffer).setBigUint64(0, 10_000_000_000n, true);
   writeFileSync(path, bytes);
-  expectBadInput(run('inspect', path), /huge\.safetensors: not a valid safetensors file: header claims 10000000000 bytes \(limit 100000000\)/);
+  expectBadInput(
+    run('inspect', path),
+    /huge\.safetensors: not a valid safetensors file: header claims 10000000000 bytes \(limit 100000000\)/,
+  );
 });
 
 test('a shape mismatch exits 2 naming the tensor with expected and actual shapes', () => {
   const data = fixtureData('convnet-mnist', [0, 0, 0, 0]);
-  expectBadInput(run('eval', '--checkpoint', `${FIXTURE_DIR}convnet-mnist.pt`, '--data', data.spec, '--arch', 'convnet', '--width', '8', '--hidden', '16'),
-    /does not fit convnet .*feature_extractor\.conv1\.weight has shape \[4, 1, 3, 3\] but convnet expects \[8, 1, 3, 3\]/);
-  expectBadInput(run('eval', '--checkpoint', `${FIXTURE_DIR}convnet-mnist.pt`, '--data', data.spec, '--arch', 'preact-resnet18'),
-    /does not fit preact-resnet18 .*missing conv1\.weight \[64, 1, 3, 3\]/);
+  expectBadInput(
+    run(
+      'eval',
+      '--checkpoint',
+      `${FIXTURE_DIR}convnet-mnist.pt`,
+      '--data',
+      data.spec,
+      '--arch',
+      'convnet',
+      '--width',
+      '8',
+      '--hidden',
+      '16',
+    ),
+    /does not fit convnet .*feature_extractor\.conv1\.weight has shape \[4, 1, 3, 3\] but convnet expects \[8, 1, 3, 3\]/,
+  );
+  expectBadInput(
+    run('eval', '--checkpoint', `${FIXTURE_DIR}convnet-mnist.pt`, '--data', data.spec, '--arch', 'preact-resnet18'),
+    /does not fit preact-resnet18 .*missing conv1\.weight \[64, 1, 3, 3\]/,
+  );
 });
 
 test('bad data and options exit 2 with one line: wrong magic, label out of range, foreign option', () => {
   const data = fixtureData('mlp', [0, 1, 2, 3]);
   writeFileSync(join(dir, 'not.npy'), 'hello');
-  expectBadInput(run('eval', '--checkpoint', `${FIXTURE_DIR}mlp.pt`, '--data', `npy:${join(dir, 'not.npy')},${data.labelsPath}`), /not\.npy: not a valid \.npy file: wrong magic number/);
-  writeFileSync(join(dir, 'bad-labels.npy'), npyBytes('<i4', [4], new Uint8Array(new Int32Array([0, 1, 12, 3]).buffer)));
-  expectBadInput(run('eval', '--checkpoint', `${FIXTURE_DIR}mlp.pt`, '--data', `npy:${data.imagesPath},${join(dir, 'bad-labels.npy')}`), /label 12 of image 2 is outside 0\.\.9/);
-  expectBadInput(run('eval', '--checkpoint', `${FIXTURE_DIR}mlp.pt`, '--data', data.spec, '--arch', 'mlp', '--depth', '10'), /mlp: unknown option 'depth'/);
-  expectBadInput(run('eval', '--checkpoint', join(dir, 'missing.pt'), '--data', data.spec), /missing\.pt: cannot read the file/);
+  expectBadInput(
+    run('eval', '--checkpoint', `${FIXTURE_DIR}mlp.pt`, '--data', `npy:${join(dir, 'not.npy')},${data.labelsPath}`),
+    /not\.npy: not a valid \.npy file: wrong magic number/,
+  );
+  writeFileSync(
+    join(dir, 'bad-labels.npy'),
+    npyBytes('<i4', [4], new Uint8Array(new Int32Array([0, 1, 12, 3]).buffer)),
+  );
+  expectBadInput(
+    run(
+      'eval',
+      '--checkpoint',
+      `${FIXTURE_DIR}mlp.pt`,
+      '--data',
+      `npy:${data.imagesPath},${join(dir, 'bad-labels.npy')}`,
+    ),
+    /label 12 of image 2 is outside 0\.\.9/,
+  );
+  expectBadInput(
+    run('eval', '--checkpoint', `${FIXTURE_DIR}mlp.pt`, '--data', data.spec, '--arch', 'mlp', '--depth', '10'),
+    /mlp: unknown option 'depth'/,
+  );
+  expectBadInput(
+    run('eval', '--checkpoint', join(dir, 'missing.pt'), '--data', data.spec),
+    /missing\.pt: cannot read the file/,
+  );
   assert.equal(existsSync(join(dir, 'missing.pt')), false);
 });

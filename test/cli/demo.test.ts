@@ -10,16 +10,33 @@ test('weightscape demo (1 epoch) writes the whole report and prints the gap and 
   const bin = fileURLToPath(new URL('../../bin/weightscape.js', import.meta.url));
   const out = join(mkdtempSync(join(tmpdir(), 'weightscape-demo-')), 'demo');
   try {
-    const run = spawnSync(process.execPath, [bin, 'demo', '--epochs', '1', '--out', out], { encoding: 'utf8', timeout: 600_000 });
+    const run = spawnSync(process.execPath, [bin, 'demo', '--epochs', '1', '--out', out], {
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /^report: .*index\.html/m);
     assert.match(run.stdout, /^pgd-at\s+\d+\.\d%\s+\d+\.\d%\s+-?\d+\.\d\s+\d+\.\d%/m);
     assert.match(run.stdout, /^pgd-at-awp\s+/m);
-    for (const file of ['index.html', 'combined.svg', 'flatness-curves.svg', 'adversarial-direction-curves.svg', 'training-curves.svg', 'gap-table.md', 'pgd-at/model.safetensors', 'pgd-at-awp/log.json', 'pgd-at-eval.json', 'pgd-at-awp-adversarial-landscape.json']) {
+    for (const file of [
+      'index.html',
+      'combined.svg',
+      'flatness-curves.svg',
+      'adversarial-direction-curves.svg',
+      'training-curves.svg',
+      'gap-table.md',
+      'pgd-at/model.safetensors',
+      'pgd-at-awp/log.json',
+      'pgd-at-eval.json',
+      'pgd-at-awp-adversarial-landscape.json',
+    ]) {
       assert.ok(existsSync(join(out, file)), `${file} written`);
     }
     assert.equal(JSON.parse(readFileSync(join(out, 'pgd-at-awp', 'log.json'), 'utf8')).config.awp, true);
-    const again = spawnSync(process.execPath, [bin, 'demo', '--epochs', '1', '--out', out], { encoding: 'utf8', timeout: 60_000 });
+    const again = spawnSync(process.execPath, [bin, 'demo', '--epochs', '1', '--out', out], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(again.status, 2, 'an existing demo report is not overwritten without --force');
   } finally {
     rmSync(join(out, '..'), { recursive: true, force: true });

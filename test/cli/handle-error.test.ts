@@ -10,7 +10,9 @@ function lines(error: unknown, debug = false) {
 }
 
 test('an error quoting a hostile name prints one escaped line and exits 2', () => {
-  const { code, out } = lines(new WeightscapeError('bad-file', "x.pt: tensor 'a\u001b[2J\nb' is bad", { suggestion: 'fix\rit' }));
+  const { code, out } = lines(
+    new WeightscapeError('bad-file', "x.pt: tensor 'a\u001b[2J\nb' is bad", { suggestion: 'fix\rit' }),
+  );
   assert.equal(code, 2);
   assert.deepEqual(out, ["weightscape: x.pt: tensor 'a\\x1b[2J\\nb' is bad (fix\\rit)"]);
 });

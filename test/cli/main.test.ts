@@ -13,11 +13,17 @@ function run(...args: string[]) {
 test('weightscape backend --json names the active backend and probes all four', () => {
   const { code, stdout } = run('--backend', 'wasm', 'backend', '--json');
   assert.equal(code, 0);
-  const report = JSON.parse(stdout) as { active: { name: string; simd: boolean; fastGradients: boolean }; backends: { name: string; loads: boolean }[] };
+  const report = JSON.parse(stdout) as {
+    active: { name: string; simd: boolean; fastGradients: boolean };
+    backends: { name: string; loads: boolean }[];
+  };
   assert.equal(report.active.name, 'wasm');
   assert.equal(report.active.fastGradients, true);
   assert.equal(report.active.simd, true);
-  assert.deepEqual(report.backends.map((b) => b.name), ['node-gpu', 'node', 'wasm', 'cpu']);
+  assert.deepEqual(
+    report.backends.map((b) => b.name),
+    ['node-gpu', 'node', 'wasm', 'cpu'],
+  );
   assert.equal(report.backends.find((b) => b.name === 'cpu')?.loads, true);
 });
 

@@ -10,7 +10,8 @@ import { npyBytes } from '../helpers/npy-writer.ts';
 const dir = mkdtempSync(join(tmpdir(), 'weightscape-bounds-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-const userError = (pattern: RegExp) => (e: unknown) => e instanceof WeightscapeError && e.isUserError && pattern.test(e.message) && !e.message.includes('\n');
+const userError = (pattern: RegExp) => (e: unknown) =>
+  e instanceof WeightscapeError && e.isUserError && pattern.test(e.message) && !e.message.includes('\n');
 
 test('an empty data set is refused up front, naming the spec (it gave "loss is NaN" after the work)', () => {
   writeFileSync(join(dir, 'x.npy'), npyBytes('<f4', [0, 28, 28], new Uint8Array(0)));
@@ -20,7 +21,10 @@ test('an empty data set is refused up front, naming the spec (it gave "loss is N
 });
 
 test('--subset larger than the data is refused with both counts (it silently used all of it)', () => {
-  assert.throws(() => loadDataset('mini', { split: 'test', subset: 5000 }), userError(/^--subset 5000: the data mini\/test has only 1000 images$/));
+  assert.throws(
+    () => loadDataset('mini', { split: 'test', subset: 5000 }),
+    userError(/^--subset 5000: the data mini\/test has only 1000 images$/),
+  );
   // Exactly the data's size is all of it, unchanged.
   const all = loadDataset('mini', { split: 'test', subset: 1000 });
   assert.equal(all.shape[0], 1000);

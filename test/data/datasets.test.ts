@@ -45,7 +45,9 @@ test('IDX errors: wrong magic, wrong dimensions, truncated data, missing files, 
     const images = (count: number, magicType = 0x08, dims = 3) => {
       const header = Buffer.alloc(16);
       header.set([0, 0, magicType, dims]);
-      header.writeUInt32BE(count, 4); header.writeUInt32BE(2, 8); header.writeUInt32BE(2, 12);
+      header.writeUInt32BE(count, 4);
+      header.writeUInt32BE(2, 8);
+      header.writeUInt32BE(2, 12);
       return Buffer.concat([header, Buffer.alloc(count * 4)]);
     };
     const labels = (values: number[]) => {
@@ -58,8 +60,11 @@ test('IDX errors: wrong magic, wrong dimensions, truncated data, missing files, 
       writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), gzipSync(imageBytes));
       writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), labelBytes);
     };
-    const expectError = (pattern: RegExp) => assert.throws(() => loadDataset(`fashion-mnist:${dir}`, { split: 'test' }),
-      (e: unknown) => e instanceof WeightscapeError && pattern.test(e.message) && !e.message.includes('\n'));
+    const expectError = (pattern: RegExp) =>
+      assert.throws(
+        () => loadDataset(`fashion-mnist:${dir}`, { split: 'test' }),
+        (e: unknown) => e instanceof WeightscapeError && pattern.test(e.message) && !e.message.includes('\n'),
+      );
     write(images(3), labels([0, 1, 2]));
     assert.deepEqual(loadDataset(`fashion-mnist:${dir}`, { split: 'test' }).shape, [3, 2, 2, 1]);
     write(images(3, 0x09), labels([0, 1, 2]));
@@ -71,7 +76,10 @@ test('IDX errors: wrong magic, wrong dimensions, truncated data, missing files, 
     write(images(3), labels([0, 1, 12]));
     expectError(/label 12 of image 2 is outside 0\.\.9/);
     expectError(/./);
-    assert.throws(() => loadDataset(`mnist:${join(dir, 'nowhere')}`, { split: 'train' }), /train-images-idx3-ubyte\(\.gz\): missing/);
+    assert.throws(
+      () => loadDataset(`mnist:${join(dir, 'nowhere')}`, { split: 'train' }),
+      /train-images-idx3-ubyte\(\.gz\): missing/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -28,12 +28,19 @@ test('with includeBn false every direction kind gives exactly 0 on every paramet
   const checkpoint = loadCheckpoint(`${FIX}models/preact-resnet18.pt`);
   const config = resolveModelConfig(checkpoint, { arch: 'preact-resnet18', options: { width: 4 } });
   const { weights } = checkpointToWeights(checkpoint, config);
-  const vectors = Object.entries(weights.params).filter(([, p]) => p.rank <= 1).map(([n]) => n);
+  const vectors = Object.entries(weights.params)
+    .filter(([, p]) => p.rank <= 1)
+    .map(([n]) => n);
   assert.ok(vectors.some((n) => n.includes('bn')) && vectors.length > 10, `rank ≤ 1 parameters: ${vectors.join(', ')}`);
 
   // A second checkpoint (θ plus noise everywhere) and a direction file that moves every parameter.
   const noise = gaussianDirection(weights.params, 5);
-  const other = tf.tidy(() => Object.fromEntries(Object.entries(weights.params).map(([n, p]) => [n, tf.add(p, tf.mul(noise[n]!, 0.01))])) as TensorMap);
+  const other = tf.tidy(
+    () =>
+      Object.fromEntries(
+        Object.entries(weights.params).map(([n, p]) => [n, tf.add(p, tf.mul(noise[n]!, 0.01))]),
+      ) as TensorMap,
+  );
   const otherPath = join(dir, 'other.safetensors');
   saveNativeCheckpoint(otherPath, { params: other, state: weights.state }, config);
   const filePath = join(dir, 'direction.safetensors');
@@ -44,7 +51,15 @@ test('with includeBn false every direction kind gives exactly 0 on every paramet
   const labels = tf.tensor1d([0, 1, 2, 3], 'int32');
   const batches = [{ x, xAdv: x, labels }];
   const before = tf.memory().numTensors;
-  for (const text of ['random', 'filter', 'layer', 'adversarial', 'hessian', `interpolate:${otherPath}`, `file:${filePath}`]) {
+  for (const text of [
+    'random',
+    'filter',
+    'layer',
+    'adversarial',
+    'hessian',
+    `interpolate:${otherPath}`,
+    `file:${filePath}`,
+  ]) {
     for (const includeBn of [false, true]) {
       if (text === 'hessian' && includeBn) continue; // slow, and the same code path as adversarial for this rule
       const context: DirectionContext = { weights, config, batches, includeBn, seed: 3, adversarialLoss: false };
@@ -53,11 +68,15 @@ test('with includeBn false every direction kind gives exactly 0 on every paramet
       const moved = vectors.filter((n) => maxAbs(direction[n]!) > 0);
       if (includeBn) {
         // The rule is what zeroes them: these kinds do move rank ≤ 1 parameters when asked to.
-        if (text !== 'adversarial') assert.ok(moved.length > 0, `${text} --include-bn should move some of ${vectors.join(', ')}`);
+        if (text !== 'adversarial')
+          assert.ok(moved.length > 0, `${text} --include-bn should move some of ${vectors.join(', ')}`);
       } else {
         assert.deepEqual(moved, [], `${text}: these rank ≤ 1 parameters moved`);
       }
-      assert.ok(Object.entries(direction).some(([n, d]) => d.rank > 1 && maxAbs(d) > 0 && weights.params[n] !== undefined), `${text}: the weights move`);
+      assert.ok(
+        Object.entries(direction).some(([n, d]) => d.rank > 1 && maxAbs(d) > 0 && weights.params[n] !== undefined),
+        `${text}: the weights move`,
+      );
       tf.dispose(Object.values(direction));
     }
   }

@@ -22,7 +22,12 @@ const MINI = parseDataSpec('mini');
 
 /** A tiny BatchNorm network whose checkpoint lacks one num_batches_tracked (as PyTorch < 0.4.1 wrote them). */
 function checkpointWithoutBnCount(): string {
-  const config: ModelConfig = { arch: 'preact-resnet18', options: { width: 2 }, input: { height: 28, width: 28, channels: 1 }, classes: 10 };
+  const config: ModelConfig = {
+    arch: 'preact-resnet18',
+    options: { width: 2 },
+    input: { height: 28, width: 28, channels: 1 },
+    classes: 10,
+  };
   const weights = initWeights(config, 0);
   const count = Object.keys(weights.state).find((name) => name.endsWith('num_batches_tracked'))!;
   weights.state[count]!.dispose();
@@ -36,8 +41,18 @@ function checkpointWithoutBnCount(): string {
 test('openEvaluation: the splits in the order asked, the resolved model, and weights that dispose disposes', async () => {
   await selectBackend('wasm');
   const before = tf.memory().numTensors;
-  const opened = openEvaluation({ checkpoint: CONVNET, data: MINI, splits: ['test', 'train'], subset: 20, seed: 1, model: { arch: 'convnet', options: { width: 8, hidden: 32, dropout: 0 } } });
-  assert.deepEqual(opened.data.map((d) => d.spec), ['mini/test[subset 20, seed 1]', 'mini/train[subset 20, seed 1]']);
+  const opened = openEvaluation({
+    checkpoint: CONVNET,
+    data: MINI,
+    splits: ['test', 'train'],
+    subset: 20,
+    seed: 1,
+    model: { arch: 'convnet', options: { width: 8, hidden: 32, dropout: 0 } },
+  });
+  assert.deepEqual(
+    opened.data.map((d) => d.spec),
+    ['mini/test[subset 20, seed 1]', 'mini/train[subset 20, seed 1]'],
+  );
   assert.equal(opened.config.classes, 10);
   assert.deepEqual(opened.config.input, { height: 28, width: 28, channels: 1 });
   assert.ok(tf.memory().numTensors > before);
@@ -48,19 +63,45 @@ test('openEvaluation: the splits in the order asked, the resolved model, and wei
 test('openEvaluation: labels outside --classes are refused before any weight is mapped (the class rule of every command)', async () => {
   await selectBackend('wasm');
   const before = tf.memory().numTensors;
-  assert.throws(() => openEvaluation({ checkpoint: CONVNET, data: MINI, splits: ['test'], subset: 20, seed: 0, model: { arch: 'convnet', options: { width: 8, hidden: 32, dropout: 0 }, classes: 5 } }),
-    (e: unknown) => e instanceof WeightscapeError && /mini\/test\[subset 20, seed 0\]: label \d of image \d+ is outside 0\.\.4/.test(e.message));
+  assert.throws(
+    () =>
+      openEvaluation({
+        checkpoint: CONVNET,
+        data: MINI,
+        splits: ['test'],
+        subset: 20,
+        seed: 0,
+        model: { arch: 'convnet', options: { width: 8, hidden: 32, dropout: 0 }, classes: 5 },
+      }),
+    (e: unknown) =>
+      e instanceof WeightscapeError &&
+      /mini\/test\[subset 20, seed 0\]: label \d of image \d+ is outside 0\.\.4/.test(e.message),
+  );
   assert.equal(tf.memory().numTensors, before);
 });
 
-test('the weight mapping\'s notes reach flatness as they reach eval (flatness dropped them)', async () => {
+test("the weight mapping's notes reach flatness as they reach eval (flatness dropped them)", async () => {
   const backend = await selectBackend('wasm');
   const checkpoint = checkpointWithoutBnCount();
   const opened = openEvaluation({ checkpoint, data: MINI, splits: ['test'], subset: 10, seed: 0, model: {} });
   opened.dispose();
   const missing = opened.notes.filter((n) => /num_batches_tracked missing: starting the count at 0/.test(n));
   assert.equal(missing.length, 1, opened.notes.join('; '));
-  const flat = measureFlatness({ checkpoint, data: MINI, split: 'test', subset: 10, rho: 0.1, rhoAdversarial: 0.01, directions: 1, attack: parseAttack('none'),
-    hessian: false, hessianBatches: 1, batchSize: 10, seed: 0, model: {}, backend });
+  const flat = measureFlatness({
+    checkpoint,
+    data: MINI,
+    split: 'test',
+    subset: 10,
+    rho: 0.1,
+    rhoAdversarial: 0.01,
+    directions: 1,
+    attack: parseAttack('none'),
+    hessian: false,
+    hessianBatches: 1,
+    batchSize: 10,
+    seed: 0,
+    model: {},
+    backend,
+  });
   assert.ok(flat.notes.includes(missing[0]!), flat.notes.join('; '));
 });

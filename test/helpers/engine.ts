@@ -3,7 +3,10 @@ import { selectBackend, type BackendInfo, type BackendName } from '../../src/bac
 import { selectEngine } from '../../src/onnx/select-engine.ts';
 
 /** Starts `backend` and puts onnxruntime in use when asked (and it loads); returns what results record. */
-export async function selectBackendAndEngine(backend: BackendName, { onnxruntime = false, wasmThreads = 1 } = {}): Promise<BackendInfo> {
+export async function selectBackendAndEngine(
+  backend: BackendName,
+  { onnxruntime = false, wasmThreads = 1 } = {},
+): Promise<BackendInfo> {
   const info = await selectBackend(backend, { wasmThreads });
   return { ...info, ...selectEngine(info.name, { onnxruntime, threads: wasmThreads }).record };
 }

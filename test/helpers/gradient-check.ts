@@ -31,7 +31,11 @@ export interface GradientReport {
 }
 
 /** tfjs gradients of Σ r ⊙ f(xs) on the given backend, read back as float64 arrays. */
-export async function tfjsGradients(backend: BackendName, gradientCase: GradientCase, weights: Float64Array): Promise<Float64Array[]> {
+export async function tfjsGradients(
+  backend: BackendName,
+  gradientCase: GradientCase,
+  weights: Float64Array,
+): Promise<Float64Array[]> {
   await selectBackend(backend);
   const before = tf.memory().numTensors;
   const grads = tf.tidy(() => {

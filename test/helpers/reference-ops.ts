@@ -27,7 +27,12 @@ export function samePadding(inH: number, inW: number, kh: number, kw: number, sh
   const outW = Math.ceil(inW / sw);
   const totalH = Math.max((outH - 1) * sh + kh - inH, 0);
   const totalW = Math.max((outW - 1) * sw + kw - inW, 0);
-  return { top: Math.floor(totalH / 2), bottom: totalH - Math.floor(totalH / 2), left: Math.floor(totalW / 2), right: totalW - Math.floor(totalW / 2) };
+  return {
+    top: Math.floor(totalH / 2),
+    bottom: totalH - Math.floor(totalH / 2),
+    left: Math.floor(totalW / 2),
+    right: totalW - Math.floor(totalW / 2),
+  };
 }
 
 export function conv2d(x: Array4, w: Array4, stride: [number, number], pad: Padding): Array4 {
@@ -93,15 +98,22 @@ export function avgPool(x: Array4, size: [number, number], stride: [number, numb
         for (let k = 0; k < c; k++) {
           let acc = 0;
           for (let p = 0; p < size[0]; p++)
-            for (let q = 0; q < size[1]; q++) acc += x.data[((b * h + i * stride[0] + p) * wd + j * stride[1] + q) * c + k]!;
+            for (let q = 0; q < size[1]; q++)
+              acc += x.data[((b * h + i * stride[0] + p) * wd + j * stride[1] + q) * c + k]!;
           out[((b * oh + i) * ow + j) * c + k] = acc / (size[0] * size[1]);
         }
   return { shape: [n, oh, ow, c], data: out };
 }
 
 /** op(a)·op(b) for 2-D row-major matrices given with their stored shapes. */
-export function matMul(a: Float64Array, aShape: [number, number], b: Float64Array, bShape: [number, number],
-  transposeA: boolean, transposeB: boolean): { data: Float64Array; shape: [number, number] } {
+export function matMul(
+  a: Float64Array,
+  aShape: [number, number],
+  b: Float64Array,
+  bShape: [number, number],
+  transposeA: boolean,
+  transposeB: boolean,
+): { data: Float64Array; shape: [number, number] } {
   const [m, k] = transposeA ? [aShape[1], aShape[0]] : aShape;
   const [k2, n] = transposeB ? [bShape[1], bShape[0]] : bShape;
   if (k !== k2) throw new Error('matMul reference: inner dimensions differ');
@@ -118,8 +130,15 @@ export function matMul(a: Float64Array, aShape: [number, number], b: Float64Arra
 }
 
 /** Batch normalization with given per-channel statistics (last axis). */
-export function batchNorm(x: Float64Array, channels: number, mean: Float64Array, variance: Float64Array,
-  offset: Float64Array, scale: Float64Array, epsilon: number): Float64Array {
+export function batchNorm(
+  x: Float64Array,
+  channels: number,
+  mean: Float64Array,
+  variance: Float64Array,
+  offset: Float64Array,
+  scale: Float64Array,
+  epsilon: number,
+): Float64Array {
   const out = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const c = i % channels;

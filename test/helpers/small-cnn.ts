@@ -20,18 +20,30 @@ export interface SmallCnnShape {
   classes: number;
 }
 
-const TORCH_PADDING: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [1, 1], [1, 1], [0, 0]];
+const TORCH_PADDING: [[number, number], [number, number], [number, number], [number, number]] = [
+  [0, 0],
+  [1, 1],
+  [1, 1],
+  [0, 0],
+];
 export const BN_EPSILON = 1e-5;
 
 /** Parameter shapes (HWIO filters, in×out linear weight). */
 export function smallCnnParamShapes({ inChannels, width, classes }: SmallCnnShape): Record<string, number[]> {
   const w2 = 2 * width;
   return {
-    'conv1.weight': [3, 3, inChannels, width], 'bn1.weight': [width], 'bn1.bias': [width],
-    'conv2.weight': [3, 3, width, w2], 'bn2.weight': [w2], 'bn2.bias': [w2],
+    'conv1.weight': [3, 3, inChannels, width],
+    'bn1.weight': [width],
+    'bn1.bias': [width],
+    'conv2.weight': [3, 3, width, w2],
+    'bn2.weight': [w2],
+    'bn2.bias': [w2],
     'shortcut.weight': [1, 1, width, w2],
-    'conv3.weight': [3, 3, w2, w2], 'bn3.weight': [w2], 'bn3.bias': [w2],
-    'fc.weight': [w2, classes], 'fc.bias': [classes],
+    'conv3.weight': [3, 3, w2, w2],
+    'bn3.weight': [w2],
+    'bn3.bias': [w2],
+    'fc.weight': [w2, classes],
+    'fc.bias': [classes],
   };
 }
 
@@ -59,7 +71,9 @@ export function smallCnnLogits(p: SmallCnnParams, x: tf.Tensor4D): tf.Tensor2D {
   const conv = (input: tf.Tensor4D, name: string, stride: number) =>
     tf.conv2d(input, p[name] as tf.Tensor4D, stride, p[name]!.shape[0] === 1 ? 'valid' : TORCH_PADDING);
   const h1 = tf.relu(batchNorm(conv(x, 'conv1.weight', 1), p['bn1.weight']!, p['bn1.bias']!));
-  const h2 = tf.relu(tf.add(batchNorm(conv(h1, 'conv2.weight', 2), p['bn2.weight']!, p['bn2.bias']!), conv(h1, 'shortcut.weight', 2)));
+  const h2 = tf.relu(
+    tf.add(batchNorm(conv(h1, 'conv2.weight', 2), p['bn2.weight']!, p['bn2.bias']!), conv(h1, 'shortcut.weight', 2)),
+  );
   const pooled = tf.maxPool(h2 as tf.Tensor4D, 2, 2, 'valid');
   const h3 = tf.relu(batchNorm(conv(pooled, 'conv3.weight', 1), p['bn3.weight']!, p['bn3.bias']!));
   const size = h3.shape[1];

@@ -25,7 +25,11 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 /** The first n mini test images as npy files: a data spec. */
 function miniNpy(n: number): string {
-  const data = selectExamples(loadDataset('mini', { split: 'test' }), Array.from({ length: n }, (_, i) => i), 'mini');
+  const data = selectExamples(
+    loadDataset('mini', { split: 'test' }),
+    Array.from({ length: n }, (_, i) => i),
+    'mini',
+  );
   const images = join(dir, `mini-${n}.npy`);
   const labels = join(dir, `mini-${n}-labels.npy`);
   writeFileSync(images, npyBytes('<f4', data.shape, new Uint8Array(data.images.buffer)));
@@ -38,14 +42,29 @@ function preactNpy(): string {
   const images = join(dir, 'preact.npy');
   const labels = join(dir, 'preact-labels.npy');
   writeFileSync(images, npyBytes('<f4', x.shape, new Uint8Array(x.values.buffer)));
-  writeFileSync(labels, npyBytes('<i4', [64], new Uint8Array(Int32Array.from({ length: 64 }, (_, i) => i % 10).buffer)));
+  writeFileSync(
+    labels,
+    npyBytes('<i4', [64], new Uint8Array(Int32Array.from({ length: 64 }, (_, i) => i % 10).buffer)),
+  );
   return `npy:${images},${labels}`;
 }
 
 function settings(overrides: Partial<LandscapeSettings> & { checkpoint: string; data: string }): LandscapeSettings {
   return {
-    split: 'test', subset: null, batchSize: 256, loss: 'clean', attack: 'none', fixedExamples: false, bn: 'eval', recalibrationBatches: 2,
-    directions: ['filter'], includeBn: false, alphas: parseRange('-1:1:11'), betas: null, seed: 0, ...overrides,
+    split: 'test',
+    subset: null,
+    batchSize: 256,
+    loss: 'clean',
+    attack: 'none',
+    fixedExamples: false,
+    bn: 'eval',
+    recalibrationBatches: 2,
+    directions: ['filter'],
+    includeBn: false,
+    alphas: parseRange('-1:1:11'),
+    betas: null,
+    seed: 0,
+    ...overrides,
   };
 }
 
@@ -57,11 +76,29 @@ for (const [name, checkpoint, model, data] of [
 ] as const) {
   test(`${name}: the 1D clean-loss curve along a PyTorch-made direction matches PyTorch's to 1e-4 relative`, async () => {
     const backend = await selectBackend('wasm');
-    const expected = JSON.parse(readFileSync(`${FIX}landscape/${name}.curve.json`, 'utf8')) as { loss: number[]; accuracy: number[] };
-    const result = sampleLandscape({ settings: settings({ checkpoint, data: data(), directions: [`file:${FIX}landscape/${name}.direction.safetensors`] }), model, backend });
+    const expected = JSON.parse(readFileSync(`${FIX}landscape/${name}.curve.json`, 'utf8')) as {
+      loss: number[];
+      accuracy: number[];
+    };
+    const result = sampleLandscape({
+      settings: settings({
+        checkpoint,
+        data: data(),
+        directions: [`file:${FIX}landscape/${name}.direction.safetensors`],
+      }),
+      model,
+      backend,
+    });
     const losses = result.values.cleanLoss[0]! as number[];
-    losses.forEach((l, i) => assert.ok(Math.abs(l - expected.loss[i]!) / expected.loss[i]! < 1e-4, `α index ${i}: ${l} vs PyTorch ${expected.loss[i]}`));
-    (result.values.cleanAccuracy[0]! as number[]).forEach((a, i) => assert.ok(Math.abs(a - expected.accuracy[i]!) < 1e-6, `accuracy at α index ${i}`));
+    losses.forEach((l, i) =>
+      assert.ok(
+        Math.abs(l - expected.loss[i]!) / expected.loss[i]! < 1e-4,
+        `α index ${i}: ${l} vs PyTorch ${expected.loss[i]}`,
+      ),
+    );
+    (result.values.cleanAccuracy[0]! as number[]).forEach((a, i) =>
+      assert.ok(Math.abs(a - expected.accuracy[i]!) < 1e-6, `accuracy at α index ${i}`),
+    );
     assert.equal(result.complete, true);
     assert.ok(result.flatness!.clean.curvature > 0);
   });
@@ -71,8 +108,26 @@ test('at α = 0 the sampled loss equals weightscape eval on the same data (clean
   const backend = await selectBackend('wasm');
   const data = miniNpy(100);
   const attack = 'pgd:linf:eps=0.1:steps=3:step=0.04';
-  const sweep = sampleLandscape({ settings: settings({ checkpoint: `${FIX}attacks/convnet-mini.pt`, data, alphas: [-0.5, 0, 0.5], loss: 'adversarial', attack }), model: CONVNET, backend });
-  const evaluated = evaluateCheckpoint({ checkpoint: `${FIX}attacks/convnet-mini.pt`, data: parseDataSpec(data), attack: parseAttack(attack), model: CONVNET, batchSize: 256, backend, seed: 0 });
+  const sweep = sampleLandscape({
+    settings: settings({
+      checkpoint: `${FIX}attacks/convnet-mini.pt`,
+      data,
+      alphas: [-0.5, 0, 0.5],
+      loss: 'adversarial',
+      attack,
+    }),
+    model: CONVNET,
+    backend,
+  });
+  const evaluated = evaluateCheckpoint({
+    checkpoint: `${FIX}attacks/convnet-mini.pt`,
+    data: parseDataSpec(data),
+    attack: parseAttack(attack),
+    model: CONVNET,
+    batchSize: 256,
+    backend,
+    seed: 0,
+  });
   assert.ok(Math.abs(sweep.values.cleanLoss[0]![1]! - evaluated.splits.test!.clean.loss) < 1e-6);
   assert.ok(Math.abs(sweep.values.robustLoss![0]![1]! - evaluated.splits.test!.robust!.loss) < 1e-6);
   assert.equal(sweep.values.robustAccuracy![0]![1], evaluated.splits.test!.robust!.accuracy);
@@ -84,16 +139,25 @@ test('filter-normalized directions: ‖d_f‖ = ‖w_f‖ per filter to 1e-5; bi
   const config = resolveModelConfig(checkpoint, { arch: 'preact-resnet18', options: { width: 4 } });
   const { weights } = checkpointToWeights(checkpoint, config);
   for (const includeBn of [false, true]) {
-    const { direction } = buildDirection({ kind: 'filter' }, { weights, config, batches: [], includeBn, seed: 3, adversarialLoss: false });
+    const { direction } = buildDirection(
+      { kind: 'filter' },
+      { weights, config, batches: [], includeBn, seed: 3, adversarialLoss: false },
+    );
     for (const [name, d] of Object.entries(direction)) {
       const w = weights.params[name]!;
       if (w.rank <= 1 && !includeBn) {
-        assert.equal(tf.tidy(() => tf.max(tf.abs(d)).dataSync()[0]), 0, `${name} should be 0`);
+        assert.equal(
+          tf.tidy(() => tf.max(tf.abs(d)).dataSync()[0]),
+          0,
+          `${name} should be 0`,
+        );
         continue;
       }
       const dn = outputUnitNorms(d);
       const wn = outputUnitNorms(w);
-      dn.forEach((v, i) => assert.ok(Math.abs(v - wn[i]!) / wn[i]! < 1e-5, `${name} filter ${i}: ‖d‖ ${v} vs ‖w‖ ${wn[i]}`));
+      dn.forEach((v, i) =>
+        assert.ok(Math.abs(v - wn[i]!) / wn[i]! < 1e-5, `${name} filter ${i}: ‖d‖ ${v} vs ‖w‖ ${wn[i]}`),
+      );
     }
     tf.dispose(Object.values(direction));
   }
@@ -113,13 +177,19 @@ test('the top Hessian eigenvalue of softmax regression matches the exact Hessian
   const index = (feature: number, cls: number) => (feature < dIn ? feature * k + cls : dIn * k + cls);
   for (let i = 0; i < n; i++) {
     const features = [...xs.slice(i * dIn, (i + 1) * dIn), 1];
-    const z = Array.from({ length: k }, (_, c) => features.slice(0, dIn).reduce((a, f, j) => a + f * w0[j * k + c]!, 0));
+    const z = Array.from({ length: k }, (_, c) =>
+      features.slice(0, dIn).reduce((a, f, j) => a + f * w0[j * k + c]!, 0),
+    );
     const m = Math.max(...z);
     const e = z.map((v) => Math.exp(v - m));
     const probs = e.map((v) => v / e.reduce((a, b) => a + b, 0));
-    for (let a = 0; a < p; a++) for (let c = 0; c < k; c++) for (let b = 0; b < p; b++) for (let c2 = 0; c2 < k; c2++) {
-      H[index(a, c)]![index(b, c2)]! += (features[a]! * features[b]! * ((c === c2 ? probs[c]! : 0) - probs[c]! * probs[c2]!)) / n;
-    }
+    for (let a = 0; a < p; a++)
+      for (let c = 0; c < k; c++)
+        for (let b = 0; b < p; b++)
+          for (let c2 = 0; c2 < k; c2++) {
+            H[index(a, c)]![index(b, c2)]! +=
+              (features[a]! * features[b]! * ((c === c2 ? probs[c]! : 0) - probs[c]! * probs[c2]!)) / n;
+          }
   }
   let v = Array.from({ length: size }, (_, i) => 1 + i / size);
   let exact = 0;
@@ -133,19 +203,33 @@ test('the top Hessian eigenvalue of softmax regression matches the exact Hessian
   const X = tf.tensor2d(xs, [n, dIn]);
   const Y = tf.oneHot(tf.tensor1d(ys, 'int32'), k);
   const params = { 'fc.weight': tf.tensor2d(w0, [dIn, k]), 'fc.bias': tf.zeros([k]) };
-  const loss = (ps: Record<string, tf.Tensor>) => tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(tf.add(tf.matMul(X, ps['fc.weight'] as tf.Tensor2D), ps['fc.bias']!)), Y), 1))) as tf.Scalar;
+  const loss = (ps: Record<string, tf.Tensor>) =>
+    tf.neg(
+      tf.mean(
+        tf.sum(tf.mul(tf.logSoftmax(tf.add(tf.matMul(X, ps['fc.weight'] as tf.Tensor2D), ps['fc.bias']!)), Y), 1),
+      ),
+    ) as tf.Scalar;
   const before = tf.memory().numTensors;
   const result = topHessianEigen(params, loss, 1, { seed: 1 });
   tf.dispose(Object.values(result.vector));
   assert.equal(tf.memory().numTensors, before);
-  assert.ok(Math.abs(result.eigenvalue - exact) / exact < 1e-2, `power iteration ${result.eigenvalue} vs exact ${exact}`);
+  assert.ok(
+    Math.abs(result.eigenvalue - exact) / exact < 1e-2,
+    `power iteration ${result.eigenvalue} vs exact ${exact}`,
+  );
   assert.ok(result.converged);
   tf.dispose([X, Y, ...Object.values(params)]);
 });
 
 test('shards merged equal the unsharded sweep; a sweep stopped midway and resumed equals an uninterrupted one', async () => {
   const backend = await selectBackend('wasm');
-  const s = settings({ checkpoint: `${FIX}models/mlp.pt`, data: miniNpy(32), directions: ['filter', 'layer'], alphas: parseRange('-1:1:4'), betas: parseRange('-0.5:0.5:3') });
+  const s = settings({
+    checkpoint: `${FIX}models/mlp.pt`,
+    data: miniNpy(32),
+    directions: ['filter', 'layer'],
+    alphas: parseRange('-1:1:4'),
+    betas: parseRange('-0.5:0.5:3'),
+  });
   const model = { arch: 'mlp', options: { hidden: [32, 16] } };
   const whole = sampleLandscape({ settings: s, model, backend });
   const shards = [0, 1, 2].map((index) => sampleLandscape({ settings: s, model, backend, shard: { index, count: 3 } }));
@@ -156,14 +240,28 @@ test('shards merged equal the unsharded sweep; a sweep stopped midway and resume
   const out = join(dir, 'partial.json');
   const partial = sampleLandscape({ settings: s, model, backend, out, stopAfterPoints: 5 });
   assert.equal(partial.values.cleanLoss.flat().filter((v) => v !== null).length, 5);
-  const resumed = sampleLandscape({ settings: s, model, backend, out, resumeFrom: JSON.parse(readFileSync(out, 'utf8')) });
+  const resumed = sampleLandscape({
+    settings: s,
+    model,
+    backend,
+    out,
+    resumeFrom: JSON.parse(readFileSync(out, 'utf8')),
+  });
   assert.deepEqual(resumed.values, whole.values);
-  assert.throws(() => sampleLandscape({ settings: { ...s, seed: 9 }, model, backend, resumeFrom: partial }), /the resumed result: not the same sweep as this run \(--resume\): settings\.seed differs \(0 vs 9\)/);
+  assert.throws(
+    () => sampleLandscape({ settings: { ...s, seed: 9 }, model, backend, resumeFrom: partial }),
+    /the resumed result: not the same sweep as this run \(--resume\): settings\.seed differs \(0 vs 9\)/,
+  );
 });
 
 test('tf.memory().numTensors is the same before and after a 100-point sweep', async () => {
   const backend: BackendInfo = await selectBackend('wasm');
-  const s = settings({ checkpoint: `${FIX}models/preact-resnet18.pt`, data: preactNpy(), alphas: parseRange('-1:1:100'), bn: 'recalibrate' });
+  const s = settings({
+    checkpoint: `${FIX}models/preact-resnet18.pt`,
+    data: preactNpy(),
+    alphas: parseRange('-1:1:100'),
+    bn: 'recalibrate',
+  });
   const before = tf.memory().numTensors;
   const result = sampleLandscape({ settings: s, model: { arch: 'preact-resnet18', options: { width: 4 } }, backend });
   assert.equal(result.complete, true);
@@ -173,7 +271,13 @@ test('tf.memory().numTensors is the same before and after a 100-point sweep', as
 test('--workers 2 (worker threads, own WASM backends) gives the same sweep as one thread', async () => {
   const backend = await selectBackend('wasm');
   const { sampleInWorkers } = await import('../../src/landscape/parallel-sample.ts');
-  const s = settings({ checkpoint: `${FIX}models/mlp.pt`, data: miniNpy(32), alphas: parseRange('-1:1:5'), loss: 'adversarial', attack: 'fgsm:eps=0.1' });
+  const s = settings({
+    checkpoint: `${FIX}models/mlp.pt`,
+    data: miniNpy(32),
+    alphas: parseRange('-1:1:5'),
+    loss: 'adversarial',
+    attack: 'fgsm:eps=0.1',
+  });
   const model = { arch: 'mlp', options: { hidden: [32, 16] } };
   const single = sampleLandscape({ settings: s, model, backend });
   const out = join(dir, 'workers.json');

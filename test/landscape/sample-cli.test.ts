@@ -12,7 +12,11 @@ const dir = mkdtempSync(join(tmpdir(), 'weightscape-sample-cli-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 function sample(...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, '--backend', 'wasm', 'sample', '--checkpoint', CHECKPOINT, '--data', 'mini', '--subset', '16', ...args], { encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync(
+    process.execPath,
+    [BIN, '--backend', 'wasm', 'sample', '--checkpoint', CHECKPOINT, '--data', 'mini', '--subset', '16', ...args],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -20,7 +24,10 @@ test('--range 0:0:5 exits 2 naming --range before computing or writing anything'
   const out = join(dir, 'repeated.json');
   const { code, stderr } = sample('--range', '0:0:5', '--out', out);
   assert.equal(code, 2);
-  assert.equal(stderr.trim(), 'weightscape: --range 0:0:5: start equals stop, so all 5 points are the same; give different ends or count 1');
+  assert.equal(
+    stderr.trim(),
+    'weightscape: --range 0:0:5: start equals stop, so all 5 points are the same; give different ends or count 1',
+  );
   assert.equal(existsSync(out), false);
 });
 
@@ -41,10 +48,30 @@ test('--resume with other --mean/--std exits 2 naming the field and writes nothi
   const direction = join(dir, 'direction.safetensors');
   const first = sample('--range', '-1:1:3', '--out', out, '--save-direction', direction);
   assert.equal(first.code, 0, first.stderr);
-  const before = { result: readFileSync(out), direction: readFileSync(direction), mtime: statSync(direction).mtimeMs, resultMtime: statSync(out).mtimeMs };
-  const resumed = sample('--range', '-1:1:3', '--out', out, '--save-direction', direction, '--resume', '--mean', '0.5', '--std', '0.25');
+  const before = {
+    result: readFileSync(out),
+    direction: readFileSync(direction),
+    mtime: statSync(direction).mtimeMs,
+    resultMtime: statSync(out).mtimeMs,
+  };
+  const resumed = sample(
+    '--range',
+    '-1:1:3',
+    '--out',
+    out,
+    '--save-direction',
+    direction,
+    '--resume',
+    '--mean',
+    '0.5',
+    '--std',
+    '0.25',
+  );
   assert.equal(resumed.code, 2);
-  assert.match(resumed.stderr, /sweep\.json: not the same sweep as this run \(--resume\): identity\.model\.normalization differs \(absent vs \{"mean":\[0\.5\],"std":\[0\.25\]\}\)/);
+  assert.match(
+    resumed.stderr,
+    /sweep\.json: not the same sweep as this run \(--resume\): identity\.model\.normalization differs \(absent vs \{"mean":\[0\.5\],"std":\[0\.25\]\}\)/,
+  );
   assert.equal(resumed.stderr.trim().split('\n').length, 1);
   assert.deepEqual(readFileSync(direction), before.direction);
   assert.equal(statSync(direction).mtimeMs, before.mtime);

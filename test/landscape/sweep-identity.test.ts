@@ -10,8 +10,21 @@ import { firstDifference } from '../../src/landscape/sweep-identity.ts';
 const CHECKPOINT = fileURLToPath(new URL('../../fixtures/models/mlp.pt', import.meta.url));
 const MODEL = { arch: 'mlp', options: { hidden: [32, 16] } };
 const SETTINGS: LandscapeSettings = {
-  checkpoint: CHECKPOINT, data: 'mini', split: 'test', subset: 16, batchSize: 16, loss: 'clean', attack: 'none', fixedExamples: false,
-  bn: 'eval', recalibrationBatches: 1, directions: ['adversarial'], includeBn: false, alphas: parseRange('-1:1:3'), betas: null, seed: 0,
+  checkpoint: CHECKPOINT,
+  data: 'mini',
+  split: 'test',
+  subset: 16,
+  batchSize: 16,
+  loss: 'clean',
+  attack: 'none',
+  fixedExamples: false,
+  bn: 'eval',
+  recalibrationBatches: 1,
+  directions: ['adversarial'],
+  includeBn: false,
+  alphas: parseRange('-1:1:3'),
+  betas: null,
+  seed: 0,
 };
 
 const copy = (r: LandscapeResult): LandscapeResult => JSON.parse(JSON.stringify(r)) as LandscapeResult;
@@ -25,7 +38,12 @@ test('firstDifference names the first differing field as a dotted path', () => {
 
 test('a result records the identity of its sweep: checkpoint and data SHA-256, resolved model, hidden direction settings', async () => {
   const backend = await selectBackend('wasm');
-  const r = sampleLandscape({ settings: { ...SETTINGS, directions: ['adversarial', 'hessian'], betas: [0] }, model: { ...MODEL, normalization: { mean: [0.5], std: [0.25] } }, backend, shard: { index: 0, count: 3 } });
+  const r = sampleLandscape({
+    settings: { ...SETTINGS, directions: ['adversarial', 'hessian'], betas: [0] },
+    model: { ...MODEL, normalization: { mean: [0.5], std: [0.25] } },
+    backend,
+    shard: { index: 0, count: 3 },
+  });
   const identity = r.identity!;
   assert.equal(identity.checkpointSha256, r.provenance.checkpoint!.sha256);
   assert.match(identity.data.sha256, /^[0-9a-f]{64}$/);
@@ -38,14 +56,30 @@ test('a result records the identity of its sweep: checkpoint and data SHA-256, r
 
 test('merge refuses shards of another checkpoint file (same path, other SHA-256) or other --mean/--std, naming file and field', async () => {
   const backend = await selectBackend('wasm');
-  const [a, b] = [0, 1].map((index) => sampleLandscape({ settings: SETTINGS, model: MODEL, backend, shard: { index, count: 2 } }));
+  const [a, b] = [0, 1].map((index) =>
+    sampleLandscape({ settings: SETTINGS, model: MODEL, backend, shard: { index, count: 2 } }),
+  );
   assert.equal(mergeLandscapes([a!, b!], ['a.json', 'b.json']).complete, true);
   // The checkpoint file was replaced between the shards: its hash differs, its path does not.
   const changed = copy(b!);
   changed.identity!.checkpointSha256 = '0'.repeat(64);
   changed.provenance.checkpoint!.sha256 = '0'.repeat(64);
-  assert.throws(() => mergeLandscapes([a!, changed], ['a.json', 'b.json']), /^WeightscapeError: b\.json: not the same sweep as a\.json: identity\.checkpointSha256 differs \("0{10}/);
-  const normalized = sampleLandscape({ settings: SETTINGS, model: { ...MODEL, normalization: { mean: [0.5], std: [0.5] } }, backend, shard: { index: 1, count: 2 } });
-  assert.throws(() => mergeLandscapes([a!, normalized], ['a.json', 'n.json']), /n\.json: not the same sweep as a\.json: identity\.model\.normalization differs \(\{"mean":\[0\.5\],"std":\[0\.5\]\} vs absent\)/);
-  assert.throws(() => mergeLandscapes([a!, { ...copy(b!), settings: { ...SETTINGS, seed: 4 } }], ['a.json', 's.json']), /s\.json: .*settings\.seed differs \(4 vs 0\)/);
+  assert.throws(
+    () => mergeLandscapes([a!, changed], ['a.json', 'b.json']),
+    /^WeightscapeError: b\.json: not the same sweep as a\.json: identity\.checkpointSha256 differs \("0{10}/,
+  );
+  const normalized = sampleLandscape({
+    settings: SETTINGS,
+    model: { ...MODEL, normalization: { mean: [0.5], std: [0.5] } },
+    backend,
+    shard: { index: 1, count: 2 },
+  });
+  assert.throws(
+    () => mergeLandscapes([a!, normalized], ['a.json', 'n.json']),
+    /n\.json: not the same sweep as a\.json: identity\.model\.normalization differs \(\{"mean":\[0\.5\],"std":\[0\.5\]\} vs absent\)/,
+  );
+  assert.throws(
+    () => mergeLandscapes([a!, { ...copy(b!), settings: { ...SETTINGS, seed: 4 } }], ['a.json', 's.json']),
+    /s\.json: .*settings\.seed differs \(4 vs 0\)/,
+  );
 });

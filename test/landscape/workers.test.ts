@@ -9,7 +9,10 @@ import { sampleLandscape, type LandscapeSettings } from '../../src/landscape/sam
 import { selectBackendAndEngine } from '../helpers/engine.ts';
 
 // The threaded WASM build keeps the process alive until released.
-after(async () => { releaseEngine(); await releaseBackend(); });
+after(async () => {
+  releaseEngine();
+  await releaseBackend();
+});
 
 const CHECKPOINT = fileURLToPath(new URL('../../fixtures/models/convnet-mnist.safetensors', import.meta.url));
 
@@ -24,15 +27,28 @@ test('workers are capped at the points still to compute and at 2 per CPU, with a
   assert.equal(capWorkers(8, 0, 4).count, 1);
 });
 
-test('with onnxruntime on, --workers gives exactly the plain sweep\'s adversarial losses (same engine in the workers)', async (t) => {
+test("with onnxruntime on, --workers gives exactly the plain sweep's adversarial losses (same engine in the workers)", async (t) => {
   const backend = await selectBackendAndEngine('wasm', { wasmThreads: 2, onnxruntime: true });
   if (backend.onnxruntime === undefined) {
     t.skip(`onnxruntime not available: ${backend.onnxruntimeOff}`);
     return;
   }
   const settings: LandscapeSettings = {
-    checkpoint: CHECKPOINT, data: 'mini', split: 'test', subset: 32, batchSize: 32, loss: 'adversarial', attack: 'pgd:linf:eps=0.1:steps=3',
-    fixedExamples: false, bn: 'eval', recalibrationBatches: 1, directions: ['filter'], includeBn: false, alphas: parseRange('-1:1:3'), betas: null, seed: 0,
+    checkpoint: CHECKPOINT,
+    data: 'mini',
+    split: 'test',
+    subset: 32,
+    batchSize: 32,
+    loss: 'adversarial',
+    attack: 'pgd:linf:eps=0.1:steps=3',
+    fixedExamples: false,
+    bn: 'eval',
+    recalibrationBatches: 1,
+    directions: ['filter'],
+    includeBn: false,
+    alphas: parseRange('-1:1:3'),
+    betas: null,
+    seed: 0,
   };
   const single = sampleLandscape({ settings, model: {}, backend });
   const notes: string[] = [];

@@ -19,7 +19,14 @@ import type { Engine } from '../../src/models/model-function.ts';
 import { architecture } from '../../src/models/registry.ts';
 import { tfjsEngine } from '../../src/models/tfjs-engine.ts';
 import { createOnnxEngine } from '../../src/onnx/onnx-engine.ts';
-import { describeFixture, fixtureInput, fixtureInputSpec, FIXTURE_DIR, maxAbsDifference, readFloats } from '../helpers/fixtures.ts';
+import {
+  describeFixture,
+  fixtureInput,
+  fixtureInputSpec,
+  FIXTURE_DIR,
+  maxAbsDifference,
+  readFloats,
+} from '../helpers/fixtures.ts';
 import { l2RelativeError } from '../helpers/reference-ops.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -37,22 +44,55 @@ after(() => {
 function loadFixture(name: string) {
   const d = describeFixture(name);
   const checkpoint = loadCheckpoint(`${FIXTURE_DIR}${name}.pt`);
-  const config = resolveModelConfig(checkpoint, { arch: d.arch, options: d.options, input: fixtureInputSpec(d), classes: d.classes });
+  const config = resolveModelConfig(checkpoint, {
+    arch: d.arch,
+    options: d.options,
+    input: fixtureInputSpec(d),
+    classes: d.classes,
+  });
   const { weights } = checkpointToWeights(checkpoint, config);
   const x = fixtureInput(name, d);
-  const labels = tf.tensor1d(Array.from({ length: d.batch }, (_, i) => (i * 7) % d.classes), 'int32');
-  return { config, weights, x, labels, dispose: () => { disposeWeights(weights); tf.dispose([x, labels]); } };
+  const labels = tf.tensor1d(
+    Array.from({ length: d.batch }, (_, i) => (i * 7) % d.classes),
+    'int32',
+  );
+  return {
+    config,
+    weights,
+    x,
+    labels,
+    dispose: () => {
+      disposeWeights(weights);
+      tf.dispose([x, labels]);
+    },
+  };
 }
 
 test('tfjs engine: logits and Σ CE input gradient are exactly the architecture forward and its autodiff', () => {
   const f = loadFixture('preact-resnet18');
   const model = tfjsEngine.modelFunction(f.config, f.weights, { training: false });
-  const forward = (x: tf.Tensor4D) => architecture(f.config.arch).forward(f.weights, x, f.config, { training: false }).logits;
-  assert.deepEqual(tf.tidy(() => model.logits(f.x).dataSync()), tf.tidy(() => forward(f.x).dataSync()));
-  const want = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(crossEntropyPerExample(forward(x as tf.Tensor4D), f.labels)))(f.x).dataSync());
-  assert.deepEqual(tf.tidy(() => model.crossEntropyInputGradient(f.x, f.labels).dataSync()), want);
+  const forward = (x: tf.Tensor4D) =>
+    architecture(f.config.arch).forward(f.weights, x, f.config, { training: false }).logits;
+  assert.deepEqual(
+    tf.tidy(() => model.logits(f.x).dataSync()),
+    tf.tidy(() => forward(f.x).dataSync()),
+  );
+  const want = tf.tidy(() =>
+    tf
+      .grad((x: tf.Tensor) => tf.sum(crossEntropyPerExample(forward(x as tf.Tensor4D), f.labels)))(f.x)
+      .dataSync(),
+  );
+  assert.deepEqual(
+    tf.tidy(() => model.crossEntropyInputGradient(f.x, f.labels).dataSync()),
+    want,
+  );
   // Against PyTorch's logits, so that "the same" above is not two equal wrongs.
-  assert.ok(maxAbsDifference(tf.tidy(() => model.logits(f.x).dataSync()), readFloats(`${FIXTURE_DIR}preact-resnet18.logits-eval.f32`)) < 1e-4);
+  assert.ok(
+    maxAbsDifference(
+      tf.tidy(() => model.logits(f.x).dataSync()),
+      readFloats(`${FIXTURE_DIR}preact-resnet18.logits-eval.f32`),
+    ) < 1e-4,
+  );
   f.dispose();
 });
 
@@ -65,15 +105,20 @@ for (const name of ['convnet-mnist', 'preact-resnet18']) {
     const f = loadFixture(name);
     const before = tf.memory().numTensors;
     for (const training of [false, true]) {
-      const [a, b] = [tfjsEngine, onnx].map((engine) => engine.modelFunction(f.config, f.weights, { training, seed: 1 }));
+      const [a, b] = [tfjsEngine, onnx].map((engine) =>
+        engine.modelFunction(f.config, f.weights, { training, seed: 1 }),
+      );
       const logits = [a!, b!].map((m) => tf.tidy(() => m.logits(f.x).dataSync()));
       assert.ok(maxAbsDifference(logits[0]!, logits[1]!) < 1e-4, `${training ? 'train' : 'eval'} logits`);
       const grads = [a!, b!].map((m) => tf.tidy(() => m.crossEntropyInputGradient(f.x, f.labels).dataSync()));
       assert.ok(l2RelativeError(grads[1]!, grads[0]!) < 1e-4, `${training ? 'train' : 'eval'} input gradient`);
     }
-    const [a, b] = [tfjsEngine, onnx].map((engine) => engine.modelFunction(f.config, f.weights, { training: true, seed: 2 }).trainingGradients(f.x, f.labels));
+    const [a, b] = [tfjsEngine, onnx].map((engine) =>
+      engine.modelFunction(f.config, f.weights, { training: true, seed: 2 }).trainingGradients(f.x, f.labels),
+    );
     assert.ok(Math.abs(a!.loss.dataSync()[0]! - b!.loss.dataSync()[0]!) < 1e-5, 'loss');
-    for (const [param, g] of Object.entries(a!.grads)) assert.ok(l2RelativeError(b!.grads[param]!.dataSync(), g.dataSync()) < 1e-4, param);
+    for (const [param, g] of Object.entries(a!.grads))
+      assert.ok(l2RelativeError(b!.grads[param]!.dataSync(), g.dataSync()) < 1e-4, param);
     assert.deepEqual(Object.keys(b!.state).sort(), Object.keys(a!.state).sort());
     for (const r of [a!, b!]) tf.dispose([r.loss, ...Object.values(r.grads), ...Object.values(r.state)]);
     assert.equal(tf.memory().numTensors, before, 'the engines leaked tensors');
@@ -83,7 +128,13 @@ for (const name of ['convnet-mnist', 'preact-resnet18']) {
 
 test('modelFunction asks the engine in use; putting another in use disposes the previous one', () => {
   let disposed = 0;
-  const fake: Engine = { ...tfjsEngine, name: 'onnxruntime', dispose: () => { disposed++; } };
+  const fake: Engine = {
+    ...tfjsEngine,
+    name: 'onnxruntime',
+    dispose: () => {
+      disposed++;
+    },
+  };
   useEngine(fake);
   assert.equal(activeEngine(), fake);
   useEngine(fake);
@@ -92,22 +143,36 @@ test('modelFunction asks the engine in use; putting another in use disposes the 
   assert.equal(disposed, 1);
   assert.equal(activeEngine(), tfjsEngine);
   const f = loadFixture('mlp');
-  assert.deepEqual(tf.tidy(() => modelFunction(f.config, f.weights, { training: false }).logits(f.x).dataSync()),
-    tf.tidy(() => tfjsEngine.modelFunction(f.config, f.weights, { training: false }).logits(f.x).dataSync()));
+  assert.deepEqual(
+    tf.tidy(() => modelFunction(f.config, f.weights, { training: false }).logits(f.x).dataSync()),
+    tf.tidy(() => tfjsEngine.modelFunction(f.config, f.weights, { training: false }).logits(f.x).dataSync()),
+  );
   f.dispose();
 });
 
 function sources(dir: string): string[] {
-  return readdirSync(`${ROOT}${dir}`, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(ts|mjs)$/.test(f)).map((f) => `${dir}/${f}`);
+  return readdirSync(`${ROOT}${dir}`, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.(ts|mjs)$/.test(f))
+    .map((f) => `${dir}/${f}`);
 }
 
 test('backend/ imports nothing from onnx/, and no caller asks which engine answers', () => {
   for (const file of sources('src/backend')) {
     assert.doesNotMatch(readFileSync(`${ROOT}${file}`, 'utf8'), /from '\.\.\/onnx\//, `${file} imports from src/onnx/`);
   }
-  for (const file of ['attacks', 'eval', 'landscape', 'directions', 'train'].flatMap((d) => sources(`src/${d}`)).concat(sources('bench'))) {
+  for (const file of ['attacks', 'eval', 'landscape', 'directions', 'train']
+    .flatMap((d) => sources(`src/${d}`))
+    .concat(sources('bench'))) {
     const text = readFileSync(`${ROOT}${file}`, 'utf8');
-    assert.doesNotMatch(text, /\.native\b|onnxRuntimeActive|nativeTrainingGradients/, `${file} asks for the onnxruntime path`);
-    assert.doesNotMatch(text, /from '(\.\.\/)+(src\/)?onnx\/(?!select-engine)/, `${file} imports the onnxruntime engine's internals`);
+    assert.doesNotMatch(
+      text,
+      /\.native\b|onnxRuntimeActive|nativeTrainingGradients/,
+      `${file} asks for the onnxruntime path`,
+    );
+    assert.doesNotMatch(
+      text,
+      /from '(\.\.\/)+(src\/)?onnx\/(?!select-engine)/,
+      `${file} imports the onnxruntime engine's internals`,
+    );
   }
 });

@@ -6,7 +6,15 @@ import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
 import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
 import { architecture } from '../../src/models/registry.ts';
-import { describeFixture, fixtureInput, fixtureInputSpec, FIXTURE_DIR, MODEL_FIXTURES, maxAbsDifference, readFloats } from '../helpers/fixtures.ts';
+import {
+  describeFixture,
+  fixtureInput,
+  fixtureInputSpec,
+  FIXTURE_DIR,
+  MODEL_FIXTURES,
+  maxAbsDifference,
+  readFloats,
+} from '../helpers/fixtures.ts';
 
 for (const backend of ['wasm', 'cpu'] as const) {
   for (const name of MODEL_FIXTURES) {
@@ -15,18 +23,28 @@ for (const backend of ['wasm', 'cpu'] as const) {
         await selectBackend(backend);
         const d = describeFixture(name);
         const checkpoint = loadCheckpoint(`${FIXTURE_DIR}${name}.${extension}`);
-        const config = resolveModelConfig(checkpoint, { arch: d.arch, options: d.options, input: fixtureInputSpec(d), classes: d.classes });
+        const config = resolveModelConfig(checkpoint, {
+          arch: d.arch,
+          options: d.options,
+          input: fixtureInputSpec(d),
+          classes: d.classes,
+        });
         const { weights } = checkpointToWeights(checkpoint, config);
         const x = fixtureInput(name, d);
         const before = tf.memory().numTensors;
         const net = architecture(config.arch);
-        const evalLogits = tf.tidy(() => net.forward(weights, x, config as never, { training: false }).logits.dataSync());
+        const evalLogits = tf.tidy(() =>
+          net.forward(weights, x, config as never, { training: false }).logits.dataSync(),
+        );
         const train = tf.tidy(() => {
           const { logits, state } = net.forward(weights, x, config as never, { training: true });
           return { logits, state };
         });
         const evalError = maxAbsDifference(evalLogits, readFloats(`${FIXTURE_DIR}${name}.logits-eval.f32`));
-        const trainError = maxAbsDifference(train.logits.dataSync(), readFloats(`${FIXTURE_DIR}${name}.logits-train.f32`));
+        const trainError = maxAbsDifference(
+          train.logits.dataSync(),
+          readFloats(`${FIXTURE_DIR}${name}.logits-train.f32`),
+        );
         assert.ok(evalError < 1e-4, `eval logits: max abs error ${evalError}`);
         assert.ok(trainError < 1e-3, `train logits: max abs error ${trainError}`);
         // The reference WideResNet's sub_block1 never runs; weightscape does not keep it.
@@ -50,7 +68,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
 test('loading notes: module. prefix and state_dict wrapper, sub_block1 ignored', async () => {
   await selectBackend('wasm');
   const wrapped = loadCheckpoint(`${FIXTURE_DIR}preact-resnet18.pt`);
-  assert.ok(wrapped.notes.some((n) => n.includes("state dict read from key 'state_dict' (also in the file: epoch)")), wrapped.notes.join('; '));
+  assert.ok(
+    wrapped.notes.some((n) => n.includes("state dict read from key 'state_dict' (also in the file: epoch)")),
+    wrapped.notes.join('; '),
+  );
   assert.ok(wrapped.notes.some((n) => n.includes("stripped the 'module.' prefix")));
   assert.ok(wrapped.tensors.has('layer1.0.bn1.running_mean'));
   const d = describeFixture('wide-resnet');

@@ -7,7 +7,9 @@ test('a convolution filter: OIHW [2, 3, 1, 2] becomes HWIO [1, 2, 3, 2], element
   await tf.setBackend('cpu');
   // Value 1000·o + 100·i + 10·h + w at OIHW (o, i, h, w), so each element names its position.
   const values: number[] = [];
-  for (let o = 0; o < 2; o++) for (let i = 0; i < 3; i++) for (let h = 0; h < 1; h++) for (let w = 0; w < 2; w++) values.push(1000 * o + 100 * i + 10 * h + w);
+  for (let o = 0; o < 2; o++)
+    for (let i = 0; i < 3; i++)
+      for (let h = 0; h < 1; h++) for (let w = 0; w < 2; w++) values.push(1000 * o + 100 * i + 10 * h + w);
   const oihw = tf.tensor(values, [2, 3, 1, 2]);
   const hwio = toTfjsLayout(oihw, 'conv-weight');
   assert.deepEqual(hwio.shape, [1, 2, 3, 2]);
@@ -21,7 +23,10 @@ test('a convolution filter: OIHW [2, 3, 1, 2] becomes HWIO [1, 2, 3, 2], element
 });
 
 test('a linear weight: out×in [2, 3] becomes in×out [3, 2]; biases and BatchNorm tensors are copied as they are', () => {
-  const outIn = tf.tensor([[1, 2, 3], [4, 5, 6]]);
+  const outIn = tf.tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   const inOut = toTfjsLayout(outIn, 'linear-weight');
   assert.deepEqual(inOut.shape, [3, 2]);
   assert.deepEqual(tfjsShape([2, 3], 'linear-weight'), [3, 2]);

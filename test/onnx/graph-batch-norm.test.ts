@@ -26,19 +26,30 @@ const EPS = 1e-5;
 const value = (i: number, scale: number) => scale * Math.sin(1.7 * i + 0.3);
 
 /** The graph's ∂x, ∂γ, ∂β of Σ y·w for a [2, C, 3, 3] x in the given layout. */
-function runGraph(channels: number, training: boolean, nchwcBlock: number | undefined, feeds: Record<string, Float32Array>) {
+function runGraph(
+  channels: number,
+  training: boolean,
+  nchwcBlock: number | undefined,
+  feeds: Record<string, Float32Array>,
+) {
   const shape = [2, channels, 3, 3];
   const b = new GraphBuilder();
   const x = b.input('x', shape);
   const w = b.input('w', shape);
-  const tensors = Object.fromEntries(['weight', 'bias', 'running_mean', 'running_var'].map((n) => [`bn.${n}`, b.input(n, [channels])]));
+  const tensors = Object.fromEntries(
+    ['weight', 'bias', 'running_mean', 'running_var'].map((n) => [`bn.${n}`, b.input(n, [channels])]),
+  );
   const layout = new NchwcLayout(b, nchwcBlock);
   const tape = new GradientTape(layout);
   const input = nchwcBlock === undefined ? x : layout.toBlocked(x);
   const [gamma, beta] = [tensors['bn.weight']!, tensors['bn.bias']!];
   tape.differentiate([input, gamma, beta]);
-  const y = batchNormLayer({ b, layout, tape, training, tensor: (name) => tensors[name]!, batchStatistics: {} }, 'bn', input);
-  assert.equal(layout.isBlocked(y), nchwcBlock !== undefined, 'BatchNorm keeps its input\'s layout');
+  const y = batchNormLayer(
+    { b, layout, tape, training, tensor: (name) => tensors[name]!, batchStatistics: {} },
+    'bn',
+    input,
+  );
+  assert.equal(layout.isBlocked(y), nchwcBlock !== undefined, "BatchNorm keeps its input's layout");
   const [dx, dGamma, dBeta] = tape.gradients(y, layout.as(w, y), [input, gamma, beta]);
   b.output(layout.plain(dx!), 'dx');
   b.output(dGamma!, 'dgamma');
@@ -46,7 +57,11 @@ function runGraph(channels: number, training: boolean, nchwcBlock: number | unde
   const session = runtime.session(encodeModel(b.build(), 'bn'));
   try {
     const dims = (name: string) => (name === 'x' || name === 'w' ? shape : [channels]);
-    return session.run(Object.fromEntries(Object.entries(feeds).map(([k, data]) => [k, { data, dims: dims(k) }])), ['dx', 'dgamma', 'dbeta']);
+    return session.run(Object.fromEntries(Object.entries(feeds).map(([k, data]) => [k, { data, dims: dims(k) }])), [
+      'dx',
+      'dgamma',
+      'dbeta',
+    ]);
   } finally {
     session.dispose();
   }
@@ -70,7 +85,9 @@ function closedForm(channels: number, training: boolean, f: Record<string, Float
     dGamma[c] = ws.reduce((a, v, k) => a + v * xHat[k]!, 0);
     const s = f.weight![c]! / sigma;
     for (let k = 0; k < perChannel; k++) {
-      dx[at(c, k)] = training ? s * (ws[k]! - dBeta[c]! / perChannel - xHat[k]! * dGamma[c]! / perChannel) : s * ws[k]!;
+      dx[at(c, k)] = training
+        ? s * (ws[k]! - dBeta[c]! / perChannel - (xHat[k]! * dGamma[c]!) / perChannel)
+        : s * ws[k]!;
     }
   }
   return { dx, dgamma: dGamma, dbeta: dBeta };

@@ -11,7 +11,13 @@ import { releaseBackend, selectBackend } from '../../src/backend/select-backend.
 import { architecture } from '../../src/models/registry.ts';
 import { crossEntropyPerExample } from '../../src/models/loss.ts';
 import type { ModelConfig, ModelWeights } from '../../src/models/types.ts';
-import { buildLossGraph, INPUT_GRADIENT_OUTPUT, LOSS_OUTPUT, paramGradientOutput, type LossGraphRequest } from '../../src/onnx/loss-graph.ts';
+import {
+  buildLossGraph,
+  INPUT_GRADIENT_OUTPUT,
+  LOSS_OUTPUT,
+  paramGradientOutput,
+  type LossGraphRequest,
+} from '../../src/onnx/loss-graph.ts';
 import { probeNchwcBlock } from '../../src/onnx/nchwc-block.ts';
 import { encodeModel, type OnnxNode } from '../../src/onnx/onnx-model.ts';
 import { splitWeightPreparation } from '../../src/onnx/weight-preparation.ts';
@@ -22,7 +28,12 @@ import { l2RelativeError } from '../helpers/reference-ops.ts';
 
 const BATCH = 8;
 const MODELS: ModelConfig[] = [
-  { arch: 'convnet', options: { width: 16, hidden: 32, dropout: 0 }, input: { height: 28, width: 28, channels: 1 }, classes: 10 },
+  {
+    arch: 'convnet',
+    options: { width: 16, hidden: 32, dropout: 0 },
+    input: { height: 28, width: 28, channels: 1 },
+    classes: 10,
+  },
   { arch: 'preact-resnet18', options: { width: 16 }, input: { height: 32, width: 32, channels: 3 }, classes: 10 },
 ];
 
@@ -36,29 +47,57 @@ before(async () => {
   runtime = loaded;
   block = probeNchwcBlock(runtime);
 });
-after(async () => { await releaseBackend(); });
+after(async () => {
+  await releaseBackend();
+});
 
 function inputs(config: ModelConfig, seed: number) {
   const { height, width, channels } = config.input;
   const x = tf.randomUniform([BATCH, height, width, channels], 0, 1, 'float32', seed) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => (i * 3) % config.classes), 'int32');
+  const labels = tf.tensor1d(
+    Array.from({ length: BATCH }, (_, i) => (i * 3) % config.classes),
+    'int32',
+  );
   return { x, labels };
 }
 
 /** Runs the loss graph (blocked or plain) on the weights and batch; returns the named outputs. */
-function runGraph(config: ModelConfig, weights: ModelWeights, x: tf.Tensor4D, labels: tf.Tensor1D, request: Pick<LossGraphRequest, 'training' | 'inputGradient' | 'paramGradients' | 'lossScale'>, nchwcBlock: number | undefined) {
+function runGraph(
+  config: ModelConfig,
+  weights: ModelWeights,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  request: Pick<LossGraphRequest, 'training' | 'inputGradient' | 'paramGradients' | 'lossScale'>,
+  nchwcBlock: number | undefined,
+) {
   const shapes = (m: Record<string, tf.Tensor>) => Object.fromEntries(Object.entries(m).map(([k, t]) => [k, t.shape]));
-  const graph = buildLossGraph(config, { ...request, batch: BATCH, loss: true, logits: false, paramShapes: shapes(weights.params), stateShapes: shapes(weights.state), nchwcBlock });
+  const graph = buildLossGraph(config, {
+    ...request,
+    batch: BATCH,
+    loss: true,
+    logits: false,
+    paramShapes: shapes(weights.params),
+    stateShapes: shapes(weights.state),
+    nchwcBlock,
+  });
   const blockedConvs = graph.graph.nodes.filter((n) => n.domain === 'com.microsoft.nchwc' && n.op === 'Conv').length;
   const oneHot = new Float32Array(BATCH * config.classes);
-  labels.dataSync().forEach((label, i) => { oneHot[i * config.classes + label] = 1; });
+  labels.dataSync().forEach((label, i) => {
+    oneHot[i * config.classes + label] = 1;
+  });
   const feeds: Record<string, { data: Float32Array; dims: readonly number[] }> = {
     x: { data: x.dataSync() as Float32Array, dims: x.shape },
     one_hot: { data: oneHot, dims: [BATCH, config.classes] },
   };
-  for (const name of graph.paramNames) feeds[name] = { data: weights.params[name]!.dataSync() as Float32Array, dims: weights.params[name]!.shape };
-  for (const name of graph.stateNames) feeds[name] = { data: weights.state[name]!.dataSync() as Float32Array, dims: weights.state[name]!.shape };
-  const outputs = [LOSS_OUTPUT, ...(request.inputGradient ? [INPUT_GRADIENT_OUTPUT] : []), ...(request.paramGradients ? graph.paramNames.map(paramGradientOutput) : [])];
+  for (const name of graph.paramNames)
+    feeds[name] = { data: weights.params[name]!.dataSync() as Float32Array, dims: weights.params[name]!.shape };
+  for (const name of graph.stateNames)
+    feeds[name] = { data: weights.state[name]!.dataSync() as Float32Array, dims: weights.state[name]!.shape };
+  const outputs = [
+    LOSS_OUTPUT,
+    ...(request.inputGradient ? [INPUT_GRADIENT_OUTPUT] : []),
+    ...(request.paramGradients ? graph.paramNames.map(paramGradientOutput) : []),
+  ];
   const session = runtime.session(encodeModel(graph.graph, 'loss'));
   try {
     return { out: session.run(feeds, outputs), blockedConvs, paramNames: graph.paramNames };
@@ -70,21 +109,44 @@ function runGraph(config: ModelConfig, weights: ModelWeights, x: tf.Tensor4D, la
 test('the wide-resnet fixture (16, 32, 64 channels) trains in the blocked layout, so onnx-engine.test.ts checks blocked convolutions and BatchNorm against PyTorch and tfjs', (t) => {
   if (block === undefined) return t.skip('onnxruntime has no NCHWc layout here');
   const d = describeFixture('wide-resnet');
-  const config: ModelConfig = { arch: 'wide-resnet', options: d.options, input: fixtureInputSpec(d), classes: d.classes };
+  const config: ModelConfig = {
+    arch: 'wide-resnet',
+    options: d.options,
+    input: fixtureInputSpec(d),
+    classes: d.classes,
+  };
   const weights = initWeights(config, 1);
   const shapes = (m: Record<string, tf.Tensor>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.shape]));
-  const graph = buildLossGraph(config, { training: true, batch: d.batch, loss: true, logits: false, inputGradient: true, paramGradients: true, lossScale: 1, paramShapes: shapes(weights.params), stateShapes: shapes(weights.state), nchwcBlock: block });
+  const graph = buildLossGraph(config, {
+    training: true,
+    batch: d.batch,
+    loss: true,
+    logits: false,
+    inputGradient: true,
+    paramGradients: true,
+    lossScale: 1,
+    paramShapes: shapes(weights.params),
+    stateShapes: shapes(weights.state),
+    nchwcBlock: block,
+  });
   const blockedConvs = graph.graph.nodes.filter((n) => n.domain === 'com.microsoft.nchwc' && n.op === 'Conv');
   const depthwise = blockedConvs.filter((n) => typeof n.attributes?.group === 'number' && n.attributes.group > 1);
-  assert.ok(blockedConvs.length - depthwise.length >= 8, `${blockedConvs.length - depthwise.length} blocked convolutions`);
+  assert.ok(
+    blockedConvs.length - depthwise.length >= 8,
+    `${blockedConvs.length - depthwise.length} blocked convolutions`,
+  );
   // Per blocked BatchNorm: the normalization, x̂, and dy's two per-channel passes.
   assert.ok(depthwise.length >= 4 * 6, `${depthwise.length} depthwise (BatchNorm) passes`);
   tf.dispose([...Object.values(weights.params), ...Object.values(weights.state)]);
 });
 
-test('the NCHWc block probe finds MLAS\'s block on x86-64 (8 with AVX2, 16 with AVX-512)', { skip: process.arch !== 'x64' }, () => {
-  assert.ok(block === 8 || block === 16, `block ${block}`);
-});
+test(
+  "the NCHWc block probe finds MLAS's block on x86-64 (8 with AVX2, 16 with AVX-512)",
+  { skip: process.arch !== 'x64' },
+  () => {
+    assert.ok(block === 8 || block === 16, `block ${block}`);
+  },
+);
 
 for (const config of MODELS) {
   const name = `${config.arch} (width ${(config.options as { width: number }).width})`;
@@ -98,8 +160,23 @@ for (const config of MODELS) {
     const { x, labels } = inputs(config, 4);
     const net = architecture(config.arch);
     const names = Object.keys(weights.params);
-    const loss = (input: tf.Tensor, ...ps: tf.Tensor[]) => tf.sum(crossEntropyPerExample(net.forward({ params: Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state: weights.state }, input as tf.Tensor4D, config, { training: false }).logits, labels));
-    const want = tf.tidy(() => tf.grads(loss)([x, ...names.map((n) => weights.params[n]!)]).map((g) => g.dataSync()));
+    const loss = (input: tf.Tensor, ...ps: tf.Tensor[]) =>
+      tf.sum(
+        crossEntropyPerExample(
+          net.forward(
+            { params: Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state: weights.state },
+            input as tf.Tensor4D,
+            config,
+            { training: false },
+          ).logits,
+          labels,
+        ),
+      );
+    const want = tf.tidy(() =>
+      tf
+        .grads(loss)([x, ...names.map((n) => weights.params[n]!)])
+        .map((g) => g.dataSync()),
+    );
     const request = { training: false, inputGradient: true, paramGradients: true, lossScale: 1 };
     const blocked = runGraph(config, weights, x, labels, request, block);
     const plain = runGraph(config, weights, x, labels, request, undefined);
@@ -116,7 +193,7 @@ for (const config of MODELS) {
   });
 }
 
-test('preact-resnet18 (width 16): the graph split into weight preparation and per-batch parts gives the full graph\'s input gradient, and the per-batch part reorders no filters', (t) => {
+test("preact-resnet18 (width 16): the graph split into weight preparation and per-batch parts gives the full graph's input gradient, and the per-batch part reorders no filters", (t) => {
   if (block === undefined) return t.skip('onnxruntime has no NCHWc layout here');
   const config = MODELS[1]!;
   const weights = initWeights(config, 2);
@@ -124,7 +201,15 @@ test('preact-resnet18 (width 16): the graph split into weight preparation and pe
   const request = { training: false, inputGradient: true, paramGradients: false, lossScale: 1 };
   const full = runGraph(config, weights, x, labels, request, block);
   const shapes = (m: Record<string, tf.Tensor>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.shape]));
-  const graph = buildLossGraph(config, { ...request, batch: BATCH, loss: true, logits: false, paramShapes: shapes(weights.params), stateShapes: shapes(weights.state), nchwcBlock: block });
+  const graph = buildLossGraph(config, {
+    ...request,
+    batch: BATCH,
+    loss: true,
+    logits: false,
+    paramShapes: shapes(weights.params),
+    stateShapes: shapes(weights.state),
+    nchwcBlock: block,
+  });
   const { preparation, prepared, main, mainWeights } = graph.split;
   assert.ok(preparation !== undefined && prepared.length > 0);
   const weightFeed = (name: string) => {
@@ -134,15 +219,23 @@ test('preact-resnet18 (width 16): the graph split into weight preparation and pe
   const prep = runtime.session(preparation.model);
   const mainSession = runtime.session(main);
   try {
-    const made = prep.run(Object.fromEntries(preparation.inputs.map((name) => [name, weightFeed(name)])), prepared.map((p) => p.name));
+    const made = prep.run(
+      Object.fromEntries(preparation.inputs.map((name) => [name, weightFeed(name)])),
+      prepared.map((p) => p.name),
+    );
     const oneHot = new Float32Array(BATCH * config.classes);
-    labels.dataSync().forEach((label, i) => { oneHot[i * config.classes + label] = 1; });
-    const out = mainSession.run({
-      ...Object.fromEntries(mainWeights.map((name) => [name, weightFeed(name)])),
-      ...Object.fromEntries(prepared.map(({ name, shape }) => [name, { data: made[name]!, dims: shape }])),
-      x: { data: x.dataSync() as Float32Array, dims: x.shape },
-      one_hot: { data: oneHot, dims: [BATCH, config.classes] },
-    }, [INPUT_GRADIENT_OUTPUT]);
+    labels.dataSync().forEach((label, i) => {
+      oneHot[i * config.classes + label] = 1;
+    });
+    const out = mainSession.run(
+      {
+        ...Object.fromEntries(mainWeights.map((name) => [name, weightFeed(name)])),
+        ...Object.fromEntries(prepared.map(({ name, shape }) => [name, { data: made[name]!, dims: shape }])),
+        x: { data: x.dataSync() as Float32Array, dims: x.shape },
+        one_hot: { data: oneHot, dims: [BATCH, config.classes] },
+      },
+      [INPUT_GRADIENT_OUTPUT],
+    );
     assert.ok(l2RelativeError(out[INPUT_GRADIENT_OUTPUT]!, full.out[INPUT_GRADIENT_OUTPUT]!) < 1e-6);
   } finally {
     prep.dispose();
@@ -150,7 +243,10 @@ test('preact-resnet18 (width 16): the graph split into weight preparation and pe
   }
   const split = splitWeightPreparation(graph.graph, [...graph.paramNames, ...graph.stateNames]);
   const transposes = (nodes: OnnxNode[]) => nodes.filter((n) => n.op === 'Transpose').length;
-  assert.ok(transposes(split.preparation!.nodes) >= 17, `${transposes(split.preparation!.nodes)} filter transposes prepared`);
+  assert.ok(
+    transposes(split.preparation!.nodes) >= 17,
+    `${transposes(split.preparation!.nodes)} filter transposes prepared`,
+  );
   // What stays per batch transposes only images and their gradients.
   assert.ok(split.main.nodes.filter((n) => n.op === 'Transpose').every((n) => n.shapes![0]![0] === BATCH));
   tf.dispose([x, labels, ...Object.values(weights.params), ...Object.values(weights.state)]);

@@ -15,26 +15,63 @@ import { crossEntropyPerExample } from '../../src/models/loss.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../../src/models/types.ts';
 import { activeEngine, modelFunction, releaseEngine } from '../../src/models/engine-registry.ts';
 import { selectBackendAndEngine } from '../helpers/engine.ts';
-import { describeFixture, fixtureInput, fixtureInputSpec, FIXTURE_DIR, MODEL_FIXTURES, maxAbsDifference, readFloats } from '../helpers/fixtures.ts';
+import {
+  describeFixture,
+  fixtureInput,
+  fixtureInputSpec,
+  FIXTURE_DIR,
+  MODEL_FIXTURES,
+  maxAbsDifference,
+  readFloats,
+} from '../helpers/fixtures.ts';
 import { l2RelativeError } from '../helpers/reference-ops.ts';
 
 function loadFixture(name: string, options: Record<string, unknown> = {}) {
   const d = describeFixture(name);
   const checkpoint = loadCheckpoint(`${FIXTURE_DIR}${name}.pt`);
-  const config = resolveModelConfig(checkpoint, { arch: d.arch, options: { ...d.options, ...options }, input: fixtureInputSpec(d), classes: d.classes });
+  const config = resolveModelConfig(checkpoint, {
+    arch: d.arch,
+    options: { ...d.options, ...options },
+    input: fixtureInputSpec(d),
+    classes: d.classes,
+  });
   const { weights } = checkpointToWeights(checkpoint, config);
   const x = fixtureInput(name, d);
-  const labels = tf.tensor1d(Array.from({ length: d.batch }, (_, i) => (i * 7) % d.classes), 'int32');
-  return { d, config, weights, x, labels, dispose: () => { disposeWeights(weights); tf.dispose([x, labels]); } };
+  const labels = tf.tensor1d(
+    Array.from({ length: d.batch }, (_, i) => (i * 7) % d.classes),
+    'int32',
+  );
+  return {
+    d,
+    config,
+    weights,
+    x,
+    labels,
+    dispose: () => {
+      disposeWeights(weights);
+      tf.dispose([x, labels]);
+    },
+  };
 }
 
 /** tfjs autodiff of the mean cross-entropy in training mode: loss, every parameter's gradient, new state. */
-function tfjsTrainingGradients(config: ModelConfig, weights: ModelWeights, x: tf.Tensor4D, labels: tf.Tensor1D, seed: number) {
+function tfjsTrainingGradients(
+  config: ModelConfig,
+  weights: ModelWeights,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  seed: number,
+) {
   const net = architecture(config.arch);
   const names = Object.keys(weights.params);
   let state: TensorMap = {};
   const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-    const out = net.forward({ params: Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state: weights.state }, x, config, { training: true, seed });
+    const out = net.forward(
+      { params: Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state: weights.state },
+      x,
+      config,
+      { training: true, seed },
+    );
     state = Object.fromEntries(Object.entries(out.state).map(([k, t]) => [k, tf.keep(t)]));
     return meanCrossEntropy(out.logits, labels);
   })(names.map((n) => weights.params[n]!));
@@ -45,7 +82,10 @@ before(async () => {
   const info = await selectBackendAndEngine('wasm', { onnxruntime: true });
   assert.ok(info.onnxruntime !== undefined, `onnxruntime did not load: ${info.onnxruntimeOff}`);
 });
-after(async () => { releaseEngine(); await releaseBackend(); });
+after(async () => {
+  releaseEngine();
+  await releaseBackend();
+});
 
 for (const name of MODEL_FIXTURES) {
   test(`${name}: onnxruntime logits match PyTorch (eval < 1e-4, train < 1e-3), and so do the running statistics`, () => {
@@ -55,7 +95,10 @@ for (const name of MODEL_FIXTURES) {
     const evalLogits = tf.tidy(() => modelFunction(f.config, f.weights, { training: false }).logits(f.x).dataSync());
     const trainLogits = tf.tidy(() => modelFunction(f.config, f.weights, { training: true }).logits(f.x).dataSync());
     assert.ok(maxAbsDifference(evalLogits, readFloats(`${FIXTURE_DIR}${name}.logits-eval.f32`)) < 1e-4, 'eval logits');
-    assert.ok(maxAbsDifference(trainLogits, readFloats(`${FIXTURE_DIR}${name}.logits-train.f32`)) < 1e-3, 'train logits');
+    assert.ok(
+      maxAbsDifference(trainLogits, readFloats(`${FIXTURE_DIR}${name}.logits-train.f32`)) < 1e-3,
+      'train logits',
+    );
     const native = modelFunction(f.config, f.weights, { training: true, seed: 0 }).trainingGradients(f.x, f.labels);
     const used = (key: string) => !key.startsWith('sub_block1.');
     for (const [key, expected] of Object.entries(f.d.runningStatsAfterTrainPass).filter(([k]) => used(k))) {
@@ -71,21 +114,37 @@ for (const name of MODEL_FIXTURES) {
   });
 }
 
-for (const [name, options] of [['convnet-mnist', { dropout: 0.5 }], ['preact-resnet18', {}], ['wide-resnet', {}], ['mlp', {}]] as const) {
+for (const [name, options] of [
+  ['convnet-mnist', { dropout: 0.5 }],
+  ['preact-resnet18', {}],
+  ['wide-resnet', {}],
+  ['mlp', {}],
+] as const) {
   test(`${name}${'dropout' in options ? ' with dropout 0.5' : ''}: onnxruntime parameter gradients, loss and BatchNorm state equal tfjs autodiff on cpu (‖Δ‖/‖g‖ < 1e-4)`, async () => {
     await selectBackendAndEngine('cpu', { onnxruntime: true });
     const f = loadFixture(name, options);
     const want = tfjsTrainingGradients(f.config, f.weights, f.x, f.labels, 3);
     const got = modelFunction(f.config, f.weights, { training: true, seed: 3 }).trainingGradients(f.x, f.labels);
-    assert.ok(Math.abs(got.loss.dataSync()[0]! - want.loss.dataSync()[0]!) < 1e-5 * Math.abs(want.loss.dataSync()[0]!), 'loss');
+    assert.ok(
+      Math.abs(got.loss.dataSync()[0]! - want.loss.dataSync()[0]!) < 1e-5 * Math.abs(want.loss.dataSync()[0]!),
+      'loss',
+    );
     assert.deepEqual(Object.keys(got.grads).sort(), Object.keys(want.grads).sort());
     for (const [param, g] of Object.entries(want.grads)) {
       const error = l2RelativeError(got.grads[param]!.dataSync(), g.dataSync());
       assert.ok(error < 1e-4, `${param}: ‖Δ‖/‖g‖ = ${error}`);
     }
     assert.deepEqual(Object.keys(got.state).sort(), Object.keys(want.state).sort());
-    for (const [key, t] of Object.entries(want.state)) assert.ok(maxAbsDifference(got.state[key]!.dataSync(), t.dataSync()) < 1e-5, key);
-    tf.dispose([got.loss, want.loss, ...Object.values(got.grads), ...Object.values(want.grads), ...Object.values(got.state), ...Object.values(want.state)]);
+    for (const [key, t] of Object.entries(want.state))
+      assert.ok(maxAbsDifference(got.state[key]!.dataSync(), t.dataSync()) < 1e-5, key);
+    tf.dispose([
+      got.loss,
+      want.loss,
+      ...Object.values(got.grads),
+      ...Object.values(want.grads),
+      ...Object.values(got.state),
+      ...Object.values(want.state),
+    ]);
     f.dispose();
     await selectBackendAndEngine('wasm', { onnxruntime: true });
   });
@@ -98,7 +157,11 @@ for (const training of [false, true]) {
       const f = loadFixture(name, training && name.startsWith('convnet') ? { dropout: 0.5 } : {});
       const options = { training, seed: 5 };
       const model = modelFunction(f.config, f.weights, options);
-      const want = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(crossEntropyPerExample(model.forward(x as tf.Tensor4D).logits, f.labels)))(f.x).dataSync());
+      const want = tf.tidy(() =>
+        tf
+          .grad((x: tf.Tensor) => tf.sum(crossEntropyPerExample(model.forward(x as tf.Tensor4D).logits, f.labels)))(f.x)
+          .dataSync(),
+      );
       const got = tf.tidy(() => model.crossEntropyInputGradient(f.x, f.labels).dataSync());
       const error = l2RelativeError(got, want);
       assert.ok(error < 1e-4, `${name}: ‖Δ‖/‖g‖ = ${error}`);
@@ -111,7 +174,11 @@ for (const training of [false, true]) {
 test('repeated native gradients and logits leave tf.memory().numTensors unchanged and reuse one session per mode', () => {
   const f = loadFixture('preact-resnet18');
   const model = modelFunction(f.config, f.weights, { training: false });
-  const step = () => tf.tidy(() => { model.crossEntropyInputGradient(f.x, f.labels); model.logits(f.x); });
+  const step = () =>
+    tf.tidy(() => {
+      model.crossEntropyInputGradient(f.x, f.labels);
+      model.logits(f.x);
+    });
   step();
   const before = tf.memory().numTensors;
   for (let i = 0; i < 5; i++) step();

@@ -3,10 +3,13 @@ import assert from 'node:assert/strict';
 import { ProtobufWriter } from '../../src/onnx/protobuf-writer.ts';
 
 // Expected bytes worked out by hand from the Protocol Buffers encoding rules.
-test('varints: 1 byte below 128, 300 as AC 02, −1 as ten bytes (int64 two\'s complement)', () => {
+test("varints: 1 byte below 128, 300 as AC 02, −1 as ten bytes (int64 two's complement)", () => {
   assert.deepEqual([...new ProtobufWriter().int(1, 1).finish()], [0x08, 0x01]);
   assert.deepEqual([...new ProtobufWriter().int(1, 300).finish()], [0x08, 0xac, 0x02]);
-  assert.deepEqual([...new ProtobufWriter().int(2, -1).finish()], [0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+  assert.deepEqual(
+    [...new ProtobufWriter().int(2, -1).finish()],
+    [0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+  );
   // Field 20 needs a two-byte tag: (20 << 3) | 0 = 160 → A0 01.
   assert.deepEqual([...new ProtobufWriter().int(20, 7).finish()], [0xa0, 0x01, 0x07]);
 });

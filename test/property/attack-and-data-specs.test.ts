@@ -12,19 +12,92 @@ import { WeightscapeError } from '../../src/errors.ts';
 
 const RUNS = { seed: 15, numRuns: 400 };
 
-const VALID_ATTACKS = ['none', 'pgd:linf:eps=8/255:steps=10:step=2/255', 'pgd:l2:eps=0.5:steps=20:random-start=0:restarts=3:loss=cw', 'fgsm:eps=0.1', 'trades:eps=8/255:steps=10:step=2/255', 'pgd:eps=0.1'];
-const VALID_DATA = ['mini', 'fashion-mnist', 'mnist:/data/mnist', 'cifar10:/data/cifar-10-batches-bin', 'cifar100:/d', 'npy:x.npy,y.npy'];
-const ATTACK_TOKENS = ['pgd', 'fgsm', 'trades', 'none', 'linf', 'l2', 'eps', 'steps', 'step', 'restarts', 'random-start', 'loss', 'ce', 'cw', '=', ':', '/', '8', '255', '0', '-1', '1e9', '1e400', 'NaN', 'Infinity', '0x10', ' ', '', '\n', '\u001b[31m', '__proto__', 'constructor', '1000000000', '100001', '1.5'];
-const DATA_TOKENS = ['mini', 'mnist', 'fashion-mnist', 'cifar10', 'cifar100', 'npy', ':', ',', '/', '.npy', '', ' ', '\n', '\u0000', '..', '__proto__'];
+const VALID_ATTACKS = [
+  'none',
+  'pgd:linf:eps=8/255:steps=10:step=2/255',
+  'pgd:l2:eps=0.5:steps=20:random-start=0:restarts=3:loss=cw',
+  'fgsm:eps=0.1',
+  'trades:eps=8/255:steps=10:step=2/255',
+  'pgd:eps=0.1',
+];
+const VALID_DATA = [
+  'mini',
+  'fashion-mnist',
+  'mnist:/data/mnist',
+  'cifar10:/data/cifar-10-batches-bin',
+  'cifar100:/d',
+  'npy:x.npy,y.npy',
+];
+const ATTACK_TOKENS = [
+  'pgd',
+  'fgsm',
+  'trades',
+  'none',
+  'linf',
+  'l2',
+  'eps',
+  'steps',
+  'step',
+  'restarts',
+  'random-start',
+  'loss',
+  'ce',
+  'cw',
+  '=',
+  ':',
+  '/',
+  '8',
+  '255',
+  '0',
+  '-1',
+  '1e9',
+  '1e400',
+  'NaN',
+  'Infinity',
+  '0x10',
+  ' ',
+  '',
+  '\n',
+  '\u001b[31m',
+  '__proto__',
+  'constructor',
+  '1000000000',
+  '100001',
+  '1.5',
+];
+const DATA_TOKENS = [
+  'mini',
+  'mnist',
+  'fashion-mnist',
+  'cifar10',
+  'cifar100',
+  'npy',
+  ':',
+  ',',
+  '/',
+  '.npy',
+  '',
+  ' ',
+  '\n',
+  '\u0000',
+  '..',
+  '__proto__',
+];
 const CHARS = [':', '=', '/', ',', ' ', '\n', '\u001b', '0', '9', 'e', '-', '.', 'x', '\u2028'];
 
 /** A valid spec with a few edits: insertions, deletions and replacements of characters. */
 function mutated(valid: string[]): fc.Arbitrary<string> {
   const edit = fc.tuple(fc.nat(), fc.constantFrom('insert', 'delete', 'replace'), fc.constantFrom(...CHARS));
-  return fc.tuple(fc.constantFrom(...valid), fc.array(edit, { maxLength: 4 })).map(([text, edits]) => edits.reduce((s, [at, kind, c]) => {
-    const i = s.length === 0 ? 0 : at % s.length;
-    return kind === 'insert' ? s.slice(0, i) + c + s.slice(i) : kind === 'delete' ? s.slice(0, i) + s.slice(i + 1) : s.slice(0, i) + c + s.slice(i + 1);
-  }, text));
+  return fc.tuple(fc.constantFrom(...valid), fc.array(edit, { maxLength: 4 })).map(([text, edits]) =>
+    edits.reduce((s, [at, kind, c]) => {
+      const i = s.length === 0 ? 0 : at % s.length;
+      return kind === 'insert'
+        ? s.slice(0, i) + c + s.slice(i)
+        : kind === 'delete'
+          ? s.slice(0, i) + s.slice(i + 1)
+          : s.slice(0, i) + c + s.slice(i + 1);
+    }, text),
+  );
 }
 
 /** Random strings, token soups and mutations of valid specs. */
@@ -43,34 +116,53 @@ function parsedOrUserError<T>(parse: (text: string) => T, text: string): T | und
   } catch (error) {
     assert.ok(error instanceof WeightscapeError, `${JSON.stringify(text)}: ${String(error)}`);
     assert.ok(error.isUserError, `${JSON.stringify(text)}: code ${error.code}`);
-    assert.ok(error.message.length > 0 && !/[\n\r\u2028\u2029\u001b]/.test(error.message), `${JSON.stringify(text)}: message ${JSON.stringify(error.message)}`);
+    assert.ok(
+      error.message.length > 0 && !/[\n\r\u2028\u2029\u001b]/.test(error.message),
+      `${JSON.stringify(text)}: message ${JSON.stringify(error.message)}`,
+    );
     return undefined;
   }
 }
 
 test('parseAttack: any string gives a spec within the bounds (and its canonical form parses back to it) or a one-line user error', () => {
-  fc.assert(fc.property(inputs(VALID_ATTACKS, ATTACK_TOKENS), (text) => {
-    const spec = parsedOrUserError(parseAttack, text);
-    if (spec === undefined || spec.kind === 'none') return;
-    for (const v of [spec.eps, spec.step]) assert.ok(Number.isFinite(v) && v >= 0, `${JSON.stringify(text)}: ${JSON.stringify(spec)}`);
-    assert.ok(Number.isInteger(spec.steps) && spec.steps <= MAX_ATTACK_STEPS);
-    if (spec.kind === 'pgd') assert.ok(Number.isInteger(spec.restarts) && spec.restarts >= 1 && spec.restarts <= MAX_ATTACK_RESTARTS);
-    assert.deepEqual(parseAttack(formatAttack(spec)), spec);
-  }), RUNS);
+  fc.assert(
+    fc.property(inputs(VALID_ATTACKS, ATTACK_TOKENS), (text) => {
+      const spec = parsedOrUserError(parseAttack, text);
+      if (spec === undefined || spec.kind === 'none') return;
+      for (const v of [spec.eps, spec.step])
+        assert.ok(Number.isFinite(v) && v >= 0, `${JSON.stringify(text)}: ${JSON.stringify(spec)}`);
+      assert.ok(Number.isInteger(spec.steps) && spec.steps <= MAX_ATTACK_STEPS);
+      if (spec.kind === 'pgd')
+        assert.ok(Number.isInteger(spec.restarts) && spec.restarts >= 1 && spec.restarts <= MAX_ATTACK_RESTARTS);
+      assert.deepEqual(parseAttack(formatAttack(spec)), spec);
+    }),
+    RUNS,
+  );
 });
 
 test('parseDataSpec: any string gives a spec of a known kind or a one-line user error', () => {
-  fc.assert(fc.property(inputs(VALID_DATA, DATA_TOKENS), (text) => {
-    const spec = parsedOrUserError(parseDataSpec, text);
-    if (spec === undefined) return;
-    assert.ok(['fashion-mnist', 'mnist', 'cifar10', 'cifar100', 'npy', 'mini'].includes(spec.kind));
-    assert.ok(spec.paths.length === (spec.kind === 'npy' ? 2 : 1) && spec.paths.every((p) => p.length > 0), JSON.stringify(spec));
-  }), RUNS);
+  fc.assert(
+    fc.property(inputs(VALID_DATA, DATA_TOKENS), (text) => {
+      const spec = parsedOrUserError(parseDataSpec, text);
+      if (spec === undefined) return;
+      assert.ok(['fashion-mnist', 'mnist', 'cifar10', 'cifar100', 'npy', 'mini'].includes(spec.kind));
+      assert.ok(
+        spec.paths.length === (spec.kind === 'npy' ? 2 : 1) && spec.paths.every((p) => p.length > 0),
+        JSON.stringify(spec),
+      );
+    }),
+    RUNS,
+  );
 });
 
 test('the generators reach both outcomes: valid specs parse, hostile ones are refused', () => {
   for (const text of VALID_ATTACKS) assert.ok(parsedOrUserError(parseAttack, text) !== undefined, text);
   for (const text of VALID_DATA) assert.ok(parsedOrUserError(parseDataSpec, text) !== undefined, text);
-  for (const text of ['pgd:linf:eps=0.1:steps=1000000000', 'pgd:eps=0.1:restarts=1e9', 'pgd:linf:eps=0.1:\u001b[2J=1\n']) assert.equal(parsedOrUserError(parseAttack, text), undefined, text);
+  for (const text of [
+    'pgd:linf:eps=0.1:steps=1000000000',
+    'pgd:eps=0.1:restarts=1e9',
+    'pgd:linf:eps=0.1:\u001b[2J=1\n',
+  ])
+    assert.equal(parsedOrUserError(parseAttack, text), undefined, text);
   assert.equal(parsedOrUserError(parseDataSpec, 'cifar10\n'), undefined);
 });

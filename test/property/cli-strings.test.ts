@@ -33,66 +33,108 @@ function succeedsOrExits2<T>(parse: () => T): T | undefined {
 /** Strings near the grammar `start:stop:count`: numbers, fractions, junk, separators. */
 const rangeLike = fc.oneof(
   fc.string({ maxLength: 24 }),
-  fc.tuple(
-    fc.oneof(fc.double(), fc.integer({ min: -5, max: 5 }).map(String), fc.constantFrom('', '1e309', 'NaN', '-0', '0x10', ' 1', '1/2')),
-    fc.oneof(fc.double(), fc.integer({ min: -5, max: 5 }).map(String), fc.constantFrom('', 'Infinity', '2e-320')),
-    fc.oneof(fc.integer({ min: -3, max: 200_000 }).map(String), fc.constantFrom('0', '1', '2', '3', '1.5', '1e5', '1e12', '')),
-  ).map(([a, b, c]) => `${String(a)}:${String(b)}:${c}`),
+  fc
+    .tuple(
+      fc.oneof(
+        fc.double(),
+        fc.integer({ min: -5, max: 5 }).map(String),
+        fc.constantFrom('', '1e309', 'NaN', '-0', '0x10', ' 1', '1/2'),
+      ),
+      fc.oneof(fc.double(), fc.integer({ min: -5, max: 5 }).map(String), fc.constantFrom('', 'Infinity', '2e-320')),
+      fc.oneof(
+        fc.integer({ min: -3, max: 200_000 }).map(String),
+        fc.constantFrom('0', '1', '2', '3', '1.5', '1e5', '1e12', ''),
+      ),
+    )
+    .map(([a, b, c]) => `${String(a)}:${String(b)}:${c}`),
 );
 
 test('ranges: a grid of finite, distinct, bounded points, or one line and exit 2', () => {
-  fc.assert(fc.property(rangeLike, (text) => {
-    const alphas = succeedsOrExits2(() => parseRange(text));
-    if (alphas === undefined) return;
-    assert.ok(alphas.length >= 1 && alphas.length <= 100_000, `${text}: ${alphas.length} points`);
-    assert.ok(alphas.every(Number.isFinite), `${text}: finite points`);
-    assert.equal(new Set(alphas).size, alphas.length, `${text}: distinct points`);
-  }), RUNS);
+  fc.assert(
+    fc.property(rangeLike, (text) => {
+      const alphas = succeedsOrExits2(() => parseRange(text));
+      if (alphas === undefined) return;
+      assert.ok(alphas.length >= 1 && alphas.length <= 100_000, `${text}: ${alphas.length} points`);
+      assert.ok(alphas.every(Number.isFinite), `${text}: finite points`);
+      assert.equal(new Set(alphas).size, alphas.length, `${text}: distinct points`);
+    }),
+    RUNS,
+  );
 });
 
 test('shards: 0 ≤ i < n, or one line and exit 2', () => {
-  const shardLike = fc.oneof(fc.string({ maxLength: 12 }), fc.tuple(fc.integer({ min: -2, max: 40 }), fc.integer({ min: -2, max: 40 })).map(([i, n]) => `${i}/${n}`));
-  fc.assert(fc.property(shardLike, (text) => {
-    const shard = succeedsOrExits2(() => parseShard(text));
-    if (shard === undefined) return;
-    assert.ok(Number.isInteger(shard.index) && Number.isInteger(shard.count) && shard.index >= 0 && shard.index < shard.count, text);
-  }), RUNS);
+  const shardLike = fc.oneof(
+    fc.string({ maxLength: 12 }),
+    fc.tuple(fc.integer({ min: -2, max: 40 }), fc.integer({ min: -2, max: 40 })).map(([i, n]) => `${i}/${n}`),
+  );
+  fc.assert(
+    fc.property(shardLike, (text) => {
+      const shard = succeedsOrExits2(() => parseShard(text));
+      if (shard === undefined) return;
+      assert.ok(
+        Number.isInteger(shard.index) && Number.isInteger(shard.count) && shard.index >= 0 && shard.index < shard.count,
+        text,
+      );
+    }),
+    RUNS,
+  );
 });
 
 test('number flags: positive integers and positive finite numbers, or one line and exit 2', () => {
-  const numberLike = fc.oneof(fc.string({ maxLength: 10 }), fc.double().map(String), fc.integer().map(String), fc.constantFrom('1e400', '-0', '0x1f', ' 7 ', ''));
-  fc.assert(fc.property(numberLike, (text) => {
-    const n = succeedsOrExits2(() => positiveInteger('subset', text));
-    if (n !== undefined) assert.ok(Number.isSafeInteger(n) && n >= 1, text);
-    const x = succeedsOrExits2(() => positiveNumber('rho', text));
-    if (x !== undefined) assert.ok(Number.isFinite(x) && x > 0, text);
-  }), RUNS);
+  const numberLike = fc.oneof(
+    fc.string({ maxLength: 10 }),
+    fc.double().map(String),
+    fc.integer().map(String),
+    fc.constantFrom('1e400', '-0', '0x1f', ' 7 ', ''),
+  );
+  fc.assert(
+    fc.property(numberLike, (text) => {
+      const n = succeedsOrExits2(() => positiveInteger('subset', text));
+      if (n !== undefined) assert.ok(Number.isSafeInteger(n) && n >= 1, text);
+      const x = succeedsOrExits2(() => positiveNumber('rho', text));
+      if (x !== undefined) assert.ok(Number.isFinite(x) && x > 0, text);
+    }),
+    RUNS,
+  );
 });
 
 test('model flags (--classes, --mean/--std, architecture options) and global flags: a typed value or one line and exit 2', () => {
-  const list = fc.oneof(fc.string({ maxLength: 12 }), fc.array(fc.oneof(fc.double(), fc.constantFrom('', 'x', '0')), { maxLength: 4 }).map((v) => v.join(',')));
+  const list = fc.oneof(
+    fc.string({ maxLength: 12 }),
+    fc.array(fc.oneof(fc.double(), fc.constantFrom('', 'x', '0')), { maxLength: 4 }).map((v) => v.join(',')),
+  );
   const flags = fc.record({
-    classes: fc.option(fc.oneof(fc.string({ maxLength: 6 }), fc.integer({ min: -2, max: 2000 }).map(String)), { nil: undefined }),
+    classes: fc.option(fc.oneof(fc.string({ maxLength: 6 }), fc.integer({ min: -2, max: 2000 }).map(String)), {
+      nil: undefined,
+    }),
     mean: fc.option(list, { nil: undefined }),
     std: fc.option(list, { nil: undefined }),
     width: fc.option(fc.string({ maxLength: 6 }), { nil: undefined }),
   });
-  fc.assert(fc.property(flags, (f) => {
-    const request = succeedsOrExits2(() => modelRequest(f));
-    if (request === undefined) return;
-    if (request.classes !== undefined) assert.ok(Number.isInteger(request.classes) && request.classes >= 2);
-    if (request.normalization !== undefined) {
-      assert.equal(request.normalization.mean.length, request.normalization.std.length);
-      assert.ok(request.normalization.std.every((s) => Number.isFinite(s) && s > 0));
-    }
-  }), RUNS);
+  fc.assert(
+    fc.property(flags, (f) => {
+      const request = succeedsOrExits2(() => modelRequest(f));
+      if (request === undefined) return;
+      if (request.classes !== undefined) assert.ok(Number.isInteger(request.classes) && request.classes >= 2);
+      if (request.normalization !== undefined) {
+        assert.equal(request.normalization.mean.length, request.normalization.std.length);
+        assert.ok(request.normalization.std.every((s) => Number.isFinite(s) && s > 0));
+      }
+    }),
+    RUNS,
+  );
   const globals = fc.record({
     seed: fc.option(fc.oneof(fc.string({ maxLength: 8 }), fc.integer().map(String)), { nil: undefined }),
-    threads: fc.option(fc.oneof(fc.string({ maxLength: 4 }), fc.integer({ min: -1, max: 20 }).map(String)), { nil: undefined }),
+    threads: fc.option(fc.oneof(fc.string({ maxLength: 4 }), fc.integer({ min: -1, max: 20 }).map(String)), {
+      nil: undefined,
+    }),
   });
-  fc.assert(fc.property(globals, (g) => {
-    const options = succeedsOrExits2(() => globalOptionsSchema.parse(g));
-    if (options === undefined) return;
-    assert.ok(Number.isSafeInteger(options.seed) && options.seed >= 0);
-  }), RUNS);
+  fc.assert(
+    fc.property(globals, (g) => {
+      const options = succeedsOrExits2(() => globalOptionsSchema.parse(g));
+      if (options === undefined) return;
+      assert.ok(Number.isSafeInteger(options.seed) && options.seed >= 0);
+    }),
+    RUNS,
+  );
 });

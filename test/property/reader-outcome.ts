@@ -38,13 +38,23 @@ export function readerOutcome(read: () => unknown): Outcome {
     read();
     outcome = { ok: true };
   } catch (error) {
-    assert.ok(error instanceof WeightscapeError, `not a WeightscapeError: ${error instanceof Error ? error.stack : String(error)}`);
+    assert.ok(
+      error instanceof WeightscapeError,
+      `not a WeightscapeError: ${error instanceof Error ? error.stack : String(error)}`,
+    );
     assert.ok(error.isUserError, `not a user error: ${error.code} ${error.message}`);
     assert.ok(!/[\r\n]/.test(error.message), `message of more than one line: ${JSON.stringify(error.message)}`);
     const lines: string[] = [];
-    assert.equal(handleError(error, false, (line) => lines.push(line)), 2, 'exit code 2');
+    assert.equal(
+      handleError(error, false, (line) => lines.push(line)),
+      2,
+      'exit code 2',
+    );
     assert.equal(lines.length, 1, 'one line on stderr');
-    assert.ok(!/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(lines[0]!), `control characters printed: ${JSON.stringify(lines[0])}`);
+    assert.ok(
+      !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(lines[0]!),
+      `control characters printed: ${JSON.stringify(lines[0])}`,
+    );
     outcome = { ok: false, line: lines[0]! };
   }
   const elapsed = performance.now() - start;

@@ -13,12 +13,31 @@ const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url));
 const alphas = Array.from({ length: 11 }, (_, i) => -1 + i / 5);
 const HOSTILE = 'AWP <script>alert(1)</script> & "co"';
 const series: CurveSeries[] = [
-  { label: 'pgd-at', alphas, clean: alphas.map((a) => 0.5 + 2 * a * a), adversarial: alphas.map((a) => 1.2 + 3 * a * a) },
+  {
+    label: 'pgd-at',
+    alphas,
+    clean: alphas.map((a) => 0.5 + 2 * a * a),
+    adversarial: alphas.map((a) => 1.2 + 3 * a * a),
+  },
   { label: HOSTILE, alphas, clean: alphas.map((a) => 0.6 + a * a), adversarial: null },
 ];
 const rows: GapRow[] = [
-  { label: 'pgd-at', trainRobustAccuracy: 0.71, testRobustAccuracy: 0.55, gap: 0.16, testCleanAccuracy: 0.8, flatness: 1.234 },
-  { label: HOSTILE, trainRobustAccuracy: 0.6, testRobustAccuracy: 0.56, gap: 0.04, testCleanAccuracy: 0.79, flatness: null },
+  {
+    label: 'pgd-at',
+    trainRobustAccuracy: 0.71,
+    testRobustAccuracy: 0.55,
+    gap: 0.16,
+    testCleanAccuracy: 0.8,
+    flatness: 1.234,
+  },
+  {
+    label: HOSTILE,
+    trainRobustAccuracy: 0.6,
+    testRobustAccuracy: 0.56,
+    gap: 0.04,
+    testCleanAccuracy: 0.79,
+    flatness: null,
+  },
 ];
 
 function parseSvg(svg: string): Document {
@@ -46,7 +65,9 @@ test('golden file: flatness curves (writes flatness-curves-changed.svg on mismat
   if (!existsSync(golden)) writeFileSync(golden, svg);
   if (readFileSync(golden, 'utf8') !== svg) {
     writeFileSync(`${GOLDEN}flatness-curves-changed.svg`, svg);
-    assert.fail(`flatness-curves.svg changed; compare with ${GOLDEN}flatness-curves-changed.svg and replace the golden file if intended`);
+    assert.fail(
+      `flatness-curves.svg changed; compare with ${GOLDEN}flatness-curves-changed.svg and replace the golden file if intended`,
+    );
   }
 });
 
@@ -62,24 +83,63 @@ test('gap table as SVG, Markdown and CSV, labels escaped for each', () => {
 
 test('a whole report: combined figure, index.html with escaped names and tables, byte-identical', () => {
   const landscape = {
-    schema: 'weightscape.landscape/1', grid: { alphas, betas: null, layout: '' }, complete: true, settings: { directions: ['filter'] }, directions: [{ spec: 'filter' }],
-    values: { cleanLoss: [series[0]!.clean], cleanAccuracy: [alphas.map(() => 0.5)], robustLoss: [series[0]!.adversarial!], robustAccuracy: [alphas.map(() => 0.3)] },
-    flatness: { clean: { atZero: 0.5, rho: 1, increasePlus: 2, increaseMinus: 2, increaseMax: 2, curvature: 4, fitPoints: 5 }, adversarial: { atZero: 1.2, rho: 1, increasePlus: 3, increaseMinus: 3, increaseMax: 3, curvature: 6, fitPoints: 5 } },
+    schema: 'weightscape.landscape/1',
+    grid: { alphas, betas: null, layout: '' },
+    complete: true,
+    settings: { directions: ['filter'] },
+    directions: [{ spec: 'filter' }],
+    values: {
+      cleanLoss: [series[0]!.clean],
+      cleanAccuracy: [alphas.map(() => 0.5)],
+      robustLoss: [series[0]!.adversarial!],
+      robustAccuracy: [alphas.map(() => 0.3)],
+    },
+    flatness: {
+      clean: { atZero: 0.5, rho: 1, increasePlus: 2, increaseMinus: 2, increaseMax: 2, curvature: 4, fitPoints: 5 },
+      adversarial: {
+        atZero: 1.2,
+        rho: 1,
+        increasePlus: 3,
+        increaseMinus: 3,
+        increaseMax: 3,
+        curvature: 6,
+        fitPoints: 5,
+      },
+    },
     provenance: { checkpoint: { sha256: 'abc' } },
   } as unknown as LandscapeResult;
   const evalResult = {
-    schema: 'weightscape.eval/2', provenance: { checkpoint: { sha256: 'abc' } },
-    splits: { train: { count: 10, clean: { loss: 0.4, accuracy: 0.9 }, robust: { loss: 1, accuracy: 0.7 } }, test: { count: 10, clean: { loss: 0.5, accuracy: 0.8 }, robust: { loss: 1.2, accuracy: 0.6 } } },
+    schema: 'weightscape.eval/2',
+    provenance: { checkpoint: { sha256: 'abc' } },
+    splits: {
+      train: { count: 10, clean: { loss: 0.4, accuracy: 0.9 }, robust: { loss: 1, accuracy: 0.7 } },
+      test: { count: 10, clean: { loss: 0.5, accuracy: 0.8 }, robust: { loss: 1.2, accuracy: 0.6 } },
+    },
   } as unknown as EvalResult;
-  const inputs = { landscapes: [{ label: HOSTILE, result: landscape }], evals: [{ label: 'eval <b>', result: evalResult }], runs: [], correlations: [] };
+  const inputs = {
+    landscapes: [{ label: HOSTILE, result: landscape }],
+    evals: [{ label: 'eval <b>', result: evalResult }],
+    runs: [],
+    correlations: [],
+  };
   const report = buildReport(inputs, { width: 560, height: 340 });
-  assert.deepEqual(Object.keys(report.files).sort(), ['combined.svg', 'flatness-curves.svg', 'gap-table.csv', 'gap-table.md', 'gap-table.svg', 'index.html']);
+  assert.deepEqual(Object.keys(report.files).sort(), [
+    'combined.svg',
+    'flatness-curves.svg',
+    'gap-table.csv',
+    'gap-table.md',
+    'gap-table.svg',
+    'index.html',
+  ]);
   const combined = parseSvg(report.files['combined.svg']!);
   assert.equal(combined.querySelectorAll('path.curve').length, 2);
   assert.equal(combined.querySelectorAll('.gap-table').length, 1);
   const html = report.files['index.html']!;
   assert.ok(!html.includes('<script') && !html.includes('<b>'), 'names escaped in HTML');
-  assert.match(html, /<td>eval &lt;b&gt;<\/td><td>70\.0%<\/td><td>60\.0%<\/td><td>10\.0<\/td><td>80\.0%<\/td><td>3\.000<\/td>/);
+  assert.match(
+    html,
+    /<td>eval &lt;b&gt;<\/td><td>70\.0%<\/td><td>60\.0%<\/td><td>10\.0<\/td><td>80\.0%<\/td><td>3\.000<\/td>/,
+  );
   assert.deepEqual(buildReport(inputs, { width: 560, height: 340 }), report);
 });
 
@@ -87,20 +147,39 @@ test('2D contours with a colour bar, and the scatter with its fit line and coeff
   const { contourSvg } = await import('../../src/report/contour-plot.ts');
   const { scatterSvg } = await import('../../src/report/scatter-plot.ts');
   const betas = [-1, -0.5, 0, 0.5, 1];
-  const result = { grid: { alphas, betas }, values: { cleanLoss: betas.map((b) => alphas.map((a) => a * a + 2 * b * b)) } } as unknown as LandscapeResult;
+  const result = {
+    grid: { alphas, betas },
+    values: { cleanLoss: betas.map((b) => alphas.map((a) => a * a + 2 * b * b)) },
+  } as unknown as LandscapeResult;
   const contour = parseSvg(contourSvg(result, { width: 560, height: 340 }, 'a <2D> landscape'));
   assert.ok(contour.querySelectorAll('path.contour').length >= 5, 'one filled band per threshold');
   // The lowest band starts at the minimum, so no cell is left unfilled.
   assert.equal(contour.querySelector('path.contour')!.getAttribute('d')!.startsWith('M'), true);
-  assert.equal(contour.querySelector('path.contour')!.getAttribute('fill'), contour.querySelectorAll('.colour-bar rect')[0]!.getAttribute('fill'));
+  assert.equal(
+    contour.querySelector('path.contour')!.getAttribute('fill'),
+    contour.querySelectorAll('.colour-bar rect')[0]!.getAttribute('fill'),
+  );
   assert.ok(contour.querySelectorAll('.colour-bar rect').length >= 20);
   assert.equal(contour.querySelector('.chart-title')!.textContent, 'a <2D> landscape');
   const correlation = {
-    x: 'adversarial.averageIncrease', y: 'gap.accuracy', points: [{ checkpoint: 'a', sha256: 'a', x: 1, y: 2 }, { checkpoint: 'b', sha256: 'b', x: 2, y: 4 }, { checkpoint: 'c', sha256: 'c', x: 3, y: 5 }],
-    coefficients: { pearson: { value: 0.98 }, spearman: { value: 1 }, kendall: { value: 1, permutation: { pValue: 1 / 3 } } },
+    x: 'adversarial.averageIncrease',
+    y: 'gap.accuracy',
+    points: [
+      { checkpoint: 'a', sha256: 'a', x: 1, y: 2 },
+      { checkpoint: 'b', sha256: 'b', x: 2, y: 4 },
+      { checkpoint: 'c', sha256: 'c', x: 3, y: 5 },
+    ],
+    coefficients: {
+      pearson: { value: 0.98 },
+      spearman: { value: 1 },
+      kendall: { value: 1, permutation: { pValue: 1 / 3 } },
+    },
   } as never;
   const scatter = parseSvg(scatterSvg(correlation, { width: 560, height: 360 }));
   assert.equal(scatter.querySelectorAll('circle.point').length, 3);
   assert.equal(scatter.querySelectorAll('path.fit').length, 1);
-  assert.match(scatter.querySelector('.coefficients')!.textContent!, /n = 3 {3}Pearson r = 0\.98 {3}Spearman ρ = 1\.00 {3}Kendall τ = 1\.00 \(p = 0\.33\)/);
+  assert.match(
+    scatter.querySelector('.coefficients')!.textContent!,
+    /n = 3 {3}Pearson r = 0\.98 {3}Spearman ρ = 1\.00 {3}Kendall τ = 1\.00 \(p = 0\.33\)/,
+  );
 });

@@ -39,10 +39,23 @@ test('exact permutation p-values equal hand counts', () => {
   close(test4.pValue, 18 / 24);
   // Larger n: Monte Carlo, (extreme + 1)/(B + 1), seeded.
   const x = Array.from({ length: 12 }, (_, i) => i);
-  const mc = permutationTest(x, x.map((v) => v * 2), spearman, { resamples: 999, seed: 3 });
+  const mc = permutationTest(
+    x,
+    x.map((v) => v * 2),
+    spearman,
+    { resamples: 999, seed: 3 },
+  );
   assert.equal(mc.exact, false);
   close(mc.pValue, 1 / 1000);
-  assert.deepEqual(permutationTest(x, x.map((v) => -v), spearman, { resamples: 999, seed: 3 }), mc);
+  assert.deepEqual(
+    permutationTest(
+      x,
+      x.map((v) => -v),
+      spearman,
+      { resamples: 999, seed: 3 },
+    ),
+    mc,
+  );
 });
 
 test('bootstrap intervals contain the estimate, are seeded, and skip constant resamples', () => {
@@ -59,8 +72,14 @@ test('bootstrap intervals contain the estimate, are seeded, and skip constant re
 
 test('correlateResults pairs results by checkpoint and reports all three coefficients', async () => {
   const { correlateResults } = await import('../../src/stats/correlate-results.ts');
-  const flat = (sha: string, v: number) => ({ path: `${sha}-flat.json`, json: { provenance: { checkpoint: { path: `${sha}.pt`, sha256: sha } }, adversarial: { averageIncrease: v } } });
-  const gap = (sha: string, v: number) => ({ path: `${sha}-eval.json`, json: { provenance: { checkpoint: { path: `${sha}.pt`, sha256: sha } }, gap: { accuracy: v } } });
+  const flat = (sha: string, v: number) => ({
+    path: `${sha}-flat.json`,
+    json: { provenance: { checkpoint: { path: `${sha}.pt`, sha256: sha } }, adversarial: { averageIncrease: v } },
+  });
+  const gap = (sha: string, v: number) => ({
+    path: `${sha}-eval.json`,
+    json: { provenance: { checkpoint: { path: `${sha}.pt`, sha256: sha } }, gap: { accuracy: v } },
+  });
   const xs = [0.1, 0.4, 0.2, 0.8];
   const ys = [0.05, 0.12, 0.07, 0.2];
   const results = xs.flatMap((x, i) => [flat(`c${i}`, x), gap(`c${i}`, ys[i]!)]);
@@ -70,10 +89,16 @@ test('correlateResults pairs results by checkpoint and reports all three coeffic
   close(r.coefficients.kendall.value!, 1);
   close(r.coefficients.pearson.value!, pearson(xs, ys));
   close(r.coefficients.kendall.permutation.pValue!, 2 / 24);
-  assert.throws(() => correlateResults(results.slice(0, 4), 'adversarial.averageIncrease', 'gap.accuracy'), /at least 3 checkpoints/);
+  assert.throws(
+    () => correlateResults(results.slice(0, 4), 'adversarial.averageIncrease', 'gap.accuracy'),
+    /at least 3 checkpoints/,
+  );
 });
 
-const checkpointResult = (sha: string, fields: Record<string, unknown>) => ({ path: `${sha}.json`, json: { provenance: { checkpoint: { path: `${sha}.pt`, sha256: sha } }, ...fields } });
+const checkpointResult = (sha: string, fields: Record<string, unknown>) => ({
+  path: `${sha}.json`,
+  json: { provenance: { checkpoint: { path: `${sha}.pt`, sha256: sha } }, ...fields },
+});
 
 test('correlateResults: a constant measure gives null coefficients with a note, never NaN', async () => {
   const { correlateResults } = await import('../../src/stats/correlate-results.ts');
@@ -94,16 +119,40 @@ test('correlateResults: a constant measure gives null coefficients with a note, 
 
 test('correlateResults: bounded resamples, and a note when the paired results were made with different settings', async () => {
   const { correlateResults } = await import('../../src/stats/correlate-results.ts');
-  const flatness = (i: number, attack: string, subset: number) => checkpointResult(`c${i}`, { schema: 'weightscape.flatness/1', settings: { attack, rho: 0.5, subset, directions: 5 }, adversarial: { averageIncrease: [0.1, 0.4, 0.2][i] } });
-  const evalOf = (i: number) => ({ ...checkpointResult(`c${i}`, { schema: 'weightscape.eval/2', attack: 'pgd', data: { spec: 'mini', subset: 100 }, gap: { accuracy: [0.05, 0.2, 0.1][i] } }), path: `c${i}-eval.json` });
+  const flatness = (i: number, attack: string, subset: number) =>
+    checkpointResult(`c${i}`, {
+      schema: 'weightscape.flatness/1',
+      settings: { attack, rho: 0.5, subset, directions: 5 },
+      adversarial: { averageIncrease: [0.1, 0.4, 0.2][i] },
+    });
+  const evalOf = (i: number) => ({
+    ...checkpointResult(`c${i}`, {
+      schema: 'weightscape.eval/2',
+      attack: 'pgd',
+      data: { spec: 'mini', subset: 100 },
+      gap: { accuracy: [0.05, 0.2, 0.1][i] },
+    }),
+    path: `c${i}-eval.json`,
+  });
   const same = [0, 1, 2].flatMap((i) => [flatness(i, 'pgd:linf:eps=0.1', 100), evalOf(i)]);
   assert.deepEqual(correlateResults(same, 'adversarial.averageIncrease', 'gap.accuracy', { resamples: 100 }).notes, []);
-  const mixed = [flatness(0, 'pgd:linf:eps=0.1', 100), flatness(1, 'pgd:linf:eps=0.3', 100), flatness(2, 'pgd:linf:eps=0.1', 200), ...[0, 1, 2].map(evalOf)];
+  const mixed = [
+    flatness(0, 'pgd:linf:eps=0.1', 100),
+    flatness(1, 'pgd:linf:eps=0.3', 100),
+    flatness(2, 'pgd:linf:eps=0.1', 200),
+    ...[0, 1, 2].map(evalOf),
+  ];
   const notes = correlateResults(mixed, 'adversarial.averageIncrease', 'gap.accuracy', { resamples: 100 }).notes;
   assert.equal(notes.length, 2);
-  assert.match(notes[0]!, /^x \(adversarial\.averageIncrease\) comes from results made with different attack: "pgd:linf:eps=0\.1" vs "pgd:linf:eps=0\.3"/);
+  assert.match(
+    notes[0]!,
+    /^x \(adversarial\.averageIncrease\) comes from results made with different attack: "pgd:linf:eps=0\.1" vs "pgd:linf:eps=0\.3"/,
+  );
   assert.match(notes[1]!, /different subset: 100 vs 200/);
-  assert.throws(() => correlateResults(same, 'adversarial.averageIncrease', 'gap.accuracy', { resamples: 1e12 }), /correlate: resamples must be an integer in 1–1000000 \(got 1000000000000\)/);
+  assert.throws(
+    () => correlateResults(same, 'adversarial.averageIncrease', 'gap.accuracy', { resamples: 1e12 }),
+    /correlate: resamples must be an integer in 1–1000000 \(got 1000000000000\)/,
+  );
 });
 
 test('the correlate command: a constant measure is a note on stderr and null in the JSON; --resamples 1e12 exits 2', async () => {
@@ -121,12 +170,20 @@ test('the correlate command: a constant measure is a note on stderr and null in 
     const bin = new URL('../../bin/weightscape.js', import.meta.url).pathname;
     const out = join(dir, 'c.json');
     const svg = join(dir, 'c.svg');
-    const run = spawnSync(process.execPath, [bin, 'correlate', ...paths, '--x', 'x', '--y', 'y', '--resamples', '100', '--out', out, '--svg', svg], { encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(
+      process.execPath,
+      [bin, 'correlate', ...paths, '--x', 'x', '--y', 'y', '--resamples', '100', '--out', out, '--svg', svg],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /note: x \(x\) is constant across the 3 checkpoints: correlation undefined/);
     assert.equal(JSON.parse(readFileSync(out, 'utf8')).coefficients.pearson.value, null);
     assert.ok(!readFileSync(svg, 'utf8').includes('NaN'));
-    const bounded = spawnSync(process.execPath, [bin, 'correlate', ...paths, '--x', 'x', '--y', 'y', '--resamples', '1e12'], { encoding: 'utf8', timeout: 120_000 });
+    const bounded = spawnSync(
+      process.execPath,
+      [bin, 'correlate', ...paths, '--x', 'x', '--y', 'y', '--resamples', '1e12'],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
     assert.equal(bounded.status, 2);
     assert.equal(bounded.stderr.trim(), "weightscape: --resamples: expected an integer in 100–1000000 (got '1e12')");
   } finally {

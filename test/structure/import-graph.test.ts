@@ -24,13 +24,19 @@ const PATTERNS: Array<{ regex: RegExp; typeOnly: (match: RegExpExecArray) => boo
   // import X, { a, type b } from '…' / import type { … } from '…' / import * as x from '…' (clauses may span lines)
   { regex: /^[ \t]*import\s+(type\s+)?[\w$*{},\s]*?\bfrom\s*['"]([^'"]+)['"]/gm, typeOnly: (m) => m[1] !== undefined },
   // export { a } from '…' / export type { … } from '…' / export * from '…'
-  { regex: /^[ \t]*export\s+(type\s+)?(?:\*(?:\s+as\s+[\w$]+)?|\{[^}]*\})\s*from\s*['"]([^'"]+)['"]/gm, typeOnly: (m) => m[1] !== undefined },
+  {
+    regex: /^[ \t]*export\s+(type\s+)?(?:\*(?:\s+as\s+[\w$]+)?|\{[^}]*\})\s*from\s*['"]([^'"]+)['"]/gm,
+    typeOnly: (m) => m[1] !== undefined,
+  },
   // import '…' (side effects)
   { regex: /^[ \t]*import\s*()['"]([^'"]+)['"]/gm, typeOnly: () => false },
   // import('…') and import(`…`) with a literal specifier
   { regex: /\bimport\s*\(\s*()['"`]([^'"`]+)['"`]\s*\)/g, typeOnly: () => false },
   // new Worker(new URL('./sample-worker.mjs', import.meta.url))
-  { regex: /new\s+URL\(\s*()['"](\.{1,2}\/[^'"]+\.(?:ts|mjs|js|cjs))['"]\s*,\s*import\.meta\.url/g, typeOnly: () => false },
+  {
+    regex: /new\s+URL\(\s*()['"](\.{1,2}\/[^'"]+\.(?:ts|mjs|js|cjs))['"]\s*,\s*import\.meta\.url/g,
+    typeOnly: () => false,
+  },
 ];
 
 function sourceFiles(dir: string): string[] {
@@ -47,20 +53,29 @@ const srcRelative = (path: string) => relative(SRC, path).split(sep).join('/');
 function importsOf(text: string): Array<{ specifier: string; typeOnly: boolean }> {
   const found: Array<{ index: number; specifier: string; typeOnly: boolean }> = [];
   for (const { regex, typeOnly } of PATTERNS) {
-    for (const match of text.matchAll(regex)) found.push({ index: match.index, specifier: match[2]!, typeOnly: typeOnly(match) });
+    for (const match of text.matchAll(regex))
+      found.push({ index: match.index, specifier: match[2]!, typeOnly: typeOnly(match) });
   }
   return found.sort((a, b) => a.index - b.index).map(({ specifier, typeOnly }) => ({ specifier, typeOnly }));
 }
 
-const edges: Edge[] = sourceFiles(SRC).flatMap((file) => importsOf(readFileSync(file, 'utf8'))
-  .filter(({ specifier }) => specifier.startsWith('.'))
-  .map(({ specifier, typeOnly }) => ({ from: srcRelative(file), to: srcRelative(resolve(dirname(file), specifier)), typeOnly })));
+const edges: Edge[] = sourceFiles(SRC).flatMap((file) =>
+  importsOf(readFileSync(file, 'utf8'))
+    .filter(({ specifier }) => specifier.startsWith('.'))
+    .map(({ specifier, typeOnly }) => ({
+      from: srcRelative(file),
+      to: srcRelative(resolve(dirname(file), specifier)),
+      typeOnly,
+    })),
+);
 
 /** The folder of src/ a file lies in (`report`), or the file itself at the top (`errors.ts`). */
 const folderOf = (path: string) => path.split('/')[0]!;
 
 function violations(from: string, forbidden: string[]): string[] {
-  return edges.filter((e) => folderOf(e.from) === from && forbidden.includes(folderOf(e.to))).map((e) => `${e.from} → ${e.to}${e.typeOnly ? ' (type)' : ''}`);
+  return edges
+    .filter((e) => folderOf(e.from) === from && forbidden.includes(folderOf(e.to)))
+    .map((e) => `${e.from} → ${e.to}${e.typeOnly ? ' (type)' : ''}`);
 }
 
 test('the parser finds every kind of import line', () => {
@@ -77,9 +92,15 @@ test('the parser finds every kind of import line', () => {
     "const notAnImport = 'import from here';",
   ].join('\n');
   assert.deepEqual(importsOf(text), [
-    { specifier: './a.ts', typeOnly: false }, { specifier: '../c/d.ts', typeOnly: true }, { specifier: '@tensorflow/tfjs', typeOnly: false },
-    { specifier: './e.ts', typeOnly: false }, { specifier: './f.ts', typeOnly: true }, { specifier: './g.ts', typeOnly: false },
-    { specifier: './h.ts', typeOnly: false }, { specifier: './i.ts', typeOnly: false }, { specifier: './j.mjs', typeOnly: false },
+    { specifier: './a.ts', typeOnly: false },
+    { specifier: '../c/d.ts', typeOnly: true },
+    { specifier: '@tensorflow/tfjs', typeOnly: false },
+    { specifier: './e.ts', typeOnly: false },
+    { specifier: './f.ts', typeOnly: true },
+    { specifier: './g.ts', typeOnly: false },
+    { specifier: './h.ts', typeOnly: false },
+    { specifier: './i.ts', typeOnly: false },
+    { specifier: './j.mjs', typeOnly: false },
   ]);
   // The graph is read: report/ imports results/ (a canary against a parser that finds nothing).
   assert.ok(edges.some((e) => e.from === 'report/build-report.ts' && e.to === 'results/read-result.ts'));
@@ -102,7 +123,19 @@ test('check/ does not import landscape/ or models/', () => {
 });
 
 /** The code that computes results: readers of results never import it, not even for a type. */
-const COMPUTE = ['landscape', 'train', 'eval', 'attacks', 'models', 'directions', 'onnx', 'backend', 'checkpoints', 'data', 'demo'];
+const COMPUTE = [
+  'landscape',
+  'train',
+  'eval',
+  'attacks',
+  'models',
+  'directions',
+  'onnx',
+  'backend',
+  'checkpoints',
+  'data',
+  'demo',
+];
 
 test('report/, check/ and stats/ read results through results/, never the code that computes them', () => {
   assert.deepEqual(violations('report', COMPUTE), []);
@@ -111,14 +144,23 @@ test('report/, check/ and stats/ read results through results/, never the code t
 });
 
 test('results/ (the schemas and their types) imports nothing of weightscape but errors.ts and package-root.ts', () => {
-  assert.deepEqual(edges.filter((e) => folderOf(e.from) === 'results' && !['results', 'errors.ts', 'package-root.ts'].includes(folderOf(e.to))).map((e) => `${e.from} → ${e.to}`), []);
+  assert.deepEqual(
+    edges
+      .filter(
+        (e) => folderOf(e.from) === 'results' && !['results', 'errors.ts', 'package-root.ts'].includes(folderOf(e.to)),
+      )
+      .map((e) => `${e.from} → ${e.to}`),
+    [],
+  );
 });
 
 test('loading report/, check/, stats/ or results/ loads no module that computes results', () => {
   const runtime = new Map<string, string[]>();
   for (const e of edges) if (!e.typeOnly) runtime.set(e.from, [...(runtime.get(e.from) ?? []), e.to]);
   const offending: string[] = [];
-  for (const start of edges.map((e) => e.from).filter((f, i, all) => all.indexOf(f) === i && ['report', 'check', 'stats', 'results'].includes(folderOf(f)))) {
+  for (const start of edges
+    .map((e) => e.from)
+    .filter((f, i, all) => all.indexOf(f) === i && ['report', 'check', 'stats', 'results'].includes(folderOf(f)))) {
     // Depth-first over run-time imports, remembering the path that reached each module.
     const seen = new Set([start]);
     const stack: string[][] = [[start]];

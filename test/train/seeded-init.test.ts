@@ -6,9 +6,16 @@ import { initWeights } from '../../src/train/init-weights.ts';
 import { seededNormal } from '../../src/random.ts';
 import type { ModelConfig } from '../../src/models/types.ts';
 
-before(async () => { await selectBackend('wasm'); });
+before(async () => {
+  await selectBackend('wasm');
+});
 
-const CONVNET: ModelConfig = { arch: 'convnet', options: { width: 8, hidden: 16, dropout: 0 }, input: { height: 28, width: 28, channels: 1 }, classes: 10 } as ModelConfig;
+const CONVNET: ModelConfig = {
+  arch: 'convnet',
+  options: { width: 8, hidden: 16, dropout: 0 },
+  input: { height: 28, width: 28, channels: 1 },
+  classes: 10,
+} as ModelConfig;
 
 test('initWeights with seed 0 (the CLI default) gives the same weights every time', () => {
   // tf.randomNormal takes seed 0 as "no seed": the first conv layer, seeded with 0·1009 + 0, was random.

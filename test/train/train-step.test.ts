@@ -19,34 +19,74 @@ const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 
 interface StepFixture {
   method: 'pgd-at' | 'trades';
-  gamma: number; eps: number; step: number; steps: number; beta: number;
-  lr: number; momentum: number; weightDecay: number; batch: number; inputShape: [number, number, number]; loss: number;
+  gamma: number;
+  eps: number;
+  step: number;
+  steps: number;
+  beta: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  batch: number;
+  inputShape: [number, number, number];
+  loss: number;
 }
 
 function setup(name: string) {
   const d = JSON.parse(readFileSync(`${FIXTURES}train/${name}.json`, 'utf8')) as StepFixture;
   const isConvnet = name.startsWith('convnet');
-  const checkpoint = loadCheckpoint(`${FIXTURES}${isConvnet ? 'attacks/convnet-mini.pt' : 'models/preact-resnet18.pt'}`);
-  const config = resolveModelConfig(checkpoint, isConvnet
-    ? { arch: 'convnet', options: { width: 8, hidden: 32, dropout: 0 }, input: { height: 28, width: 28, channels: 1 } }
-    : { arch: 'preact-resnet18', options: { width: 4 } });
+  const checkpoint = loadCheckpoint(
+    `${FIXTURES}${isConvnet ? 'attacks/convnet-mini.pt' : 'models/preact-resnet18.pt'}`,
+  );
+  const config = resolveModelConfig(
+    checkpoint,
+    isConvnet
+      ? {
+          arch: 'convnet',
+          options: { width: 8, hidden: 32, dropout: 0 },
+          input: { height: 28, width: 28, channels: 1 },
+        }
+      : { arch: 'preact-resnet18', options: { width: 4 } },
+  );
   const { weights } = checkpointToWeights(checkpoint, config);
   const shape = [d.batch, ...d.inputShape] as [number, number, number, number];
   const x = tf.tensor4d(readFloats(`${FIXTURES}train/${name}.x.f32`), shape);
   const start = tf.tensor4d(readFloats(`${FIXTURES}train/${name}.start.f32`), shape);
   const labelBytes = readFileSync(`${FIXTURES}train/${name}.labels.i32`);
-  const labels = tf.tensor1d(new Int32Array(labelBytes.buffer.slice(labelBytes.byteOffset, labelBytes.byteOffset + labelBytes.byteLength)), 'int32');
+  const labels = tf.tensor1d(
+    new Int32Array(labelBytes.buffer.slice(labelBytes.byteOffset, labelBytes.byteOffset + labelBytes.byteLength)),
+    'int32',
+  );
   const settings: StepSettings = {
-    method: d.method, beta: d.beta, awpGamma: d.gamma, awpSteps: 1, seed: 0, attackStart: start,
+    method: d.method,
+    beta: d.beta,
+    awpGamma: d.gamma,
+    awpSteps: 1,
+    seed: 0,
+    attackStart: start,
     attack: parseAttack(`pgd:linf:eps=${d.eps}:steps=${d.steps}:step=${d.step}`),
     sgd: { lr: d.lr, momentum: d.momentum, weightDecay: d.weightDecay },
   };
-  return { d, config, weights, x, labels, start, settings, dispose: () => { disposeWeights(weights); tf.dispose([x, start, labels]); } };
+  return {
+    d,
+    config,
+    weights,
+    x,
+    labels,
+    start,
+    settings,
+    dispose: () => {
+      disposeWeights(weights);
+      tf.dispose([x, start, labels]);
+    },
+  };
 }
 
 /** A tfjs-layout parameter in PyTorch's layout, as flat values. */
 function torchLayout(config: ModelConfig, name: string, t: tf.Tensor): Float32Array {
-  const spec = architecture(config.arch).tensorSpecs(config).find((s) => s.name === name)!;
+  const spec = architecture(config.arch)
+    .tensorSpecs(config)
+    .find((s) => s.name === name)!;
   return tf.tidy(() => toPytorchLayout(t, spec.role).dataSync() as Float32Array);
 }
 
@@ -77,7 +117,10 @@ for (const name of CASES) {
         sumDiff += (got[i]! - v) ** 2;
         sumRef += v * v;
       });
-      assert.ok(maxDiff / maxRef < 1e-4, `${param}: max |Δ| / max |θ| = ${maxDiff / maxRef} (‖Δ‖/‖θ‖ = ${Math.sqrt(sumDiff / sumRef)})`);
+      assert.ok(
+        maxDiff / maxRef < 1e-4,
+        `${param}: max |Δ| / max |θ| = ${maxDiff / maxRef} (‖Δ‖/‖θ‖ = ${Math.sqrt(sumDiff / sumRef)})`,
+      );
     }
     disposeWeights(result.weights);
     tf.dispose(Object.values(result.buffers));
@@ -89,13 +132,17 @@ for (const name of CASES) {
 test('wasm, cpu and wasm with onnxruntime agree on each step with the adversarial examples fixed (‖Δ‖/‖θ‖ < 1e-3)', async () => {
   const updated: Record<string, Record<string, Float32Array>> = {};
   for (const backend of ['cpu', 'wasm', 'onnxruntime'] as const) {
-    const info = await selectBackendAndEngine(backend === 'cpu' ? 'cpu' : 'wasm', { onnxruntime: backend === 'onnxruntime' });
+    const info = await selectBackendAndEngine(backend === 'cpu' ? 'cpu' : 'wasm', {
+      onnxruntime: backend === 'onnxruntime',
+    });
     assert.equal(info.onnxruntime !== undefined, backend === 'onnxruntime', info.onnxruntimeOff);
     for (const name of CASES) {
       const s = setup(name);
       const steps = { ...s.settings, attack: { ...s.settings.attack, steps: 0 } as typeof s.settings.attack };
       const result = trainStep(s.config, s.weights, {}, s.x, s.labels, steps);
-      updated[`${backend}:${name}`] = Object.fromEntries(Object.entries(result.weights.params).map(([p, t]) => [p, t.dataSync() as Float32Array]));
+      updated[`${backend}:${name}`] = Object.fromEntries(
+        Object.entries(result.weights.params).map(([p, t]) => [p, t.dataSync() as Float32Array]),
+      );
       disposeWeights(result.weights);
       tf.dispose(Object.values(result.buffers));
       s.dispose();
@@ -107,7 +154,10 @@ test('wasm, cpu and wasm with onnxruntime agree on each step with the adversaria
         const values = updated[`${other}:${name}`]![param]!;
         let diff = 0;
         let ref = 0;
-        cpu.forEach((v, i) => { diff += (values[i]! - v) ** 2; ref += v * v; });
+        cpu.forEach((v, i) => {
+          diff += (values[i]! - v) ** 2;
+          ref += v * v;
+        });
         assert.ok(Math.sqrt(diff / ref) < 1e-3, `${other}, ${name} ${param}: ‖Δ‖/‖θ‖ = ${Math.sqrt(diff / ref)}`);
       }
     }
@@ -123,23 +173,33 @@ test('AWP with gamma 0 equals plain training', async () => {
     const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(t, zero.weights.params[name]!))).dataSync()[0]!);
     assert.ok(diff < 1e-6, `${name}: ${diff}`);
   }
-  [plain, zero].forEach((r) => { disposeWeights(r.weights); tf.dispose(Object.values(r.buffers)); });
+  [plain, zero].forEach((r) => {
+    disposeWeights(r.weights);
+    tf.dispose(Object.values(r.buffers));
+  });
   s.dispose();
 });
 
 test('the AWP perturbation has ‖v_l‖ = γ‖θ_l‖ per layer (K = 1) and ≤ γ‖θ_l‖ (K = 3); biases and BatchNorm are untouched', async () => {
   await selectBackendAndEngine('wasm');
   const s = setup('preact-pgd-at-awp');
-  const loss = (p: Record<string, tf.Tensor>) => methodLoss(s.config, p, s.weights.state, s.x, s.x, s.labels, s.settings).loss;
-  for (const [steps, gamma] of [[1, 0.01], [3, 0.02]] as const) {
+  const loss = (p: Record<string, tf.Tensor>) =>
+    methodLoss(s.config, p, s.weights.state, s.x, s.x, s.labels, s.settings).loss;
+  for (const [steps, gamma] of [
+    [1, 0.01],
+    [3, 0.02],
+  ] as const) {
     const v = awpPerturbation(s.weights.params, gradientsOf(loss), gamma, steps);
-    const expectedNames = Object.keys(s.weights.params).filter((n) => perturbable(n, s.weights.params[n]!)).sort();
+    const expectedNames = Object.keys(s.weights.params)
+      .filter((n) => perturbable(n, s.weights.params[n]!))
+      .sort();
     assert.deepEqual(Object.keys(v).sort(), expectedNames);
     assert.ok(!Object.keys(v).some((n) => n.includes('bn') || n.endsWith('.bias')));
     for (const [name, d] of Object.entries(v)) {
       const ratio = tf.tidy(() => tf.div(tf.norm(d), tf.norm(s.weights.params[name]!)).dataSync()[0]!);
       assert.ok(ratio <= gamma * (1 + 1e-5), `${name}: ‖v‖/‖θ‖ = ${ratio} > γ = ${gamma}`);
-      if (steps === 1) assert.ok(Math.abs(ratio - gamma) / gamma < 1e-4, `${name}: ‖v‖/‖θ‖ = ${ratio}, expected ${gamma}`);
+      if (steps === 1)
+        assert.ok(Math.abs(ratio - gamma) / gamma < 1e-4, `${name}: ‖v‖/‖θ‖ = ${ratio}, expected ${gamma}`);
     }
     tf.dispose(Object.values(v));
   }

@@ -26,9 +26,18 @@ test('TRADES loss equals CE(f(x), y) + β·KL(p‖q)/N computed in float64', asy
   for (let i = 0; i < N; i++) {
     const p = softmax(row(clean, i));
     const q = softmax(row(adv, i));
-    expected += -Math.log(p[labels[i]!]!) / N + (beta * p.reduce((acc, pk, k) => acc + pk * Math.log(pk / q[k]!), 0)) / N;
+    expected +=
+      -Math.log(p[labels[i]!]!) / N + (beta * p.reduce((acc, pk, k) => acc + pk * Math.log(pk / q[k]!), 0)) / N;
   }
-  const got = tf.tidy(() => tradesLoss(tf.tensor2d(clean, [N, K]), tf.tensor2d(adv, [N, K]), tf.tensor1d(labels, 'int32'), beta).dataSync()[0]!);
+  const got = tf.tidy(
+    () =>
+      tradesLoss(
+        tf.tensor2d(clean, [N, K]),
+        tf.tensor2d(adv, [N, K]),
+        tf.tensor1d(labels, 'int32'),
+        beta,
+      ).dataSync()[0]!,
+  );
   assert.ok(Math.abs(got - expected) / expected < 1e-5, `${got} vs ${expected}`);
 });
 
@@ -43,12 +52,17 @@ test("MART loss equals Wang et al.'s BCE + β·KL·(1 − p_y) computed in float
     const y = labels[i]!;
     // the most likely wrong class under q
     let wrong = -1;
-    q.forEach((v, k) => { if (k !== y && (wrong < 0 || v > q[wrong]!)) wrong = k; });
+    q.forEach((v, k) => {
+      if (k !== y && (wrong < 0 || v > q[wrong]!)) wrong = k;
+    });
     boosted += (-Math.log(q[y]!) - Math.log(1.0001 - q[wrong]! + 1e-12)) / N;
     const kl = p.reduce((acc, pk, k) => acc + pk * (Math.log(pk) - Math.log(q[k]! + 1e-12)), 0);
     robust += (kl * (1.0000001 - p[y]!)) / N;
   }
   const expected = boosted + beta * robust;
-  const got = tf.tidy(() => martLoss(tf.tensor2d(clean, [N, K]), tf.tensor2d(adv, [N, K]), tf.tensor1d(labels, 'int32'), beta).dataSync()[0]!);
+  const got = tf.tidy(
+    () =>
+      martLoss(tf.tensor2d(clean, [N, K]), tf.tensor2d(adv, [N, K]), tf.tensor1d(labels, 'int32'), beta).dataSync()[0]!,
+  );
   assert.ok(Math.abs(got - expected) / expected < 1e-5, `${got} vs ${expected}`);
 });

@@ -10,8 +10,14 @@ import { channelSum } from './spatial.ts';
  * y = (x − mean)·rsqrt(variance + ε)·scale + offset, statistics per channel (last axis).
  * Gradients for x, mean, variance, scale and offset.
  */
-export function batchNormGradients(dy: Tensor, x: Tensor, mean: Tensor, variance: Tensor, scale: Tensor | undefined,
-  varianceEpsilon: number): Record<string, () => Tensor> {
+export function batchNormGradients(
+  dy: Tensor,
+  x: Tensor,
+  mean: Tensor,
+  variance: Tensor,
+  scale: Tensor | undefined,
+  varianceEpsilon: number,
+): Record<string, () => Tensor> {
   const inverseStd = tf.rsqrt(tf.add(variance, varianceEpsilon));
   const scaled = scale === undefined ? inverseStd : tf.mul(inverseStd, scale);
   // Each closure runs in its own scope (tensors made in one are gone in the next), and attacks ask
@@ -35,7 +41,9 @@ export function batchNormGradConfig(fallback: GradConfig | undefined): GradConfi
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
       const [x, mean, variance, scale] = saved as [Tensor, Tensor, Tensor, Tensor | undefined];
       const channels = x.shape[x.rank - 1];
-      const perChannel = [mean, variance, scale].every((t) => t === undefined || t === null || (t.rank === 1 && t.shape[0] === channels));
+      const perChannel = [mean, variance, scale].every(
+        (t) => t === undefined || t === null || (t.rank === 1 && t.shape[0] === channels),
+      );
       if (!perChannel) {
         if (fallback === undefined) throw new Error('batchNorm gradient: no default for these statistics');
         return fallback.gradFunc(dy, saved, attrs);

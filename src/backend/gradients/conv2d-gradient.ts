@@ -20,17 +20,32 @@ interface Conv2DGeometry extends PhaseInterleaveAttrs {
   filterWidth: number;
 }
 
-function geometry(xShape: number[], filterShape: number[], strides: number | [number, number], pad: Conv2DPad,
-  roundingMode?: 'floor' | 'round' | 'ceil'): Conv2DGeometry {
+function geometry(
+  xShape: number[],
+  filterShape: number[],
+  strides: number | [number, number],
+  pad: Conv2DPad,
+  roundingMode?: 'floor' | 'round' | 'ceil',
+): Conv2DGeometry {
   const info = tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], filterShape as [number, number, number, number],
-    strides, 1, pad, roundingMode);
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    roundingMode,
+  );
   return {
-    strideHeight: info.strideHeight, strideWidth: info.strideWidth,
-    padTop: info.padInfo.top, padLeft: info.padInfo.left,
-    inHeight: info.inHeight, inWidth: info.inWidth,
-    outHeight: info.outHeight, outWidth: info.outWidth,
-    filterHeight: info.filterHeight, filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
   };
 }
 
@@ -38,8 +53,14 @@ function geometry(xShape: number[], filterShape: number[], strides: number | [nu
  * ∂L/∂x of y = conv2d(x, filter): a stride-1 'valid' convolution of the padded dy with the
  * spatially reversed filter whose in/out channels are swapped (per phase when strided).
  */
-export function conv2dInputGradient(xShape: number[], dy: Tensor4D, filter: Tensor4D,
-  strides: number | [number, number], pad: Conv2DPad, roundingMode?: 'floor' | 'round' | 'ceil'): Tensor4D {
+export function conv2dInputGradient(
+  xShape: number[],
+  dy: Tensor4D,
+  filter: Tensor4D,
+  strides: number | [number, number],
+  pad: Conv2DPad,
+  roundingMode?: 'floor' | 'round' | 'ceil',
+): Tensor4D {
   return tf.tidy(() => {
     const g = geometry(xShape, filter.shape, strides, pad, roundingMode);
     if (g.strideHeight > 1 || g.strideWidth > 1) return polyphaseInputGradient(dy, filter, g);
@@ -60,11 +81,22 @@ export function conv2dInputGradient(xShape: number[], dy: Tensor4D, filter: Tens
 function correlateWithBorder(x: Tensor4D, filter: Tensor4D, border: [number, number, number, number]): Tensor4D {
   const cropped = padOrCrop(x, border.map((amount) => Math.min(amount, 0)) as [number, number, number, number]);
   const [top, bottom, left, right] = border.map((amount) => Math.max(amount, 0)) as [number, number, number, number];
-  return tf.conv2d(cropped, filter, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  return tf.conv2d(cropped, filter, 1, [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ]);
 }
 
 /** The taps of one stride phase, spatially reversed, in/out channels swapped (one WASM kernel). */
-function flippedFilter(filter: Tensor4D, rowPhase: number, colPhase: number, strideHeight: number, strideWidth: number): Tensor4D {
+function flippedFilter(
+  filter: Tensor4D,
+  rowPhase: number,
+  colPhase: number,
+  strideHeight: number,
+  strideWidth: number,
+): Tensor4D {
   const attrs: FlipFilterAttrs = { rowPhase, colPhase, strideHeight, strideWidth };
   return tf.engine().runKernel(FLIP_FILTER, { filter }, attrs as unknown as NamedAttrMap) as Tensor4D;
 }
@@ -87,10 +119,22 @@ function polyphaseInputGradient(dy: Tensor4D, filter: Tensor4D, g: Conv2DGeometr
       const tapsWidth = phaseTaps(kw, rw, sw);
       if (tapsHeight <= 0 || tapsWidth <= 0) continue; // no tap reaches this phase: its dx is 0
       const flipped = flippedFilter(filter, rh, rw, sh, sw);
-      phases[phaseInputName(rh, rw)] = correlateWithBorder(dy, flipped, [tapsHeight - 1, rowsPerPhase - outHeight, tapsWidth - 1, colsPerPhase - outWidth]);
+      phases[phaseInputName(rh, rw)] = correlateWithBorder(dy, flipped, [
+        tapsHeight - 1,
+        rowsPerPhase - outHeight,
+        tapsWidth - 1,
+        colsPerPhase - outWidth,
+      ]);
     }
   }
-  const attrs: PhaseInterleaveAttrs = { strideHeight: sh, strideWidth: sw, padTop: g.padTop, padLeft: g.padLeft, inHeight: g.inHeight, inWidth: g.inWidth };
+  const attrs: PhaseInterleaveAttrs = {
+    strideHeight: sh,
+    strideWidth: sw,
+    padTop: g.padTop,
+    padLeft: g.padLeft,
+    inHeight: g.inHeight,
+    inWidth: g.inWidth,
+  };
   return tf.engine().runKernel(PHASE_INTERLEAVE, phases, attrs as unknown as NamedAttrMap) as Tensor4D;
 }
 
@@ -98,15 +142,26 @@ function polyphaseInputGradient(dy: Tensor4D, filter: Tensor4D, g: Conv2DGeometr
  * ∂L/∂filter of y = conv2d(x, filter): treat input channels as the batch and the batch as channels,
  * then correlate the padded input with dy dilated by the stride.
  */
-export function conv2dFilterGradient(x: Tensor4D, dy: Tensor4D, filterShape: number[],
-  strides: number | [number, number], pad: Conv2DPad, roundingMode?: 'floor' | 'round' | 'ceil'): Tensor4D {
+export function conv2dFilterGradient(
+  x: Tensor4D,
+  dy: Tensor4D,
+  filterShape: number[],
+  strides: number | [number, number],
+  pad: Conv2DPad,
+  roundingMode?: 'floor' | 'round' | 'ceil',
+): Tensor4D {
   return tf.tidy(() => {
     const g = geometry(x.shape, filterShape, strides, pad, roundingMode);
     if (g.filterHeight === 1 && g.filterWidth === 1) return pointwiseFilterGradient(x, dy, g);
     // Rows the output actually reads: filterHeight + stride·(outHeight − 1), from −padTop on.
     const usedHeight = g.filterHeight + g.strideHeight * (g.outHeight - 1);
     const usedWidth = g.filterWidth + g.strideWidth * (g.outWidth - 1);
-    const padded = padOrCrop(x, [g.padTop, usedHeight - g.padTop - g.inHeight, g.padLeft, usedWidth - g.padLeft - g.inWidth]);
+    const padded = padOrCrop(x, [
+      g.padTop,
+      usedHeight - g.padTop - g.inHeight,
+      g.padLeft,
+      usedWidth - g.padLeft - g.inWidth,
+    ]);
     const channelsAsBatch = tf.transpose(padded, [3, 1, 2, 0]) as Tensor4D;
     const dyAsFilter = tf.transpose(dy, [1, 2, 0, 3]) as Tensor4D;
     const grad = tf.conv2d(channelsAsBatch, dyAsFilter, 1, 'valid', 'NHWC', [g.strideHeight, g.strideWidth]);
@@ -133,7 +188,8 @@ export function conv2dGradConfig(fallback: GradConfig | undefined): GradConfig {
     inputsToSave: ['x', 'filter'],
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
       const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as unknown as tf.Conv2DAttrs;
-      const undilated = dilations === undefined || dilations === 1 || (Array.isArray(dilations) && dilations.every((d) => d === 1));
+      const undilated =
+        dilations === undefined || dilations === 1 || (Array.isArray(dilations) && dilations.every((d) => d === 1));
       if ((dataFormat !== undefined && dataFormat !== 'NHWC') || !undilated) {
         if (fallback === undefined) throw new Error('conv2d gradient: no default for this configuration');
         return fallback.gradFunc(dy, saved, attrs);

@@ -23,7 +23,13 @@ function plainMatMul(a: Tensor, b: Tensor): Tensor {
  * Gradients of y = op(a)·op(b), op = transpose when the flag is set:
  * ∂a = dy·op(b)ᵀ (transposed back when transposeA), ∂b = op(a)ᵀ·dy (likewise).
  */
-export function matMulGradients(a: Tensor, b: Tensor, dy: Tensor, transposeA: boolean, transposeB: boolean): { a: () => Tensor; b: () => Tensor } {
+export function matMulGradients(
+  a: Tensor,
+  b: Tensor,
+  dy: Tensor,
+  transposeA: boolean,
+  transposeB: boolean,
+): { a: () => Tensor; b: () => Tensor } {
   if (!transposeA && !transposeB) {
     return { a: () => plainMatMul(dy, swapLastAxes(b)), b: () => plainMatMul(swapLastAxes(a), dy) };
   }

@@ -19,15 +19,23 @@ export function maxPoolInputGradient(x: Tensor4D, dy: Tensor4D, attrs: MaxPoolGr
 }
 
 /** Whether windows tile the input exactly: no overlap, no padding, no remainder. */
-function tilesExactly(x: Tensor4D, filterSize: number | [number, number], strides: number | [number, number], pad: unknown): boolean {
+function tilesExactly(
+  x: Tensor4D,
+  filterSize: number | [number, number],
+  strides: number | [number, number],
+  pad: unknown,
+): boolean {
   const [fh, fw] = pair(filterSize);
   const [sh, sw] = pair(strides);
   return fh === sh && fw === sw && (pad === 'valid' || pad === 0) && x.shape[1] % fh === 0 && x.shape[2] % fw === 0;
 }
 
 /** ∂L/∂x of average pooling over windows that tile the input: dy / (fh·fw) spread over each window. */
-export function avgPoolTiledInputGradient(xShape: [number, number, number, number], dy: Tensor4D,
-  filterSize: number | [number, number]): Tensor4D {
+export function avgPoolTiledInputGradient(
+  xShape: [number, number, number, number],
+  dy: Tensor4D,
+  filterSize: number | [number, number],
+): Tensor4D {
   return tf.tidy(() => {
     const [fh, fw] = pair(filterSize);
     const [n, oh, ow, c] = dy.shape;
@@ -50,7 +58,15 @@ export function maxPoolGradConfig(): GradConfig {
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
       const [x] = saved as [Tensor4D];
       const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolAttrs;
-      return { x: () => maxPoolInputGradient(x, dy as Tensor4D, { filterSize, strides, pad: pad as 'valid' | 'same' | number, dimRoundingMode }) };
+      return {
+        x: () =>
+          maxPoolInputGradient(x, dy as Tensor4D, {
+            filterSize,
+            strides,
+            pad: pad as 'valid' | 'same' | number,
+            dimRoundingMode,
+          }),
+      };
     },
   };
 }

@@ -23,8 +23,15 @@ function isPerChannel(t: TensorInfo | undefined, channels: number): boolean {
 }
 
 export function fusedBatchNormKernel(original: KernelConfig): KernelConfig {
-  const kernelFunc = (args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: Record<string, unknown> }): TensorInfo => {
-    const { x, mean, variance, offset, scale } = args.inputs as Record<'x' | 'mean' | 'variance' | 'offset' | 'scale', TensorInfo | undefined>;
+  const kernelFunc = (args: {
+    inputs: NamedTensorInfoMap;
+    backend: unknown;
+    attrs?: Record<string, unknown>;
+  }): TensorInfo => {
+    const { x, mean, variance, offset, scale } = args.inputs as Record<
+      'x' | 'mean' | 'variance' | 'offset' | 'scale',
+      TensorInfo | undefined
+    >;
     const channels = x!.shape[x!.shape.length - 1] ?? 1;
     if (x!.dtype !== 'float32' || ![mean, variance, offset, scale].every((t) => isPerChannel(t, channels))) {
       return original.kernelFunc(args as Parameters<KernelFunc>[0]) as TensorInfo;
@@ -42,5 +49,10 @@ export function fusedBatchNormKernel(original: KernelConfig): KernelConfig {
     return out;
   };
   // setupFunc: the replaced kernel's setup must still run when the backend is initialized again.
-  return { kernelName: tf.FusedBatchNorm, backendName: 'wasm', kernelFunc: kernelFunc as KernelFunc, setupFunc: original.setupFunc };
+  return {
+    kernelName: tf.FusedBatchNorm,
+    backendName: 'wasm',
+    kernelFunc: kernelFunc as KernelFunc,
+    setupFunc: original.setupFunc,
+  };
 }

@@ -17,7 +17,15 @@ export interface BatchNormTrainAttrs {
   epsilon: number;
 }
 
-function batchNormTrainForward({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo[] {
+function batchNormTrainForward({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: NamedAttrMap;
+}): TensorInfo[] {
   const heap = backend as WasmHeapBackend;
   const { x, scale, offset } = inputs as { x: TensorInfo; scale: TensorInfo; offset: TensorInfo };
   const { epsilon } = attrs as unknown as BatchNormTrainAttrs;
@@ -52,7 +60,15 @@ function batchNormTrainForward({ inputs, backend, attrs }: { inputs: NamedTensor
  * With x̂ = (x − μ)·rstd and M values per channel: ∂scale = Σ dy·x̂, ∂offset = Σ dy,
  * ∂x = scale·rstd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M), computed as p·dy − q·(x − μ) + r per channel.
  */
-function batchNormTrainGrad({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo[] {
+function batchNormTrainGrad({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: NamedAttrMap;
+}): TensorInfo[] {
   const heap = backend as WasmHeapBackend;
   const { x, dy, mean, variance, scale } = inputs as Record<'x' | 'dy' | 'mean' | 'variance' | 'scale', TensorInfo>;
   const { epsilon } = attrs as unknown as BatchNormTrainAttrs;
@@ -77,8 +93,8 @@ function batchNormTrainGrad({ inputs, backend, attrs }: { inputs: NamedTensorInf
     const sumDyXHat = sumDyCentered[c]! * rstd;
     dScale[c] = sumDyXHat;
     p[c] = gamma[c]! * rstd;
-    minusQ[c] = -p[c]! * rstd * sumDyXHat / count;
-    r[c] = -p[c]! * sumDy[c]! / count;
+    minusQ[c] = (-p[c]! * rstd * sumDyXHat) / count;
+    r[c] = (-p[c]! * sumDy[c]!) / count;
   }
   affineMap(float32View(heap, dxOut), xs, mu, minusQ, dys, p, r, channels);
   float32View(heap, dScaleOut).set(dScale);

@@ -6,24 +6,47 @@
  */
 
 /** Per channel Σ(a − k) and Σ(a − k)·(b − m) over rows of `channels` values (b = a, m = k: squares). */
-export function pairedSums(a: Float32Array, k: Float32Array, b: Float32Array, m: Float32Array, channels: number): { first: Float64Array; products: Float64Array } {
+export function pairedSums(
+  a: Float32Array,
+  k: Float32Array,
+  b: Float32Array,
+  m: Float32Array,
+  channels: number,
+): { first: Float64Array; products: Float64Array } {
   const first = new Float64Array(channels);
   const products = new Float64Array(channels);
   const blocked = channels - (channels % 4);
   for (let c = 0; c < blocked; c += 4) {
     const [k0, k1, k2, k3] = [k[c]!, k[c + 1]!, k[c + 2]!, k[c + 3]!];
     const [m0, m1, m2, m3] = [m[c]!, m[c + 1]!, m[c + 2]!, m[c + 3]!];
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      p0 = 0,
+      p1 = 0,
+      p2 = 0,
+      p3 = 0;
     for (let i = c; i < a.length; i += channels) {
-      const a0 = a[i]! - k0, a1 = a[i + 1]! - k1, a2 = a[i + 2]! - k2, a3 = a[i + 3]! - k3;
-      s0 += a0; s1 += a1; s2 += a2; s3 += a3;
-      p0 += a0 * (b[i]! - m0); p1 += a1 * (b[i + 1]! - m1); p2 += a2 * (b[i + 2]! - m2); p3 += a3 * (b[i + 3]! - m3);
+      const a0 = a[i]! - k0,
+        a1 = a[i + 1]! - k1,
+        a2 = a[i + 2]! - k2,
+        a3 = a[i + 3]! - k3;
+      s0 += a0;
+      s1 += a1;
+      s2 += a2;
+      s3 += a3;
+      p0 += a0 * (b[i]! - m0);
+      p1 += a1 * (b[i + 1]! - m1);
+      p2 += a2 * (b[i + 2]! - m2);
+      p3 += a3 * (b[i + 3]! - m3);
     }
     first.set([s0, s1, s2, s3], c);
     products.set([p0, p1, p2, p3], c);
   }
   for (let c = blocked; c < channels; c++) {
-    let sum = 0, product = 0;
+    let sum = 0,
+      product = 0;
     for (let i = c; i < a.length; i += channels) {
       const d = a[i]! - k[c]!;
       sum += d;
@@ -36,7 +59,16 @@ export function pairedSums(a: Float32Array, k: Float32Array, b: Float32Array, m:
 }
 
 /** out = u·(a − k) + v·b + w per channel (v = 0 and b = a allowed). */
-export function affineMap(out: Float32Array, a: Float32Array, k: Float32Array, u: Float32Array, b: Float32Array, v: Float32Array, w: Float32Array, channels: number): void {
+export function affineMap(
+  out: Float32Array,
+  a: Float32Array,
+  k: Float32Array,
+  u: Float32Array,
+  b: Float32Array,
+  v: Float32Array,
+  w: Float32Array,
+  channels: number,
+): void {
   const blocked = channels - (channels % 4);
   for (let c = 0; c < blocked; c += 4) {
     const [k0, k1, k2, k3] = [k[c]!, k[c + 1]!, k[c + 2]!, k[c + 3]!];
@@ -54,4 +86,3 @@ export function affineMap(out: Float32Array, a: Float32Array, k: Float32Array, u
     for (let i = c; i < a.length; i += channels) out[i] = u[c]! * (a[i]! - k[c]!) + v[c]! * b[i]! + w[c]!;
   }
 }
-

@@ -22,7 +22,15 @@ export function phaseTaps(kernelSize: number, phase: number, stride: number): nu
   return Math.max(0, Math.ceil((kernelSize - phase) / stride));
 }
 
-function flipFilter({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+function flipFilter({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: NamedAttrMap;
+}): TensorInfo {
   const heap = backend as WasmHeapBackend;
   const { filter } = inputs as { filter: TensorInfo };
   const { rowPhase, colPhase, strideHeight, strideWidth } = attrs as unknown as FlipFilterAttrs;
@@ -39,7 +47,8 @@ function flipFilter({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; ba
       const sourceBase = (row * kw + col) * inChannels * outChannels;
       const targetBase = (a * tw + b) * outChannels * inChannels;
       for (let i = 0; i < inChannels; i++) {
-        for (let o = 0; o < outChannels; o++) target[targetBase + o * inChannels + i] = source[sourceBase + i * outChannels + o]!;
+        for (let o = 0; o < outChannels; o++)
+          target[targetBase + o * inChannels + i] = source[sourceBase + i * outChannels + o]!;
       }
     }
   }

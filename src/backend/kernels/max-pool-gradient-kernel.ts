@@ -18,16 +18,33 @@ export interface MaxPoolGradAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-/** Whether a later cell takes the window's maximum: strictly greater keeps the first maximum; NaN wins as in PyTorch. */
+/**
+ * Whether a later cell takes the window's maximum: strictly greater keeps the first maximum; NaN wins as in PyTorch.
+ */
 function beats(value: number, best: number): boolean {
   return value > best || (value !== value && best === best);
 }
 
-function maxPoolFirstMaxGrad({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+function maxPoolFirstMaxGrad({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: NamedAttrMap;
+}): TensorInfo {
   const heap = backend as WasmHeapBackend;
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as MaxPoolGradAttrs;
-  const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   const [batch, height, width, channels] = x.shape as [number, number, number, number];
   const { outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const { top, left } = info.padInfo;
@@ -36,8 +53,16 @@ function maxPoolFirstMaxGrad({ inputs, backend, attrs }: { inputs: NamedTensorIn
   const dys = float32View(heap, dy);
   const dx = float32View(heap, out);
   dx.fill(0);
-  if (filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 && top === 0 && left === 0
-    && 2 * outHeight <= height && 2 * outWidth <= width) {
+  if (
+    filterHeight === 2 &&
+    filterWidth === 2 &&
+    strideHeight === 2 &&
+    strideWidth === 2 &&
+    top === 0 &&
+    left === 0 &&
+    2 * outHeight <= height &&
+    2 * outWidth <= width
+  ) {
     tiledTwoByTwo(xs, dys, dx, batch, height, width, channels, outHeight, outWidth);
     return out;
   }
@@ -66,7 +91,10 @@ function maxPoolFirstMaxGrad({ inputs, backend, attrs }: { inputs: NamedTensorIn
           for (let k = 1; k < count; k++) {
             const index = cells[k]! + c;
             const value = xs[index]!;
-            if (beats(value, best)) { best = value; at = index; }
+            if (beats(value, best)) {
+              best = value;
+              at = index;
+            }
           }
           dx[at] = dx[at]! + dys[dyBase + c]!;
         }
@@ -77,8 +105,17 @@ function maxPoolFirstMaxGrad({ inputs, backend, attrs }: { inputs: NamedTensorIn
 }
 
 /** The usual 2×2, stride-2 pooling without padding: four fixed cells per window. */
-function tiledTwoByTwo(xs: Float32Array, dys: Float32Array, dx: Float32Array, batch: number, height: number, width: number,
-  channels: number, outHeight: number, outWidth: number): void {
+function tiledTwoByTwo(
+  xs: Float32Array,
+  dys: Float32Array,
+  dx: Float32Array,
+  batch: number,
+  height: number,
+  width: number,
+  channels: number,
+  outHeight: number,
+  outWidth: number,
+): void {
   const rowStride = width * channels;
   let d = 0;
   for (let b = 0; b < batch; b++) {
@@ -91,9 +128,15 @@ function tiledTwoByTwo(xs: Float32Array, dys: Float32Array, dx: Float32Array, ba
           let at = c00 + c;
           let best = xs[at]!;
           const v01 = xs[at + channels]!;
-          if (beats(v01, best)) { best = v01; at = c00 + channels + c; }
+          if (beats(v01, best)) {
+            best = v01;
+            at = c00 + channels + c;
+          }
           const v10 = xs[c10 + c]!;
-          if (beats(v10, best)) { best = v10; at = c10 + c; }
+          if (beats(v10, best)) {
+            best = v10;
+            at = c10 + c;
+          }
           if (beats(xs[c10 + channels + c]!, best)) at = c10 + channels + c;
           dx[at] = dys[d + c]!;
         }

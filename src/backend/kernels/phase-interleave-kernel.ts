@@ -25,9 +25,24 @@ export function phaseInputName(rowPhase: number, colPhase: number): string {
   return `phase${rowPhase}_${colPhase}`;
 }
 
-function phaseInterleave({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+function phaseInterleave({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: NamedAttrMap;
+}): TensorInfo {
   const heap = backend as WasmHeapBackend;
-  const { strideHeight: sh, strideWidth: sw, padTop, padLeft, inHeight, inWidth } = attrs as unknown as PhaseInterleaveAttrs;
+  const {
+    strideHeight: sh,
+    strideWidth: sw,
+    padTop,
+    padLeft,
+    inHeight,
+    inWidth,
+  } = attrs as unknown as PhaseInterleaveAttrs;
   const present = Object.values(inputs as Record<string, TensorInfo>);
   if (present.length === 0) throw new Error('phase interleave: no phase given');
   const [batch, rows, cols, channels] = present[0]!.shape as [number, number, number, number];
