@@ -3,7 +3,7 @@
  * descr, fortran_order and shape, then the raw little-endian data. C order only.
  */
 import { WeightscapeError } from '../errors.ts';
-import type { FileDtype } from '../checkpoints/host-tensor.ts';
+import { FILE_DTYPE_BYTES as BYTES, type FileDtype } from '../checkpoints/host-tensor.ts';
 import { readInputFile } from '../checkpoints/read-input-file.ts';
 import { TensorBudget, valueCount } from '../checkpoints/tensor-budget.ts';
 
@@ -25,18 +25,6 @@ const DESCR: Record<string, FileDtype> = {
   '<i4': 'I32',
   '<i8': 'I64',
   '|b1': 'BOOL',
-};
-const BYTES: Record<FileDtype, number> = {
-  F64: 8,
-  F32: 4,
-  F16: 2,
-  BF16: 2,
-  I64: 8,
-  I32: 4,
-  I16: 2,
-  I8: 1,
-  U8: 1,
-  BOOL: 1,
 };
 const MAX_HEADER = 1 << 20;
 

@@ -7,7 +7,7 @@ import type { BackendInfo } from '../backend/select-backend.ts';
 import type { ModelConfigRequest } from '../checkpoints/model-config.ts';
 import { splitsOf, type DataSpec, type Split } from '../data/dataset.ts';
 
-import { provenance } from '../results/provenance.ts';
+import { checkpointProvenance } from '../results/provenance.ts';
 import { openEvaluation } from './open-evaluation.ts';
 import { evaluateSplit } from './split-metrics.ts';
 
@@ -67,12 +67,9 @@ export function evaluateCheckpoint(request: EvaluateRequest): EvalResult {
       },
       splits: results,
       notes,
-      provenance: provenance({
-        backend: request.backend,
-        seed: request.seed,
-        wallSeconds: (performance.now() - started) / 1000,
-        checkpoint: { path: checkpoint.path, sha256: checkpoint.sha256, format: checkpoint.format },
-        data: { spec: request.data.text, count: datasets.reduce((a, d) => a + d.data.shape[0], 0) },
+      provenance: checkpointProvenance(request.backend, request.seed, started, checkpoint, {
+        spec: request.data.text,
+        count: datasets.reduce((a, d) => a + d.data.shape[0], 0),
       }),
     };
     const train = results.train?.robust;

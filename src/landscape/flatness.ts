@@ -21,7 +21,7 @@ import { openEvaluation } from '../eval/open-evaluation.ts';
 import { evaluateSplit, type SplitMetrics } from '../eval/split-metrics.ts';
 import { modelFunction } from '../models/engine-registry.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
-import { provenance } from '../results/provenance.ts';
+import { checkpointProvenance } from '../results/provenance.ts';
 
 import { FLATNESS_SCHEMA, type FlatnessResult, type LossFlatness } from '../results/flatness-schema.ts';
 
@@ -252,12 +252,9 @@ export function measureFlatness(request: FlatnessRequest): FlatnessResult {
         adversarial: adversarial ? lossFlatness('adversarial', base, worst, increases, eigen.adversarial) : null,
         perDirection: increases.perDirection,
         notes,
-        provenance: provenance({
-          backend: request.backend,
-          seed: request.seed,
-          wallSeconds: (performance.now() - started) / 1000,
-          checkpoint: { path: checkpoint.path, sha256: checkpoint.sha256, format: checkpoint.format },
-          data: { spec: data.spec, count: data.shape[0] },
+        provenance: checkpointProvenance(request.backend, request.seed, started, checkpoint, {
+          spec: data.spec,
+          count: data.shape[0],
         }),
       };
     } finally {

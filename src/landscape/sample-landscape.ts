@@ -22,7 +22,7 @@ import { openEvaluation } from '../eval/open-evaluation.ts';
 import { modelFunction } from '../models/engine-registry.ts';
 import type { ModelConfig, ModelWeights } from '../models/types.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
-import { provenance } from '../results/provenance.ts';
+import { checkpointProvenance } from '../results/provenance.ts';
 import { flatness1d, flatnessUndefinedReason } from './flatness-1d.ts';
 import { emptyTable, shardPoints, type Shard } from './grid.ts';
 import { fixedAdversarialData } from './point-inputs.ts';
@@ -233,12 +233,9 @@ function emptyResult(
     complete: false,
     flatness: null,
     notes: [...notes],
-    provenance: provenance({
-      backend: request.backend,
-      seed: settings.seed,
-      wallSeconds: 0,
-      checkpoint: { path: checkpoint.path, sha256: checkpoint.sha256, format: checkpoint.format },
-      data: { spec: data.spec, count: data.shape[0] },
+    provenance: checkpointProvenance(request.backend, settings.seed, null, checkpoint, {
+      spec: data.spec,
+      count: data.shape[0],
     }),
   };
 }

@@ -1,7 +1,7 @@
 /** 2D landscapes as filled contours (viridis, colour-blind safe) with a colour bar. */
 import * as d3 from 'd3';
 import type { LandscapeResult } from '../results/landscape-schema.ts';
-import { axes, createCanvas, round } from './svg-canvas.ts';
+import { axes, createCanvas, round, chartTitle } from './svg-canvas.ts';
 import type { ChartSize } from './flatness-curves.ts';
 
 export function contourSvg(
@@ -27,14 +27,7 @@ export function contourSvg(
     .range([frame.height, 0]);
   const finite = values.filter(Number.isFinite);
   const color = d3.scaleSequential(d3.interpolateViridis).domain([Math.min(...finite), Math.max(...finite)]);
-  svg
-    .append('text')
-    .attr('class', 'chart-title')
-    .attr('x', 8)
-    .attr('y', 16)
-    .attr('font-weight', 'bold')
-    .attr('fill', '#111')
-    .text(title);
+  chartTitle(svg, title);
   const g = axes(svg, frame, x, y, 'α (first direction)', 'β (second direction)');
   // Contours fill where values reach a threshold: start at the minimum so every cell is coloured.
   const low = Math.min(...finite);

@@ -1,6 +1,6 @@
 /** 1D flatness curves: loss along α for several checkpoints, clean (solid) and adversarial (dashed). */
 import * as d3 from 'd3';
-import { axes, createCanvas, PALETTE, pathData, type Svg } from './svg-canvas.ts';
+import { axes, createCanvas, PALETTE, pathData, type Svg, chartTitle } from './svg-canvas.ts';
 
 export interface CurveSeries {
   label: string;
@@ -36,14 +36,7 @@ export function drawFlatnessCurves(
     .domain([0, Math.max(...allLosses) * 1.05 || 1])
     .range([frame.height, 0])
     .nice();
-  svg
-    .append('text')
-    .attr('class', 'chart-title')
-    .attr('x', left + 8)
-    .attr('y', top + 16)
-    .attr('font-weight', 'bold')
-    .attr('fill', '#111')
-    .text(title);
+  chartTitle(svg, title, left + 8, top + 16);
   const g = axes(svg, frame, x, y, 'α along the direction', 'loss (cross-entropy)');
   const legend = svg
     .append('g')

@@ -1,6 +1,6 @@
 /** The robust generalization gap table: as SVG (for figures), Markdown, CSV and HTML. */
 import type { Svg } from './svg-canvas.ts';
-import { createCanvas } from './svg-canvas.ts';
+import { createCanvas, chartTitle } from './svg-canvas.ts';
 import { escapeHtml } from './escape-html.ts';
 
 export interface GapRow {
@@ -70,13 +70,7 @@ export function drawGapTable(
   const columns = [0.34, 0.13, 0.13, 0.13, 0.13, 0.14].map((f) => f * width);
   const nameChars = Math.max(6, Math.floor((columns[0]! - 8) / CHAR_WIDTH));
   const g = svg.append('g').attr('class', 'gap-table').attr('transform', `translate(${left},${top})`);
-  g.append('text')
-    .attr('class', 'chart-title')
-    .attr('x', 0)
-    .attr('y', 16)
-    .attr('font-weight', 'bold')
-    .attr('fill', '#111')
-    .text('Robust generalization gap (train − test)');
+  chartTitle(g, 'Robust generalization gap (train − test)', 0, 16);
   // A note (e.g. 'not converged') does not fit the narrow column: a dagger there, the note in a footnote.
   const svgCells = (row: GapRow) =>
     row.flatnessNote === undefined ? cells(row) : [...cells(row).slice(0, 5), `${row.flatness?.toFixed(3) ?? '–'}†`];

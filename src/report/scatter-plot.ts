@@ -1,7 +1,7 @@
 /** Flatness versus gap across checkpoints, with the least-squares line and the correlation coefficients. */
 import * as d3 from 'd3';
 import type { CorrelationResult } from '../results/correlation-schema.ts';
-import { axes, createCanvas, PALETTE, pathData, round } from './svg-canvas.ts';
+import { axes, createCanvas, PALETTE, pathData, round, chartTitle } from './svg-canvas.ts';
 import type { ChartSize } from './flatness-curves.ts';
 
 /** A coefficient to two decimals; "undefined" where it is (a constant measure), never NaN. */
@@ -25,14 +25,7 @@ export function scatterSvg(result: CorrelationResult, { width, height }: ChartSi
     .domain(pad(Math.min(...ys), Math.max(...ys)))
     .range([frame.height, 0])
     .nice();
-  svg
-    .append('text')
-    .attr('class', 'chart-title')
-    .attr('x', 8)
-    .attr('y', 16)
-    .attr('font-weight', 'bold')
-    .attr('fill', '#111')
-    .text(title);
+  chartTitle(svg, title);
   const g = axes(svg, frame, x, y, result.x, result.y);
   const n = xs.length;
   const mx = d3.mean(xs)!;

@@ -36,6 +36,23 @@ export function createCanvas(width: number, height: number, title: string): Canv
   };
 }
 
+/** A chart's bold title at (x, y) of `parent`. */
+export function chartTitle<E extends d3.BaseType>(
+  parent: d3.Selection<E, unknown, null, undefined>,
+  text: string,
+  x = 8,
+  y = 16,
+): void {
+  parent
+    .append('text')
+    .attr('class', 'chart-title')
+    .attr('x', x)
+    .attr('y', y)
+    .attr('font-weight', 'bold')
+    .attr('fill', '#111')
+    .text(text);
+}
+
 /** Okabe–Ito, distinguishable under the common colour-vision deficiencies. */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
 

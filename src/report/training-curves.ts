@@ -1,7 +1,7 @@
 /** Robust accuracy per epoch on train and test (from a run's log.json): robust overfitting shows as the gap opening. */
 import * as d3 from 'd3';
 import type { TrainLog } from '../results/train-log-schema.ts';
-import { axes, createCanvas, PALETTE, pathData } from './svg-canvas.ts';
+import { axes, createCanvas, PALETTE, pathData, chartTitle } from './svg-canvas.ts';
 import type { ChartSize } from './flatness-curves.ts';
 
 export function trainingCurvesSvg(runs: Array<{ label: string; log: TrainLog }>, { width, height }: ChartSize): string {
@@ -16,14 +16,7 @@ export function trainingCurvesSvg(runs: Array<{ label: string; log: TrainLog }>,
     .domain([Math.min(1, ...epochs), Math.max(2, ...epochs)])
     .range([0, frame.width]);
   const y = d3.scaleLinear().domain([0, 1]).range([frame.height, 0]);
-  svg
-    .append('text')
-    .attr('class', 'chart-title')
-    .attr('x', 8)
-    .attr('y', 16)
-    .attr('font-weight', 'bold')
-    .attr('fill', '#111')
-    .text(title);
+  chartTitle(svg, title);
   const g = axes(svg, frame, x, y, 'epoch', 'robust accuracy');
   const legend = svg
     .append('g')

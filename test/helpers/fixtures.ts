@@ -2,6 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
+import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
+import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
 import type { InputSpec } from '../../src/models/types.ts';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../../fixtures/models/', import.meta.url));
@@ -40,4 +43,39 @@ export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): nu
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
   return max;
+}
+
+/**
+ * A model fixture loaded as the tests use it: its configuration (options overridable), weights,
+ * the committed input batch and deterministic labels (7i mod classes); `dispose` frees them.
+ */
+export function loadFixtureModel(
+  name: string,
+  { options = {}, extension = 'pt' }: { options?: Record<string, unknown>; extension?: string } = {},
+) {
+  const d = describeFixture(name);
+  const checkpoint = loadCheckpoint(`${FIXTURE_DIR}${name}.${extension}`);
+  const config = resolveModelConfig(checkpoint, {
+    arch: d.arch,
+    options: { ...d.options, ...options },
+    input: fixtureInputSpec(d),
+    classes: d.classes,
+  });
+  const { weights } = checkpointToWeights(checkpoint, config);
+  const x = fixtureInput(name, d);
+  const labels = tf.tensor1d(
+    Array.from({ length: d.batch }, (_, i) => (i * 7) % d.classes),
+    'int32',
+  );
+  return {
+    d,
+    config,
+    weights,
+    x,
+    labels,
+    dispose: () => {
+      disposeWeights(weights);
+      tf.dispose([x, labels]);
+    },
+  };
 }

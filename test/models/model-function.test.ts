@@ -10,23 +10,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select-backend.ts';
-import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
-import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
-import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
 import { activeEngine, modelFunction, releaseEngine, useEngine } from '../../src/models/engine-registry.ts';
 import { crossEntropyPerExample } from '../../src/models/loss.ts';
 import type { Engine } from '../../src/models/model-function.ts';
 import { architecture } from '../../src/models/registry.ts';
 import { tfjsEngine } from '../../src/models/tfjs-engine.ts';
 import { createOnnxEngine } from '../../src/onnx/onnx-engine.ts';
-import {
-  describeFixture,
-  fixtureInput,
-  fixtureInputSpec,
-  FIXTURE_DIR,
-  maxAbsDifference,
-  readFloats,
-} from '../helpers/fixtures.ts';
+import { FIXTURE_DIR, loadFixtureModel, maxAbsDifference, readFloats } from '../helpers/fixtures.ts';
 import { l2RelativeError } from '../helpers/reference-ops.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -41,32 +31,7 @@ after(() => {
   releaseEngine();
 });
 
-function loadFixture(name: string) {
-  const d = describeFixture(name);
-  const checkpoint = loadCheckpoint(`${FIXTURE_DIR}${name}.pt`);
-  const config = resolveModelConfig(checkpoint, {
-    arch: d.arch,
-    options: d.options,
-    input: fixtureInputSpec(d),
-    classes: d.classes,
-  });
-  const { weights } = checkpointToWeights(checkpoint, config);
-  const x = fixtureInput(name, d);
-  const labels = tf.tensor1d(
-    Array.from({ length: d.batch }, (_, i) => (i * 7) % d.classes),
-    'int32',
-  );
-  return {
-    config,
-    weights,
-    x,
-    labels,
-    dispose: () => {
-      disposeWeights(weights);
-      tf.dispose([x, labels]);
-    },
-  };
-}
+const loadFixture = (name: string) => loadFixtureModel(name);
 
 test('tfjs engine: logits and Σ CE input gradient are exactly the architecture forward and its autodiff', () => {
   const f = loadFixture('preact-resnet18');

@@ -8,9 +8,8 @@ import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-t
 import { architecture } from '../../src/models/registry.ts';
 import {
   describeFixture,
-  fixtureInput,
-  fixtureInputSpec,
   FIXTURE_DIR,
+  loadFixtureModel,
   MODEL_FIXTURES,
   maxAbsDifference,
   readFloats,
@@ -21,23 +20,12 @@ for (const backend of ['wasm', 'cpu'] as const) {
     for (const extension of ['pt', 'safetensors']) {
       test(`${name}.${extension} on ${backend}: logits match PyTorch (eval < 1e-4, train < 1e-3), running statistics too`, async () => {
         await selectBackend(backend);
-        const d = describeFixture(name);
-        const checkpoint = loadCheckpoint(`${FIXTURE_DIR}${name}.${extension}`);
-        const config = resolveModelConfig(checkpoint, {
-          arch: d.arch,
-          options: d.options,
-          input: fixtureInputSpec(d),
-          classes: d.classes,
-        });
-        const { weights } = checkpointToWeights(checkpoint, config);
-        const x = fixtureInput(name, d);
+        const { d, config, weights, x, dispose } = loadFixtureModel(name, { extension });
         const before = tf.memory().numTensors;
         const net = architecture(config.arch);
-        const evalLogits = tf.tidy(() =>
-          net.forward(weights, x, config as never, { training: false }).logits.dataSync(),
-        );
+        const evalLogits = tf.tidy(() => net.forward(weights, x, config, { training: false }).logits.dataSync());
         const train = tf.tidy(() => {
-          const { logits, state } = net.forward(weights, x, config as never, { training: true });
+          const { logits, state } = net.forward(weights, x, config, { training: true });
           return { logits, state };
         });
         const evalError = maxAbsDifference(evalLogits, readFloats(`${FIXTURE_DIR}${name}.logits-eval.f32`));
@@ -58,8 +46,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
         }
         tf.dispose([train.logits, ...Object.values(train.state)]);
         assert.equal(tf.memory().numTensors, before, 'forward passes leaked tensors');
-        disposeWeights(weights);
-        x.dispose();
+        dispose();
       });
     }
   }

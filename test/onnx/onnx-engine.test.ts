@@ -6,53 +6,16 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { releaseBackend } from '../../src/backend/select-backend.ts';
-import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
-import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
-import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
 import { meanCrossEntropy } from '../../src/train/training-loss.ts';
 import { architecture } from '../../src/models/registry.ts';
 import { crossEntropyPerExample } from '../../src/models/loss.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../../src/models/types.ts';
 import { activeEngine, modelFunction, releaseEngine } from '../../src/models/engine-registry.ts';
 import { selectBackendAndEngine } from '../helpers/engine.ts';
-import {
-  describeFixture,
-  fixtureInput,
-  fixtureInputSpec,
-  FIXTURE_DIR,
-  MODEL_FIXTURES,
-  maxAbsDifference,
-  readFloats,
-} from '../helpers/fixtures.ts';
+import { FIXTURE_DIR, loadFixtureModel, MODEL_FIXTURES, maxAbsDifference, readFloats } from '../helpers/fixtures.ts';
 import { l2RelativeError } from '../helpers/reference-ops.ts';
 
-function loadFixture(name: string, options: Record<string, unknown> = {}) {
-  const d = describeFixture(name);
-  const checkpoint = loadCheckpoint(`${FIXTURE_DIR}${name}.pt`);
-  const config = resolveModelConfig(checkpoint, {
-    arch: d.arch,
-    options: { ...d.options, ...options },
-    input: fixtureInputSpec(d),
-    classes: d.classes,
-  });
-  const { weights } = checkpointToWeights(checkpoint, config);
-  const x = fixtureInput(name, d);
-  const labels = tf.tensor1d(
-    Array.from({ length: d.batch }, (_, i) => (i * 7) % d.classes),
-    'int32',
-  );
-  return {
-    d,
-    config,
-    weights,
-    x,
-    labels,
-    dispose: () => {
-      disposeWeights(weights);
-      tf.dispose([x, labels]);
-    },
-  };
-}
+const loadFixture = (name: string, options: Record<string, unknown> = {}) => loadFixtureModel(name, { options });
 
 /** tfjs autodiff of the mean cross-entropy in training mode: loss, every parameter's gradient, new state. */
 function tfjsTrainingGradients(

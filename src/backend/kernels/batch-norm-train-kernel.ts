@@ -6,9 +6,9 @@
  * same work took many passes (Sum over leading axes transposes first; docs/engine-notes.md).
  * Sums are accumulated in float64.
  */
-import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { affineMap, pairedSums } from './channel-loops.ts';
-import { float32View, type WasmHeapBackend } from './wasm-heap.ts';
+import { float32View, type WasmHeapBackend, type KernelArgs } from './wasm-heap.ts';
 
 export const BATCH_NORM_TRAIN = 'WeightscapeBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'WeightscapeBatchNormTrainGrad';
@@ -17,15 +17,7 @@ export interface BatchNormTrainAttrs {
   epsilon: number;
 }
 
-function batchNormTrainForward({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: NamedAttrMap;
-}): TensorInfo[] {
+function batchNormTrainForward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const heap = backend as WasmHeapBackend;
   const { x, scale, offset } = inputs as { x: TensorInfo; scale: TensorInfo; offset: TensorInfo };
   const { epsilon } = attrs as unknown as BatchNormTrainAttrs;
@@ -60,15 +52,7 @@ function batchNormTrainForward({
  * With x̂ = (x − μ)·rstd and M values per channel: ∂scale = Σ dy·x̂, ∂offset = Σ dy,
  * ∂x = scale·rstd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M), computed as p·dy − q·(x − μ) + r per channel.
  */
-function batchNormTrainGrad({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: NamedAttrMap;
-}): TensorInfo[] {
+function batchNormTrainGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const heap = backend as WasmHeapBackend;
   const { x, dy, mean, variance, scale } = inputs as Record<'x' | 'dy' | 'mean' | 'variance' | 'scale', TensorInfo>;
   const { epsilon } = attrs as unknown as BatchNormTrainAttrs;

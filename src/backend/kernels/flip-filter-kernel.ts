@@ -5,8 +5,8 @@
  * Composed from StridedSlice, Reverse and Transpose it was a sizeable part of an attack step on
  * WASM (docs/engine-notes.md).
  */
-import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
-import { float32View, type WasmHeapBackend } from './wasm-heap.ts';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { float32View, type WasmHeapBackend, type KernelArgs } from './wasm-heap.ts';
 
 export const FLIP_FILTER = 'WeightscapeFlipFilter';
 
@@ -22,15 +22,7 @@ export function phaseTaps(kernelSize: number, phase: number, stride: number): nu
   return Math.max(0, Math.ceil((kernelSize - phase) / stride));
 }
 
-function flipFilter({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: NamedAttrMap;
-}): TensorInfo {
+function flipFilter({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const heap = backend as WasmHeapBackend;
   const { filter } = inputs as { filter: TensorInfo };
   const { rowPhase, colPhase, strideHeight, strideWidth } = attrs as unknown as FlipFilterAttrs;

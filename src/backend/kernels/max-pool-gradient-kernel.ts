@@ -6,8 +6,8 @@
  * many passes over the activations (docs/engine-notes.md).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
-import { float32View, type WasmHeapBackend } from './wasm-heap.ts';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { float32View, type WasmHeapBackend, type KernelArgs } from './wasm-heap.ts';
 
 export const MAX_POOL_FIRST_MAX_GRAD = 'WeightscapeMaxPoolFirstMaxGrad';
 
@@ -25,15 +25,7 @@ function beats(value: number, best: number): boolean {
   return value > best || (value !== value && best === best);
 }
 
-function maxPoolFirstMaxGrad({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: NamedAttrMap;
-}): TensorInfo {
+function maxPoolFirstMaxGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const heap = backend as WasmHeapBackend;
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as MaxPoolGradAttrs;

@@ -6,8 +6,8 @@
  * 0 where no filter tap reaches the phase. Composed from pads, AddN and a cropping Slice it made
  * s_h·s_w + 2 full-size passes (docs/engine-notes.md).
  */
-import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
-import { float32View, type WasmHeapBackend } from './wasm-heap.ts';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { float32View, type WasmHeapBackend, type KernelArgs } from './wasm-heap.ts';
 
 export const PHASE_INTERLEAVE = 'WeightscapePhaseInterleave';
 
@@ -25,15 +25,7 @@ export function phaseInputName(rowPhase: number, colPhase: number): string {
   return `phase${rowPhase}_${colPhase}`;
 }
 
-function phaseInterleave({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: NamedAttrMap;
-}): TensorInfo {
+function phaseInterleave({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const heap = backend as WasmHeapBackend;
   const {
     strideHeight: sh,

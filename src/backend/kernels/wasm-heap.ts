@@ -3,7 +3,14 @@
  * heap and typed-array views of its tensors (no copies). Views must be taken after every
  * allocation, since growing the heap can replace its buffer.
  */
-import type { DataType, TensorInfo } from '@tensorflow/tfjs';
+import type { DataType, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+
+/** What tfjs passes a kernel function: its inputs by name, the backend and the attributes. */
+export interface KernelArgs {
+  inputs: NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: NamedAttrMap;
+}
 
 export interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
