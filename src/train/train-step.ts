@@ -38,6 +38,13 @@ export interface StepResult {
   perturbationRatios: Record<string, number>;
 }
 
+/** A batch as a training step sees it: clean inputs, the adversarial examples made on θ, labels. */
+export interface StepBatch {
+  x: tf.Tensor4D;
+  xAdv: tf.Tensor4D;
+  labels: tf.Tensor1D;
+}
+
 /** Adversarial examples on θ for the method (x itself for standard training). */
 export function trainingExamples(
   config: ModelConfig,
@@ -61,9 +68,7 @@ export function methodLoss(
   config: ModelConfig,
   params: TensorMap,
   state: TensorMap,
-  x: tf.Tensor4D,
-  xAdv: tf.Tensor4D,
-  labels: tf.Tensor1D,
+  { x, xAdv, labels }: StepBatch,
   settings: StepSettings,
 ): { loss: tf.Scalar; state: TensorMap } {
   const model = modelFunction(config, { params, state }, { training: true, seed: settings.seed });
@@ -91,11 +96,10 @@ function lossAndGradients(
   config: ModelConfig,
   params: TensorMap,
   state: TensorMap,
-  x: tf.Tensor4D,
-  xAdv: tf.Tensor4D,
-  labels: tf.Tensor1D,
+  batch: StepBatch,
   settings: StepSettings,
 ): TrainingGradients {
+  const { x, xAdv, labels } = batch;
   if (settings.method === 'standard' || settings.method === 'pgd-at') {
     return modelFunction(config, { params, state }, { training: true, seed: settings.seed }).trainingGradients(
       settings.method === 'standard' ? x : xAdv,
@@ -105,15 +109,7 @@ function lossAndGradients(
   const names = Object.keys(params);
   let newState: TensorMap = {};
   const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-    const result = methodLoss(
-      config,
-      Object.fromEntries(names.map((n, i) => [n, ps[i]!])),
-      state,
-      x,
-      xAdv,
-      labels,
-      settings,
-    );
+    const result = methodLoss(config, Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state, batch, settings);
     // valueAndGrads disposes what its function made; the new BatchNorm statistics must survive.
     newState = Object.fromEntries(Object.entries(result.state).map(([k, t]) => [k, tf.keep(t)]));
     return result.loss;
@@ -131,10 +127,11 @@ export function trainStep(
   settings: StepSettings,
 ): StepResult {
   const xAdv = trainingExamples(config, weights, x, labels, settings);
+  const batch: StepBatch = { x, xAdv, labels };
   const perturbationRatios: Record<string, number> = {};
   const { grads, state, loss } = tf.tidy(() => {
     const awpGradients = (p: TensorMap) => {
-      const result = lossAndGradients(config, p, weights.state, x, xAdv, labels, settings);
+      const result = lossAndGradients(config, p, weights.state, batch, settings);
       tf.dispose([result.loss, ...Object.values(result.state)]);
       return result.grads;
     };
@@ -143,7 +140,7 @@ export function trainStep(
     for (const [name, d] of Object.entries(v)) {
       perturbationRatios[name] = tf.div(tf.norm(d), tf.norm(weights.params[name]!)).dataSync()[0]!;
     }
-    return lossAndGradients(config, addPerturbation(weights.params, v), weights.state, x, xAdv, labels, settings);
+    return lossAndGradients(config, addPerturbation(weights.params, v), weights.state, batch, settings);
   });
   xAdv.dispose();
   const lossValue = loss.dataSync()[0]!;

@@ -184,7 +184,7 @@ test('the AWP perturbation has ‖v_l‖ = γ‖θ_l‖ per layer (K = 1) and �
   await selectBackendAndEngine('wasm');
   const s = setup('preact-pgd-at-awp');
   const loss = (p: Record<string, tf.Tensor>) =>
-    methodLoss(s.config, p, s.weights.state, s.x, s.x, s.labels, s.settings).loss;
+    methodLoss(s.config, p, s.weights.state, { x: s.x, xAdv: s.x, labels: s.labels }, s.settings).loss;
   for (const [steps, gamma] of [
     [1, 0.01],
     [3, 0.02],
