@@ -5,6 +5,7 @@
 import { attackWarnings, formatAttack, type AttackSpec } from '../attacks/attack-spec.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import type { ModelConfigRequest } from '../checkpoints/model-config.ts';
+import { WeightscapeError } from '../errors.ts';
 import { splitsOf, type DataSpec, type Split } from '../data/dataset.ts';
 
 import { checkpointProvenance } from '../results/provenance.ts';
@@ -31,7 +32,14 @@ export interface EvaluateRequest {
 /** Clean and robust metrics of a checkpoint on each split of the data, and the robust gap. */
 export function evaluateCheckpoint(request: EvaluateRequest): EvalResult {
   const started = performance.now();
-  const splits = (request.splits ?? splitsOf(request.data)).filter((s) => splitsOf(request.data).includes(s));
+  const available = splitsOf(request.data);
+  const splits = (request.splits ?? available).filter((s) => available.includes(s));
+  if (splits.length === 0) {
+    throw new WeightscapeError(
+      'bad-argument',
+      `--split ${request.splits?.join(',')}: ${request.data.text} has only the ${available.join(' and ')} split (npy data is evaluated as one set)`,
+    );
+  }
   const opened = openEvaluation({
     checkpoint: request.checkpoint,
     data: request.data,

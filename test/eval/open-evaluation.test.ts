@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,10 +10,12 @@ import { selectBackend } from '../../src/backend/select-backend.ts';
 import { saveNativeCheckpoint } from '../../src/checkpoints/native-checkpoint.ts';
 import { parseDataSpec } from '../../src/data/dataset.ts';
 import { WeightscapeError } from '../../src/errors.ts';
+import { evaluateCheckpoint } from '../../src/eval/evaluate-checkpoint.ts';
 import { openEvaluation } from '../../src/eval/open-evaluation.ts';
 import { measureFlatness } from '../../src/landscape/flatness.ts';
 import type { ModelConfig } from '../../src/models/types.ts';
 import { initWeights } from '../../src/train/init-weights.ts';
+import { npyBytes } from '../helpers/npy-writer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weightscape-open-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -104,4 +106,30 @@ test("the weight mapping's notes reach flatness as they reach eval (flatness dro
     backend,
   });
   assert.ok(flat.notes.includes(missing[0]!), flat.notes.join('; '));
+});
+
+test('eval of npy data (one set, the test split) with --split train is a clear user error, not a TypeError', async () => {
+  const backend = await selectBackend('wasm');
+  const images = join(dir, 'images.npy');
+  const labels = join(dir, 'labels.npy');
+  writeFileSync(images, npyBytes('|u1', [4, 28, 28], new Uint8Array(4 * 28 * 28)));
+  writeFileSync(labels, npyBytes('|u1', [4], new Uint8Array([0, 1, 2, 3])));
+  const data = parseDataSpec(`npy:${images},${labels}`);
+  assert.throws(
+    () =>
+      evaluateCheckpoint({
+        checkpoint: CONVNET,
+        data,
+        splits: ['train'],
+        attack: parseAttack('none'),
+        model: {},
+        batchSize: 4,
+        backend,
+        seed: 0,
+      }),
+    (e: unknown) =>
+      e instanceof WeightscapeError &&
+      e.isUserError &&
+      e.message === `--split train: ${data.text} has only the test split (npy data is evaluated as one set)`,
+  );
 });
