@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WeightscapeError } from '../errors.ts';
-import { architecture } from '../models/registry.ts';
+import { modelFor } from '../models/registry.ts';
 import { tfjsShape, toTfjsLayout } from '../models/tensor-layout.ts';
 import type { ModelConfig, ModelWeights, TensorSpec } from '../models/types.ts';
 import type { HostTensor } from './host-tensor.ts';
@@ -32,9 +32,9 @@ export function checkpointToWeights(
   checkpoint: LoadedCheckpoint,
   config: ModelConfig,
 ): { weights: ModelWeights; notes: string[] } {
-  const net = architecture(config.arch);
-  const specs = net.tensorSpecs(config);
-  const unusedTensors = net.unusedTensors?.(config.options as never);
+  const model = modelFor(config);
+  const specs = model.tensorSpecs();
+  const unusedTensors = model.unusedTensors();
   const notes: string[] = [];
   const problems: string[] = [];
   const expected = new Map(specs.map((s) => [s.name, s]));

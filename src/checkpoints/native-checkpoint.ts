@@ -3,7 +3,7 @@
  * whose __metadata__ holds the architecture, its options, the input, the classes, the input
  * normalization and, from the trainer, the training configuration (all JSON strings).
  */
-import { architecture } from '../models/registry.ts';
+import { modelFor } from '../models/registry.ts';
 import { toPytorchLayout } from '../models/tensor-layout.ts';
 import type { ModelConfig, ModelWeights } from '../models/types.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
@@ -31,7 +31,7 @@ export function serializeNativeCheckpoint(
   config: ModelConfig,
   extra: Record<string, unknown> = {},
 ): Uint8Array {
-  const specs = architecture(config.arch).tensorSpecs(config);
+  const specs = modelFor(config).tensorSpecs();
   const tensors = new Map<string, RawTensor>();
   for (const spec of specs) {
     const t = weights.params[spec.name] ?? weights.state[spec.name];

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { parseSafetensors, serializeSafetensors, type RawTensor } from '../checkpoints/safetensors.ts';
 import { WeightscapeError } from '../errors.ts';
-import { architecture } from '../models/registry.ts';
+import { modelFor } from '../models/registry.ts';
 import { toPytorchLayout, toTfjsLayout } from '../models/tensor-layout.ts';
 import type { ModelConfig, TensorMap } from '../models/types.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
@@ -18,8 +18,8 @@ export function saveDirection(
   metadata: Record<string, string>,
 ): void {
   const roles = new Map(
-    architecture(config.arch)
-      .tensorSpecs(config)
+    modelFor(config)
+      .tensorSpecs()
       .map((s) => [s.name, s]),
   );
   const tensors = new Map<string, RawTensor>();
@@ -43,8 +43,8 @@ export function loadDirection(path: string, params: TensorMap, config: ModelConf
   }
   const file = parseSafetensors(bytes, path);
   const specs = new Map(
-    architecture(config.arch)
-      .tensorSpecs(config)
+    modelFor(config)
+      .tensorSpecs()
       .map((s) => [s.name, s]),
   );
   const out: TensorMap = {};

@@ -8,7 +8,7 @@ import type { AttackSpec } from '../attacks/attack-spec.ts';
 import { runAttack } from '../attacks/run-attack.ts';
 import type { LabeledImages } from '../data/dataset.ts';
 import { tensorBatches } from '../data/tensor-batches.ts';
-import { architecture } from '../models/registry.ts';
+import { modelFor } from '../models/registry.ts';
 import { modelFunction } from '../models/engine-registry.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 
@@ -43,11 +43,11 @@ export function recalibratedState(
   batchSize: number,
   batches: number,
 ): TensorMap {
-  const net = architecture(config.arch);
+  const model = modelFor(config);
   let current = state;
   tensorBatches(data, batchSize, batches).forEach(({ x, labels }, i) => {
     const next = tf.tidy(() => {
-      const { state: s } = net.forward({ params, state: current }, x, config, { training: true, bnCumulativeCount: i });
+      const { state: s } = model.forward({ params, state: current }, x, { training: true, bnCumulativeCount: i });
       return s;
     });
     if (current !== state) tf.dispose(Object.values(current));

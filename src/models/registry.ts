@@ -4,7 +4,9 @@ import { convnet } from './convnet.ts';
 import { mlp } from './mlp.ts';
 import { preactResnet18 } from './preact-resnet18.ts';
 import { wideResnet } from './wide-resnet.ts';
-import type { Architecture } from './types.ts';
+import type * as tf from '@tensorflow/tfjs';
+import type { Layers } from './layers.ts';
+import type { Architecture, ForwardOptions, ForwardResult, ModelConfig, ModelWeights, TensorSpec } from './types.ts';
 
 export const ARCHITECTURES: Record<string, Architecture<never>> = {
   mlp: mlp as Architecture<never>,
@@ -22,4 +24,29 @@ export function architecture(name: string): Architecture<unknown> {
     );
   }
   return arch as Architecture<unknown>;
+}
+
+/** An architecture bound to one configuration (in the manner of a d3 scale): the config is given once. */
+export interface BoundModel {
+  readonly config: ModelConfig;
+  /** The checkpoint tensors of this configuration (PyTorch names and layouts). */
+  tensorSpecs(): TensorSpec[];
+  /** Tensors the reference code saves but the forward pass never reads, if the architecture has any. */
+  unusedTensors(): { specs: TensorSpec[]; note: string } | undefined;
+  /** The network written once in the layer vocabulary, for any implementation of it. */
+  network<T>(net: Layers<T>, x: T): T;
+  /** The tfjs forward pass. */
+  forward(weights: ModelWeights, x: tf.Tensor4D, options: ForwardOptions): ForwardResult;
+}
+
+/** The architecture of `config`, bound to it. */
+export function modelFor(config: ModelConfig): BoundModel {
+  const arch = architecture(config.arch);
+  return {
+    config,
+    tensorSpecs: () => arch.tensorSpecs(config),
+    unusedTensors: () => arch.unusedTensors?.(config.options),
+    network: (net, x) => arch.network(net, x, config),
+    forward: (weights, x, options) => arch.forward(weights, x, config, options),
+  };
 }

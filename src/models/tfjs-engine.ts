@@ -2,17 +2,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropyPerExample } from './loss.ts';
 import type { Engine, ModelFunction } from './model-function.ts';
-import { architecture } from './registry.ts';
+import { modelFor } from './registry.ts';
 import type { ForwardOptions, ModelConfig, ModelWeights } from './types.ts';
 
 /** The model function by tfjs (autodiff for the gradients). */
 export function tfjsModelFunction(config: ModelConfig, weights: ModelWeights, options: ForwardOptions): ModelFunction {
-  const net = architecture(config.arch);
+  const model = modelFor(config);
   const forward: ModelFunction['forward'] = (x, at = {}) =>
-    net.forward(
+    model.forward(
       { params: at.params ?? weights.params, state: at.state ?? weights.state },
       x,
-      config,
       at.seed === undefined ? options : { ...options, seed: at.seed },
     );
   return {
@@ -27,10 +26,9 @@ export function tfjsModelFunction(config: ModelConfig, weights: ModelWeights, op
       const training = { ...options, training: true };
       let state = {};
       const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-        const out = net.forward(
+        const out = model.forward(
           { params: Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state: weights.state },
           x,
-          config,
           training,
         );
         // valueAndGrads disposes what its function made; the new BatchNorm statistics must survive.

@@ -4,7 +4,7 @@
  * input and/or the trainable parameters. In training mode it also returns each BatchNorm's batch
  * statistics, and takes the dropout masks as inputs (drawn by the caller, as tfjs draws them).
  */
-import { architecture } from '../models/registry.ts';
+import { modelFor } from '../models/registry.ts';
 import type { ModelConfig } from '../models/types.ts';
 import { GraphBuilder, type Value } from './graph-builder.ts';
 import { GraphLayers } from './graph-layers.ts';
@@ -73,7 +73,7 @@ export function buildLossGraph(config: ModelConfig, request: LossGraphRequest): 
   if (request.paramGradients) wrt.push(...paramNames.map((name) => params[name]!));
   net.differentiate(wrt);
 
-  const logits = architecture(config.arch).network<Value>(net, net.channelsFirst(xNhwc), config);
+  const logits = modelFor(config).network<Value>(net, net.channelsFirst(xNhwc));
   const k = config.classes;
   if (request.logits) b.output(logits, LOGITS_OUTPUT);
   if (!request.loss) {

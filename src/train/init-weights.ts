@@ -4,13 +4,13 @@
  * their biases, zero conv biases, BatchNorm γ = 1, β = 0, running mean 0, variance 1.
  */
 import * as tf from '@tensorflow/tfjs';
-import { architecture } from '../models/registry.ts';
+import { modelFor } from '../models/registry.ts';
 import type { ModelConfig, ModelWeights } from '../models/types.ts';
 import { seededNormal } from '../random.ts';
 
 export function initWeights(config: ModelConfig, seed: number): ModelWeights {
   const weights: ModelWeights = { params: {}, state: {} };
-  const specs = architecture(config.arch).tensorSpecs(config);
+  const specs = modelFor(config).tensorSpecs();
   const fanIns = new Map(
     specs.filter((s) => s.role === 'linear-weight').map((s) => [s.name.replace(/\.weight$/, ''), s.shape[1]!]),
   );
