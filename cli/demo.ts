@@ -12,7 +12,11 @@ export function demoCommand(): Command {
     .description(
       'train PGD-AT and PGD-AT + AWP convnets on the bundled mini Fashion-MNIST, measure gaps and landscapes, write the report',
     )
-    .option('--out <dir>', 'report directory', 'reports/demo')
+    .option(
+      '--out <dir>',
+      'report directory (the committed example in reports/demo was made with --out reports/demo --force)',
+      'demo-report',
+    )
     .option('--epochs <n>', 'training epochs per model', '8')
     .option('--force', 'replace an existing demo report in --out')
     .action(async (flags: { out: string; epochs: string; force?: boolean }, command: Command) => {

@@ -42,3 +42,22 @@ test('weightscape demo (1 epoch) writes the whole report and prints the gap and 
     rmSync(join(out, '..'), { recursive: true, force: true });
   }
 });
+
+test("demo's default --out is not the committed example, so `npx weightscape demo` with no flags runs on a fresh clone", async () => {
+  const { buildProgram } = await import('../../cli/main.ts');
+  const demo = buildProgram().commands.find((c) => c.name() === 'demo')!;
+  const out = demo.options.find((o) => o.long === '--out')!.defaultValue as string;
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const tracked = spawnSync('git', ['ls-files', out], { cwd: root, encoding: 'utf8' });
+  if (tracked.error !== undefined) return; // not a git checkout (an unpacked package): nothing is committed
+  assert.equal(
+    tracked.stdout,
+    '',
+    `${out} holds committed files, so a plain demo run on a fresh clone refuses to replace them`,
+  );
+  assert.equal(
+    spawnSync('git', ['check-ignore', '-q', `${out}/index.html`], { cwd: root }).status,
+    0,
+    `${out} is ignored by git`,
+  );
+});
