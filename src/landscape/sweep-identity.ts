@@ -11,6 +11,7 @@ import type { LabeledImages, Split } from '../data/dataset.ts';
 import { AWP_DIRECTION, HESSIAN_DIRECTION, needsBatches } from '../directions/build-direction.ts';
 import type { DirectionSpec } from '../directions/direction-spec.ts';
 import { WeightscapeError } from '../errors.ts';
+import { valueAt } from '../results/metric-path.ts';
 import type { ModelConfig } from '../models/types.ts';
 
 /** Batches the adversarial and hessian directions are computed on (the first of the sweep's data). */
@@ -105,15 +106,15 @@ function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function valueAt(root: unknown, path: string): unknown {
-  return path
-    .split(/\.|\[|\]/)
-    .filter((k) => k !== '')
-    .slice(1)
-    .reduce<unknown>(
-      (v, k) => (v === null || typeof v !== 'object' ? undefined : (v as Record<string, unknown>)[k]),
-      root,
-    );
+/** The value at a path as firstDifference writes it (`result.a.b[1]`). */
+function valueAtPath(root: unknown, path: string): unknown {
+  return valueAt(
+    root,
+    path
+      .split(/\.|\[|\]/)
+      .filter((k) => k !== '')
+      .slice(1),
+  );
 }
 
 /** What must agree between two parts of one sweep. */
@@ -134,6 +135,6 @@ export function checkSameSweep(file: string, part: SweepKey, reference: SweepKey
   const field = path.replace(/^result\./, '');
   throw new WeightscapeError(
     'bad-file',
-    `${file}: not the same sweep as ${what}: ${field} differs (${show(valueAt(a, path))} vs ${show(valueAt(b, path))})`,
+    `${file}: not the same sweep as ${what}: ${field} differs (${show(valueAtPath(a, path))} vs ${show(valueAtPath(b, path))})`,
   );
 }

@@ -3,22 +3,21 @@
  * results it pairs across checkpoints were made differently (a different attack, grid, subset,
  * direction kind or data would correlate the experiment, not the checkpoints).
  */
-import type { NamedResult } from '../results/metric-path.ts';
+import { EVAL_SCHEMA } from '../results/eval-schema.ts';
+import { FLATNESS_TAGS } from '../results/flatness-schema.ts';
+import { LANDSCAPE_SCHEMA } from '../results/landscape-schema.ts';
+import { valueAt, type NamedResult } from '../results/metric-path.ts';
+import { TRAIN_LOG_SCHEMA } from '../results/train-log-schema.ts';
 
-type Json = Record<string, unknown>;
-const get = (json: unknown, ...keys: string[]): unknown =>
-  keys.reduce<unknown>(
-    (node, key) => (node !== null && typeof node === 'object' ? (node as Json)[key] : undefined),
-    json,
-  );
+const get = (json: unknown, ...keys: string[]): unknown => valueAt(json, keys);
 
 /** The fields to compare, by schema tag; undefined for JSON weightscape did not write. */
 export function comparedSettings(json: unknown): Record<string, unknown> | undefined {
   const tag = get(json, 'schema');
   const s = (key: string) => get(json, 'settings', key);
-  if (tag === 'weightscape.eval/2')
+  if (tag === EVAL_SCHEMA)
     return { attack: get(json, 'attack'), data: get(json, 'data', 'spec'), subset: get(json, 'data', 'subset') };
-  if (tag === 'weightscape.landscape/1') {
+  if (tag === LANDSCAPE_SCHEMA) {
     return {
       attack: s('attack'),
       loss: s('loss'),
@@ -33,7 +32,7 @@ export function comparedSettings(json: unknown): Record<string, unknown> | undef
       fixedExamples: s('fixedExamples'),
     };
   }
-  if (typeof tag === 'string' && tag.startsWith('weightscape.flatness/')) {
+  if ((FLATNESS_TAGS as readonly unknown[]).includes(tag)) {
     return {
       attack: s('attack'),
       rho: s('rho'),
@@ -45,7 +44,7 @@ export function comparedSettings(json: unknown): Record<string, unknown> | undef
       hessianBatches: s('hessianBatches'),
     };
   }
-  if (tag === 'weightscape.train-log/1')
+  if (tag === TRAIN_LOG_SCHEMA)
     return {
       attack: get(json, 'config', 'evalAttack'),
       data: get(json, 'config', 'data'),
