@@ -1,6 +1,5 @@
 /** The weightscape command line: global flags, one subcommand per file, one error handler. */
 import { Command, Option } from 'commander';
-import { createRequire } from 'node:module';
 import { BACKEND_NAMES } from '../src/backend/select-backend.ts';
 import { backendCommand } from './backend.ts';
 import { convertCommand } from './convert.ts';
@@ -17,17 +16,16 @@ import { demoCommand } from './demo.ts';
 import { releaseContext } from './context.ts';
 import { EXIT_OK, handleError } from './handle-error.ts';
 import { releaseOutputLocks } from '../src/results/output-lock.ts';
+import { TOOL_VERSION } from '../src/package-root.ts';
 import { globalOptionsSchema } from './options.ts';
 import { MAX_TENSOR_BYTES_ENV } from '../src/checkpoints/tensor-budget.ts';
-
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export function buildProgram(): Command {
   const program = new Command('weightscape')
     .description(
       'Weight loss landscapes of adversarially trained networks: flatness, robust generalization gaps, reports.',
     )
-    .version(version)
+    .version(TOOL_VERSION)
     .addOption(
       new Option('--backend <name>', 'TensorFlow.js backend (default: the best that loads)').choices(BACKEND_NAMES),
     )

@@ -6,24 +6,24 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-function findRoot(): string {
+/** The nearest package.json above this file that is weightscape's: its folder and version. */
+function findPackage(): { root: string; version: string } {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
-    if (
-      existsSync(manifest) &&
-      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'weightscape'
-    )
-      return dir;
+    if (existsSync(manifest)) {
+      const { name, version } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+      if (name === 'weightscape') return { root: dir, version: String(version) };
+    }
     if (dirname(dir) === dir) throw new Error('weightscape: cannot find its package.json above its own files');
   }
 }
 
-export const PACKAGE_ROOT = findRoot();
+const found = findPackage();
+
+export const PACKAGE_ROOT = found.root;
 
 /** weightscape's version, from its package.json. */
-export const TOOL_VERSION = (
-  JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
-).version;
+export const TOOL_VERSION = found.version;
 
 /** A path inside the package (fixtures, for example). */
 export function packagePath(...parts: string[]): string {
