@@ -12,6 +12,7 @@ import { evalSchema, EVAL_SCHEMA } from './eval-schema.ts';
 import { flatnessSchema, FLATNESS_TAGS } from './flatness-schema.ts';
 import { landscapeSchema, LANDSCAPE_SCHEMA } from './landscape-schema.ts';
 import { readJsonFile } from './read-json.ts';
+import { studySchema, STUDY_SCHEMA } from './study-schema.ts';
 import { kindOf, type Known } from './schema-parts.ts';
 import { trainLogSchema, TRAIN_LOG_SCHEMA } from './train-log-schema.ts';
 
@@ -24,6 +25,7 @@ export const RESULT_KINDS = {
   correlation: { tags: [CORRELATION_SCHEMA], schema: correlationSchema },
   baseline: { tags: [BASELINE_SCHEMA], schema: baselineSchema },
   check: { tags: [CHECK_SCHEMA], schema: checkSchema },
+  study: { tags: [STUDY_SCHEMA], schema: studySchema },
 } as const;
 
 export type ResultKind = keyof typeof RESULT_KINDS;
