@@ -62,7 +62,9 @@ function buildAnyDirection(
   spec: DirectionSpec,
   context: DirectionContext,
 ): { direction: TensorMap; info: DirectionInfo } {
-  const { weights, config, includeBn, seed } = context;
+  const { weights, config, includeBn } = context;
+  // A seeded Gaussian spec (filter:seed=3) carries its own seed; otherwise the sweep's.
+  const seed = 'seed' in spec && spec.seed !== undefined ? spec.seed : context.seed;
   const info: DirectionInfo = { spec: formatDirection(spec), normalization: 'filter', includeBn, seed };
   switch (spec.kind) {
     case 'random': {
