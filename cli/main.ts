@@ -11,6 +11,7 @@ import { mergeCommand } from './merge.ts';
 import { flatnessCommand } from './flatness.ts';
 import { checkCommand } from './check.ts';
 import { correlateCommand } from './correlate.ts';
+import { studyCommand } from './study.ts';
 import { reportCommand } from './report.ts';
 import { demoCommand } from './demo.ts';
 import { releaseContext } from './context.ts';
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
     flatnessCommand(),
     reportCommand(),
     correlateCommand(),
+    studyCommand(),
     checkCommand(),
     inspectCommand(),
     convertCommand(),
