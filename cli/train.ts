@@ -2,7 +2,8 @@
 import { Command, Option } from 'commander';
 import { WeightscapeError } from '../src/errors.ts';
 import { architecture } from '../src/models/registry.ts';
-import { resolveTrainConfig, trainWarnings, type TrainConfig } from '../src/train/train-config.ts';
+import { initSettings } from '../src/train/init-checkpoint.ts';
+import { parseSaveEpochs, resolveTrainConfig, trainWarnings, type TrainConfig } from '../src/train/train-config.ts';
 import { train } from '../src/train/trainer.ts';
 import { createContext } from './context.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
@@ -29,6 +30,9 @@ interface TrainFlags extends ModelFlags {
   awpGamma?: string;
   awpWarmup?: string;
   awpSteps?: string;
+  saveEvery?: string;
+  saveEpochs?: string;
+  init?: string;
 }
 
 function num(flag: string, text: string | undefined): number | undefined {
@@ -71,17 +75,29 @@ export function trainCommand(): Command {
       .option('--beta <x>', 'TRADES / MART robust-term weight (default 6)')
       .option('--awp-gamma <x>', 'AWP relative bound (default 0.01; 0.005 for trades)')
       .option('--awp-warmup <n>', 'epochs without AWP first (default 0)')
-      .option('--awp-steps <k>', 'AWP ascent steps inside the bound (default 1)'),
+      .option('--awp-steps <k>', 'AWP ascent steps inside the bound (default 1)')
+      .option('--save-every <n>', 'also keep epochs/epoch-NNN.safetensors every n epochs (listed in log.json)')
+      .option('--save-epochs <list>', 'also keep epochs/epoch-NNN.safetensors at these epochs (e.g. 10,20,30)')
+      .option(
+        '--init <checkpoint>',
+        "start from this checkpoint's weights and BatchNorm statistics (fresh optimizer; architecture from it unless --arch)",
+      ),
   ).action(async (flags: TrainFlags, command: Command) => {
     claimOutputs('train', [{ flag: '--out', path: flags.out, kind: 'directory' }]);
     const context = await createContext(command);
     const model = modelRequest(flags);
-    if (model.arch === undefined) throw new WeightscapeError('bad-argument', 'train: --arch is required');
-    const config = resolveTrainConfig({
-      arch: model.arch,
-      archOptions: architecture(model.arch).parseOptions(model.options ?? {}) as Record<string, unknown>,
-      data: flags.data,
+    // With --init the checkpoint decides the architecture (checked against --arch and its options if given).
+    const fromInit = flags.init === undefined ? undefined : initSettings(flags.init, { ...model, data: flags.data });
+    if (model.arch === undefined && fromInit === undefined)
+      throw new WeightscapeError('bad-argument', 'train: --arch is required (or --init <checkpoint>)');
+    const modelSettings = fromInit ?? {
+      arch: model.arch!,
+      archOptions: architecture(model.arch!).parseOptions(model.options ?? {}) as Record<string, unknown>,
       classes: model.classes,
+    };
+    const config = resolveTrainConfig({
+      ...modelSettings,
+      data: flags.data,
       method: flags.method,
       awp: flags.awp ?? false,
       epochs: num('epochs', flags.epochs)!,
@@ -99,6 +115,8 @@ export function trainCommand(): Command {
       awpGamma: num('awp-gamma', flags.awpGamma),
       awpWarmup: num('awp-warmup', flags.awpWarmup),
       awpSteps: num('awp-steps', flags.awpSteps),
+      saveEvery: num('save-every', flags.saveEvery),
+      saveEpochs: flags.saveEpochs === undefined ? undefined : parseSaveEpochs(flags.saveEpochs),
       seed: context.options.seed,
     });
     context.stderr(`training configuration: ${JSON.stringify(config)}`);

@@ -28,6 +28,11 @@ export const trainConfigSchema = z
     evalSubset: z.number().int().positive(), // fixed stratified subsets for per-epoch metrics
     evalAttack: z.string(), // default: the training attack (PGD for TRADES/MART too)
     seed: z.number().int().nonnegative(),
+    // Defaults, not requirements: logs and run states written before these settings existed still read.
+    saveEvery: z.number().int().positive().nullable().default(null), // keep epochs/epoch-NNN every N epochs
+    saveEpochs: z.array(z.number().int().positive()).default([]), // and at these epochs
+    // --init: the checkpoint the run starts from (weights and BatchNorm statistics; fresh optimizer).
+    init: z.object({ path: z.string(), sha256: z.string() }).strict().nullable().default(null),
   })
   .strict();
 

@@ -17,6 +17,8 @@ const epochSchema = z
     test: splitMetricsSchema,
     /** Robust accuracy and loss, train minus test, on the unperturbed weights. */
     gap: z.object({ accuracy: z.number(), loss: z.number() }).loose().nullable(),
+    /** The epoch's saved weights (--save-every, --save-epochs): path relative to the run directory. */
+    checkpoint: z.object({ path: z.string(), sha256: z.string() }).loose().optional(),
   })
   .loose();
 

@@ -10,10 +10,52 @@ import { trainConfigSchema, type TrainConfig } from '../results/train-config-sch
 
 export { trainConfigSchema, type TrainConfig };
 
+/** `--save-epochs 10,20,30` as numbers (checked against --epochs by resolveTrainConfig). */
+export function parseSaveEpochs(text: string): number[] {
+  const epochs = text.split(',').map((part) => Number(part.trim()));
+  if (epochs.some((e) => !Number.isSafeInteger(e) || e < 1))
+    throw new WeightscapeError(
+      'bad-argument',
+      `--save-epochs: expected comma-separated positive integers (got '${text}')`,
+    );
+  return epochs;
+}
+
+/** The epoch count and the epochs to keep, checked with one-line errors that name the flags. */
+function checkEpochSettings(partial: Partial<TrainConfig> & { epochs: number }): void {
+  const { epochs, saveEvery, saveEpochs, init } = partial;
+  if (!Number.isSafeInteger(epochs) || epochs < 1) {
+    throw new WeightscapeError(
+      'bad-argument',
+      init
+        ? `--epochs ${epochs} with --init: nothing would be trained (${init.path} is already that model); give --epochs 1 or more`
+        : `--epochs: expected a positive integer (got ${epochs})`,
+    );
+  }
+  if (saveEvery !== undefined && saveEvery !== null) {
+    if (!Number.isSafeInteger(saveEvery) || saveEvery < 1)
+      throw new WeightscapeError('bad-argument', `--save-every: expected a positive integer (got ${saveEvery})`);
+    if (saveEvery > epochs)
+      throw new WeightscapeError('bad-argument', `--save-every ${saveEvery}: more than --epochs ${epochs}`);
+  }
+  for (const epoch of saveEpochs ?? []) {
+    if (!Number.isSafeInteger(epoch) || epoch < 1)
+      throw new WeightscapeError('bad-argument', `--save-epochs: expected positive integers (got ${epoch})`);
+    if (epoch > epochs)
+      throw new WeightscapeError('bad-argument', `--save-epochs: epoch ${epoch} is past --epochs ${epochs}`);
+  }
+}
+
+/** Whether `epoch` (1-based) is kept under epochs/ (--save-every, --save-epochs). */
+export function savesEpoch(config: TrainConfig, epoch: number): boolean {
+  return (config.saveEvery !== null && epoch % config.saveEvery === 0) || config.saveEpochs.includes(epoch);
+}
+
 /** Fills the defaults that depend on other settings, then checks everything. */
 export function resolveTrainConfig(
   partial: Partial<TrainConfig> & { arch: string; data: string; epochs: number },
 ): TrainConfig {
+  checkEpochSettings(partial);
   const method = partial.method ?? 'pgd-at';
   const attack =
     partial.attack ??
@@ -39,6 +81,9 @@ export function resolveTrainConfig(
     evalSubset: 1000,
     evalAttack: attack,
     seed: 0,
+    saveEvery: null,
+    saveEpochs: [] as number[],
+    init: null,
     ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)),
   };
   const parsed = trainConfigSchema.safeParse(config);
@@ -50,10 +95,26 @@ export function resolveTrainConfig(
   }
   parseAttack(parsed.data.attack);
   parseAttack(parsed.data.evalAttack);
-  return parsed.data;
+  // One spelling per set of epochs: resume compares the configuration's JSON.
+  return { ...parsed.data, saveEpochs: [...new Set(parsed.data.saveEpochs)].sort((a, b) => a - b) };
 }
 
 /** Warnings about a valid but suspicious configuration (an L∞ eps ≥ 1 on [0, 1] images), each once. */
 export function trainWarnings(config: TrainConfig): string[] {
   return [...new Set([config.attack, config.evalAttack].flatMap((a) => attackWarnings(parseAttack(a))))];
+}
+
+/**
+ * The settings in which a saved configuration differs from `config`, after filling the defaults of
+ * settings added since it was saved (so that older runs still resume); all of them if it is unreadable.
+ */
+export function configDifferences(savedJson: string, config: TrainConfig): string[] {
+  let saved: Record<string, unknown>;
+  try {
+    saved = trainConfigSchema.parse(JSON.parse(savedJson)) as Record<string, unknown>;
+  } catch {
+    return Object.keys(config);
+  }
+  const keys = [...new Set([...Object.keys(saved), ...Object.keys(config)])];
+  return keys.filter((key) => JSON.stringify(saved[key]) !== JSON.stringify((config as Record<string, unknown>)[key]));
 }
