@@ -53,6 +53,22 @@ function history(run: StudyRun): StudyResult['runs'][number]['history'] {
   }));
 }
 
+/** One note per scope and reason, naming the measures it concerns (or "every measure"). */
+function correlationNotes(correlations: StudyResult['correlations'], measureCount: number): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const c of correlations) {
+    const scope = c.scope === 'run' ? `run ${c.run}` : c.scope === 'all' ? 'all checkpoints' : `${c.scope} epochs`;
+    const reasons = [...(c.note === null ? [] : [c.note]), ...(c.result?.notes ?? [])];
+    for (const reason of reasons) {
+      const key = `${scope}: ${reason}`;
+      byReason.set(key, [...(byReason.get(key) ?? []), c.measure]);
+    }
+  }
+  return [...byReason].map(([key, measures]) =>
+    measures.length === measureCount ? `${key} (every measure)` : `${key} (${measures.join(', ')})`,
+  );
+}
+
 /** Computes (or reuses) the pieces of the request's checkpoints; with a shard, only its own. */
 function studyPieces(request: StudyRequest): StudyCheckpoint[] | undefined {
   const { inputs } = request;
@@ -107,11 +123,7 @@ export function runStudy(request: StudyRequest): StudyResult | undefined {
     settings,
     pieceReader(dir, (path) => readAnyResult(path).json),
   );
-  const notes = [...request.notes];
-  for (const c of correlations)
-    if (c.note !== null) notes.push(`${c.scope}${c.run ? ` ${c.run}` : ''}, ${c.measure}: ${c.note}`);
-  for (const c of correlations)
-    for (const note of c.result?.notes ?? []) notes.push(`${c.scope}, ${c.measure}: ${note}`);
+  const notes = [...request.notes, ...correlationNotes(correlations, settings.measures.length)];
   const result: StudyResult = {
     schema: STUDY_SCHEMA,
     settings,
