@@ -96,7 +96,7 @@ export function epochLandscapesSvg(run: string, checkpoints: StudyCheckpoint[], 
     mean: adversarialDirection ? c.curves.adversarial.adversarial! : c.curves.adversarial.clean,
     band: null,
   }));
-  const legendWidth = 110;
+  const legendWidth = 130;
   const panel = Math.max(size.width - 60, 300);
   const width = 2 * panel + legendWidth;
   const title = `${run}: loss along random and adversarial directions by epoch`;

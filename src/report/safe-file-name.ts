@@ -8,6 +8,7 @@
 export function safeName(label: string): string {
   const name = label
     .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '') // accents off: Ü → u
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')

@@ -32,6 +32,30 @@ export interface ScatterChart {
   legend: Array<{ label: string; colour: string }>;
 }
 
+interface Box {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+/** A conservative width of one character of 10px text (no text measurement without a browser). */
+const LABEL_CHAR_WIDTH = 6;
+
+/**
+ * Where a point's label goes: beside the point, above it, or moved up or down in steps until it
+ * overlaps no label placed before (close points would otherwise print their labels on each other).
+ */
+function labelBox(text: string, cx: number, cy: number, right: boolean, placed: Box[]): Box {
+  const width = text.length * LABEL_CHAR_WIDTH;
+  const left = right ? cx - 6 - width : cx + 6;
+  const at = (dy: number): Box => ({ left, right: left + width, top: cy + dy - 11, bottom: cy + dy });
+  const overlaps = (b: Box) =>
+    placed.some((o) => b.left < o.right && o.left < b.right && b.top < o.bottom && o.top < b.bottom);
+  for (const dy of [-3, 11, -15, 23, -27, 35, -39, 47]) if (!overlaps(at(dy))) return at(dy);
+  return at(-3);
+}
+
 /** A scatter chart of labelled points with its least-squares line. */
 export function scatterChartSvg(chart: ScatterChart, { width, height }: ChartSize): string {
   const canvas = createCanvas(width, height, chart.title);
@@ -74,23 +98,34 @@ export function scatterChartSvg(chart: ScatterChart, { width, height }: ChartSiz
       .attr('stroke-dasharray', '5,3')
       .attr('fill', 'none');
   }
+  const placed: Box[] = [];
   for (const p of chart.points) {
+    const cx = x(p.x);
+    const cy = y(p.y);
     g.append('circle')
       .attr('class', 'point')
-      .attr('cx', round(x(p.x)))
-      .attr('cy', round(y(p.y)))
+      .attr('cx', round(cx))
+      .attr('cy', round(cy))
       .attr('r', 4.5)
       .attr('fill', p.colour)
       .append('title')
       .text(`${p.label}: (${p.x}, ${p.y})`);
-    if (chart.labelPoints)
-      g.append('text')
-        .attr('class', 'point-label')
-        .attr('x', round(x(p.x) + 6))
-        .attr('y', round(y(p.y) - 5))
-        .attr('font-size', 10)
-        .attr('fill', '#333')
-        .text(p.label);
+    if (!chart.labelPoints) continue;
+    const text = p.label.length > 28 ? `${p.label.slice(0, 20)}…${p.label.slice(-6)}` : p.label;
+    // Labels of points in the right half go to their left, so that none leaves the chart.
+    const right = cx > frame.width / 2;
+    const box = labelBox(text, cx, cy, right, placed);
+    placed.push(box);
+    const label = g
+      .append('text')
+      .attr('class', 'point-label')
+      .attr('x', round(right ? box.right : box.left))
+      .attr('y', round(box.bottom - 2))
+      .attr('text-anchor', right ? 'end' : 'start')
+      .attr('font-size', 10)
+      .attr('fill', '#333')
+      .text(text);
+    if (text !== p.label) label.append('title').text(p.label);
   }
   chart.legend.forEach(({ label, colour }, i) => {
     const row = svg
@@ -102,7 +137,7 @@ export function scatterChartSvg(chart: ScatterChart, { width, height }: ChartSiz
       .append('text')
       .attr('x', 16)
       .attr('fill', '#222')
-      .text(label.length > 16 ? `${label.slice(0, 15)}…` : label)
+      .text(label.length > 13 ? `${label.slice(0, 12)}…` : label)
       .append('title')
       .text(label);
   });

@@ -1,7 +1,7 @@
 /**
- * Renders the report in a real browser (Debian's chromium, headless, through playwright-core):
- * every chart has drawn size, no text box leaves its chart, no two texts of a table row overlap,
- * and index.html shows every figure. Skipped where /usr/bin/chromium is absent, except in CI.
+ * Renders the report, a study's panels among its figures, in headless chromium (playwright-core):
+ * every chart has drawn size, no text leaves its chart, no two texts of a row overlap, and
+ * index.html shows every figure. Skipped where /usr/bin/chromium is absent, except in CI.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +13,7 @@ import { buildReport } from '../../src/report/build-report.ts';
 import type { LandscapeResult } from '../../src/landscape/sample-landscape.ts';
 import type { EvalResult } from '../../src/eval/evaluate-checkpoint.ts';
 import type { TrainLog } from '../../src/train/trainer.ts';
+import { syntheticStudy } from './study-fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const alphas = Array.from({ length: 21 }, (_, i) => -1 + i / 10);
@@ -86,6 +87,7 @@ function inputs() {
       },
     ],
     correlations: [],
+    studies: [{ label: 'study', result: syntheticStudy() }],
   };
 }
 

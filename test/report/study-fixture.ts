@@ -26,7 +26,7 @@ export function syntheticStudy(): StudyResult {
   const checkpoints = runs.flatMap(({ name, epochs, slope }, r) =>
     epochs.map((epoch) => {
       const train = 0.4 + slope * epoch;
-      const test = 0.4 - 0.004 * epoch;
+      const test = 0.4 - 0.012 * epoch;
       const sharp = 1 + slope * epoch * 10 + r * 0.05;
       return {
         run: name,
@@ -108,7 +108,7 @@ export function syntheticStudy(): StudyResult {
       history: Array.from({ length: 8 }, (_, i) => ({
         epoch: i + 1,
         trainRobust: i === 0 ? null : 0.4 + slope * (i + 1),
-        testRobust: 0.4 - 0.004 * (i + 1),
+        testRobust: 0.4 - 0.012 * (i + 1),
         trainClean: 0.8,
         testClean: 0.7,
       })),
