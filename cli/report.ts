@@ -1,4 +1,4 @@
-/** `weightscape report`: SVG figures, tables and an index.html from result files and run directories. */
+/** `weightscape report`: SVG figures, tables and an index.html from result files (a study too) and run directories. */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
@@ -11,14 +11,17 @@ import { claimOutputs } from './output.ts';
 export function reportCommand(): Command {
   return new Command('report')
     .description(
-      'flatness curves, training curves, the robust generalization gap table, a combined figure and index.html',
+      "flatness curves, training curves, the robust generalization gap table, a combined figure, a study's panels and index.html",
     )
-    .argument('<inputs...>', 'landscape results, eval results, run directories (their log.json)')
+    .argument(
+      '<inputs...>',
+      'landscape, eval, flatness, correlation or study results, run directories (their log.json)',
+    )
     .requiredOption('--out <dir>', 'output directory')
     .option('--width <px>', 'chart width', '560')
     .option('--height <px>', 'chart height', '340')
     .addOption(
-      new Option('--format <format>', 'svg (all files) or the gap table alone as md or csv on stdout')
+      new Option('--format <format>', "svg (all files) or the gap table (a study's table) alone as md or csv on stdout")
         .choices(['svg', 'md', 'csv'])
         .default('svg'),
     )
@@ -36,11 +39,11 @@ export function reportCommand(): Command {
         if (flags.format === 'svg') claimOutputs('report', [{ flag: '--out', path: flags.out, kind: 'directory' }]);
         const { files } = buildReport(readReportInputs(paths), { width, height });
         if (flags.format !== 'svg') {
-          const table = files[`gap-table.${flags.format}`];
+          const table = files[`gap-table.${flags.format}`] ?? files[`study-table.${flags.format}`];
           if (table === undefined)
             throw new WeightscapeError(
               'bad-argument',
-              'report: no gap table to print (give eval results with both splits or run directories)',
+              'report: no gap table to print (give eval results with both splits, run directories or a study result)',
             );
           process.stdout.write(table);
           return;

@@ -2,24 +2,37 @@
  * Assembles a report from result files and run directories: flatness curves (1D landscapes),
  * training curves (run logs), the gap table (eval results and run logs, with a flatness column
  * when a landscape of the same checkpoint is given), a combined figure of curves beside the table,
- * and an index.html showing them all with the numbers as HTML tables. Pure: files in, strings out.
+ * the panels of a study (study-report.ts), and an index.html showing them all, each figure captioned
+ * with its inputs' settings, with the numbers as HTML tables. Files are named after their inputs
+ * (`contour-<label>-clean.svg`), not their order. Pure: files in, strings out.
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { WeightscapeError } from '../errors.ts';
-import type { EvalResult } from '../results/eval-schema.ts';
-import type { LandscapeResult } from '../results/landscape-schema.ts';
-import type { FlatnessResult } from '../results/flatness-schema.ts';
-import { readAnyResult, schemaTag } from '../results/read-result.ts';
-import type { TrainLog } from '../results/train-log-schema.ts';
-import { drawFlatnessCurves, flatnessCurvesSvg, type ChartSize, type CurveSeries } from './flatness-curves.ts';
-import { drawGapTable, GAP_TABLE_ROW_HEIGHT, gapTableCsv, gapTableMarkdown, gapTableSvg } from './gap-table.ts';
-import { gapRows } from './gap-rows.ts';
-import { indexHtml } from './index-html.ts';
-import { createCanvas } from './svg-canvas.ts';
-import { contourSvg } from './contour-plot.ts';
-import { scatterSvg } from './scatter-plot.ts';
 import type { CorrelationResult } from '../results/correlation-schema.ts';
+import type { EvalResult } from '../results/eval-schema.ts';
+import type { FlatnessResult } from '../results/flatness-schema.ts';
+import type { LandscapeResult } from '../results/landscape-schema.ts';
+import { readAnyResult, schemaTag } from '../results/read-result.ts';
+import type { StudyResult } from '../results/study-schema.ts';
+import type { TrainLog } from '../results/train-log-schema.ts';
+import { contourSvg } from './contour-plot.ts';
+import { correlationCaption, evalCaption, landscapeCaption, runCaption } from './figure-captions.ts';
+import { drawFlatnessCurves, flatnessCurvesSvg, type ChartSize, type CurveSeries } from './flatness-curves.ts';
+import {
+  drawGapTable,
+  GAP_TABLE_ROW_HEIGHT,
+  gapTableCsv,
+  gapTableHtml,
+  gapTableMarkdown,
+  gapTableSvg,
+} from './gap-table.ts';
+import { gapRows } from './gap-rows.ts';
+import { flatnessResultsTable, indexHtml, landscapeTable, type Figure } from './index-html.ts';
+import { fileNamer, safeName } from './safe-file-name.ts';
+import { scatterSvg } from './scatter-plot.ts';
+import { studyReportParts } from './study-report.ts';
+import { createCanvas } from './svg-canvas.ts';
 import { trainingCurvesSvg } from './training-curves.ts';
 
 export interface ReportInputs {
@@ -29,11 +42,20 @@ export interface ReportInputs {
   correlations: Array<{ label: string; result: CorrelationResult }>;
   /** Flatness results (`weightscape flatness`): a table in index.html. */
   flatness?: Array<{ label: string; result: FlatnessResult }>;
+  /** At most one study result (`weightscape study`): its panels and tables come first. */
+  studies?: Array<{ label: string; result: StudyResult }>;
 }
 
 /** Reads each path: a run directory (its log.json) or a result file, classified by schema and validated. */
 export function readReportInputs(paths: string[]): ReportInputs {
-  const inputs: Required<ReportInputs> = { landscapes: [], evals: [], runs: [], correlations: [], flatness: [] };
+  const inputs: Required<ReportInputs> = {
+    landscapes: [],
+    evals: [],
+    runs: [],
+    correlations: [],
+    flatness: [],
+    studies: [],
+  };
   for (const path of paths) {
     const isDir = existsSync(path) && statSync(path).isDirectory();
     const file = isDir ? join(path, 'log.json') : path;
@@ -44,6 +66,7 @@ export function readReportInputs(paths: string[]): ReportInputs {
     else if (kind === 'train log') inputs.runs.push({ label, log: json as TrainLog });
     else if (kind === 'correlation') inputs.correlations.push({ label, result: json as CorrelationResult });
     else if (kind === 'flatness') inputs.flatness.push({ label, result: json as FlatnessResult });
+    else if (kind === 'study') inputs.studies.push({ label, result: json as StudyResult });
     else
       throw new WeightscapeError(
         'bad-file',
@@ -68,6 +91,7 @@ function canonical(inputs: ReportInputs): Required<ReportInputs> {
     runs: sorted(inputs.runs, (r) => r.log),
     correlations: sorted(inputs.correlations, (c) => c.result),
     flatness: sorted(inputs.flatness ?? [], (f) => f.result),
+    studies: sorted(inputs.studies ?? [], (s) => s.result),
   };
 }
 
@@ -90,30 +114,61 @@ export interface ReportFiles {
 /** All figures and tables of a report; the same inputs in any order give the same bytes. */
 export function buildReport(given: ReportInputs, size: ChartSize): ReportFiles {
   const inputs = canonical(given);
-  const files: Record<string, string> = {};
+  if (inputs.studies.length > 1)
+    throw new WeightscapeError(
+      'bad-argument',
+      `report: ${inputs.studies.length} study results given (${inputs.studies.map((s) => s.label).join(', ')}); give one study per report`,
+    );
+  const study = inputs.studies[0] === undefined ? undefined : studyReportParts(inputs.studies[0].result, size);
+  const files: Record<string, string> = { ...study?.files };
+  const figures: Figure[] = [];
+  const add = (file: string, content: string, caption: string[]) => {
+    files[file] = content;
+    figures.push({ file, caption });
+  };
+  const name = fileNamer(Object.keys(files));
   const series = curveSeries(inputs);
+  const oneD = inputs.landscapes.filter((l) => l.result.grid.betas === null && l.result.complete);
   const { rows, measure } = gapRows(inputs.landscapes, inputs.evals, inputs.runs);
-  if (series.length > 0) files['flatness-curves.svg'] = flatnessCurvesSvg(series, size);
-  if (inputs.runs.length > 0) files['training-curves.svg'] = trainingCurvesSvg(inputs.runs, size);
-  inputs.landscapes
-    .filter((l) => l.result.grid.betas !== null && l.result.complete)
-    .forEach(({ label, result }, i) => {
-      files[`contour-${i + 1}-clean.svg`] = contourSvg(result, size, `Clean loss: ${label}`);
-      if (result.values.robustLoss)
-        files[`contour-${i + 1}-adversarial.svg`] = contourSvg(
-          result,
-          size,
-          `Adversarial loss: ${label}`,
-          'robustLoss',
-        );
-    });
-  inputs.correlations.forEach(({ result }, i) => {
-    files[`scatter-${i + 1}.svg`] = scatterSvg(result, size);
-  });
+  const gapCaption = [
+    'Robust generalization gap: train and test robust accuracy at θ, train − test in points',
+    ...inputs.evals.map(({ label, result }) => evalCaption(label, result)),
+    ...inputs.runs.map(({ label, log }) => runCaption(label, log)),
+    ...(measure === undefined ? [] : [`flatness: ${measure.description}`]),
+  ];
+  const curvesCaption = oneD.map(({ label, result }) => landscapeCaption(label, result));
+  if (series.length > 0)
+    add(name('flatness-curves', 'svg'), flatnessCurvesSvg(series, size), [
+      'Loss along 1D directions (clean solid, adversarial dashed)',
+      ...curvesCaption,
+    ]);
+  if (inputs.runs.length > 0)
+    add(name('training-curves', 'svg'), trainingCurvesSvg(inputs.runs, size), [
+      "Robust accuracy per epoch, train and test, from the runs' logs",
+      ...inputs.runs.map(({ label, log }) => runCaption(label, log)),
+    ]);
+  for (const { label, result } of inputs.landscapes.filter((l) => l.result.grid.betas !== null && l.result.complete)) {
+    const caption = landscapeCaption(label, result);
+    add(name(`contour-${safeName(label)}-clean`, 'svg'), contourSvg(result, size, `Clean loss: ${label}`), [
+      '2D landscape of the clean loss',
+      caption,
+    ]);
+    if (result.values.robustLoss)
+      add(
+        name(`contour-${safeName(label)}-adversarial`, 'svg'),
+        contourSvg(result, size, `Adversarial loss: ${label}`, 'robustLoss'),
+        ['2D landscape of the adversarial loss', caption],
+      );
+  }
+  for (const { label, result } of inputs.correlations)
+    add(name(`scatter-${safeName(label)}`, 'svg'), scatterSvg(result, size), [
+      `${result.y} against ${result.x}, with the least-squares line`,
+      correlationCaption(label, result),
+    ]);
   if (rows.length > 0) {
-    files['gap-table.svg'] = gapTableSvg(rows, size.width, measure);
-    files['gap-table.md'] = gapTableMarkdown(rows, measure);
-    files['gap-table.csv'] = gapTableCsv(rows, measure);
+    add(name('gap-table', 'svg'), gapTableSvg(rows, size.width, measure), gapCaption);
+    files[name('gap-table', 'md')] = gapTableMarkdown(rows, measure);
+    files[name('gap-table', 'csv')] = gapTableCsv(rows, measure);
   }
   if (series.length > 0 && rows.length > 0) {
     const tableWidth = Math.max(420, Math.round(size.width * 0.8));
@@ -121,21 +176,27 @@ export function buildReport(given: ReportInputs, size: ChartSize): ReportFiles {
     const canvas = createCanvas(size.width + tableWidth + 24, height, 'Flatness and the robust generalization gap');
     drawFlatnessCurves(canvas.svg, series, 0, 0, size, 'Loss along filter-normalized directions');
     drawGapTable(canvas.svg, rows, size.width + 12, 4, tableWidth, measure);
-    files['combined.svg'] = canvas.serialize();
+    add(name('combined', 'svg'), canvas.serialize(), [
+      'The 1D curves beside the gap table',
+      ...curvesCaption,
+      ...gapCaption.slice(1),
+    ]);
   }
   if (Object.keys(files).length === 0 && inputs.flatness.length === 0)
     throw new WeightscapeError(
       'bad-argument',
-      'report: nothing to draw (give complete 1D landscapes, eval results with both splits, run directories or flatness results)',
+      'report: nothing to draw (give complete 1D landscapes, eval results with both splits, run directories, flatness, correlation or study results)',
     );
+  figures.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  // The study's panels first, in the paper's order (a)–(d); then the other figures by name.
   files['index.html'] = indexHtml(
-    Object.keys(files)
-      .filter((f) => f.endsWith('.svg'))
-      .sort(),
-    rows,
-    measure,
-    inputs.landscapes,
-    inputs.flatness,
+    [...(study?.figures ?? []), ...figures],
+    [
+      ...(study?.sections ?? []),
+      rows.length > 0 ? `<h2>Robust generalization gap</h2>\n${gapTableHtml(rows, measure)}` : '',
+      landscapeTable(inputs.landscapes),
+      flatnessResultsTable(inputs.flatness),
+    ],
   );
   return { files };
 }

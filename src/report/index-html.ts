@@ -1,22 +1,36 @@
 /**
- * The report's index.html: every figure, and the numbers as HTML tables (gap, landscape flatness, flatness results).
+ * The report's index.html: every figure with its settings as a caption, and the numbers as HTML
+ * tables (gap, landscape flatness, flatness results, study tables). Every text is escaped here.
  */
 import type { LandscapeResult } from '../results/landscape-schema.ts';
 import type { FlatnessResult, LossFlatness } from '../results/flatness-schema.ts';
 import { escapeHtml } from './escape-html.ts';
-import { gapTableHtml, type FlatnessMeasure, type GapRow } from './gap-table.ts';
+import { flatnessCaption } from './figure-captions.ts';
+
+/** A figure of the page: its file and caption lines (the first says what it shows, the rest its inputs' settings). */
+export interface Figure {
+  file: string;
+  caption: string[];
+}
 
 const fixed = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? '–' : v.toFixed(digits));
-const row = (cells: string[]) => `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
-const table = (headers: string[], rows: string[]) =>
-  `<table>\n<thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
+export const htmlRow = (cells: string[]) => `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+const row = htmlRow;
+
+/** A table of escaped headers and rows (already HTML), with an optional caption of escaped lines. */
+export function htmlTable(headers: string[], rows: string[], caption: string[] = []): string {
+  const captionHtml = caption.length === 0 ? '' : `<caption>${caption.map(escapeHtml).join('<br>')}</caption>\n`;
+  return `<table>\n${captionHtml}<thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
+}
+const table = htmlTable;
 
 /** A landscape's direction(s), with "not converged" when a Hessian direction's power iteration stopped early. */
 function directionText(result: LandscapeResult): string {
   return result.directions.map((d) => `${d.spec}${d.converged === false ? ' (not converged)' : ''}`).join(', ');
 }
 
-function landscapeTable(landscapes: Array<{ label: string; result: LandscapeResult }>): string {
+/** The flatness measures of complete 1D landscapes, as a section (empty when none has them). */
+export function landscapeTable(landscapes: Array<{ label: string; result: LandscapeResult }>): string {
   const rows = landscapes
     .filter((l) => l.result.flatness)
     .map(({ label, result }) => {
@@ -45,7 +59,8 @@ export function eigenvalueText(loss: LossFlatness): string {
     : loss.hessianTopEigenvalue.toFixed(4);
 }
 
-function flatnessResultsTable(results: Array<{ label: string; result: FlatnessResult }>): string {
+/** Flatness results (`weightscape flatness`), clean and adversarial rows, each result's settings in the caption. */
+export function flatnessResultsTable(results: Array<{ label: string; result: FlatnessResult }>): string {
   const rows = results.flatMap(({ label, result }) =>
     (['clean', 'adversarial'] as const).map((kind) => {
       const m = result[kind];
@@ -63,30 +78,29 @@ function flatnessResultsTable(results: Array<{ label: string; result: FlatnessRe
           ]);
     }),
   );
+  const caption = results.map(({ label, result }) => flatnessCaption(label, result));
   return rows.length === 0
     ? ''
-    : `<h2>Flatness measures</h2>\n${table(['result', 'loss', 'at θ', 'average increase', 'max increase', 'adversarial-direction increase', 'curvature', 'Hessian top eigenvalue'], rows)}`;
+    : `<h2>Flatness measures</h2>\n${table(['result', 'loss', 'at θ', 'average increase', 'max increase', 'adversarial-direction increase', 'curvature', 'Hessian top eigenvalue'], rows, caption)}`;
 }
 
-/** The whole page; every text escaped. */
-export function indexHtml(
-  figures: string[],
-  rows: GapRow[],
-  measure: FlatnessMeasure | undefined,
-  landscapes: Array<{ label: string; result: LandscapeResult }>,
-  flatness: Array<{ label: string; result: FlatnessResult }>,
-): string {
+function figureHtml({ file, caption }: Figure): string {
+  const lines = caption.map(escapeHtml);
+  const alt = escapeHtml(file.replace(/\.svg$/, '').replace(/-/g, ' '));
+  return `<figure><img src="${escapeHtml(file)}" alt="${alt}"><figcaption><code>${escapeHtml(file)}</code>${lines.length === 0 ? '' : `: ${lines.join('<br>')}`}</figcaption></figure>`;
+}
+
+/** The whole page: the figures, then the sections (HTML already escaped by their builders). */
+export function indexHtml(figures: Figure[], sections: string[]): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>weightscape report</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;color:#111;background:#fff}img{max-width:100%;border:1px solid #ddd;margin:1em 0}table{border-collapse:collapse}caption{caption-side:bottom;text-align:left;color:#444;padding-top:4px}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}</style>
+<style>body{font-family:system-ui,sans-serif;margin:2em;color:#111;background:#fff}img{max-width:100%;border:1px solid #ddd;margin:1em 0}figcaption{color:#444;max-width:60em}table{border-collapse:collapse;margin-bottom:1.5em}caption{caption-side:bottom;text-align:left;color:#444;padding-top:4px}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}</style>
 </head>
 <body>
 <h1>weightscape report</h1>
-${figures.map((f) => `<figure><img src="${escapeHtml(f)}" alt="${escapeHtml(f.replace(/\.svg$/, '').replace(/-/g, ' '))}"><figcaption>${escapeHtml(f)}</figcaption></figure>`).join('\n')}
-${rows.length > 0 ? `<h2>Robust generalization gap</h2>\n${gapTableHtml(rows, measure)}` : ''}
-${landscapeTable(landscapes)}
-${flatnessResultsTable(flatness)}
+${figures.map(figureHtml).join('\n')}
+${sections.filter((s) => s !== '').join('\n')}
 </body>
 </html>
 `;

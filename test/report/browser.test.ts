@@ -1,7 +1,7 @@
 /**
- * Renders the report in a real browser (Debian's chromium, headless, through playwright-core):
- * every chart has drawn size, no text box leaves its chart, no two texts of a table row overlap,
- * and index.html shows every figure. Skipped where /usr/bin/chromium is absent, except in CI.
+ * Renders the report, a study's panels among its figures, in headless chromium (playwright-core):
+ * every chart has drawn size, no text leaves its chart, no two texts of a row overlap, and
+ * index.html shows every figure. Skipped where /usr/bin/chromium is absent, except in CI.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +13,7 @@ import { buildReport } from '../../src/report/build-report.ts';
 import type { LandscapeResult } from '../../src/landscape/sample-landscape.ts';
 import type { EvalResult } from '../../src/eval/evaluate-checkpoint.ts';
 import type { TrainLog } from '../../src/train/trainer.ts';
+import { syntheticStudy } from './study-fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const alphas = Array.from({ length: 21 }, (_, i) => -1 + i / 10);
@@ -23,6 +24,16 @@ function inputs() {
       schema: 'weightscape.landscape/1',
       grid: { alphas, betas: null, layout: '' },
       complete: true,
+      settings: {
+        checkpoint: `runs/model-${scale}.safetensors`,
+        data: 'mini',
+        split: 'test',
+        subset: 32,
+        attack: 'pgd:linf:eps=0.1:steps=10',
+        bn: 'eval',
+        seed: 0,
+      },
+      directions: [{ spec: 'filter' }],
       values: {
         cleanLoss: [alphas.map((a) => 0.4 + scale * a * a)],
         cleanAccuracy: [alphas.map(() => 0.5)],
@@ -35,6 +46,8 @@ function inputs() {
   const evalResult = (train: number, testAcc: number, sha: string) =>
     ({
       schema: 'weightscape.eval/2',
+      attack: 'pgd:linf:eps=0.1:steps=20',
+      data: { spec: 'mini', subset: 64, splits: {} },
       provenance: { checkpoint: { sha256: sha } },
       splits: {
         train: { count: 10, clean: { loss: 0.4, accuracy: 0.9 }, robust: { loss: 1, accuracy: train } },
@@ -55,8 +68,26 @@ function inputs() {
       { label: 'pgd-at final checkpoint with a long name', result: evalResult(0.75, 0.52, 'sha3') },
       { label: 'pgd-at --awp', result: evalResult(0.66, 0.58, 'sha1.5') },
     ],
-    runs: [{ label: 'pgd-at', log: { schema: 'weightscape.train-log/1', epochs } as unknown as TrainLog }],
+    runs: [
+      {
+        label: 'pgd-at',
+        log: {
+          schema: 'weightscape.train-log/1',
+          config: {
+            method: 'pgd-at',
+            awp: false,
+            attack: 'pgd:linf:eps=0.1:steps=10',
+            data: 'mini',
+            subset: 500,
+            epochs: 30,
+            seed: 0,
+          },
+          epochs,
+        } as unknown as TrainLog,
+      },
+    ],
     correlations: [],
+    studies: [{ label: 'study', result: syntheticStudy() }],
   };
 }
 

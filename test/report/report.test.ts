@@ -86,7 +86,16 @@ test('a whole report: combined figure, index.html with escaped names and tables,
     schema: 'weightscape.landscape/1',
     grid: { alphas, betas: null, layout: '' },
     complete: true,
-    settings: { directions: ['filter'] },
+    settings: {
+      checkpoint: 'runs/pgd-at/model.safetensors',
+      data: 'mini',
+      split: 'test',
+      subset: 32,
+      attack: 'pgd:linf:eps=0.1:steps=10',
+      bn: 'eval',
+      directions: ['filter'],
+      seed: 7,
+    },
     directions: [{ spec: 'filter' }],
     values: {
       cleanLoss: [series[0]!.clean],
@@ -110,6 +119,8 @@ test('a whole report: combined figure, index.html with escaped names and tables,
   } as unknown as LandscapeResult;
   const evalResult = {
     schema: 'weightscape.eval/2',
+    attack: 'pgd:linf:eps=0.1:steps=20',
+    data: { spec: 'mini', subset: 64, splits: {} },
     provenance: { checkpoint: { sha256: 'abc' } },
     splits: {
       train: { count: 10, clean: { loss: 0.4, accuracy: 0.9 }, robust: { loss: 1, accuracy: 0.7 } },
