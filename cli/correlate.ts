@@ -19,29 +19,41 @@ export function correlateCommand(): Command {
     .requiredOption('--x <metric>', 'dotted path, e.g. adversarial.averageIncrease or flatness.adversarial.curvature')
     .requiredOption('--y <metric>', 'dotted path, e.g. gap.accuracy')
     .option('--resamples <n>', 'bootstrap resamples', '2000')
+    .option('--permutations <n>', 'permutations for the p-values (exact when all orderings are fewer)', '10000')
     .option('--json', 'print the result as JSON')
     .option('--out <file>', 'also write the JSON result here')
     .option('--svg <file>', 'write the scatter plot with its fit line and coefficients')
     .action(
       (
         paths: string[],
-        flags: { x: string; y: string; resamples: string; json?: boolean; out?: string; svg?: string },
+        flags: {
+          x: string;
+          y: string;
+          resamples: string;
+          permutations: string;
+          json?: boolean;
+          out?: string;
+          svg?: string;
+        },
         command: Command,
       ) => {
         const { seed } = globalOptions(command);
-        const resamples = Number(flags.resamples);
-        if (!Number.isInteger(resamples) || resamples < 100 || resamples > MAX_RESAMPLES) {
-          throw new WeightscapeError(
-            'bad-argument',
-            `--resamples: expected an integer in 100–${MAX_RESAMPLES} (got '${flags.resamples}')`,
-          );
-        }
+        const [resamples, permutations] = (['resamples', 'permutations'] as const).map((flag) => {
+          const value = Number(flags[flag]);
+          if (!Number.isInteger(value) || value < 100 || value > MAX_RESAMPLES) {
+            throw new WeightscapeError(
+              'bad-argument',
+              `--${flag}: expected an integer in 100–${MAX_RESAMPLES} (got '${flags[flag]}')`,
+            );
+          }
+          return value;
+        }) as [number, number];
         claimOutputs('correlate', [
           { flag: '--out', path: flags.out, kind: 'file' },
           { flag: '--svg', path: flags.svg, kind: 'file' },
         ]);
         const results = paths.map((path) => ({ path, json: readAnyResult(path).json }));
-        const result = correlateResults(results, flags.x, flags.y, { resamples, seed });
+        const result = correlateResults(results, flags.x, flags.y, { resamples, permutations, seed });
         for (const note of result.notes) process.stderr.write(`weightscape: note: ${note}\n`);
         const json = `${JSON.stringify(result, null, 2)}\n`;
         if (flags.out !== undefined) writeOutput(flags.out, json, paths);

@@ -8,6 +8,7 @@ import { formatAttack, usualAttack, type AttackSpec } from '../attacks/attack-sp
 import type { DataSpec, Split } from '../data/dataset.ts';
 import { WeightscapeError } from '../errors.ts';
 import type { StudyResult } from '../results/study-schema.ts';
+import { MAX_RESAMPLES } from '../stats/correlate-results.ts';
 
 export type StudySettings = StudyResult['settings'];
 
@@ -84,6 +85,17 @@ export function resolveStudySettings(options: StudyOptions): StudySettings {
     ['--batch-size', options.batchSize],
   ] as const)
     check(positiveInteger(value), flag, `must be a positive integer (got ${value})`);
+  const resamples = options.resamples ?? 2000;
+  const permutations = options.permutations ?? 10_000;
+  for (const [flag, value] of [
+    ['--resamples', resamples],
+    ['--permutations', permutations],
+  ] as const)
+    check(
+      Number.isInteger(value) && value >= 100 && value <= MAX_RESAMPLES,
+      flag,
+      `must be an integer in 100–${MAX_RESAMPLES} (got ${value})`,
+    );
   const measures = options.measures ?? [...DEFAULT_MEASURES];
   check(measures.length > 0, '--measures', 'needs at least one flatness measure');
   for (const measure of measures)
@@ -107,8 +119,8 @@ export function resolveStudySettings(options: StudyOptions): StudySettings {
     seed: options.seed ?? 0,
     gap: GAP_METRIC,
     measures,
-    resamples: options.resamples ?? 2000,
-    permutations: options.permutations ?? 10_000,
+    resamples,
+    permutations,
   };
 }
 
