@@ -149,9 +149,11 @@ export function studyCommand(): Command {
     }
     for (const note of study.notes.filter((n) => !listed.notes.includes(n))) context.stderr(`note: ${note}`);
     context.stdout(
-      [`wrote ${flags.out}/${STUDY_FILE} (${study.checkpoints.length} checkpoints)`, '', ...summaryLines(study)].join(
-        '\n',
-      ),
+      [
+        `wrote ${flags.out}/${STUDY_FILE} (${study.checkpoints.length} checkpoints) and the report ${flags.out}/index.html`,
+        '',
+        ...summaryLines(study),
+      ].join('\n'),
     );
   });
 }

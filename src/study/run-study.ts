@@ -4,7 +4,8 @@
  * with the gap and the study result. `--shard i/n` computes only its checkpoints' pieces (the
  * checkpoints whose index ≡ i mod n) and stops; a run without --shard reuses every piece on disk
  * and computes the rest, so it is also the merge after the shards (with `merge`, it refuses to
- * compute anything and names what is missing).
+ * compute anything and names what is missing). The report (index.html, the figures and tables)
+ * is written beside study.json.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import type { BackendInfo } from '../backend/select-backend.ts';
 import type { ModelConfigRequest } from '../checkpoints/model-config.ts';
 import { WeightscapeError } from '../errors.ts';
 import { shardPoints, type Shard } from '../landscape/grid.ts';
+import { buildStudyReport } from '../report/study-report.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
 import { provenance } from '../results/provenance.ts';
 import { readAnyResult } from '../results/read-result.ts';
@@ -22,6 +24,7 @@ import type { StudyInput, StudyRun } from './study-inputs.ts';
 import type { StudySettings } from './study-settings.ts';
 
 export const STUDY_FILE = 'study.json';
+const REPORT_SIZE = { width: 560, height: 340 };
 
 export interface StudyRequest {
   runs: StudyRun[];
@@ -101,7 +104,7 @@ function studyPieces(request: StudyRequest): StudyCheckpoint[] | undefined {
   return done;
 }
 
-/** The study: every piece, the correlations, the result written to <dir>/study.json (not with a shard). */
+/** The study: every piece, the correlations, the result and its report written to dir (not with a shard). */
 export function runStudy(request: StudyRequest): StudyResult | undefined {
   const started = performance.now();
   const checkpoints = studyPieces(request);
@@ -138,6 +141,8 @@ export function runStudy(request: StudyRequest): StudyResult | undefined {
     }),
   };
   writeFileAtomic(join(dir, STUDY_FILE), `${JSON.stringify(result, null, 2)}\n`);
+  const { files } = buildStudyReport(result, REPORT_SIZE);
+  for (const [name, content] of Object.entries(files)) writeFileAtomic(join(dir, name), content);
   return result;
 }
 
