@@ -52,7 +52,7 @@ test(
       execFileSync('tar', ['-xzf', join(packDir, packed[0]!.filename), '-C', installed, '--strip-components', '1']);
       writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
 
-      const landscape = join(ROOT, 'reports', 'demo', 'pgd-at-filter-landscape.json');
+      const landscape = join(ROOT, 'fixtures', 'results', 'pgd-at-filter-landscape.json');
       writeFileSync(
         join(project, 'use.mjs'),
         `

@@ -27,10 +27,10 @@ const RUNS = { seed: 15, numRuns: 150 };
 const KINDS = Object.keys(RESULT_KINDS) as ResultKind[];
 const load = (path: string) => JSON.parse(readFileSync(join(root, path), 'utf8')) as unknown;
 const EXAMPLES: Array<{ kind: ResultKind; json: unknown }> = [
-  { kind: 'eval', json: load('reports/demo/pgd-at-eval.json') },
-  { kind: 'landscape', json: load('reports/demo/pgd-at-adversarial-landscape.json') },
+  { kind: 'eval', json: load('fixtures/results/pgd-at-eval.json') },
+  { kind: 'landscape', json: load('fixtures/results/pgd-at-adversarial-landscape.json') },
   { kind: 'flatness', json: load('reports/awp-fashion-mnist/pgd-at-awp-flatness.json') },
-  { kind: 'train log', json: load('reports/demo/pgd-at-awp/log.json') },
+  { kind: 'train log', json: load('fixtures/results/pgd-at-awp-log.json') },
   {
     kind: 'baseline',
     json: {

@@ -14,7 +14,7 @@ const FLATNESS = join(root, 'reports/awp-fashion-mnist/pgd-at-flatness.json');
 
 /** A 2D landscape (the demo's 1D filter landscape with three β rows) written under `name`. */
 function twoD(name: string): string {
-  const r = JSON.parse(readFileSync(join(root, 'reports/demo/pgd-at-filter-landscape.json'), 'utf8'));
+  const r = JSON.parse(readFileSync(join(root, 'fixtures/results/pgd-at-filter-landscape.json'), 'utf8'));
   r.settings.betas = r.grid.betas = [-1, 0, 1];
   r.settings.directions = ['filter', 'filter'];
   r.directions = [r.directions[0], { ...r.directions[0], seed: 2 }];
@@ -59,8 +59,8 @@ test('report: files named after their inputs (safe, unique), each figure caption
   const inputs = [
     twoD('PGD-AT <2D> Landscape'),
     twoD('pgd-at 2d landscape'), // the same safe name: gets a suffix
-    join(root, 'reports/demo/pgd-at-filter-landscape.json'),
-    join(root, 'reports/demo/pgd-at-eval.json'),
+    join(root, 'fixtures/results/pgd-at-filter-landscape.json'),
+    join(root, 'fixtures/results/pgd-at-eval.json'),
     FLATNESS,
   ];
   const { files } = buildReport(readReportInputs(inputs), size);
@@ -77,7 +77,7 @@ test('report: files named after their inputs (safe, unique), each figure caption
     'gap-table.svg',
   ]);
   const html = files['index.html']!;
-  const landscape = JSON.parse(readFileSync(join(root, 'reports/demo/pgd-at-filter-landscape.json'), 'utf8'));
+  const landscape = JSON.parse(readFileSync(join(root, 'fixtures/results/pgd-at-filter-landscape.json'), 'utf8'));
   const s = landscape.settings;
   const caption = `pgd-at-filter-landscape: checkpoint pgd-at/model.safetensors, direction filter, attack ${s.attack}, data ${s.data} ${s.split}, subset ${s.subset}, BatchNorm eval, seed ${s.seed}`;
   const figcaption = (file: string) =>
@@ -90,7 +90,7 @@ test('report: files named after their inputs (safe, unique), each figure caption
     ),
     'contour caption, label escaped',
   );
-  const e = JSON.parse(readFileSync(join(root, 'reports/demo/pgd-at-eval.json'), 'utf8'));
+  const e = JSON.parse(readFileSync(join(root, 'fixtures/results/pgd-at-eval.json'), 'utf8'));
   assert.ok(
     figcaption('gap-table\\.svg').includes(
       `pgd-at-eval: attack ${e.attack}, data ${e.data.spec}, subset ${e.data.subset}`,

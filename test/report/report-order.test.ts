@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { buildReport, readReportInputs } from '../../src/report/build-report.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const demo = (name: string) => join(root, 'reports/demo', name);
+const demo = (name: string) => join(root, 'fixtures/results', name);
 const dir = mkdtempSync(join(tmpdir(), 'weightscape-report-order-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const size = { width: 560, height: 340 };

@@ -148,14 +148,14 @@ function pair(i: number): Array<{ path: string; json: unknown }> {
 
 /** One example of each kind: committed results of the demo and the AWP report, and outputs of the library. */
 const examples: Array<[ResultKind, string, unknown]> = [
-  ['eval', 'reports/demo/pgd-at-eval.json', readJson('reports/demo/pgd-at-eval.json')],
-  ['landscape', 'reports/demo/pgd-at-filter-landscape.json', readJson('reports/demo/pgd-at-filter-landscape.json')],
+  ['eval', 'fixtures/results/pgd-at-eval.json', readJson('fixtures/results/pgd-at-eval.json')],
+  ['landscape', 'fixtures/results/pgd-at-filter-landscape.json', readJson('fixtures/results/pgd-at-filter-landscape.json')],
   [
     'flatness',
     'reports/awp-fashion-mnist/pgd-at-flatness.json',
     readJson('reports/awp-fashion-mnist/pgd-at-flatness.json'),
   ],
-  ['train log', 'reports/demo/pgd-at/log.json', readJson('reports/demo/pgd-at/log.json')],
+  ['train log', 'fixtures/results/pgd-at-log.json', readJson('fixtures/results/pgd-at-log.json')],
   [
     'correlation',
     'correlateResults(…)',
@@ -174,7 +174,7 @@ const examples: Array<[ResultKind, string, unknown]> = [
     'checkResult(runChecks(…))',
     JSON.parse(
       JSON.stringify(
-        checkResult(runChecks(baseline, [{ path: 'eval.json', json: readJson('reports/demo/pgd-at-eval.json') }])),
+        checkResult(runChecks(baseline, [{ path: 'eval.json', json: readJson('fixtures/results/pgd-at-eval.json') }])),
       ),
     ),
   ],

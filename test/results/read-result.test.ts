@@ -33,7 +33,7 @@ function correlationExample(): unknown {
 const cases: Array<{ kind: ResultKind; valid: () => any; mutate: (r: any) => void; field: string }> = [
   {
     kind: 'eval',
-    valid: () => load('reports/demo/pgd-at-eval.json'),
+    valid: () => load('fixtures/results/pgd-at-eval.json'),
     mutate: (r) => {
       r.splits.test.robust.accuracy = '0.5';
     },
@@ -41,7 +41,7 @@ const cases: Array<{ kind: ResultKind; valid: () => any; mutate: (r: any) => voi
   },
   {
     kind: 'landscape',
-    valid: () => load('reports/demo/pgd-at-filter-landscape.json'),
+    valid: () => load('fixtures/results/pgd-at-filter-landscape.json'),
     mutate: (r) => {
       r.values.cleanLoss[0][3] = 'x';
     },
@@ -57,7 +57,7 @@ const cases: Array<{ kind: ResultKind; valid: () => any; mutate: (r: any) => voi
   },
   {
     kind: 'train log',
-    valid: () => load('reports/demo/pgd-at/log.json'),
+    valid: () => load('fixtures/results/pgd-at-log.json'),
     mutate: (r) => {
       r.epochs[1].test.robust = { loss: 1, accuracy: null };
     },
@@ -104,7 +104,7 @@ for (const { kind, valid, mutate, field } of cases) {
 }
 
 test('a landscape whose tables do not match its grid, or that is complete with a missing point, is refused', () => {
-  const landscape = load('reports/demo/pgd-at-filter-landscape.json');
+  const landscape = load('fixtures/results/pgd-at-filter-landscape.json');
   landscape.values.robustLoss[0].pop();
   const short = write('short.json', landscape);
   assert.throws(
@@ -113,7 +113,7 @@ test('a landscape whose tables do not match its grid, or that is complete with a
       `^WeightscapeError: ${short}: values\\.robustLoss\\[0\\]: expected 11 values \\(one per α\\), found 10$`,
     ),
   );
-  const holed = load('reports/demo/pgd-at-filter-landscape.json');
+  const holed = load('fixtures/results/pgd-at-filter-landscape.json');
   holed.values.cleanAccuracy[0][5] = null;
   assert.throws(
     () => readLandscape(write('holed.json', holed)),
@@ -122,7 +122,7 @@ test('a landscape whose tables do not match its grid, or that is complete with a
 });
 
 test('the wrong kind, no schema tag, extra keys', () => {
-  const evalPath = join(root, 'reports/demo/pgd-at-eval.json');
+  const evalPath = join(root, 'fixtures/results/pgd-at-eval.json');
   assert.throws(
     () => readResult(evalPath, 'landscape'),
     /pgd-at-eval\.json: not a landscape result \(schema "weightscape\.eval\/2"; expected weightscape\.landscape\/1\)/,
@@ -132,7 +132,7 @@ test('the wrong kind, no schema tag, extra keys', () => {
     /array\.json: not an eval result \(no schema tag \(a JSON array\)/,
   );
   // Unknown extra keys are kept (a newer weightscape may record more identity fields).
-  const landscape = load('reports/demo/pgd-at-filter-landscape.json');
+  const landscape = load('fixtures/results/pgd-at-filter-landscape.json');
   landscape.settings.checkpointSha256 = 'abc';
   assert.equal(
     (readLandscape(write('extra.json', landscape)).settings as unknown as Record<string, unknown>).checkpointSha256,
@@ -142,13 +142,13 @@ test('the wrong kind, no schema tag, extra keys', () => {
 });
 
 test('report: a result with the right tag and a wrong structure exits 2 naming the file and the field', () => {
-  const landscape = load('reports/demo/pgd-at-filter-landscape.json');
+  const landscape = load('fixtures/results/pgd-at-filter-landscape.json');
   landscape.provenance = null;
   const bad = write('no-provenance.json', landscape);
   const bin = join(root, 'bin/weightscape.js');
   const report = spawnSync(
     process.execPath,
-    [bin, 'report', join(root, 'reports/demo/pgd-at-eval.json'), bad, '--out', join(dir, 'report')],
+    [bin, 'report', join(root, 'fixtures/results/pgd-at-eval.json'), bad, '--out', join(dir, 'report')],
     { encoding: 'utf8', timeout: 120_000 },
   );
   assert.equal(report.status, 2, report.stderr);
