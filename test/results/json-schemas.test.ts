@@ -149,7 +149,11 @@ function pair(i: number): Array<{ path: string; json: unknown }> {
 /** One example of each kind: committed results of the demo and the AWP report, and outputs of the library. */
 const examples: Array<[ResultKind, string, unknown]> = [
   ['eval', 'fixtures/results/pgd-at-eval.json', readJson('fixtures/results/pgd-at-eval.json')],
-  ['landscape', 'fixtures/results/pgd-at-filter-landscape.json', readJson('fixtures/results/pgd-at-filter-landscape.json')],
+  [
+    'landscape',
+    'fixtures/results/pgd-at-filter-landscape.json',
+    readJson('fixtures/results/pgd-at-filter-landscape.json'),
+  ],
   [
     'flatness',
     'reports/awp-fashion-mnist/pgd-at-flatness.json',
@@ -168,6 +172,7 @@ const examples: Array<[ResultKind, string, unknown]> = [
       ),
     ),
   ],
+  ['study', 'fixtures/results/study.json', readJson('fixtures/results/study.json')],
   ['baseline', 'a baseline', baseline],
   [
     'check',
