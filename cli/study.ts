@@ -126,7 +126,7 @@ export function studyCommand(): Command {
     const listed = listStudyInputs(paths);
     const context = await createContext(command);
     const started = performance.now();
-    const study = runStudy({
+    const outcome = runStudy({
       ...listed,
       settings,
       dir: flags.out,
@@ -141,12 +141,13 @@ export function studyCommand(): Command {
       },
     });
     for (const note of listed.notes) context.stderr(`note: ${note}`);
-    if (study === undefined) {
+    if (outcome === undefined) {
       context.stdout(
         `shard ${flags.shard}: pieces written under ${flags.out}/pieces; run the study without --shard (or with --merge) to assemble`,
       );
       return;
     }
+    const { study } = outcome;
     for (const note of study.notes.filter((n) => !listed.notes.includes(n))) context.stderr(`note: ${note}`);
     context.stdout(
       [

@@ -1,158 +1,179 @@
 /**
- * The main job in one call: on the bundled mini Fashion-MNIST subset, train PGD-AT and
- * PGD-AT + AWP convnets, evaluate their robust generalization gaps, sample clean and adversarial
- * 1D landscapes along a filter-normalized random direction and along the adversarial direction,
- * and write the full report. Sized to finish in minutes on 2 cores with the WASM backend.
+ * The main job in one call, sized for 2 cores: on a small class-stratified subset of the bundled
+ * mini Fashion-MNIST, train PGD-AT and PGD-AT + AWP convnets keeping a checkpoint every few
+ * epochs, then study every saved epoch (robust gap, flatness, 1D curves, correlations) and write
+ * the study's report. A small training set robust-overfits within minutes: the phenomenon the
+ * seed paper (Wu, Xia & Wang 2020) relates to the flatness of the weight loss landscape.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAttack } from '../attacks/attack-spec.ts';
-import { parseDataSpec } from '../data/dataset.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
-import { evaluateCheckpoint, type EvalResult } from '../eval/evaluate-checkpoint.ts';
-import { parseRange } from '../landscape/grid.ts';
-import { sampleLandscape, type LandscapeResult } from '../landscape/sample-landscape.ts';
-import { buildReport } from '../report/build-report.ts';
-import { writeFileAtomic } from '../results/atomic-write.ts';
+import { parseDataSpec } from '../data/dataset.ts';
+import type { StudyCorrelation, StudyResult } from '../results/study-schema.ts';
+import { listStudyInputs } from '../study/study-inputs.ts';
+import { runStudy } from '../study/run-study.ts';
+import { resolveStudySettings } from '../study/study-settings.ts';
 import { resolveTrainConfig } from '../train/train-config.ts';
-import { train, type TrainLog } from '../train/trainer.ts';
+import { train } from '../train/trainer.ts';
+
+/** The demo's setup, in one place (the README quotes it). */
+export const DEMO_SETUP = {
+  data: 'mini',
+  arch: 'convnet',
+  archOptions: { width: 32, hidden: 256, dropout: 0 },
+  /** Training images (class-stratified): few enough to robust-overfit in minutes. */
+  subset: 300,
+  epochs: 60,
+  batchSize: 64,
+  lr: 0.03,
+  weightDecay: 0,
+  /** ÷10 at these fractions of the epochs (robust overfitting sets in after the first decay). */
+  milestones: [2 / 3, 5 / 6],
+  attack: 'pgd:linf:eps=0.1:steps=5:step=0.04',
+  evalAttack: 'pgd:linf:eps=0.1:steps=10:step=0.025',
+  evalSubset: 200,
+  awpGamma: 0.005,
+  awpWarmup: 5,
+  /** Checkpoints kept per run (evenly spaced, the last epoch included). */
+  savedCheckpoints: 6,
+  study: { subset: 300, landscapeSubset: 100, directions: 2, points: 7, batchSize: 100 },
+  /** The flatness measure the demo's sentence is about. */
+  measure: 'adversarial.averageIncrease',
+} as const;
+
+export const DEMO_RUNS = [
+  { name: 'pgd-at', awp: false },
+  { name: 'pgd-at-awp', awp: true },
+] as const;
 
 export interface DemoOptions {
   outDir: string;
   backend: BackendInfo;
   seed: number;
+  /** Fewer epochs for a quick look (the milestones and saved epochs scale with it). */
   epochs?: number;
   /** Progress: a stage name and its fraction done, in [0, 1]. */
   onProgress?: (stage: string, fraction: number) => void;
 }
 
-export interface DemoSummary {
-  reportDir: string;
-  files: string[];
-  rows: Array<{
-    model: string;
-    trainRobust: number;
-    testRobust: number;
-    gap: number;
-    testClean: number;
-    adversarialIncrease: number;
-    adversarialDirectionIncrease: number;
-  }>;
+export interface DemoRunSummary {
+  run: string;
+  epochs: number;
+  trainRobust: number;
+  testRobust: number;
+  /** Train minus test robust accuracy at the final epoch, and at the first saved one. */
+  gap: number;
+  firstGap: number;
+  bestTestRobust: number;
+  bestEpoch: number;
+  /** The demo's flatness measure at the final and the first saved epoch. */
+  flatness: number | null;
+  firstFlatness: number | null;
 }
 
-const ATTACK = 'pgd:linf:eps=0.1:steps=5:step=0.04';
-const EVAL_ATTACK = 'pgd:linf:eps=0.1:steps=10:step=0.025';
+export interface DemoSummary {
+  reportDir: string;
+  study: StudyResult;
+  runs: DemoRunSummary[];
+  /** The demo measure's correlation with the gap over every checkpoint. */
+  correlation: StudyCorrelation;
+  /** Relative to reportDir: every file and directory the demo wrote. */
+  written: string[];
+}
 
-export function runDemo({ outDir, backend, seed, epochs = 8, onProgress }: DemoOptions): DemoSummary {
-  mkdirSync(outDir, { recursive: true });
-  const models = [
-    { name: 'pgd-at', awp: false },
-    { name: 'pgd-at-awp', awp: true },
-  ];
-  const runs: Array<{ label: string; log: TrainLog }> = [];
-  const evals: Array<{ label: string; result: EvalResult }> = [];
-  const landscapes: Array<{ label: string; result: LandscapeResult }> = [];
-  const summary: DemoSummary['rows'] = [];
-  models.forEach(({ name, awp }) => {
-    const runDir = join(outDir, name);
+/** Evenly spaced epochs ending at the last one. */
+export function savedEpochs(epochs: number, count: number): number[] {
+  const n = Math.min(count, epochs);
+  return [...new Set(Array.from({ length: n }, (_, i) => Math.round((epochs * (i + 1)) / n)))];
+}
+
+function trainRuns({ outDir, backend, seed, epochs = DEMO_SETUP.epochs, onProgress }: DemoOptions): string[] {
+  const milestones = DEMO_SETUP.milestones.map((f) => Math.max(1, Math.round(epochs * f)));
+  return DEMO_RUNS.map(({ name, awp }) => {
+    const runDir = join(outDir, 'runs', name);
     const config = resolveTrainConfig({
-      // Width 8 / 32 hidden units collapsed to chance under AWP (with or without a warm-up); the
-      // width of reports/awp-fashion-mnist trains, with AWP from the second half of the epochs
-      // (from the third of eight it collapsed when float rounding moved the first epochs' path).
-      arch: 'convnet',
-      archOptions: { width: 16, hidden: 64, dropout: 0 },
-      data: 'mini',
+      arch: DEMO_SETUP.arch,
+      archOptions: { ...DEMO_SETUP.archOptions },
+      data: DEMO_SETUP.data,
+      subset: DEMO_SETUP.subset,
       method: 'pgd-at',
       awp,
-      awpWarmup: Math.floor(epochs / 2),
+      awpGamma: DEMO_SETUP.awpGamma,
+      awpWarmup: Math.min(DEMO_SETUP.awpWarmup, epochs - 1),
       epochs,
-      batchSize: 64,
-      lr: 0.02,
-      schedule: `piecewise:${Math.max(1, Math.floor(epochs * 0.6))},${Math.max(1, Math.floor(epochs * 0.85))}`,
-      attack: ATTACK,
-      evalSubset: 300,
+      batchSize: DEMO_SETUP.batchSize,
+      lr: DEMO_SETUP.lr,
+      weightDecay: DEMO_SETUP.weightDecay,
+      schedule: `piecewise:${milestones.join(',')}`,
+      attack: DEMO_SETUP.attack,
+      evalAttack: DEMO_SETUP.evalAttack,
+      evalSubset: DEMO_SETUP.evalSubset,
+      saveEpochs: savedEpochs(epochs, DEMO_SETUP.savedCheckpoints),
       seed,
     });
-    const log = train({
+    train({
       config,
       outDir: runDir,
       resume: false,
       backend,
       onBatch: (epoch, batch, batches) => onProgress?.(`train ${name}`, (epoch + (batch + 1) / batches) / epochs),
     });
-    runs.push({ label: name, log });
-    const checkpoint = join(runDir, 'model.safetensors');
-    onProgress?.(`evaluate ${name}`, 0);
-    const evaluated = evaluateCheckpoint({
-      checkpoint,
-      data: parseDataSpec('mini'),
-      subset: 500,
-      attack: parseAttack(EVAL_ATTACK),
-      model: {},
-      batchSize: 250,
-      backend,
-      seed,
-      onProgress: (split, done, total) =>
-        onProgress?.(`evaluate ${name}`, (split === 'train' ? 0 : 0.5) + done / total / 2),
-    });
-    writeFileAtomic(join(outDir, `${name}-eval.json`), `${JSON.stringify(evaluated, null, 2)}\n`);
-    evals.push({ label: name, result: evaluated });
-    const increases: number[] = [];
-    for (const direction of ['filter', 'adversarial']) {
-      const result = sampleLandscape({
-        settings: {
-          checkpoint,
-          data: 'mini',
-          split: 'test',
-          subset: 200,
-          batchSize: 200,
-          loss: 'adversarial',
-          attack: ATTACK,
-          fixedExamples: false,
-          bn: 'eval',
-          recalibrationBatches: 1,
-          directions: [direction],
-          includeBn: false,
-          alphas: parseRange(direction === 'filter' ? '-1:1:11' : '-0.2:0.2:11'),
-          betas: null,
-          seed,
-        },
-        model: {},
-        backend,
-        out: join(outDir, `${name}-${direction}-landscape.json`),
-        onPoint: (done, total) => onProgress?.(`landscape ${name} (${direction})`, done / total),
-      });
-      landscapes.push({ label: `${name} (${direction} direction)`, result });
-      increases.push(result.flatness!.adversarial!.increaseMax);
-    }
-    const trainRobust = evaluated.splits.train!.robust!;
-    const testRobust = evaluated.splits.test!.robust!;
-    summary.push({
-      model: name,
-      trainRobust: trainRobust.accuracy,
-      testRobust: testRobust.accuracy,
-      gap: evaluated.gap!.accuracy,
-      testClean: evaluated.splits.test!.clean.accuracy,
-      adversarialIncrease: increases[0]!,
-      adversarialDirectionIncrease: increases[1]!,
-    });
+    return runDir;
   });
-  onProgress?.('report', 0);
-  const randomCurves = landscapes.filter((l) => l.label.includes('filter'));
-  const { files } = buildReport(
-    { landscapes: randomCurves, evals, runs, correlations: [] },
-    { width: 560, height: 340 },
-  );
-  const adversarial = buildReport(
-    { landscapes: landscapes.filter((l) => l.label.includes('adversarial')), evals: [], runs: [], correlations: [] },
-    { width: 560, height: 340 },
-  );
-  files['adversarial-direction-curves.svg'] = adversarial.files['flatness-curves.svg']!;
-  files['index.html'] = files['index.html']!.replace(
-    '<figure><img src="combined.svg"',
-    '<figure><img src="adversarial-direction-curves.svg" alt="adversarial direction curves"><figcaption>adversarial-direction-curves.svg: the same loss along the adversarial (AWP) direction, α in ±0.2</figcaption></figure>\n<figure><img src="combined.svg"',
-  );
-  for (const [name, content] of Object.entries(files)) writeFileAtomic(join(outDir, name), content);
-  onProgress?.('report', 1);
-  return { reportDir: outDir, files: Object.keys(files).sort(), rows: summary };
+}
+
+function runSummary(study: StudyResult, run: string): DemoRunSummary {
+  const own = study.checkpoints.filter((c) => c.run === run);
+  const [first, last] = [own[0]!, own.at(-1)!];
+  const [loss, key] = DEMO_SETUP.measure.split('.') as ['adversarial', 'averageIncrease'];
+  const best = own.reduce((a, c) => ((c.test.robust?.accuracy ?? 0) > (a.test.robust?.accuracy ?? 0) ? c : a));
+  return {
+    run,
+    epochs: last.epoch ?? 0,
+    trainRobust: last.train.robust!.accuracy,
+    testRobust: last.test.robust!.accuracy,
+    gap: last.gap!.accuracy,
+    firstGap: first.gap!.accuracy,
+    bestTestRobust: best.test.robust!.accuracy,
+    bestEpoch: best.epoch ?? 0,
+    flatness: last.flatness[loss]?.[key] ?? null,
+    firstFlatness: first.flatness[loss]?.[key] ?? null,
+  };
+}
+
+/** Trains both runs, studies every saved epoch and writes the report into outDir. */
+export function runDemo(options: DemoOptions): DemoSummary {
+  const { outDir, backend, seed, onProgress } = options;
+  const runDirs = trainRuns(options);
+  const settings = resolveStudySettings({
+    data: parseDataSpec(DEMO_SETUP.data),
+    attack: parseAttack(DEMO_SETUP.evalAttack),
+    ...DEMO_SETUP.study,
+    measures: [
+      DEMO_SETUP.measure,
+      'adversarial.adversarialDirectionIncrease',
+      'adversarial.curvature',
+      'clean.averageIncrease',
+    ],
+    seed,
+  });
+  const listed = listStudyInputs(runDirs);
+  const outcome = runStudy({
+    ...listed,
+    settings,
+    dir: outDir,
+    model: {},
+    backend,
+    onCheckpoint: (_input, index, total) => onProgress?.('study', (index - 1) / total),
+  })!;
+  const { study } = outcome;
+  onProgress?.('study', 1);
+  const correlation = study.correlations.find((c) => c.scope === 'all' && c.measure === DEMO_SETUP.measure)!;
+  return {
+    reportDir: outDir,
+    study,
+    runs: DEMO_RUNS.map(({ name }) => runSummary(study, name)),
+    correlation,
+    written: ['runs', 'pieces', 'study.json', ...outcome.reportFiles],
+  };
 }

@@ -104,8 +104,14 @@ function studyPieces(request: StudyRequest): StudyCheckpoint[] | undefined {
   return done;
 }
 
+export interface StudyOutcome {
+  study: StudyResult;
+  /** The report's files written beside study.json (index.html, figures, tables). */
+  reportFiles: string[];
+}
+
 /** The study: every piece, the correlations, the result and its report written to dir (not with a shard). */
-export function runStudy(request: StudyRequest): StudyResult | undefined {
+export function runStudy(request: StudyRequest): StudyOutcome | undefined {
   const started = performance.now();
   const checkpoints = studyPieces(request);
   if (checkpoints === undefined || request.shard !== undefined) return undefined;
@@ -143,7 +149,7 @@ export function runStudy(request: StudyRequest): StudyResult | undefined {
   writeFileAtomic(join(dir, STUDY_FILE), `${JSON.stringify(result, null, 2)}\n`);
   const { files } = buildStudyReport(result, REPORT_SIZE);
   for (const [name, content] of Object.entries(files)) writeFileAtomic(join(dir, name), content);
-  return result;
+  return { study: result, reportFiles: Object.keys(files).sort() };
 }
 
 /** Whether a directory holds a study (a result or pieces): --out may be reused to resume it. */

@@ -1,46 +1,79 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prepareDemoDirectory, writeDemoManifest } from '../../src/demo/demo-directory.ts';
+import { savedEpochs } from '../../src/demo/run-demo.ts';
+import { readResult } from '../../src/results/read-result.ts';
 
-test('weightscape demo (1 epoch) writes the whole report and prints the gap and flatness table', () => {
+const dir = mkdtempSync(join(tmpdir(), 'weightscape-demo-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+test('weightscape demo (2 epochs) trains both runs with saved epochs, studies them and prints the reading', () => {
   const bin = fileURLToPath(new URL('../../bin/weightscape.js', import.meta.url));
-  const out = join(mkdtempSync(join(tmpdir(), 'weightscape-demo-')), 'demo');
-  try {
-    const run = spawnSync(process.execPath, [bin, 'demo', '--epochs', '1', '--out', out], {
-      encoding: 'utf8',
-      timeout: 600_000,
-    });
-    assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /^report: .*index\.html/m);
-    assert.match(run.stdout, /^pgd-at\s+\d+\.\d%\s+\d+\.\d%\s+-?\d+\.\d\s+\d+\.\d%/m);
-    assert.match(run.stdout, /^pgd-at-awp\s+/m);
-    for (const file of [
-      'index.html',
-      'combined.svg',
-      'flatness-curves.svg',
-      'adversarial-direction-curves.svg',
-      'training-curves.svg',
-      'gap-table.md',
-      'pgd-at/model.safetensors',
-      'pgd-at-awp/log.json',
-      'pgd-at-eval.json',
-      'pgd-at-awp-adversarial-landscape.json',
-    ]) {
-      assert.ok(existsSync(join(out, file)), `${file} written`);
-    }
-    assert.equal(JSON.parse(readFileSync(join(out, 'pgd-at-awp', 'log.json'), 'utf8')).config.awp, true);
-    const again = spawnSync(process.execPath, [bin, 'demo', '--epochs', '1', '--out', out], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    assert.equal(again.status, 2, 'an existing demo report is not overwritten without --force');
-  } finally {
-    rmSync(join(out, '..'), { recursive: true, force: true });
-  }
+  const out = join(dir, 'demo');
+  const run = spawnSync(process.execPath, [bin, 'demo', '--epochs', '2', '--out', out], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /^report: .*index\.html/m);
+  assert.match(run.stdout, /^pgd-at\s+\d+\.\d%\s+\d+\.\d%\s+-?\d+\.\d\s+-?\d+\.\d\s+\d+\.\d% \(epoch \d\)/m);
+  assert.match(run.stdout, /^pgd-at-awp\s+/m);
+  assert.match(run.stdout, /^PGD-AT's robust gap (grows|does not grow) from/m);
+  const study = readResult(join(out, 'study.json'), 'study');
+  // Epochs 1 and 2 of both runs.
+  assert.deepEqual(
+    study.checkpoints.map((c) => `${c.run}@${c.epoch}`),
+    ['pgd-at@1', 'pgd-at@2', 'pgd-at-awp@1', 'pgd-at-awp@2'],
+  );
+  const gap = study.checkpoints[1]!.gap!.accuracy;
+  assert.match(
+    run.stdout,
+    new RegExp(`^pgd-at\\s+\\S+\\s+\\S+\\s+${(100 * gap).toFixed(1).replace('.', '\\.')}\\s`, 'm'),
+  );
+  for (const file of ['index.html', 'robust-accuracy-by-epoch.svg', 'flatness-vs-gap.svg', 'study-table.md'])
+    assert.ok(existsSync(join(out, file)), `${file} written`);
+  assert.equal(readResult(join(out, 'runs', 'pgd-at-awp', 'log.json'), 'train log').config.awp, true);
+  const manifest = JSON.parse(readFileSync(join(out, 'demo-manifest.json'), 'utf8')) as { written: string[] };
+  assert.ok(manifest.written.includes('runs') && manifest.written.includes('index.html'));
+});
+
+test('the demo replaces an earlier demo (exactly what its manifest lists) and refuses a directory with other files', () => {
+  const earlier = join(dir, 'earlier');
+  mkdirSync(join(earlier, 'runs', 'pgd-at'), { recursive: true });
+  writeFileSync(join(earlier, 'index.html'), 'old');
+  writeDemoManifest(earlier, ['runs', 'index.html']);
+  assert.equal(prepareDemoDirectory(earlier), true);
+  assert.equal(existsSync(join(earlier, 'runs')) || existsSync(join(earlier, 'index.html')), false);
+
+  const mixed = join(dir, 'mixed');
+  mkdirSync(mixed);
+  writeFileSync(join(mixed, 'index.html'), 'old');
+  writeFileSync(join(mixed, 'notes.txt'), 'mine');
+  writeDemoManifest(mixed, ['index.html']);
+  assert.throws(() => prepareDemoDirectory(mixed), /--out .*mixed: holds files the demo did not write \(notes\.txt\)/);
+  assert.equal(readFileSync(join(mixed, 'notes.txt'), 'utf8'), 'mine');
+  assert.equal(readFileSync(join(mixed, 'index.html'), 'utf8'), 'old', 'nothing removed when refusing');
+
+  // A manifest naming a path outside the directory is not obeyed.
+  const hostile = join(dir, 'hostile');
+  mkdirSync(hostile);
+  writeFileSync(
+    join(hostile, 'demo-manifest.json'),
+    JSON.stringify({ schema: 'weightscape.demo-manifest/1', written: ['../earlier'] }),
+  );
+  assert.throws(() => prepareDemoDirectory(hostile), /not a weightscape demo manifest/);
+  assert.equal(prepareDemoDirectory(join(dir, 'new')), false);
+});
+
+test('saved epochs: evenly spaced, ending at the last epoch', () => {
+  assert.deepEqual(savedEpochs(60, 6), [10, 20, 30, 40, 50, 60]);
+  assert.deepEqual(savedEpochs(2, 6), [1, 2]);
+  assert.deepEqual(savedEpochs(9, 4), [2, 5, 7, 9]);
 });
 
 test("demo's default --out is not the committed example, so `npx weightscape demo` with no flags runs on a fresh clone", async () => {

@@ -12,7 +12,7 @@ import { readAnyResult, readResult } from '../../src/results/read-result.ts';
 import type { StudyResult } from '../../src/results/study-schema.ts';
 import { correlateResults } from '../../src/stats/correlate-results.ts';
 import { listStudyInputs } from '../../src/study/study-inputs.ts';
-import { runStudy, type StudyRequest } from '../../src/study/run-study.ts';
+import { runStudy, type StudyOutcome, type StudyRequest } from '../../src/study/run-study.ts';
 import { resolveStudySettings } from '../../src/study/study-settings.ts';
 import { resolveTrainConfig } from '../../src/train/train-config.ts';
 import { train } from '../../src/train/trainer.ts';
@@ -69,17 +69,20 @@ function request(out: string, extra: Partial<StudyRequest> = {}): StudyRequest {
 }
 
 /** The study without what differs between two computations of it (times, dates). */
-function stable(study: StudyResult | undefined) {
-  assert.ok(study !== undefined);
-  const { provenance: _provenance, ...rest } = study;
+function stable(outcome: StudyOutcome | undefined) {
+  assert.ok(outcome !== undefined);
+  const { provenance: _provenance, ...rest } = outcome.study;
   return rest;
 }
 
 let whole: StudyResult;
+let wholeOutcome: StudyOutcome;
 
 test('a study of 2 runs × 3 epochs: one entry per checkpoint with its gap, flatness and curves, and correlations', async () => {
   await trainRuns();
-  whole = runStudy(request(join(dir, 'whole')))!;
+  wholeOutcome = runStudy(request(join(dir, 'whole')))!;
+  whole = wholeOutcome.study;
+  assert.ok(wholeOutcome.reportFiles.includes('index.html') && wholeOutcome.reportFiles.includes('flatness-vs-gap.svg'));
   assert.equal(whole.checkpoints.length, 6);
   assert.deepEqual(
     whole.checkpoints.map((c) => `${c.run}@${c.epoch}`),
@@ -160,7 +163,7 @@ test('a study killed after 2 checkpoints and run again equals an uninterrupted o
   const resumed = runStudy(
     request(out, { onPiece: (input, piece) => computed.push(`${input.run}@${input.epoch} ${piece}`) }),
   );
-  assert.deepEqual(stable(resumed), stable(whole));
+  assert.deepEqual(stable(resumed), stable(wholeOutcome));
   assert.ok(!computed.some((p) => p.startsWith('plain@1') || p.startsWith('plain@2')), computed.join('; '));
   assert.ok(computed.some((p) => p.startsWith('plain@3')));
   // Run a third time: everything is cached.
@@ -175,7 +178,7 @@ test('--shard 0/2 and 1/2 then --merge equal one study; --merge refuses a missin
   assert.throws(() => runStudy(request(out, { mergeOnly: true })), /study --merge: .* lacks its gap piece/);
   for (const index of [0, 1]) assert.equal(runStudy(request(out, { shard: { index, count: 2 } })), undefined);
   const merged = runStudy(request(out, { mergeOnly: true }));
-  assert.deepEqual(stable(merged), stable(whole));
+  assert.deepEqual(stable(merged), stable(wholeOutcome));
 });
 
 test('study inputs: a changed epoch checkpoint, a missing path and a directory without log.json exit 2 naming them', async () => {
