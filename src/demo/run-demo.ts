@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAttack } from '../attacks/attack-spec.ts';
 import { parseDataSpec } from '../data/dataset.ts';
+import { parseDirection } from '../directions/direction-spec.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import { evaluateCheckpoint, type EvalResult } from '../eval/evaluate-checkpoint.ts';
 import { parseRange } from '../landscape/grid.ts';
@@ -102,16 +103,16 @@ export function runDemo({ outDir, backend, seed, epochs = 8, onProgress }: DemoO
       const result = sampleLandscape({
         settings: {
           checkpoint,
-          data: 'mini',
+          data: parseDataSpec('mini'),
           split: 'test',
           subset: 200,
           batchSize: 200,
           loss: 'adversarial',
-          attack: ATTACK,
+          attack: parseAttack(ATTACK),
           fixedExamples: false,
           bn: 'eval',
           recalibrationBatches: 1,
-          directions: [direction],
+          directions: [parseDirection(direction)],
           includeBn: false,
           alphas: parseRange(direction === 'filter' ? '-1:1:11' : '-0.2:0.2:11'),
           betas: null,
@@ -148,9 +149,12 @@ export function runDemo({ outDir, backend, seed, epochs = 8, onProgress }: DemoO
     { width: 560, height: 340 },
   );
   files['adversarial-direction-curves.svg'] = adversarial.files['flatness-curves.svg']!;
+  const adversarialFigure =
+    '<figure><img src="adversarial-direction-curves.svg" alt="adversarial direction curves"><figcaption>' +
+    'adversarial-direction-curves.svg: the same loss along the adversarial (AWP) direction, α in ±0.2</figcaption></figure>';
   files['index.html'] = files['index.html']!.replace(
     '<figure><img src="combined.svg"',
-    '<figure><img src="adversarial-direction-curves.svg" alt="adversarial direction curves"><figcaption>adversarial-direction-curves.svg: the same loss along the adversarial (AWP) direction, α in ±0.2</figcaption></figure>\n<figure><img src="combined.svg"',
+    `${adversarialFigure}\n<figure><img src="combined.svg"`,
   );
   for (const [name, content] of Object.entries(files)) writeFileAtomic(join(outDir, name), content);
   onProgress?.('report', 1);

@@ -12,7 +12,7 @@ import { parseAttack, type AttackSpec } from '../attacks/attack-spec.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import { saveNativeCheckpoint } from '../checkpoints/native-checkpoint.ts';
 import { modelClasses } from '../checkpoints/model-config.ts';
-import { checkLabels, loadDataset, selectExamples, type LabeledImages } from '../data/dataset.ts';
+import { checkLabels, loadDataset, parseDataSpec, selectExamples, type LabeledImages } from '../data/dataset.ts';
 import { stratifiedIndices } from '../data/subset.ts';
 import { WeightscapeError } from '../errors.ts';
 import { evaluateSplit } from '../eval/split-metrics.ts';
@@ -58,11 +58,12 @@ function openTrainingData(config: TrainConfig): {
   testData: LabeledImages;
   model: ModelConfig;
 } {
-  const trainData = loadDataset(config.data, { split: 'train', subset: config.subset ?? undefined, seed: config.seed });
-  const testData = loadDataset(config.data, { split: 'test' });
+  const spec = parseDataSpec(config.data);
+  const trainData = loadDataset(spec, { split: 'train', subset: config.subset ?? undefined, seed: config.seed });
+  const testData = loadDataset(spec, { split: 'test' });
   const [, height, width, channels] = trainData.shape;
   // The rule every command uses (no checkpoint here), and labels checked before any work.
-  const classes = modelClasses({ classes: config.classes, data: config.data });
+  const classes = modelClasses({ classes: config.classes, data: spec });
   for (const data of [trainData, testData]) checkLabels(data, classes);
   const model: ModelConfig = {
     arch: config.arch,
@@ -104,7 +105,9 @@ function startRun(
     schema: TRAIN_LOG_SCHEMA,
     config,
     model,
-    note: 'train and test metrics are measured on the unperturbed weights (θ, not θ + v), on fixed stratified subsets, in eval mode; the AWP reference code logs train robust accuracy on perturbed weights instead',
+    note:
+      'train and test metrics are measured on the unperturbed weights (θ, not θ + v), on fixed stratified subsets, ' +
+      'in eval mode; the AWP reference code logs train robust accuracy on perturbed weights instead',
     notes: trainWarnings(config),
     epochs: [],
     provenance: provenance({
