@@ -61,13 +61,29 @@ export function demoCommand(): Command {
         [
           `report: ${resolve(summary.reportDir, 'index.html')} (${((performance.now() - started) / 60_000).toFixed(1)} min, ${context.backend.name})`,
           '',
-          `${'model'.padEnd(12)}${'train robust'.padStart(14)}${'test robust'.padStart(13)}${'gap (pts)'.padStart(11)}${'test clean'.padStart(12)}${'adv. loss Δ, random dir'.padStart(26)}${'adv. loss Δ, adversarial dir'.padStart(30)}`,
-          ...summary.rows.map(
-            (r) =>
-              `${r.model.padEnd(12)}${pct(r.trainRobust).padStart(14)}${pct(r.testRobust).padStart(13)}${(100 * r.gap).toFixed(1).padStart(11)}${pct(r.testClean).padStart(12)}${r.adversarialIncrease.toFixed(3).padStart(26)}${r.adversarialDirectionIncrease.toFixed(3).padStart(30)}`,
+          [
+            'model'.padEnd(12),
+            'train robust'.padStart(14),
+            'test robust'.padStart(13),
+            'gap (pts)'.padStart(11),
+            'test clean'.padStart(12),
+            'adv. loss Δ, random dir'.padStart(26),
+            'adv. loss Δ, adversarial dir'.padStart(30),
+          ].join(''),
+          ...summary.rows.map((r) =>
+            [
+              r.model.padEnd(12),
+              pct(r.trainRobust).padStart(14),
+              pct(r.testRobust).padStart(13),
+              (100 * r.gap).toFixed(1).padStart(11),
+              pct(r.testClean).padStart(12),
+              r.adversarialIncrease.toFixed(3).padStart(26),
+              r.adversarialDirectionIncrease.toFixed(3).padStart(30),
+            ].join(''),
           ),
           '',
-          'gap: robust accuracy, train minus test (PGD-10, ε = 0.1); Δ: largest rise of the adversarial loss over the sweep (random: |α| ≤ 1; adversarial: |α| ≤ 0.2)',
+          'gap: robust accuracy, train minus test (PGD-10, ε = 0.1); ' +
+            'Δ: largest rise of the adversarial loss over the sweep (random: |α| ≤ 1; adversarial: |α| ≤ 0.2)',
         ].join('\n'),
       );
     });

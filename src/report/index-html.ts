@@ -32,9 +32,17 @@ function landscapeTable(landscapes: Array<{ label: string; result: LandscapeResu
         fixed(f.adversarial?.curvature),
       ]);
     });
-  return rows.length === 0
-    ? ''
-    : `<h2>Flatness along 1D landscapes</h2>\n${table(['landscape', 'direction', 'ρ', 'loss at 0', 'increase at ρ', 'curvature', 'adversarial increase', 'adversarial curvature'], rows)}`;
+  const headers = [
+    'landscape',
+    'direction',
+    'ρ',
+    'loss at 0',
+    'increase at ρ',
+    'curvature',
+    'adversarial increase',
+    'adversarial curvature',
+  ];
+  return rows.length === 0 ? '' : `<h2>Flatness along 1D landscapes</h2>\n${table(headers, rows)}`;
 }
 
 /** The Hessian eigenvalue, marked when power iteration did not converge (then it is an estimate, not the value). */
@@ -63,9 +71,32 @@ function flatnessResultsTable(results: Array<{ label: string; result: FlatnessRe
           ]);
     }),
   );
-  return rows.length === 0
-    ? ''
-    : `<h2>Flatness measures</h2>\n${table(['result', 'loss', 'at θ', 'average increase', 'max increase', 'adversarial-direction increase', 'curvature', 'Hessian top eigenvalue'], rows)}`;
+  const headers = [
+    'result',
+    'loss',
+    'at θ',
+    'average increase',
+    'max increase',
+    'adversarial-direction increase',
+    'curvature',
+    'Hessian top eigenvalue',
+  ];
+  return rows.length === 0 ? '' : `<h2>Flatness measures</h2>\n${table(headers, rows)}`;
+}
+
+const STYLE = [
+  'body{font-family:system-ui,sans-serif;margin:2em;color:#111;background:#fff}',
+  'img{max-width:100%;border:1px solid #ddd;margin:1em 0}',
+  'table{border-collapse:collapse}',
+  'caption{caption-side:bottom;text-align:left;color:#444;padding-top:4px}',
+  'td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}',
+  'td:first-child,th:first-child{text-align:left}',
+].join('');
+
+/** A figure of the page: the SVG file, its name (dashes as spaces) as alt text and as caption. */
+function figure(file: string): string {
+  const alt = escapeHtml(file.replace(/\.svg$/, '').replace(/-/g, ' '));
+  return `<figure><img src="${escapeHtml(file)}" alt="${alt}"><figcaption>${escapeHtml(file)}</figcaption></figure>`;
 }
 
 /** The whole page; every text escaped. */
@@ -79,11 +110,11 @@ export function indexHtml(
   return `<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>weightscape report</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;color:#111;background:#fff}img{max-width:100%;border:1px solid #ddd;margin:1em 0}table{border-collapse:collapse}caption{caption-side:bottom;text-align:left;color:#444;padding-top:4px}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}</style>
+<style>${STYLE}</style>
 </head>
 <body>
 <h1>weightscape report</h1>
-${figures.map((f) => `<figure><img src="${escapeHtml(f)}" alt="${escapeHtml(f.replace(/\.svg$/, '').replace(/-/g, ' '))}"><figcaption>${escapeHtml(f)}</figcaption></figure>`).join('\n')}
+${figures.map(figure).join('\n')}
 ${rows.length > 0 ? `<h2>Robust generalization gap</h2>\n${gapTableHtml(rows, measure)}` : ''}
 ${landscapeTable(landscapes)}
 ${flatnessResultsTable(flatness)}

@@ -59,6 +59,7 @@ export function scatterSvg(result: CorrelationResult, { width, height }: ChartSi
     .append('title')
     .text((p) => `${p.checkpoint}: (${p.x}, ${p.y})`);
   const c = result.coefficients;
+  const { pValue } = c.kendall.permutation;
   svg
     .append('text')
     .attr('class', 'coefficients')
@@ -66,7 +67,8 @@ export function scatterSvg(result: CorrelationResult, { width, height }: ChartSi
     .attr('y', height - 10)
     .attr('fill', '#222')
     .text(
-      `n = ${n}   Pearson r = ${two(c.pearson.value)}   Spearman ρ = ${two(c.spearman.value)}   Kendall τ = ${two(c.kendall.value)} (p = ${c.kendall.permutation.pValue === null ? 'undefined' : c.kendall.permutation.pValue.toPrecision(2)})`,
+      `n = ${n}   Pearson r = ${two(c.pearson.value)}   Spearman ρ = ${two(c.spearman.value)}   ` +
+        `Kendall τ = ${two(c.kendall.value)} (p = ${pValue === null ? 'undefined' : pValue.toPrecision(2)})`,
     );
   return canvas.serialize();
 }
