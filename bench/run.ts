@@ -185,13 +185,16 @@ const header =
   'engine            model                        workload          threads      ms     img/s  GFLOP/s   torch ms  weightscape/torch';
 const lines = rows.map(
   (r) =>
-    `${r.engine.padEnd(18)}${r.model.padEnd(29)}${(r.workload + (r.workers === undefined ? '' : ` ×${r.workers}w`)).padEnd(18)}${String(r.threads).padStart(7)}` +
+    `${r.engine.padEnd(18)}${r.model.padEnd(29)}` +
+    `${(r.workload + (r.workers === undefined ? '' : ` ×${r.workers}w`)).padEnd(18)}${String(r.threads).padStart(7)}` +
     `${r.ms.toFixed(1).padStart(9)}${r.imagesPerSecond.toFixed(1).padStart(10)}${r.gflops.toFixed(1).padStart(9)}` +
     `${r.torchMs === undefined ? '          -' : r.torchMs.toFixed(1).padStart(11)}${r.ratio === undefined ? '' : r.ratio.toFixed(2).padStart(19)}`,
 );
 const memoryLines = memory.map(
   (m) =>
-    `${m.engine}: ${m.points}-point adversarial sweep (preact-resnet18 width 16, batch 128): ${m.seconds.toFixed(0)} s, peak RSS ${m.peakRssMb} MB; RSS after points ${m.rssAfterPoint.join(', ')} MB; tensors ${[...new Set(m.tensorsAfterPoint)].join('/')}`,
+    `${m.engine}: ${m.points}-point adversarial sweep (preact-resnet18 width 16, batch 128): ` +
+    `${m.seconds.toFixed(0)} s, peak RSS ${m.peakRssMb} MB; RSS after points ${m.rssAfterPoint.join(', ')} MB; ` +
+    `tensors ${[...new Set(m.tensorsAfterPoint)].join('/')}`,
 );
 const torchNote = Object.values(torchRuns).every((t) => t === null)
   ? '(PyTorch comparison skipped: /usr/bin/python3 cannot import torch)'
@@ -206,8 +209,10 @@ const results = {
   notes: [
     "torch ms: the faster of two PyTorch runs, one before and one after weightscape's (torch: both)",
     'ms: median per workload (per point for landscape points, whole sweeps of 4 points with loading and directions included, divided by 4)',
-    'GFLOP/s: 2 × multiply-adds of the convolutions and matMuls the workload runs, forward and backward (counted on the tfjs engine; the same model arithmetic on both)',
-    'engine: wasm = everything on the tfjs WASM backend (--no-onnxruntime); wasm+onnxruntime = the default, logits, attack input gradients and PGD-AT/standard training gradients in onnxruntime',
+    'GFLOP/s: 2 × multiply-adds of the convolutions and matMuls the workload runs, forward and backward ' +
+      '(counted on the tfjs engine; the same model arithmetic on both)',
+    'engine: wasm = everything on the tfjs WASM backend (--no-onnxruntime); wasm+onnxruntime = the default, ' +
+      'logits, attack input gradients and PGD-AT/standard training gradients in onnxruntime',
     'landscape point ×Nw: N worker threads with a one-thread WASM backend each, points shared out',
   ],
   rows,

@@ -7,16 +7,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { parseAttack } from '../src/attacks/attack-spec.ts';
 import { serializeNativeCheckpoint } from '../src/checkpoints/native-checkpoint.ts';
+import { parseDataSpec } from '../src/data/dataset.ts';
 import { serializeNpy } from '../src/data/npy.ts';
 import { sampleInWorkers } from '../src/landscape/parallel-sample.ts';
-import { sampleLandscape, type LandscapeSettings, type SampleRequest } from '../src/landscape/sample-landscape.ts';
+import { sampleLandscape, type SampleRequest, type SweepSettings } from '../src/landscape/sample-landscape.ts';
 import type { ModelConfig } from '../src/models/types.ts';
 import { initWeights } from '../src/train/init-weights.ts';
 import { BENCH_BATCH, PGD10_FLAG } from './workloads.ts';
 
 export interface SweepInputs {
-  settings: (points: number) => LandscapeSettings;
+  settings: (points: number) => SweepSettings;
   dispose(): void;
 }
 
@@ -39,16 +41,16 @@ export function prepareSweep(config: ModelConfig): SweepInputs {
   return {
     settings: (points) => ({
       checkpoint,
-      data: `npy:${join(dir, 'x.npy')},${join(dir, 'y.npy')}`,
+      data: parseDataSpec(`npy:${join(dir, 'x.npy')},${join(dir, 'y.npy')}`),
       split: 'test',
       subset: null,
       batchSize: BENCH_BATCH,
       loss: 'adversarial',
-      attack: PGD10_FLAG,
+      attack: parseAttack(PGD10_FLAG),
       fixedExamples: false,
       bn: 'eval',
       recalibrationBatches: 1,
-      directions: ['filter'],
+      directions: [{ kind: 'filter' }],
       includeBn: false,
       alphas: Array.from({ length: points }, (_, i) => -1 + (2 * i) / Math.max(points - 1, 1)),
       betas: null,

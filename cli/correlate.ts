@@ -63,9 +63,12 @@ export function correlateCommand(): Command {
           return;
         }
         const f3 = (v: number | null) => (v === null ? 'undefined' : v.toFixed(3));
+        const pValueText = ({ pValue, exact }: { pValue: number | null; exact: boolean }) =>
+          pValue === null ? 'undefined' : `${pValue.toPrecision(3)}${exact ? ' (exact)' : ''}`;
         const rows = Object.entries(result.coefficients).map(
           ([name, c]) =>
-            `${name.padEnd(10)}${f3(c.value).padStart(9)}   [${f3(c.interval.low)}, ${f3(c.interval.high)}]   p = ${c.permutation.pValue === null ? 'undefined' : c.permutation.pValue.toPrecision(3)}${c.permutation.exact && c.permutation.pValue !== null ? ' (exact)' : ''}`,
+            `${name.padEnd(10)}${f3(c.value).padStart(9)}   [${f3(c.interval.low)}, ${f3(c.interval.high)}]   ` +
+            `p = ${pValueText(c.permutation)}`,
         );
         process.stdout.write(
           [

@@ -24,7 +24,14 @@ const percent = (v: number) => `${(100 * v).toFixed(2)}%`;
 /** The readable table: one row per split, then the gap. */
 export function formatEvalTable(result: EvalResult): string {
   const rows = [
-    `${'split'.padEnd(7)}${'images'.padStart(8)}${'clean loss'.padStart(12)}${'clean acc'.padStart(11)}${'robust loss'.padStart(13)}${'robust acc'.padStart(12)}`,
+    [
+      'split'.padEnd(7),
+      'images'.padStart(8),
+      'clean loss'.padStart(12),
+      'clean acc'.padStart(11),
+      'robust loss'.padStart(13),
+      'robust acc'.padStart(12),
+    ].join(''),
   ];
   for (const [split, m] of Object.entries(result.splits)) {
     rows.push(

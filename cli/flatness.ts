@@ -35,10 +35,29 @@ export function formatFlatnessTable(result: FlatnessResult): string {
   const row = (name: string, f: LossFlatness | null) =>
     f === null
       ? `${name.padEnd(12)}not measured (--attack none)`
-      : `${name.padEnd(12)}${f.atTheta.toFixed(4).padStart(9)}${f.averageIncrease.toFixed(4).padStart(11)}${f.maxIncrease.toFixed(4).padStart(9)}${f.adversarialDirectionIncrease.toFixed(4).padStart(10)}${f.curvature.toFixed(4).padStart(11)}${eigenvalueCell(f)}`;
+      : [
+          name.padEnd(12),
+          f.atTheta.toFixed(4).padStart(9),
+          f.averageIncrease.toFixed(4).padStart(11),
+          f.maxIncrease.toFixed(4).padStart(9),
+          f.adversarialDirectionIncrease.toFixed(4).padStart(10),
+          f.curvature.toFixed(4).padStart(11),
+          eigenvalueCell(f),
+        ].join('');
+  const { settings } = result;
   return [
-    `${result.model.arch} ${JSON.stringify(result.model.options)}: ρ = ${result.settings.rho} along ${result.settings.directions} random filter-normalized directions, ρ_adv = ${result.settings.rhoAdversarial} along the adversarial one; attack ${result.settings.attack}`,
-    `${'loss'.padEnd(12)}${'at θ'.padStart(9)}${'mean Δ(ρ)'.padStart(11)}${'max Δ(ρ)'.padStart(9)}${'Δ(ρ_adv)'.padStart(10)}${'curvature'.padStart(11)}${'|λ|max'.padStart(10)}`,
+    `${result.model.arch} ${JSON.stringify(result.model.options)}: ` +
+      `ρ = ${settings.rho} along ${settings.directions} random filter-normalized directions, ` +
+      `ρ_adv = ${settings.rhoAdversarial} along the adversarial one; attack ${settings.attack}`,
+    [
+      'loss'.padEnd(12),
+      'at θ'.padStart(9),
+      'mean Δ(ρ)'.padStart(11),
+      'max Δ(ρ)'.padStart(9),
+      'Δ(ρ_adv)'.padStart(10),
+      'curvature'.padStart(11),
+      '|λ|max'.padStart(10),
+    ].join(''),
     row('clean', result.clean),
     row('adversarial', result.adversarial),
   ].join('\n');
@@ -48,7 +67,8 @@ export function flatnessCommand(): Command {
   return addModelOptions(
     new Command('flatness')
       .description(
-        'loss increase at radius ρ along random filter-normalized directions (mean, max) and the adversarial direction, curvature, top Hessian eigenvalue; clean and adversarial',
+        'loss increase at radius ρ along random filter-normalized directions (mean, max) and the adversarial direction, ' +
+          'curvature, top Hessian eigenvalue; clean and adversarial',
       )
       .requiredOption('--checkpoint <file>', 'checkpoint')
       .requiredOption('--data <spec>', 'data (see eval)')

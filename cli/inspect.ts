@@ -49,9 +49,9 @@ export function inspectCommand(): Command {
         elements: t.values.length,
       }));
       if (options.json) {
-        process.stdout.write(
-          `${printableJson(JSON.stringify({ path, format: checkpoint.format, layout: checkpoint.layout, sha256: checkpoint.sha256, architecture: detected ?? null, metadata: checkpoint.metadata, notes: checkpoint.notes, tensors }, null, 2))}\n`,
-        );
+        const { format, layout, sha256, metadata, notes } = checkpoint;
+        const json = { path, format, layout, sha256, architecture: detected ?? null, metadata, notes, tensors };
+        process.stdout.write(`${printableJson(JSON.stringify(json, null, 2))}\n`);
         return;
       }
       const total = tensors.reduce((a, t) => a + t.elements, 0);
@@ -59,7 +59,11 @@ export function inspectCommand(): Command {
       const lines = [
         `${printable(path)}: ${FORMAT_NAMES[checkpoint.format]}, ${tensors.length} tensors, ${total.toLocaleString('en-US')} values`,
         `sha256 ${checkpoint.sha256}`,
-        `architecture: ${detected === undefined ? 'not recognized (pass --arch to commands that load it)' : printable(`${detected.arch} ${JSON.stringify(detected.options)} (${detected.source})`)}`,
+        `architecture: ${
+          detected === undefined
+            ? 'not recognized (pass --arch to commands that load it)'
+            : printable(`${detected.arch} ${JSON.stringify(detected.options)} (${detected.source})`)
+        }`,
         ...checkpoint.notes.map((n) => `note: ${printable(n)}`),
         ...Object.entries(checkpoint.metadata).map(([k, v]) => `metadata ${printable(k)}: ${printable(v)}`),
         '',

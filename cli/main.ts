@@ -33,7 +33,8 @@ export function buildProgram(): Command {
     .option('--threads <n>', 'threads of the wasm backend (default: one per core, at most 8)')
     .option(
       '--no-onnxruntime',
-      'run everything on the TensorFlow.js backend (by default attacks, logits and training gradients run in onnxruntime when it is installed and the backend is wasm or cpu)',
+      'run everything on the TensorFlow.js backend (by default attacks, logits and training gradients run in ' +
+        'onnxruntime when it is installed and the backend is wasm or cpu)',
     )
     .option('--seed <n>', 'seed for every random choice', '0')
     .option(

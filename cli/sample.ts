@@ -2,12 +2,14 @@
 import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { parseAttack } from '../src/attacks/attack-spec.ts';
+import { parseDataSpec } from '../src/data/dataset.ts';
 import { parseDirection } from '../src/directions/direction-spec.ts';
 import { WeightscapeError } from '../src/errors.ts';
 import { flatnessUndefinedReason } from '../src/landscape/flatness-1d.ts';
 import { parseRange, parseShard } from '../src/landscape/grid.ts';
 import { readLandscape } from '../src/landscape/read-result.ts';
-import { sampleLandscape, type LandscapeSettings } from '../src/landscape/sample-landscape.ts';
+import { sampleLandscape, type SweepSettings } from '../src/landscape/sample-landscape.ts';
+import type { Flatness1D } from '../src/results/landscape-schema.ts';
 import { sampleInWorkers } from '../src/landscape/parallel-sample.ts';
 import { createContext } from './context.ts';
 import { positiveInteger } from './parse-number.ts';
@@ -80,19 +82,20 @@ export function sampleCommand(): Command {
       .option('--json', 'print the result JSON'),
   ).action(async (flags: SampleFlags, command: Command) => {
     const context = await createContext(command);
-    const directions = [flags.direction, ...(flags.direction2 === undefined ? [] : [flags.direction2])];
-    directions.forEach(parseDirection);
+    const directions = [flags.direction, ...(flags.direction2 === undefined ? [] : [flags.direction2])].map(
+      parseDirection,
+    );
     if ((flags.direction2 === undefined) !== (flags.range2 === undefined))
       throw new WeightscapeError('bad-argument', '--direction2 and --range2 go together');
-    parseAttack(flags.attack);
-    const settings: LandscapeSettings = {
+    const attack = parseAttack(flags.attack);
+    const settings: SweepSettings = {
       checkpoint: resolve(flags.checkpoint),
-      data: flags.data,
+      data: parseDataSpec(flags.data),
       split: flags.split,
       subset: flags.subset === undefined ? null : positiveInteger('subset', flags.subset),
       batchSize: positiveInteger('batch-size', flags.batchSize),
       loss: flags.loss,
-      attack: flags.attack,
+      attack,
       fixedExamples: flags.fixedExamples ?? false,
       bn: flags.bn,
       recalibrationBatches: positiveInteger('recalibration-batches', flags.recalibrationBatches),
@@ -140,14 +143,15 @@ export function sampleCommand(): Command {
       result.complete && result.grid.betas === null && f === null
         ? `\n${flatnessUndefinedReason(result.grid.alphas) ?? 'flatness not computed'}`
         : '';
+    const { grid, shard } = result;
+    const points = grid.alphas.length * (grid.betas?.length ?? 1);
+    const curve = (name: string, c: Flatness1D) =>
+      `\n${name} loss at 0 ${c.atZero.toFixed(4)}, increase at ρ=${c.rho} ${c.increaseMax.toFixed(4)}, ` +
+      `curvature ${c.curvature.toFixed(4)}`;
     context.stdout(
-      `wrote ${flags.out}: ${result.complete ? 'complete' : 'partial'} ${result.grid.betas ? '2D' : '1D'} sweep, ${result.grid.alphas.length * (result.grid.betas?.length ?? 1)} points${result.shard ? ` (shard ${result.shard.index}/${result.shard.count})` : ''}` +
-        (f
-          ? `\nclean loss at 0 ${f.clean.atZero.toFixed(4)}, increase at ρ=${f.clean.rho} ${f.clean.increaseMax.toFixed(4)}, curvature ${f.clean.curvature.toFixed(4)}` +
-            (f.adversarial
-              ? `\nadversarial loss at 0 ${f.adversarial.atZero.toFixed(4)}, increase at ρ=${f.adversarial.rho} ${f.adversarial.increaseMax.toFixed(4)}, curvature ${f.adversarial.curvature.toFixed(4)}`
-              : '')
-          : noFlatness),
+      `wrote ${flags.out}: ${result.complete ? 'complete' : 'partial'} ${grid.betas ? '2D' : '1D'} sweep, ${points} points` +
+        (shard ? ` (shard ${shard.index}/${shard.count})` : '') +
+        (f ? curve('clean', f.clean) + (f.adversarial ? curve('adversarial', f.adversarial) : '') : noFlatness),
     );
   });
 }

@@ -42,10 +42,15 @@ function summaryLines(study: StudyResult): string[] {
   const value = (c: StudyResult['checkpoints'][number]) =>
     (c.flatness[loss] as Record<string, number> | null)?.[key] ?? null;
   const lines = [
-    `${'checkpoint'.padEnd(28)}${'train robust'.padStart(13)}${'test robust'.padStart(12)}${'gap (pts)'.padStart(10)}  ${measure}`,
+    `${'checkpoint'.padEnd(28)}${'train robust'.padStart(13)}${'test robust'.padStart(12)}` +
+      `${'gap (pts)'.padStart(10)}  ${measure}`,
     ...study.checkpoints.map((c) => {
       const name = c.run === null ? c.path : `${c.run} epoch ${c.epoch}`;
-      return `${name.slice(-28).padEnd(28)}${pct(c.train.robust?.accuracy).padStart(13)}${pct(c.test.robust?.accuracy).padStart(12)}${(c.gap ? (100 * c.gap.accuracy).toFixed(1) : '-').padStart(10)}  ${fixed(value(c))}`;
+      const gap = c.gap ? (100 * c.gap.accuracy).toFixed(1) : '-';
+      return (
+        `${name.slice(-28).padEnd(28)}${pct(c.train.robust?.accuracy).padStart(13)}` +
+        `${pct(c.test.robust?.accuracy).padStart(12)}${gap.padStart(10)}  ${fixed(value(c))}`
+      );
     }),
     '',
     `correlation with the robust gap (${study.settings.gap}), over all ${study.checkpoints.length} checkpoints:`,

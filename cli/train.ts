@@ -1,6 +1,7 @@
 /** `weightscape train`: standard, PGD-AT, TRADES or MART training, each with or without AWP. */
 import { Command, Option } from 'commander';
 import { WeightscapeError } from '../src/errors.ts';
+import { parseDataSpec } from '../src/data/dataset.ts';
 import { architecture } from '../src/models/registry.ts';
 import { initSettings } from '../src/train/init-checkpoint.ts';
 import { parseSaveEpochs, resolveTrainConfig, trainWarnings, type TrainConfig } from '../src/train/train-config.ts';
@@ -87,7 +88,8 @@ export function trainCommand(): Command {
     const context = await createContext(command);
     const model = modelRequest(flags);
     // With --init the checkpoint decides the architecture (checked against --arch and its options if given).
-    const fromInit = flags.init === undefined ? undefined : initSettings(flags.init, { ...model, data: flags.data });
+    const fromInit =
+      flags.init === undefined ? undefined : initSettings(flags.init, { ...model, data: parseDataSpec(flags.data) });
     if (model.arch === undefined && fromInit === undefined)
       throw new WeightscapeError('bad-argument', 'train: --arch is required (or --init <checkpoint>)');
     const modelSettings = fromInit ?? {
@@ -137,14 +139,16 @@ export function trainCommand(): Command {
       },
       onEpoch: (r) => {
         const robust = (m: typeof r.train) => (m.robust ? `${(100 * m.robust.accuracy).toFixed(1)}%` : '-');
+        const clean = (m: typeof r.train) => (100 * m.clean.accuracy).toFixed(1);
         process.stderr.write(
-          `${tty ? '\n' : ''}epoch ${r.epoch}: loss ${r.trainLoss.toFixed(4)}, lr ${r.lr}, clean ${(100 * r.train.clean.accuracy).toFixed(1)}%/${(100 * r.test.clean.accuracy).toFixed(1)}% robust ${robust(r.train)}/${robust(r.test)} (train/test)${r.gap ? `, gap ${(100 * r.gap.accuracy).toFixed(1)} points` : ''}, ${r.seconds.toFixed(1)} s\n`,
+          `${tty ? '\n' : ''}epoch ${r.epoch}: loss ${r.trainLoss.toFixed(4)}, lr ${r.lr}, ` +
+            `clean ${clean(r.train)}%/${clean(r.test)}% robust ${robust(r.train)}/${robust(r.test)} (train/test)` +
+            `${r.gap ? `, gap ${(100 * r.gap.accuracy).toFixed(1)} points` : ''}, ${r.seconds.toFixed(1)} s\n`,
         );
       },
     });
     const last = log.epochs.at(-1);
-    context.stdout(
-      `wrote ${flags.out}/model.safetensors and log.json (${log.epochs.length} epochs)${last?.gap ? `; final robust generalization gap ${(100 * last.gap.accuracy).toFixed(2)} points` : ''}`,
-    );
+    const gap = last?.gap ? `; final robust generalization gap ${(100 * last.gap.accuracy).toFixed(2)} points` : '';
+    context.stdout(`wrote ${flags.out}/model.safetensors and log.json (${log.epochs.length} epochs)${gap}`);
   });
 }

@@ -11,8 +11,9 @@ export type { BackendInfo, BackendName } from './backend/select-backend.ts';
 
 // Checkpoints and data.
 export { loadCheckpoint, type LoadedCheckpoint } from './checkpoints/load-checkpoint.ts';
-export { loadDataset, parseDataSpec, type LabeledImages } from './data/dataset.ts';
+export { loadDataset, parseDataSpec, type DataSpec, type LabeledImages } from './data/dataset.ts';
 export { parseAttack, formatAttack, type AttackSpec } from './attacks/attack-spec.ts';
+export { parseDirection, formatDirection, type DirectionSpec } from './directions/direction-spec.ts';
 
 // Compute: evaluation, landscapes, flatness, training.
 export { evaluateCheckpoint, type EvalResult, type EvaluateRequest } from './eval/evaluate-checkpoint.ts';
@@ -21,6 +22,7 @@ export {
   type LandscapeResult,
   type LandscapeSettings,
   type SampleRequest,
+  type SweepSettings,
 } from './landscape/sample-landscape.ts';
 export { mergeLandscapes } from './landscape/merge-landscapes.ts';
 export { parseRange } from './landscape/grid.ts';

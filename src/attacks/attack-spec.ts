@@ -131,7 +131,10 @@ export function attackWarnings(spec: AttackSpec): string[] {
 export function formatAttack(spec: AttackSpec): string {
   if (spec.kind === 'none') return 'none';
   if (spec.kind === 'trades') return `trades:eps=${spec.eps}:steps=${spec.steps}:step=${spec.step}`;
-  return `pgd:${spec.norm}:eps=${spec.eps}:steps=${spec.steps}:step=${spec.step}:random-start=${spec.randomStart ? 1 : 0}:restarts=${spec.restarts}:loss=${spec.loss}`;
+  return (
+    `pgd:${spec.norm}:eps=${spec.eps}:steps=${spec.steps}:step=${spec.step}` +
+    `:random-start=${spec.randomStart ? 1 : 0}:restarts=${spec.restarts}:loss=${spec.loss}`
+  );
 }
 
 /** The usual test attack of a data set: PGD-20 at 8/255 for CIFAR, PGD-20 at 0.1 for (Fashion-)MNIST. */

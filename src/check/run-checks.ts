@@ -72,9 +72,19 @@ export function junitXml(verdicts: Verdict[]): string {
     const detail = escapeXml(
       `${v.source}: ${v.check.metric} = ${v.actual}, allowed [${v.allowed[0]}, ${v.allowed[1]}] (baseline ${v.check.value})`,
     );
-    return `    <testcase classname="weightscape.check" name="${name}">${v.passed ? '' : `\n      <failure message="${detail}">${detail}</failure>\n    `}</testcase>`;
+    const failure = v.passed ? '' : `\n      <failure message="${detail}">${detail}</failure>\n    `;
+    return `    <testcase classname="weightscape.check" name="${name}">${failure}</testcase>`;
   });
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites tests="${verdicts.length}" failures="${failures}">\n  <testsuite name="weightscape check" tests="${verdicts.length}" failures="${failures}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
+  const counts = `tests="${verdicts.length}" failures="${failures}"`;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites ${counts}>`,
+    `  <testsuite name="weightscape check" ${counts}>`,
+    cases.join('\n'),
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
 }
 
 export function verdictTable(verdicts: Verdict[]): string {
@@ -86,7 +96,8 @@ export function verdictTable(verdicts: Verdict[]): string {
         : `in [${v.allowed[0].toPrecision(6)}, ${v.allowed[1].toPrecision(6)}]`;
   const rows = verdicts.map(
     (v) =>
-      `${v.passed ? 'ok  ' : 'FAIL'}  ${v.check.metric.padEnd(36)} ${String(v.actual.toPrecision(6)).padStart(12)}  ${bound(v).padEnd(28)} ${basename(v.source)}`,
+      `${v.passed ? 'ok  ' : 'FAIL'}  ${v.check.metric.padEnd(36)} ${String(v.actual.toPrecision(6)).padStart(12)}  ` +
+      `${bound(v).padEnd(28)} ${basename(v.source)}`,
   );
   const failed = verdicts.filter((v) => !v.passed).length;
   return [

@@ -2,7 +2,7 @@
  * The model configuration of a checkpoint: from weightscape's metadata (native checkpoints) or
  * from the user's --arch and options, which take precedence.
  */
-import { classesOf, parseDataSpec } from '../data/dataset.ts';
+import { classesOf, type DataSpec } from '../data/dataset.ts';
 import { WeightscapeError } from '../errors.ts';
 import { architecture } from '../models/registry.ts';
 import type { InputNormalization, InputSpec, ModelConfig } from '../models/types.ts';
@@ -17,7 +17,7 @@ export interface ModelConfigRequest {
   classes?: number;
   normalization?: InputNormalization;
   /** The data spec the model will see: its class count applies when the checkpoint has none. */
-  data?: string;
+  data?: DataSpec;
 }
 
 function parseJson<T>(checkpoint: LoadedCheckpoint, key: string): T | undefined {
@@ -39,12 +39,12 @@ export function modelClasses(
   request: Pick<ModelConfigRequest, 'classes' | 'data'>,
   checkpoint?: { classes: number; source: string },
 ): number {
-  const fromData = request.data === undefined ? undefined : classesOf(parseDataSpec(request.data));
+  const fromData = request.data === undefined ? undefined : classesOf(request.data);
   if (request.classes !== undefined) return request.classes;
   if (checkpoint !== undefined && fromData !== undefined && checkpoint.classes !== fromData) {
     throw new WeightscapeError(
       'bad-argument',
-      `${checkpoint.source} has ${checkpoint.classes} classes but --data ${request.data} has ${fromData}`,
+      `${checkpoint.source} has ${checkpoint.classes} classes but --data ${request.data?.text} has ${fromData}`,
     );
   }
   return checkpoint?.classes ?? fromData ?? 10;

@@ -176,8 +176,7 @@ export interface LoadOptions {
 }
 
 /** Reads the data a spec names (one split), optionally a stratified subset of it. */
-export function loadDataset(specText: string, { split = 'test', subset, seed = 0 }: LoadOptions = {}): LabeledImages {
-  const spec = parseDataSpec(specText);
+export function loadDataset(spec: DataSpec, { split = 'test', subset, seed = 0 }: LoadOptions = {}): LabeledImages {
   const label = spec.kind === 'npy' ? spec.text : `${spec.text}/${split}`;
   let data: LabeledImages;
   switch (spec.kind) {
@@ -201,7 +200,7 @@ export function loadDataset(specText: string, { split = 'test', subset, seed = 0
   if (data.shape[0] === 0)
     throw new WeightscapeError(
       'bad-file',
-      printable(`--data ${specText}: no images${spec.kind === 'npy' ? '' : ` in the ${split} split`}`),
+      printable(`--data ${spec.text}: no images${spec.kind === 'npy' ? '' : ` in the ${split} split`}`),
     );
   if (subset !== undefined && subset > data.shape[0]) {
     throw new WeightscapeError(

@@ -36,13 +36,13 @@ export interface OpenedEvaluation {
 export function openEvaluation(request: OpenRequest): OpenedEvaluation {
   const checkpoint = loadCheckpoint(request.checkpoint);
   const data = request.splits.map((split) =>
-    loadDataset(request.data.text, { split, subset: request.subset ?? undefined, seed: request.seed }),
+    loadDataset(request.data, { split, subset: request.subset ?? undefined, seed: request.seed }),
   );
   const [, height, width, channels] = data[0]!.shape;
   const notes = [...checkpoint.notes];
   const config = resolveOrDetectModelConfig(
     checkpoint,
-    { input: { height, width, channels }, data: request.data.text, ...request.model },
+    { input: { height, width, channels }, data: request.data, ...request.model },
     notes,
   );
   for (const split of data) checkLabels(split, config.classes);

@@ -11,7 +11,8 @@ import type { BackendInfo } from '../backend/select-backend.ts';
 import { WeightscapeError, type ErrorCode } from '../errors.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
 import { mergeLandscapes } from './merge-landscapes.ts';
-import { prepareSweep, type LandscapeResult, type SampleRequest } from './sample-landscape.ts';
+import { prepareSweep } from './prepare-sweep.ts';
+import type { LandscapeResult, SampleRequest } from './sample-landscape.ts';
 
 /** What the workers run on, and how many there were. */
 export type { WorkersInfo } from '../results/landscape-schema.ts';
@@ -97,9 +98,10 @@ export async function sampleInWorkers(
             if (message.type === 'started') {
               workerBackend = message.backend;
               if ((backend.onnxruntime !== undefined) !== (message.backend.onnxruntime !== undefined)) {
+                const there = message.backend.onnxruntime ? 'on' : `off (${message.backend.onnxruntimeOff})`;
                 failed = new WeightscapeError(
                   'internal',
-                  `sample worker ${index}: onnxruntime ${message.backend.onnxruntime ? 'on' : `off (${message.backend.onnxruntimeOff})`} where the main thread has it ${backend.onnxruntime ? 'on' : 'off'}`,
+                  `sample worker ${index}: onnxruntime ${there} where the main thread has it ${backend.onnxruntime ? 'on' : 'off'}`,
                 );
                 void worker.terminate();
               }

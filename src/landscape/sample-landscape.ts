@@ -7,41 +7,39 @@
  * sweep computes only the points it lacks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attackWarnings, parseAttack, usualAttack, type AttackSpec } from '../attacks/attack-spec.ts';
+import { attackWarnings, type AttackSpec } from '../attacks/attack-spec.ts';
 import { runAttack } from '../attacks/run-attack.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
-import type { LoadedCheckpoint } from '../checkpoints/load-checkpoint.ts';
 import type { ModelConfigRequest } from '../checkpoints/model-config.ts';
 import { buildDirection, needsBatches } from '../directions/build-direction.ts';
 import { saveDirection } from '../directions/direction-file.ts';
-import { parseDirection, type DirectionSpec } from '../directions/direction-spec.ts';
-import { parseDataSpec, type DataSpec, type LabeledImages } from '../data/dataset.ts';
+import type { LabeledImages } from '../data/dataset.ts';
 import { tensorBatches } from '../data/tensor-batches.ts';
-import { WeightscapeError } from '../errors.ts';
-import { openEvaluation } from '../eval/open-evaluation.ts';
 import { modelFunction } from '../models/engine-registry.ts';
-import type { ModelConfig, ModelWeights } from '../models/types.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
 import { checkpointProvenance } from '../results/provenance.ts';
 import { flatness1d, flatnessUndefinedReason } from './flatness-1d.ts';
 import { emptyTable, shardPoints, type Shard } from './grid.ts';
 import { fixedAdversarialData } from './point-inputs.ts';
-import { checkSameSweep, DIRECTION_BATCHES, sweepIdentity, type SweepIdentity } from './sweep-identity.ts';
+import { prepareSweep, type PreparedSweep, type SweepSettings } from './prepare-sweep.ts';
+import { DIRECTION_BATCHES } from './sweep-identity.ts';
 import { computePoint, type PointContext } from './sweep-point.ts';
 
-import { LANDSCAPE_SCHEMA, type LandscapeResult, type LandscapeSettings } from '../results/landscape-schema.ts';
+import { LANDSCAPE_SCHEMA, type LandscapeResult } from '../results/landscape-schema.ts';
 
 export type { LandscapeResult, LandscapeSettings } from '../results/landscape-schema.ts';
+export type { SweepSettings } from './prepare-sweep.ts';
 export type { Table } from '../results/schema-parts.ts';
 
 export interface SampleRequest {
-  settings: LandscapeSettings;
+  /** The attack, the data and the directions parsed; the result records their canonical strings. */
+  settings: SweepSettings;
   model: ModelConfigRequest;
   backend: BackendInfo;
   shard?: Shard;
   /** Write the partial result here after every point. */
   out?: string;
-  /** A partial result of the same settings to continue. */
+  /** A partial result of the same sweep to continue (its spec strings compared in canonical form). */
   resumeFrom?: LandscapeResult;
   saveDirections?: Array<string | undefined>;
   onPoint?: (done: number, total: number) => void;
@@ -60,90 +58,11 @@ function disposeDirections(built: BuiltDirection[]): void {
   built.forEach(({ direction }) => tf.dispose(Object.values(direction)));
 }
 
-/** What a sweep opens and resolves before computing anything: enough to know its identity. */
-interface PreparedSweep {
-  checkpoint: LoadedCheckpoint;
-  data: LabeledImages;
-  config: ModelConfig;
-  weights: ModelWeights;
-  /** The opening's notes (checkpoint, detection, weight mapping); the sweep adds its own. */
-  notes: string[];
-  attack: AttackSpec;
-  directionAttack: AttackSpec;
-  specs: DirectionSpec[];
-  identity: SweepIdentity;
-  /** Disposes the weights. */
-  dispose: () => void;
-}
-
-/** The settings' strings parsed, once. */
-function parseSettings(settings: LandscapeSettings): { data: DataSpec; attack: AttackSpec; specs: DirectionSpec[] } {
-  if (
-    settings.directions.length < 1 ||
-    settings.directions.length > 2 ||
-    (settings.directions.length === 2) !== (settings.betas !== null)
-  ) {
-    throw new WeightscapeError(
-      'bad-argument',
-      'sample: give one direction with --range, or two with --range and --range2',
-    );
-  }
-  const specs = settings.directions.map(parseDirection);
-  return { data: parseDataSpec(settings.data), attack: parseAttack(settings.attack), specs };
-}
-
-/**
- * Opens the checkpoint for the data, resolves the model and computes the sweep's identity; with
- * resumeFrom, refuses (before anything is built or written) a file of another sweep. The caller
- * disposes the result.
- */
-export function prepareSweep(request: Pick<SampleRequest, 'settings' | 'model' | 'resumeFrom' | 'out'>): PreparedSweep {
-  const { settings } = request;
-  const { data: dataSpec, attack, specs } = parseSettings(settings);
-  const opened = openEvaluation({
-    checkpoint: settings.checkpoint,
-    data: dataSpec,
-    splits: [settings.split],
-    subset: settings.subset,
-    seed: settings.seed,
-    model: request.model,
-  });
-  try {
-    const { checkpoint, config } = opened;
-    const data = opened.data[0]!;
-    if (settings.loss === 'adversarial' && attack.kind === 'none')
-      throw new WeightscapeError('bad-argument', '--loss adversarial needs an --attack');
-    const directionAttack = attack.kind === 'none' ? usualAttack(dataSpec.kind, 10) : attack;
-    const identity = sweepIdentity({
-      checkpointSha256: checkpoint.sha256,
-      config,
-      data,
-      split: settings.split,
-      subset: settings.subset,
-      seed: settings.seed,
-      batchSize: settings.batchSize,
-      directions: specs,
-      directionAttack,
-    });
-    if (request.resumeFrom !== undefined) {
-      checkSameSweep(
-        request.out ?? 'the resumed result',
-        request.resumeFrom,
-        { settings, identity },
-        'this run (--resume)',
-      );
-    }
-    return { ...opened, data, attack, directionAttack, specs, identity };
-  } catch (error) {
-    opened.dispose();
-    throw error;
-  }
-}
-
 /** The sweep's directions (data-dependent ones on the first batches of its data), saved where asked. */
 function sweepDirections(request: SampleRequest, sweep: PreparedSweep): BuiltDirection[] {
   const { settings } = request;
-  const { checkpoint, data, config, weights, directionAttack, specs } = sweep;
+  const { checkpoint, data, config, weights, directionAttack } = sweep;
+  const specs = settings.directions;
   // Data-dependent directions (adversarial, hessian) use the first batches of the sweep's data.
   const logitsFn = modelFunction(config, weights, { training: false });
   // Random and file directions need no data: no attack runs for them.
@@ -189,10 +108,11 @@ function sweepDirections(request: SampleRequest, sweep: PreparedSweep): BuiltDir
 
 /** What the points are evaluated on (fixed examples or regenerated ones), with the notes saying so. */
 function pointInputs(
-  settings: LandscapeSettings,
+  settings: SweepSettings,
   sweep: PreparedSweep,
 ): { evalData: LabeledImages; pointAttack: AttackSpec } {
-  const { data, weights, config, attack, notes } = sweep;
+  const { data, weights, config, notes } = sweep;
+  const { attack } = settings;
   const fixed = settings.loss === 'adversarial' && settings.fixedExamples;
   const evalData = fixed
     ? fixedAdversarialData(data, weights, config, attack, settings.batchSize, settings.seed)
@@ -214,11 +134,11 @@ function emptyResult(
   measuresRobust: boolean,
 ): LandscapeResult {
   const { settings } = request;
-  const { checkpoint, data, config, notes, identity } = sweep;
+  const { checkpoint, data, config, notes, identity, recorded } = sweep;
   const { alphas, betas } = settings;
   return {
     schema: LANDSCAPE_SCHEMA,
-    settings,
+    settings: recorded,
     identity,
     model: config,
     directions: built.map((b) => b.info),
@@ -279,13 +199,15 @@ export function sampleLandscape(request: SampleRequest): LandscapeResult {
     const built = sweepDirections(request, sweep);
     try {
       const { evalData, pointAttack } = pointInputs(settings, sweep);
-      // A resumed result keeps its points; who computed them before (workers) is not this run.
+      // A resumed result keeps its points, now under the canonical settings; who computed them
+      // before (workers) is not this run.
+      const { resumeFrom } = request;
       const start =
-        request.resumeFrom !== undefined
-          ? { ...request.resumeFrom, workers: undefined }
+        resumeFrom !== undefined
+          ? { ...resumeFrom, settings: sweep.recorded, identity: sweep.identity, workers: undefined }
           : emptyResult(request, sweep, built, pointAttack.kind !== 'none');
       const context: PointContext = {
-        settings,
+        settings: sweep.recorded,
         weights: sweep.weights,
         config: sweep.config,
         data: sweep.data,

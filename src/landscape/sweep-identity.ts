@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { formatAttack, type AttackSpec } from '../attacks/attack-spec.ts';
+import { formatAttack, parseAttack, type AttackSpec } from '../attacks/attack-spec.ts';
 import type { LabeledImages, Split } from '../data/dataset.ts';
 import { AWP_DIRECTION, HESSIAN_DIRECTION, needsBatches } from '../directions/build-direction.ts';
 import type { DirectionSpec } from '../directions/direction-spec.ts';
@@ -124,12 +124,44 @@ export interface SweepKey {
 }
 
 /**
+ * A recorded attack string as formatAttack writes it (`pgd:linf:eps=0.1:steps=5` and its spelled-out
+ * defaults are one attack); one that does not parse stays as it is, to be compared as text.
+ */
+function canonicalAttack(text: unknown): unknown {
+  if (typeof text !== 'string') return text;
+  try {
+    return formatAttack(parseAttack(text));
+  } catch (error) {
+    if (error instanceof WeightscapeError) return text;
+    throw error;
+  }
+}
+
+/**
+ * The key with its attack strings in canonical form: results written before the attack was recorded
+ * canonically (or by hand) keep the user's spelling. Data and direction specs are recorded as given,
+ * which is their canonical text.
+ */
+function canonicalKey(key: SweepKey): { settings: unknown; identity: SweepIdentity | null } {
+  const settings =
+    key.settings !== null && typeof key.settings === 'object' && 'attack' in key.settings
+      ? { ...key.settings, attack: canonicalAttack(key.settings.attack) }
+      : key.settings;
+  const identity =
+    key.identity === undefined
+      ? null
+      : { ...key.identity, directionAttack: canonicalAttack(key.identity.directionAttack) as string | null };
+  return { settings, identity };
+}
+
+/**
  * Throws (exit 2) naming `file`, `what` it is compared with and the first field that differs,
- * with both values, when the two are not parts of the same sweep.
+ * with both values, when the two are not parts of the same sweep (attack strings compared in
+ * canonical form).
  */
 export function checkSameSweep(file: string, part: SweepKey, reference: SweepKey, what: string): void {
-  const a = { settings: part.settings, identity: part.identity ?? null };
-  const b = { settings: reference.settings, identity: reference.identity ?? null };
+  const a = canonicalKey(part);
+  const b = canonicalKey(reference);
   const path = firstDifference(a, b, 'result');
   if (path === null) return;
   const field = path.replace(/^result\./, '');

@@ -62,5 +62,8 @@ export function flatnessCaption(label: string, result: FlatnessResult): string {
 /** A correlation's measures, sample and resampling. */
 export function correlationCaption(label: string, result: CorrelationResult): string {
   const s = result.settings;
-  return `${label}: ${result.y} against ${result.x} over ${result.points.length} checkpoints, ${s.resamples} bootstrap resamples, ${s.permutations} permutations, seed ${s.seed}`;
+  return (
+    `${label}: ${result.y} against ${result.x} over ${result.points.length} checkpoints, ` +
+    `${s.resamples} bootstrap resamples, ${s.permutations} permutations, seed ${s.seed}`
+  );
 }

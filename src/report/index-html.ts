@@ -20,7 +20,8 @@ const row = htmlRow;
 /** A table of escaped headers and rows (already HTML), with an optional caption of escaped lines. */
 export function htmlTable(headers: string[], rows: string[], caption: string[] = []): string {
   const captionHtml = caption.length === 0 ? '' : `<caption>${caption.map(escapeHtml).join('<br>')}</caption>\n`;
-  return `<table>\n${captionHtml}<thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
+  const head = `<thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`;
+  return `<table>\n${captionHtml}${head}\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
 }
 const table = htmlTable;
 
@@ -46,9 +47,17 @@ export function landscapeTable(landscapes: Array<{ label: string; result: Landsc
         fixed(f.adversarial?.curvature),
       ]);
     });
-  return rows.length === 0
-    ? ''
-    : `<h2>Flatness along 1D landscapes</h2>\n${table(['landscape', 'direction', 'ρ', 'loss at 0', 'increase at ρ', 'curvature', 'adversarial increase', 'adversarial curvature'], rows)}`;
+  const headers = [
+    'landscape',
+    'direction',
+    'ρ',
+    'loss at 0',
+    'increase at ρ',
+    'curvature',
+    'adversarial increase',
+    'adversarial curvature',
+  ];
+  return rows.length === 0 ? '' : `<h2>Flatness along 1D landscapes</h2>\n${table(headers, rows)}`;
 }
 
 /** The Hessian eigenvalue, marked when power iteration did not converge (then it is an estimate, not the value). */
@@ -79,15 +88,37 @@ export function flatnessResultsTable(results: Array<{ label: string; result: Fla
     }),
   );
   const caption = results.map(({ label, result }) => flatnessCaption(label, result));
-  return rows.length === 0
-    ? ''
-    : `<h2>Flatness measures</h2>\n${table(['result', 'loss', 'at θ', 'average increase', 'max increase', 'adversarial-direction increase', 'curvature', 'Hessian top eigenvalue'], rows, caption)}`;
+  const headers = [
+    'result',
+    'loss',
+    'at θ',
+    'average increase',
+    'max increase',
+    'adversarial-direction increase',
+    'curvature',
+    'Hessian top eigenvalue',
+  ];
+  return rows.length === 0 ? '' : `<h2>Flatness measures</h2>\n${table(headers, rows, caption)}`;
 }
+
+const STYLE = [
+  'body{font-family:system-ui,sans-serif;margin:2em;color:#111;background:#fff}',
+  'img{max-width:100%;border:1px solid #ddd;margin:1em 0}',
+  'figcaption{color:#444;max-width:60em}',
+  'table{border-collapse:collapse;margin-bottom:1.5em}',
+  'caption{caption-side:bottom;text-align:left;color:#444;padding-top:4px}',
+  'td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}',
+  'td:first-child,th:first-child{text-align:left}',
+].join('');
 
 function figureHtml({ file, caption }: Figure): string {
   const lines = caption.map(escapeHtml);
   const alt = escapeHtml(file.replace(/\.svg$/, '').replace(/-/g, ' '));
-  return `<figure><img src="${escapeHtml(file)}" alt="${alt}"><figcaption><code>${escapeHtml(file)}</code>${lines.length === 0 ? '' : `: ${lines.join('<br>')}`}</figcaption></figure>`;
+  const text = lines.length === 0 ? '' : `: ${lines.join('<br>')}`;
+  return (
+    `<figure><img src="${escapeHtml(file)}" alt="${alt}">` +
+    `<figcaption><code>${escapeHtml(file)}</code>${text}</figcaption></figure>`
+  );
 }
 
 /** The whole page: the figures, then the sections (HTML already escaped by their builders). */
@@ -95,7 +126,7 @@ export function indexHtml(figures: Figure[], sections: string[]): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>weightscape report</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;color:#111;background:#fff}img{max-width:100%;border:1px solid #ddd;margin:1em 0}figcaption{color:#444;max-width:60em}table{border-collapse:collapse;margin-bottom:1.5em}caption{caption-side:bottom;text-align:left;color:#444;padding-top:4px}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}</style>
+<style>${STYLE}</style>
 </head>
 <body>
 <h1>weightscape report</h1>

@@ -154,6 +154,8 @@ export function scatterChartSvg(chart: ScatterChart, { width, height }: ChartSiz
 }
 
 /** The scatter of a correlation result (`weightscape correlate`). */
+const pValueText = (p: number | null) => (p === null ? 'undefined' : p.toPrecision(2));
+
 export function scatterSvg(result: CorrelationResult, size: ChartSize): string {
   const c = result.coefficients;
   return scatterChartSvg(
@@ -163,7 +165,8 @@ export function scatterSvg(result: CorrelationResult, size: ChartSize): string {
       yLabel: result.y,
       points: result.points.map((p) => ({ x: p.x, y: p.y, label: p.checkpoint, colour: PALETTE[0]! })),
       footer: [
-        `n = ${result.points.length}   Pearson r = ${two(c.pearson.value)}   Spearman ρ = ${two(c.spearman.value)}   Kendall τ = ${two(c.kendall.value)} (p = ${c.kendall.permutation.pValue === null ? 'undefined' : c.kendall.permutation.pValue.toPrecision(2)})`,
+        `n = ${result.points.length}   Pearson r = ${two(c.pearson.value)}   Spearman ρ = ${two(c.spearman.value)}   ` +
+          `Kendall τ = ${two(c.kendall.value)} (p = ${pValueText(c.kendall.permutation.pValue)})`,
       ],
       labelPoints: false,
       legend: [],

@@ -75,7 +75,8 @@ export function studyReportParts(study: StudyResult, size: ChartSize): StudyRepo
       .sort(byEpoch);
     if (checkpoints.length === 0) continue;
     add(`landscape-by-epoch-${safeName(key)}`, epochLandscapesSvg(key, checkpoints, size), [
-      `(b) ${key}: loss along the random directions (mean, min–max shaded) and the adversarial direction, coloured by epoch${checkpoints.length > 6 ? ` (6 of ${checkpoints.length} checkpoints, evenly spaced)` : ''}`,
+      `(b) ${key}: loss along the random directions (mean, min–max shaded) and the adversarial direction, ` +
+        `coloured by epoch${checkpoints.length > 6 ? ` (6 of ${checkpoints.length} checkpoints, evenly spaced)` : ''}`,
     ]);
   }
   measures.forEach((measure, i) => {
@@ -83,7 +84,9 @@ export function studyReportParts(study: StudyResult, size: ChartSize): StudyRepo
       i === 0 ? 'flatness-vs-gap' : `flatness-vs-gap-${safeName(measure)}`,
       flatnessGapScatterSvg(rows, i, measure, study.settings.gap, study.correlations, colours, size),
       [
-        `(c) ${measure} against ${study.settings.gap} over all checkpoints, labelled run@epoch, with the least-squares line; Pearson, Spearman and Kendall coefficients with bootstrap intervals (${study.settings.resamples} resamples) and permutation p-values (${study.settings.permutations} permutations)`,
+        `(c) ${measure} against ${study.settings.gap} over all checkpoints, labelled run@epoch, with the ` +
+          'least-squares line; Pearson, Spearman and Kendall coefficients with bootstrap intervals ' +
+          `(${study.settings.resamples} resamples) and permutation p-values (${study.settings.permutations} permutations)`,
       ],
     );
   });
@@ -105,7 +108,10 @@ export function studyReportParts(study: StudyResult, size: ChartSize): StudyRepo
       : '',
     study.correlations.length > 0
       ? `${heading('Study: correlation of flatness with the gap')}\n${correlationsHtml(study.correlations, [
-          `${study.settings.gap} against each measure; all: every checkpoint, run: one run's epochs, final / best: each run at its last / best epoch. Intervals: bootstrap (${study.settings.resamples} resamples); p: permutation (${study.settings.permutations} permutations).`,
+          `${study.settings.gap} against each measure; all: every checkpoint, run: one run's epochs, ` +
+            'final / best: each run at its last / best epoch. ' +
+            `Intervals: bootstrap (${study.settings.resamples} resamples); ` +
+            `p: permutation (${study.settings.permutations} permutations).`,
           settings,
         ])}`
       : '',

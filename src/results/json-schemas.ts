@@ -36,7 +36,8 @@ export function jsonSchema(kind: ResultKind): Record<string, unknown> {
       if (zodSchema === baselineCheckSchema) json.anyOf = [{ required: ['absolute'] }, { required: ['relative'] }];
       if (zodSchema === landscapeSchema) {
         json.$comment =
-          'Also checked by weightscape: every table in values has one row per beta (one row when betas is null) and one value per alpha, and a complete result has no null.';
+          'Also checked by weightscape: every table in values has one row per beta (one row when betas is null) ' +
+          'and one value per alpha, and a complete result has no null.';
       }
     },
   });

@@ -64,7 +64,8 @@ export function lockOutput(path: string, command: string, flag = '--out'): void 
     if (holder !== undefined && (foreignHost || processIsAlive(holder.pid))) {
       throw new WeightscapeError(
         'bad-argument',
-        `${flag} ${path}: in use by another weightscape process (pid ${holder.pid}${foreignHost ? ` on ${holder.host}` : ''}, ${holder.command}, started ${holder.started})`,
+        `${flag} ${path}: in use by another weightscape process ` +
+          `(pid ${holder.pid}${foreignHost ? ` on ${holder.host}` : ''}, ${holder.command}, started ${holder.started})`,
         {
           suggestion: `wait for it to finish; if that process is gone, remove ${lockPath}`,
         },

@@ -70,7 +70,8 @@ export function settingsNotes(axis: string, metric: string, files: NamedResult[]
       const values = [...new Set(settings.map((s) => JSON.stringify(s![field] ?? null)))];
       if (values.length > 1)
         notes.push(
-          `${axis} (${metric}) comes from results made with different ${field}: ${values.join(' vs ')}; the correlation may reflect the settings, not the checkpoints`,
+          `${axis} (${metric}) comes from results made with different ${field}: ${values.join(' vs ')}; ` +
+            'the correlation may reflect the settings, not the checkpoints',
         );
     }
   }

@@ -12,6 +12,7 @@ import { parseAttack } from '../attacks/attack-spec.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import type { ModelConfigRequest } from '../checkpoints/model-config.ts';
 import { parseDataSpec } from '../data/dataset.ts';
+import { parseDirection } from '../directions/direction-spec.ts';
 import { WeightscapeError } from '../errors.ts';
 import { evaluateCheckpoint } from '../eval/evaluate-checkpoint.ts';
 import { measureFlatness } from '../landscape/flatness.ts';
@@ -94,16 +95,16 @@ function landscapePiece(
   return sampleLandscape({
     settings: {
       checkpoint: input.path,
-      data: settings.data,
+      data: parseDataSpec(settings.data),
       split: settings.landscapeSplit,
       subset: settings.landscapeSubset,
       batchSize: settings.batchSize,
       loss: 'adversarial',
-      attack: settings.attack,
+      attack: parseAttack(settings.attack),
       fixedExamples: false,
       bn: 'eval',
       recalibrationBatches: 1,
-      directions: [direction],
+      directions: [parseDirection(direction)],
       includeBn: false,
       alphas,
       betas: null,

@@ -6,7 +6,7 @@
 import { loadCheckpoint } from '../checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../checkpoints/map-to-model.ts';
 import { resolveOrDetectModelConfig, type ModelConfigRequest } from '../checkpoints/model-config.ts';
-import { loadDataset } from '../data/dataset.ts';
+import { loadDataset, type DataSpec } from '../data/dataset.ts';
 import { WeightscapeError } from '../errors.ts';
 import type { ModelConfig, ModelWeights } from '../models/types.ts';
 import type { TrainConfig } from './train-config.ts';
@@ -37,7 +37,7 @@ export function openInitCheckpoint(path: string, request: ModelConfigRequest): I
  */
 export function initSettings(
   path: string,
-  request: ModelConfigRequest & { data: string },
+  request: ModelConfigRequest & { data: DataSpec },
 ): Pick<TrainConfig, 'arch' | 'archOptions' | 'classes' | 'init'> {
   const [, height, width, channels] = loadDataset(request.data, { split: 'test' }).shape;
   const opened = openInitCheckpoint(path, { ...request, input: { height, width, channels } });

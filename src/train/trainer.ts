@@ -16,7 +16,7 @@ import type { BackendInfo } from '../backend/select-backend.ts';
 import { serializeNativeCheckpoint } from '../checkpoints/native-checkpoint.ts';
 import { disposeWeights } from '../checkpoints/map-to-model.ts';
 import { modelClasses } from '../checkpoints/model-config.ts';
-import { checkLabels, loadDataset, selectExamples, type LabeledImages } from '../data/dataset.ts';
+import { checkLabels, loadDataset, parseDataSpec, selectExamples, type LabeledImages } from '../data/dataset.ts';
 import { stratifiedIndices } from '../data/subset.ts';
 import { WeightscapeError } from '../errors.ts';
 import { evaluateSplit } from '../eval/split-metrics.ts';
@@ -67,8 +67,9 @@ function openTrainingData(config: TrainConfig): {
   model: ModelConfig;
   init?: InitCheckpoint;
 } {
-  const trainData = loadDataset(config.data, { split: 'train', subset: config.subset ?? undefined, seed: config.seed });
-  const testData = loadDataset(config.data, { split: 'test' });
+  const spec = parseDataSpec(config.data);
+  const trainData = loadDataset(spec, { split: 'train', subset: config.subset ?? undefined, seed: config.seed });
+  const testData = loadDataset(spec, { split: 'test' });
   const [, height, width, channels] = trainData.shape;
   if (config.init !== null) {
     const init = openConfiguredInit(config.init, {
@@ -76,7 +77,7 @@ function openTrainingData(config: TrainConfig): {
       options: config.archOptions,
       input: { height, width, channels },
       classes: config.classes,
-      data: config.data,
+      data: spec,
     });
     try {
       for (const data of [trainData, testData]) checkLabels(data, init.model.classes);
@@ -87,7 +88,7 @@ function openTrainingData(config: TrainConfig): {
     return { trainData, testData, model: init.model, init };
   }
   // The rule every command uses (no checkpoint here), and labels checked before any work.
-  const classes = modelClasses({ classes: config.classes, data: config.data });
+  const classes = modelClasses({ classes: config.classes, data: spec });
   for (const data of [trainData, testData]) checkLabels(data, classes);
   const model: ModelConfig = {
     arch: config.arch,
@@ -133,7 +134,9 @@ function startRun(
     schema: TRAIN_LOG_SCHEMA,
     config,
     model,
-    note: 'train and test metrics are measured on the unperturbed weights (θ, not θ + v), on fixed stratified subsets, in eval mode; the AWP reference code logs train robust accuracy on perturbed weights instead',
+    note:
+      'train and test metrics are measured on the unperturbed weights (θ, not θ + v), on fixed stratified subsets, ' +
+      'in eval mode; the AWP reference code logs train robust accuracy on perturbed weights instead',
     notes: [...trainWarnings(config), ...(init?.notes.map((n) => `--init ${init.init.path}: ${n}`) ?? [])],
     epochs: [],
     provenance: provenance({

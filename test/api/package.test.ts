@@ -57,19 +57,22 @@ test(
         join(project, 'use.mjs'),
         `
 import { readResult, buildReport, parseRange, loadCheckpoint, sampleLandscape, startEngine, stopEngine, WeightscapeError } from 'weightscape';
+import { parseAttack, parseDataSpec, parseDirection } from 'weightscape';
 const result = readResult(${JSON.stringify(landscape)}, 'landscape');
 const { files } = buildReport({ landscapes: [{ label: 'pgd-at', result }], evals: [], runs: [], flatness: [], correlations: [] }, { width: 560, height: 340 });
 const checkpoint = loadCheckpoint(${JSON.stringify(join(ROOT, 'fixtures', 'models', 'mlp.safetensors'))});
 const backend = await startEngine({ backend: 'cpu', onnxruntime: false });
 const swept = sampleLandscape({
-  settings: { checkpoint: checkpoint.path, data: 'mini', split: 'test', subset: 20, batchSize: 20, loss: 'clean', attack: 'none', fixedExamples: false,
-    bn: 'eval', recalibrationBatches: 1, directions: ['filter'], includeBn: false, alphas: parseRange('-1:1:3'), betas: null, seed: 0 },
+  settings: { checkpoint: checkpoint.path, data: parseDataSpec('mini'), split: 'test', subset: 20, batchSize: 20, loss: 'clean',
+    attack: parseAttack('none'), fixedExamples: false, bn: 'eval', recalibrationBatches: 1, directions: [parseDirection('filter')],
+    includeBn: false, alphas: parseRange('-1:1:3'), betas: null, seed: 0 },
   model: {}, backend,
 });
 await stopEngine();
 let refused = '';
 try { parseRange('0:0:5'); } catch (error) { refused = error instanceof WeightscapeError && error.isUserError ? 'user error' : 'other'; }
-console.log(JSON.stringify({ flatness: result.flatness.adversarial.increaseMax, svg: Object.keys(files).includes('flatness-curves.svg'), tensors: checkpoint.tensors.size, points: swept.values.cleanLoss[0].length, complete: swept.complete, refused }));
+console.log(JSON.stringify({ flatness: result.flatness.adversarial.increaseMax, svg: Object.keys(files).includes('flatness-curves.svg'),
+  tensors: checkpoint.tensors.size, points: swept.values.cleanLoss[0].length, complete: swept.complete, refused }));
 `,
       );
       const run = spawnSync(process.execPath, ['use.mjs'], { cwd: project, encoding: 'utf8', timeout: 300_000 });

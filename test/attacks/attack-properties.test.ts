@@ -8,7 +8,7 @@ import { selectBackend } from '../../src/backend/select-backend.ts';
 import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
 import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
-import { loadDataset, selectExamples } from '../../src/data/dataset.ts';
+import { loadDataset, parseDataSpec, selectExamples } from '../../src/data/dataset.ts';
 import { evaluateSplit } from '../../src/eval/split-metrics.ts';
 import { tfjsModelFunction } from '../../src/models/tfjs-engine.ts';
 import { WeightscapeError } from '../../src/errors.ts';
@@ -23,7 +23,7 @@ async function setup() {
   });
   const { weights } = checkpointToWeights(checkpoint, config);
   const data = selectExamples(
-    loadDataset('mini', { split: 'test' }),
+    loadDataset(parseDataSpec('mini'), { split: 'test' }),
     Array.from({ length: 40 }, (_, i) => 200 + i),
     'mini/test[200:240]',
   );

@@ -7,7 +7,7 @@ import { parseAttack } from '../../src/attacks/attack-spec.ts';
 import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
 import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
-import { loadDataset, selectExamples } from '../../src/data/dataset.ts';
+import { loadDataset, parseDataSpec, selectExamples } from '../../src/data/dataset.ts';
 import { evaluateSplit } from '../../src/eval/split-metrics.ts';
 import { selectBackendAndEngine } from '../helpers/engine.ts';
 
@@ -26,7 +26,10 @@ const ENGINES = [
 
 for (const { backend, onnxruntime } of ENGINES) {
   for (const expected of reference.attacks) {
-    test(`${expected.attack} on ${backend}${onnxruntime ? ' with onnxruntime' : ''}: adversarial loss within 1e-3 of PyTorch's, same robust accuracy`, async () => {
+    const title =
+      `${expected.attack} on ${backend}${onnxruntime ? ' with onnxruntime' : ''}: ` +
+      "adversarial loss within 1e-3 of PyTorch's, same robust accuracy";
+    test(title, async () => {
       const info = await selectBackendAndEngine(backend, { onnxruntime });
       assert.equal(info.onnxruntime !== undefined, onnxruntime, info.onnxruntimeOff);
       const checkpoint = loadCheckpoint(`${DIR}convnet-mini.pt`);
@@ -35,7 +38,7 @@ for (const { backend, onnxruntime } of ENGINES) {
         input: { height: 28, width: 28, channels: 1 },
       });
       const { weights } = checkpointToWeights(checkpoint, config);
-      const test = loadDataset('mini', { split: 'test' });
+      const test = loadDataset(parseDataSpec('mini'), { split: 'test' });
       const data = selectExamples(
         test,
         Array.from({ length: 100 }, (_, i) => i),

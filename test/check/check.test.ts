@@ -28,39 +28,20 @@ function verdict(check: Baseline['checks'][number]) {
 }
 
 test('must-not-fall, must-not-rise and within, with absolute and relative tolerances', () => {
-  assert.equal(
-    verdict({ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.43, absolute: 0.02 }).passed,
-    true,
-  );
-  assert.equal(
-    verdict({ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.45, absolute: 0.02 }).passed,
-    false,
-  );
-  // relative: slack 10% of 0.5 = 0.05 → 0.42 < 0.45 fails; 5% of 0.44 = 0.022 → 0.42 ≥ 0.418 holds.
-  assert.equal(
-    verdict({ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.5, relative: 0.1 }).passed,
-    false,
-  );
-  assert.equal(
-    verdict({ metric: 'splits.test.robust.accuracy', direction: 'must-not-fall', value: 0.44, relative: 0.05 }).passed,
-    true,
-  );
-  assert.equal(
-    verdict({ metric: 'gap.accuracy', direction: 'must-not-rise', value: 0.08, absolute: 0.01 }).passed,
-    false,
-  );
-  assert.equal(
-    verdict({ metric: 'gap.accuracy', direction: 'must-not-rise', value: 0.095, absolute: 0.01 }).passed,
-    true,
-  );
-  assert.equal(
-    verdict({ metric: 'splits.test.robust.loss', direction: 'within', value: 1.4, relative: 0.05 }).passed,
-    false,
-  );
-  assert.equal(
-    verdict({ metric: 'splits.test.robust.loss', direction: 'within', value: 1.45, relative: 0.05 }).passed,
-    true,
-  );
+  const ROBUST = 'splits.test.robust.accuracy';
+  const LOSS = 'splits.test.robust.loss';
+  const cases: Array<[Baseline['checks'][number], boolean]> = [
+    [{ metric: ROBUST, direction: 'must-not-fall', value: 0.43, absolute: 0.02 }, true],
+    [{ metric: ROBUST, direction: 'must-not-fall', value: 0.45, absolute: 0.02 }, false],
+    // relative: slack 10% of 0.5 = 0.05 → 0.42 < 0.45 fails; 5% of 0.44 = 0.022 → 0.42 ≥ 0.418 holds.
+    [{ metric: ROBUST, direction: 'must-not-fall', value: 0.5, relative: 0.1 }, false],
+    [{ metric: ROBUST, direction: 'must-not-fall', value: 0.44, relative: 0.05 }, true],
+    [{ metric: 'gap.accuracy', direction: 'must-not-rise', value: 0.08, absolute: 0.01 }, false],
+    [{ metric: 'gap.accuracy', direction: 'must-not-rise', value: 0.095, absolute: 0.01 }, true],
+    [{ metric: LOSS, direction: 'within', value: 1.4, relative: 0.05 }, false],
+    [{ metric: LOSS, direction: 'within', value: 1.45, relative: 0.05 }, true],
+  ];
+  for (const [check, passed] of cases) assert.equal(verdict(check).passed, passed, JSON.stringify(check));
   // both tolerances: the larger slack counts (0.1 absolute vs 1% relative).
   assert.deepEqual(
     verdict({ metric: 'splits.test.robust.loss', direction: 'within', value: 1.45, absolute: 0.1, relative: 0.01 })

@@ -14,7 +14,7 @@ import { DEFAULT_MAX_TENSOR_BYTES, resolveMaxTensorBytes } from '../../src/check
 import { readTfjsWeights } from '../../src/checkpoints/tfjs-weights.ts';
 import { parseNpy } from '../../src/data/npy.ts';
 import { WeightscapeError } from '../../src/errors.ts';
-import { PickleBuilder, torchView, zipStored } from '../helpers/torch-writer.ts';
+import { torchView, zipStored } from '../helpers/torch-writer.ts';
 import { npyBytes } from '../helpers/npy-writer.ts';
 import { FIXTURE_DIR } from '../helpers/fixtures.ts';
 
@@ -196,44 +196,7 @@ test('inspect: exit 2 with one line for a directory, a zero-stride bomb and a lo
 });
 
 test('the notes about skipped entries, printed by every command, carry escaped keys', () => {
-  const p = new PickleBuilder()
-    .global('collections', 'OrderedDict')
-    .emptyTuple()
-    .reduce()
-    .mark()
-    .unicode('step\u001b[2J\n')
-    .int(3)
-    .unicode('w')
-    .global('torch._utils', '_rebuild_tensor_v2')
-    .mark()
-    .mark()
-    .unicode('storage')
-    .global('torch', 'FloatStorage')
-    .unicode('0')
-    .unicode('cpu')
-    .int(1)
-    .tuple()
-    .op(0x51)
-    .int(0)
-    .mark()
-    .int(1)
-    .tuple()
-    .mark()
-    .int(1)
-    .tuple()
-    .op(0x89)
-    .global('collections', 'OrderedDict')
-    .emptyTuple()
-    .reduce()
-    .tuple()
-    .reduce()
-    .op(0x75);
-  const path = write(
-    'notes.pt',
-    zipStored([
-      ['archive/data.pkl', p.stop()],
-      ['archive/data/0', new Uint8Array(4)],
-    ]),
-  );
+  // An integer entry (a training step, say) under a key with control characters, before a tensor.
+  const path = write('notes.pt', torchView('w', [1], [1], 1, 0, [['step\u001b[2J\n', 3]]));
   assert.deepEqual(loadCheckpoint(path).notes, ['skipped 1 non-tensor entries: step\\x1b[2J\\n']);
 });

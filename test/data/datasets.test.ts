@@ -15,8 +15,8 @@ function classCounts(labels: Int32Array, classes = 10): number[] {
 }
 
 test('mini: 2,000 training and 1,000 test images, class-balanced, 28×28×1 in [0, 1]', () => {
-  const train = loadDataset('mini', { split: 'train' });
-  const test = loadDataset('mini', { split: 'test' });
+  const train = loadDataset(parseDataSpec('mini'), { split: 'train' });
+  const test = loadDataset(parseDataSpec('mini'), { split: 'test' });
   assert.deepEqual(train.shape, [2000, 28, 28, 1]);
   assert.deepEqual(test.shape, [1000, 28, 28, 1]);
   assert.deepEqual(classCounts(train.labels), new Array(10).fill(200));
@@ -26,9 +26,9 @@ test('mini: 2,000 training and 1,000 test images, class-balanced, 28×28×1 in [
 });
 
 test('--subset is class-stratified and deterministic for a seed, different for another seed', () => {
-  const a = loadDataset('mini', { split: 'train', subset: 300, seed: 4 });
-  const b = loadDataset('mini', { split: 'train', subset: 300, seed: 4 });
-  const c = loadDataset('mini', { split: 'train', subset: 300, seed: 5 });
+  const a = loadDataset(parseDataSpec('mini'), { split: 'train', subset: 300, seed: 4 });
+  const b = loadDataset(parseDataSpec('mini'), { split: 'train', subset: 300, seed: 4 });
+  const c = loadDataset(parseDataSpec('mini'), { split: 'train', subset: 300, seed: 5 });
   assert.deepEqual(classCounts(a.labels), new Array(10).fill(30));
   assert.deepEqual(a.images, b.images);
   assert.notDeepEqual(a.images, c.images);
@@ -62,11 +62,11 @@ test('IDX errors: wrong magic, wrong dimensions, truncated data, missing files, 
     };
     const expectError = (pattern: RegExp) =>
       assert.throws(
-        () => loadDataset(`fashion-mnist:${dir}`, { split: 'test' }),
+        () => loadDataset(parseDataSpec(`fashion-mnist:${dir}`), { split: 'test' }),
         (e: unknown) => e instanceof WeightscapeError && pattern.test(e.message) && !e.message.includes('\n'),
       );
     write(images(3), labels([0, 1, 2]));
-    assert.deepEqual(loadDataset(`fashion-mnist:${dir}`, { split: 'test' }).shape, [3, 2, 2, 1]);
+    assert.deepEqual(loadDataset(parseDataSpec(`fashion-mnist:${dir}`), { split: 'test' }).shape, [3, 2, 2, 1]);
     write(images(3, 0x09), labels([0, 1, 2]));
     expectError(/not a valid IDX file: element type 0x9 is not unsigned bytes/);
     write(Buffer.from('PK\x03\x04 not idx at all'), labels([0, 1, 2]));
@@ -77,7 +77,7 @@ test('IDX errors: wrong magic, wrong dimensions, truncated data, missing files, 
     expectError(/label 12 of image 2 is outside 0\.\.9/);
     expectError(/./);
     assert.throws(
-      () => loadDataset(`mnist:${join(dir, 'nowhere')}`, { split: 'train' }),
+      () => loadDataset(parseDataSpec(`mnist:${join(dir, 'nowhere')}`), { split: 'train' }),
       /train-images-idx3-ubyte\(\.gz\): missing/,
     );
   } finally {

@@ -63,8 +63,14 @@ export function conv2d(x: Array4, w: Array4, stride: [number, number], pad: Padd
   return { shape: [n, oh, ow, cout], data: out };
 }
 
-/** Max pooling; padded positions never win. */
-export function maxPool(x: Array4, size: [number, number], stride: [number, number], pad: Padding): Array4 {
+/** Pooling: `reduce` of each window's values inside the image, in row-major window order (padding left out). */
+function pool(
+  x: Array4,
+  size: [number, number],
+  stride: [number, number],
+  pad: Padding,
+  reduce: (values: number[]) => number,
+): Array4 {
   const [n, h, wd, c] = x.shape;
   const oh = outSize(h, size[0], stride[0], pad.top, pad.bottom);
   const ow = outSize(wd, size[1], stride[1], pad.left, pad.right);
@@ -73,36 +79,27 @@ export function maxPool(x: Array4, size: [number, number], stride: [number, numb
     for (let i = 0; i < oh; i++)
       for (let j = 0; j < ow; j++)
         for (let k = 0; k < c; k++) {
-          let best = -Infinity;
+          const values: number[] = [];
           for (let p = 0; p < size[0]; p++)
             for (let q = 0; q < size[1]; q++) {
               const r = i * stride[0] - pad.top + p;
               const s = j * stride[1] - pad.left + q;
-              if (r < 0 || r >= h || s < 0 || s >= wd) continue;
-              best = Math.max(best, x.data[((b * h + r) * wd + s) * c + k]!);
+              if (r >= 0 && r < h && s >= 0 && s < wd) values.push(x.data[((b * h + r) * wd + s) * c + k]!);
             }
-          out[((b * oh + i) * ow + j) * c + k] = best;
+          out[((b * oh + i) * ow + j) * c + k] = reduce(values);
         }
   return { shape: [n, oh, ow, c], data: out };
 }
 
+/** Max pooling; padded positions never win. */
+export function maxPool(x: Array4, size: [number, number], stride: [number, number], pad: Padding): Array4 {
+  return pool(x, size, stride, pad, (values) => values.reduce((best, v) => Math.max(best, v), -Infinity));
+}
+
 /** Average pooling over valid windows (no padding). */
 export function avgPool(x: Array4, size: [number, number], stride: [number, number]): Array4 {
-  const [n, h, wd, c] = x.shape;
-  const oh = outSize(h, size[0], stride[0], 0, 0);
-  const ow = outSize(wd, size[1], stride[1], 0, 0);
-  const out = new Float64Array(n * oh * ow * c);
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < oh; i++)
-      for (let j = 0; j < ow; j++)
-        for (let k = 0; k < c; k++) {
-          let acc = 0;
-          for (let p = 0; p < size[0]; p++)
-            for (let q = 0; q < size[1]; q++)
-              acc += x.data[((b * h + i * stride[0] + p) * wd + j * stride[1] + q) * c + k]!;
-          out[((b * oh + i) * ow + j) * c + k] = acc / (size[0] * size[1]);
-        }
-  return { shape: [n, oh, ow, c], data: out };
+  const noPadding = { top: 0, bottom: 0, left: 0, right: 0 };
+  return pool(x, size, stride, noPadding, (values) => values.reduce((a, v) => a + v, 0) / (size[0] * size[1]));
 }
 
 /** op(a)·op(b) for 2-D row-major matrices given with their stored shapes. */

@@ -5,6 +5,21 @@
  */
 import { crc32 } from 'node:zlib';
 
+/** A little-endian field of a zip header: offset, value, width in bytes. */
+type Field = [offset: number, value: number, bytes: 2 | 4];
+
+/** A zip header: its signature, the fields at their offsets in `size` bytes, then the name. */
+function zipHeader(signature: number, size: number, fields: Field[], name = new Uint8Array()): Uint8Array {
+  const header = new Uint8Array(size + name.byteLength);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, signature, true);
+  for (const [offset, value, bytes] of fields)
+    if (bytes === 2) view.setUint16(offset, value, true);
+    else view.setUint32(offset, value, true);
+  header.set(name, size);
+  return header;
+}
+
 /** A zip archive of stored (uncompressed) entries. */
 export function zipStored(entries: Array<[string, Uint8Array]>): Uint8Array {
   const encoder = new TextEncoder();
@@ -14,38 +29,27 @@ export function zipStored(entries: Array<[string, Uint8Array]>): Uint8Array {
   for (const [name, data] of entries) {
     const nameBytes = encoder.encode(name);
     const crc = crc32(data);
-    const local = new Uint8Array(30 + nameBytes.byteLength);
-    const lv = new DataView(local.buffer);
-    lv.setUint32(0, 0x04034b50, true);
-    lv.setUint16(4, 20, true);
-    lv.setUint32(14, crc, true);
-    lv.setUint32(18, data.byteLength, true);
-    lv.setUint32(22, data.byteLength, true);
-    lv.setUint16(26, nameBytes.byteLength, true);
-    local.set(nameBytes, 30);
-    const central = new Uint8Array(46 + nameBytes.byteLength);
-    const cv = new DataView(central.buffer);
-    cv.setUint32(0, 0x02014b50, true);
-    cv.setUint16(4, 20, true);
-    cv.setUint16(6, 20, true);
-    cv.setUint32(16, crc, true);
-    cv.setUint32(20, data.byteLength, true);
-    cv.setUint32(24, data.byteLength, true);
-    cv.setUint16(28, nameBytes.byteLength, true);
-    cv.setUint32(42, offset, true);
-    central.set(nameBytes, 46);
+    // Version 20; the CRC, the compressed and the uncompressed size (equal: stored); the name's length.
+    const sizes: Field[] = [
+      [0, crc, 4],
+      [4, data.byteLength, 4],
+      [8, data.byteLength, 4],
+      [12, nameBytes.byteLength, 2],
+    ];
+    const at = (base: number): Field[] => sizes.map(([o, v, b]) => [base + o, v, b]);
+    const local = zipHeader(0x04034b50, 30, [[4, 20, 2], ...at(14)], nameBytes);
+    const central = zipHeader(0x02014b50, 46, [[4, 20, 2], [6, 20, 2], ...at(16), [42, offset, 4]], nameBytes);
     locals.push(local, data);
     centrals.push(central);
     offset += local.byteLength + data.byteLength;
   }
   const directorySize = centrals.reduce((a, c) => a + c.byteLength, 0);
-  const end = new Uint8Array(22);
-  const ev = new DataView(end.buffer);
-  ev.setUint32(0, 0x06054b50, true);
-  ev.setUint16(8, entries.length, true);
-  ev.setUint16(10, entries.length, true);
-  ev.setUint32(12, directorySize, true);
-  ev.setUint32(16, offset, true);
+  const end = zipHeader(0x06054b50, 22, [
+    [8, entries.length, 2],
+    [10, entries.length, 2],
+    [12, directorySize, 4],
+    [16, offset, 4],
+  ]);
   return new Uint8Array(Buffer.concat([...locals, ...centrals, end]));
 }
 
@@ -96,6 +100,36 @@ export class PickleBuilder {
   }
 }
 
+/**
+ * Appends `name` → a float32 tensor: a view (size, stride, offset) of storage `key` of `storageValues`
+ * elements, sizes and strides as INT (4 bytes) or LONG1 (past int32).
+ */
+function tensorEntry(
+  p: PickleBuilder,
+  name: string,
+  key: string,
+  storageValues: number,
+  view: { size: number[]; stride: number[]; offset: number; integer: 'int' | 'long' },
+): void {
+  p.unicode(name)
+    .global('torch._utils', '_rebuild_tensor_v2')
+    .mark()
+    .mark()
+    .unicode('storage')
+    .global('torch', 'FloatStorage')
+    .unicode(key)
+    .unicode('cpu')
+    .int(storageValues)
+    .tuple()
+    .op(0x51)
+    .int(view.offset)
+    .mark();
+  view.size.forEach((d) => p[view.integer](d));
+  p.tuple().mark();
+  view.stride.forEach((s) => p[view.integer](s));
+  p.tuple().op(0x89).global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce();
+}
+
 /** A torch.save'd state dict of float32 tensors (values in PyTorch layout, row-major). */
 export function torchStateDict(
   tensors: Array<{ name: string; shape: number[]; values: Float32Array }>,
@@ -103,24 +137,8 @@ export function torchStateDict(
 ): Uint8Array {
   const p = new PickleBuilder().global('collections', 'OrderedDict').emptyTuple().reduce().mark();
   tensors.forEach(({ name, shape, values }, key) => {
-    const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-    p.unicode(name)
-      .global('torch._utils', '_rebuild_tensor_v2')
-      .mark()
-      .mark()
-      .unicode('storage')
-      .global('torch', 'FloatStorage')
-      .unicode(String(key))
-      .unicode('cpu')
-      .int(values.length)
-      .tuple()
-      .op(0x51)
-      .int(0)
-      .mark();
-    shape.forEach((d) => p.int(d));
-    p.tuple().mark();
-    strides.forEach((s) => p.int(s));
-    p.tuple().op(0x89).global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce();
+    const stride = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+    tensorEntry(p, name, String(key), values.length, { size: shape, stride, offset: 0, integer: 'int' });
   });
   const pickle = p.op(0x75).stop(); // SETITEMS
   return zipStored([
@@ -136,6 +154,7 @@ export function torchStateDict(
 /**
  * A .pt whose state dict holds one tensor `name`: a view (size, stride, offset) of a float32
  * storage of `storageValues` elements — how a hostile file describes more values than it holds.
+ * `before`: integer (non-tensor) entries written ahead of the tensor.
  */
 export function torchView(
   name: string,
@@ -143,25 +162,11 @@ export function torchView(
   stride: number[],
   storageValues: number,
   offset = 0,
+  before: Array<[key: string, value: number]> = [],
 ): Uint8Array {
   const p = new PickleBuilder().global('collections', 'OrderedDict').emptyTuple().reduce().mark();
-  p.unicode(name)
-    .global('torch._utils', '_rebuild_tensor_v2')
-    .mark()
-    .mark()
-    .unicode('storage')
-    .global('torch', 'FloatStorage')
-    .unicode('0')
-    .unicode('cpu')
-    .int(storageValues)
-    .tuple()
-    .op(0x51)
-    .int(offset)
-    .mark();
-  size.forEach((d) => p.long(d));
-  p.tuple().mark();
-  stride.forEach((s) => p.long(s));
-  p.tuple().op(0x89).global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce();
+  for (const [key, value] of before) p.unicode(key).int(value);
+  tensorEntry(p, name, '0', storageValues, { size, stride, offset, integer: 'long' });
   const storage = Float32Array.from({ length: storageValues }, (_, i) => i + 1);
   return zipStored([
     ['archive/data.pkl', p.op(0x75).stop()],

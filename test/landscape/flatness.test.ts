@@ -3,39 +3,45 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseAttack } from '../../src/attacks/attack-spec.ts';
-import { selectBackend } from '../../src/backend/select-backend.ts';
+import { selectBackend, type BackendInfo } from '../../src/backend/select-backend.ts';
 import { parseDataSpec } from '../../src/data/dataset.ts';
-import { measureFlatness, type FlatnessResult } from '../../src/landscape/flatness.ts';
+import { measureFlatness, type FlatnessRequest, type FlatnessResult } from '../../src/landscape/flatness.ts';
 import { formatFlatnessTable } from '../../cli/flatness.ts';
 import { flatness1d } from '../../src/landscape/flatness-1d.ts';
 import { sampleLandscape } from '../../src/landscape/sample-landscape.ts';
+import { parsedSettings } from '../helpers/sweep-settings.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/weightscape.js', import.meta.url));
 const CHECKPOINT = fileURLToPath(new URL('../../fixtures/attacks/convnet-mini.pt', import.meta.url));
 const MODEL = { arch: 'convnet', options: { width: 8, hidden: 32, dropout: 0 } };
 const ATTACK = 'pgd:linf:eps=0.1:steps=2:step=0.05';
 
-test('flatness along a random direction equals a 1D sweep at −ρ, 0, ρ along the same seeded direction', async () => {
-  const backend = await selectBackend('wasm');
-  const rho = 0.3;
-  const flat = measureFlatness({
+/** A flatness request on the convnet fixture: one random direction, no Hessian, ρ 0.3; overrides on top. */
+function flatnessRequest(backend: BackendInfo, overrides: Partial<FlatnessRequest>): FlatnessRequest {
+  return {
     checkpoint: CHECKPOINT,
     data: parseDataSpec('mini'),
     split: 'test',
     subset: 60,
-    rho,
+    rho: 0.3,
     rhoAdversarial: 0.02,
     directions: 1,
-    attack: parseAttack(ATTACK),
     hessian: false,
     hessianBatches: 1,
     batchSize: 64,
     seed: 2,
     model: MODEL,
     backend,
-  });
+    ...overrides,
+  };
+}
+
+test('flatness along a random direction equals a 1D sweep at −ρ, 0, ρ along the same seeded direction', async () => {
+  const backend = await selectBackend('wasm');
+  const rho = 0.3;
+  const flat = measureFlatness(flatnessRequest(backend, { rho, attack: parseAttack(ATTACK) }));
   const sweep = sampleLandscape({
-    settings: {
+    settings: parsedSettings({
       checkpoint: CHECKPOINT,
       data: 'mini',
       split: 'test',
@@ -51,7 +57,7 @@ test('flatness along a random direction equals a 1D sweep at −ρ, 0, ρ along 
       alphas: [-rho, 0, rho],
       betas: null,
       seed: 2,
-    },
+    }),
     model: MODEL,
     backend,
   });
@@ -87,23 +93,8 @@ test('1D flatness of a parabola: curvature 2a, increases at ±ρ', () => {
 
 test('flatness --attack none: the clean measures, the adversarial ones null with a note (it crashed)', async () => {
   const backend = await selectBackend('wasm');
-  const request = {
-    checkpoint: CHECKPOINT,
-    data: parseDataSpec('mini'),
-    split: 'test' as const,
-    subset: 40,
-    rho: 0.3,
-    rhoAdversarial: 0.02,
-    directions: 1,
-    hessian: false,
-    hessianBatches: 1,
-    batchSize: 64,
-    seed: 2,
-    model: MODEL,
-    backend,
-  };
-  const none = measureFlatness({ ...request, attack: parseAttack('none') });
-  const attacked = measureFlatness({ ...request, attack: parseAttack(ATTACK) });
+  const none = measureFlatness(flatnessRequest(backend, { subset: 40, attack: parseAttack('none') }));
+  const attacked = measureFlatness(flatnessRequest(backend, { subset: 40, attack: parseAttack(ATTACK) }));
   assert.equal(none.adversarial, null);
   assert.equal(none.perDirection[0]!.adversarial, null);
   assert.ok(

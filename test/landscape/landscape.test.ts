@@ -15,9 +15,10 @@ import { outputUnitNorms } from '../../src/directions/normalize.ts';
 import { evaluateCheckpoint } from '../../src/eval/evaluate-checkpoint.ts';
 import { mergeLandscapes } from '../../src/landscape/merge-landscapes.ts';
 import { parseRange } from '../../src/landscape/grid.ts';
-import { sampleLandscape, type LandscapeSettings } from '../../src/landscape/sample-landscape.ts';
+import { sampleLandscape, type LandscapeSettings, type SweepSettings } from '../../src/landscape/sample-landscape.ts';
 import { loadDataset, parseDataSpec, selectExamples } from '../../src/data/dataset.ts';
 import { npyBytes } from '../helpers/npy-writer.ts';
+import { parsedSettings } from '../helpers/sweep-settings.ts';
 
 const FIX = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'weightscape-landscape-'));
@@ -26,7 +27,7 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 /** The first n mini test images as npy files: a data spec. */
 function miniNpy(n: number): string {
   const data = selectExamples(
-    loadDataset('mini', { split: 'test' }),
+    loadDataset(parseDataSpec('mini'), { split: 'test' }),
     Array.from({ length: n }, (_, i) => i),
     'mini',
   );
@@ -49,8 +50,8 @@ function preactNpy(): string {
   return `npy:${images},${labels}`;
 }
 
-function settings(overrides: Partial<LandscapeSettings> & { checkpoint: string; data: string }): LandscapeSettings {
-  return {
+function settings(overrides: Partial<LandscapeSettings> & { checkpoint: string; data: string }): SweepSettings {
+  return parsedSettings({
     split: 'test',
     subset: null,
     batchSize: 256,
@@ -65,7 +66,7 @@ function settings(overrides: Partial<LandscapeSettings> & { checkpoint: string; 
     betas: null,
     seed: 0,
     ...overrides,
-  };
+  });
 }
 
 const CONVNET = { arch: 'convnet', options: { width: 8, hidden: 32, dropout: 0 } };

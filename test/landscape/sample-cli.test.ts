@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LandscapeResult } from '../../src/landscape/sample-landscape.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/weightscape.js', import.meta.url));
 const CHECKPOINT = fileURLToPath(new URL('../../fixtures/models/convnet-mnist.safetensors', import.meta.url));
@@ -77,4 +78,30 @@ test('--resume with other --mean/--std exits 2 naming the field and writes nothi
   assert.equal(statSync(direction).mtimeMs, before.mtime);
   assert.deepEqual(readFileSync(out), before.result);
   assert.equal(statSync(out).mtimeMs, before.resultMtime);
+});
+
+test('sample --resume continues a result written before attacks were recorded canonically (another spelling of the same attack)', () => {
+  const out = join(dir, 'old-spelling.json');
+  const args = ['--range', '-1:1:3', '--loss', 'adversarial', '--out', out];
+  const first = sample(...args, '--attack', 'pgd:linf:eps=0.1:steps=1:step=0.04');
+  assert.equal(first.code, 0, first.stderr);
+  const written = JSON.parse(readFileSync(out, 'utf8')) as LandscapeResult;
+  const canonical = 'pgd:linf:eps=0.1:steps=1:step=0.04:random-start=1:restarts=1:loss=ce';
+  assert.equal(written.settings.attack, canonical);
+  // The file as weightscape wrote it before: the user's spelling, and the last point not yet computed.
+  const old = structuredClone(written);
+  old.settings.attack = 'pgd:linf:eps=0.1:steps=1:step=0.04';
+  old.values.cleanLoss[0]![2] = null;
+  old.values.cleanAccuracy[0]![2] = null;
+  old.values.robustLoss![0]![2] = null;
+  old.values.robustAccuracy![0]![2] = null;
+  old.complete = false;
+  old.flatness = null;
+  writeFileSync(out, JSON.stringify(old, null, 2));
+  const resumed = sample(...args, '--attack', 'pgd:eps=0.1:step=0.04:steps=1:random-start=1', '--resume');
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const result = JSON.parse(readFileSync(out, 'utf8')) as LandscapeResult;
+  assert.equal(result.complete, true);
+  assert.equal(result.settings.attack, canonical);
+  assert.deepEqual(result.values, written.values);
 });

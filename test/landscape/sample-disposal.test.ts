@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select-backend.ts';
 import { sampleLandscape, type LandscapeSettings } from '../../src/landscape/sample-landscape.ts';
+import { parsedSettings } from '../helpers/sweep-settings.ts';
 
 const CHECKPOINT = fileURLToPath(new URL('../../fixtures/attacks/convnet-mini.pt', import.meta.url));
 
@@ -30,7 +31,7 @@ test('a sweep that fails after opening the checkpoint leaves no tensor behind (w
   // Saving the direction fails once the weights are mapped and the direction built.
   assert.throws(() =>
     sampleLandscape({
-      settings,
+      settings: parsedSettings(settings),
       model: { arch: 'convnet', options: { width: 8, hidden: 32, dropout: 0 } },
       backend,
       saveDirections: ['/nonexistent-weightscape-dir/d.safetensors'],

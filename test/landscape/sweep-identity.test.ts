@@ -6,10 +6,11 @@ import { parseRange } from '../../src/landscape/grid.ts';
 import { mergeLandscapes } from '../../src/landscape/merge-landscapes.ts';
 import { sampleLandscape, type LandscapeResult, type LandscapeSettings } from '../../src/landscape/sample-landscape.ts';
 import { firstDifference } from '../../src/landscape/sweep-identity.ts';
+import { parsedSettings } from '../helpers/sweep-settings.ts';
 
 const CHECKPOINT = fileURLToPath(new URL('../../fixtures/models/mlp.pt', import.meta.url));
 const MODEL = { arch: 'mlp', options: { hidden: [32, 16] } };
-const SETTINGS: LandscapeSettings = {
+const RECORDED: LandscapeSettings = {
   checkpoint: CHECKPOINT,
   data: 'mini',
   split: 'test',
@@ -26,6 +27,7 @@ const SETTINGS: LandscapeSettings = {
   betas: null,
   seed: 0,
 };
+const SETTINGS = parsedSettings(RECORDED);
 
 const copy = (r: LandscapeResult): LandscapeResult => JSON.parse(JSON.stringify(r)) as LandscapeResult;
 
@@ -39,7 +41,7 @@ test('firstDifference names the first differing field as a dotted path', () => {
 test('a result records the identity of its sweep: checkpoint and data SHA-256, resolved model, hidden direction settings', async () => {
   const backend = await selectBackend('wasm');
   const r = sampleLandscape({
-    settings: { ...SETTINGS, directions: ['adversarial', 'hessian'], betas: [0] },
+    settings: { ...SETTINGS, directions: [{ kind: 'adversarial' }, { kind: 'hessian' }], betas: [0] },
     model: { ...MODEL, normalization: { mean: [0.5], std: [0.25] } },
     backend,
     shard: { index: 0, count: 3 },
@@ -79,7 +81,39 @@ test('merge refuses shards of another checkpoint file (same path, other SHA-256)
     /n\.json: not the same sweep as a\.json: identity\.model\.normalization differs \(\{"mean":\[0\.5\],"std":\[0\.5\]\} vs absent\)/,
   );
   assert.throws(
-    () => mergeLandscapes([a!, { ...copy(b!), settings: { ...SETTINGS, seed: 4 } }], ['a.json', 's.json']),
+    () => mergeLandscapes([a!, { ...copy(b!), settings: { ...copy(b!).settings, seed: 4 } }], ['a.json', 's.json']),
     /s\.json: .*settings\.seed differs \(4 vs 0\)/,
+  );
+});
+
+test('resume and merge compare attacks in canonical form: a result whose attack was written in another spelling still continues', async () => {
+  const backend = await selectBackend('wasm');
+  const recorded = { ...RECORDED, loss: 'adversarial' as const, directions: ['filter'] };
+  const canonical = 'pgd:linf:eps=0.1:steps=1:step=0.04:random-start=1:restarts=1:loss=ce';
+  const settings = parsedSettings({ ...recorded, attack: 'pgd:linf:eps=0.1:step=0.04:steps=1:restarts=1' });
+  const whole = sampleLandscape({ settings, model: MODEL, backend });
+  assert.equal(whole.settings.attack, canonical);
+  // As results were written before the canonical string was recorded: the user's spelling.
+  const oldSpelling = (r: LandscapeResult): LandscapeResult => {
+    const old = copy(r);
+    old.settings.attack = 'pgd:linf:eps=0.1:steps=1:step=0.04';
+    return old;
+  };
+  const partial = oldSpelling(sampleLandscape({ settings, model: MODEL, backend, stopAfterPoints: 1 }));
+  const resumed = sampleLandscape({ settings, model: MODEL, backend, resumeFrom: partial });
+  assert.deepEqual(resumed.values, whole.values);
+  assert.equal(resumed.complete, true);
+  assert.equal(resumed.settings.attack, canonical);
+  const [a, b] = [0, 1].map((index) =>
+    sampleLandscape({ settings, model: MODEL, backend, shard: { index, count: 2 } }),
+  );
+  const merged = mergeLandscapes([oldSpelling(a!), b!], ['a.json', 'b.json']);
+  assert.deepEqual(merged.values, whole.values);
+  // Another attack is still another sweep, named in canonical form.
+  const stronger = copy(partial);
+  stronger.settings.attack = 'pgd:linf:eps=0.2:steps=1:step=0.04';
+  assert.throws(
+    () => sampleLandscape({ settings, model: MODEL, backend, resumeFrom: stronger }),
+    /settings\.attack differs \("pgd:linf:eps=0\.2:steps=1:step=0\.04:random-start=1:restarts=1:loss=ce" vs "pgd:linf:eps=0\.1:/,
   );
 });

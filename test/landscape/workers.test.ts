@@ -5,8 +5,9 @@ import { releaseBackend } from '../../src/backend/select-backend.ts';
 import { releaseEngine } from '../../src/models/engine-registry.ts';
 import { parseRange } from '../../src/landscape/grid.ts';
 import { capWorkers, sampleInWorkers } from '../../src/landscape/parallel-sample.ts';
-import { sampleLandscape, type LandscapeSettings } from '../../src/landscape/sample-landscape.ts';
+import { sampleLandscape } from '../../src/landscape/sample-landscape.ts';
 import { selectBackendAndEngine } from '../helpers/engine.ts';
+import { parsedSettings } from '../helpers/sweep-settings.ts';
 
 // The threaded WASM build keeps the process alive until released.
 after(async () => {
@@ -33,7 +34,7 @@ test("with onnxruntime on, --workers gives exactly the plain sweep's adversarial
     t.skip(`onnxruntime not available: ${backend.onnxruntimeOff}`);
     return;
   }
-  const settings: LandscapeSettings = {
+  const settings = parsedSettings({
     checkpoint: CHECKPOINT,
     data: 'mini',
     split: 'test',
@@ -49,7 +50,7 @@ test("with onnxruntime on, --workers gives exactly the plain sweep's adversarial
     alphas: parseRange('-1:1:3'),
     betas: null,
     seed: 0,
-  };
+  });
   const single = sampleLandscape({ settings, model: {}, backend });
   const notes: string[] = [];
   // 1000 asked, 3 points: 3 workers start (today: 1000 threads).

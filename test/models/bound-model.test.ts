@@ -8,17 +8,13 @@ import { selectBackend } from '../../src/backend/select-backend.ts';
 import { architecture, modelFor } from '../../src/models/registry.ts';
 import type { ModelConfig } from '../../src/models/types.ts';
 import { initWeights } from '../../src/train/init-weights.ts';
+import { mnistConvnet } from '../helpers/model-configs.ts';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
 test('modelFor binds a configuration: the same tensors, unused tensors and logits as the architecture given it each time', async () => {
   await selectBackend('cpu');
-  const config: ModelConfig = {
-    arch: 'convnet',
-    options: { width: 4, hidden: 8, dropout: 0 },
-    input: { height: 28, width: 28, channels: 1 },
-    classes: 10,
-  };
+  const config = mnistConvnet(4, 8);
   const model = modelFor(config);
   assert.deepEqual(model.tensorSpecs(), architecture('convnet').tensorSpecs(config));
   assert.equal(model.unusedTensors(), undefined);

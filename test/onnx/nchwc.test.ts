@@ -25,15 +25,11 @@ import { loadOnnxRuntime, type OnnxRuntime } from '../../src/onnx/onnx-runtime.t
 import { initWeights } from '../../src/train/init-weights.ts';
 import { describeFixture, fixtureInputSpec } from '../helpers/fixtures.ts';
 import { l2RelativeError } from '../helpers/reference-ops.ts';
+import { mnistConvnet } from '../helpers/model-configs.ts';
 
 const BATCH = 8;
 const MODELS: ModelConfig[] = [
-  {
-    arch: 'convnet',
-    options: { width: 16, hidden: 32, dropout: 0 },
-    input: { height: 28, width: 28, channels: 1 },
-    classes: 10,
-  },
+  mnistConvnet(16, 32),
   { arch: 'preact-resnet18', options: { width: 16 }, input: { height: 32, width: 32, channels: 3 }, classes: 10 },
 ];
 
@@ -61,17 +57,13 @@ function inputs(config: ModelConfig, seed: number) {
   return { x, labels };
 }
 
-/** Runs the loss graph (blocked or plain) on the weights and batch; returns the named outputs. */
-function runGraph(
-  config: ModelConfig,
-  weights: ModelWeights,
-  x: tf.Tensor4D,
-  labels: tf.Tensor1D,
-  request: Pick<LossGraphRequest, 'training' | 'inputGradient' | 'paramGradients' | 'lossScale'>,
-  nchwcBlock: number | undefined,
-) {
+type GraphRequest = Pick<LossGraphRequest, 'training' | 'inputGradient' | 'paramGradients' | 'lossScale'>;
+type Feed = { data: Float32Array; dims: readonly number[] };
+
+/** The loss graph of a batch of BATCH for the weights' shapes (blocked when nchwcBlock is set). */
+function lossGraph(config: ModelConfig, weights: ModelWeights, request: GraphRequest, nchwcBlock: number | undefined) {
   const shapes = (m: Record<string, tf.Tensor>) => Object.fromEntries(Object.entries(m).map(([k, t]) => [k, t.shape]));
-  const graph = buildLossGraph(config, {
+  return buildLossGraph(config, {
     ...request,
     batch: BATCH,
     loss: true,
@@ -80,15 +72,32 @@ function runGraph(
     stateShapes: shapes(weights.state),
     nchwcBlock,
   });
-  const blockedConvs = graph.graph.nodes.filter((n) => n.domain === 'com.microsoft.nchwc' && n.op === 'Conv').length;
+}
+
+/** The feeds of a batch: the images and the one-hot labels. */
+function batchFeeds(config: ModelConfig, x: tf.Tensor4D, labels: tf.Tensor1D): { x: Feed; one_hot: Feed } {
   const oneHot = new Float32Array(BATCH * config.classes);
   labels.dataSync().forEach((label, i) => {
     oneHot[i * config.classes + label] = 1;
   });
-  const feeds: Record<string, { data: Float32Array; dims: readonly number[] }> = {
+  return {
     x: { data: x.dataSync() as Float32Array, dims: x.shape },
     one_hot: { data: oneHot, dims: [BATCH, config.classes] },
   };
+}
+
+/** Runs the loss graph (blocked or plain) on the weights and batch; returns the named outputs. */
+function runGraph(
+  config: ModelConfig,
+  weights: ModelWeights,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  request: GraphRequest,
+  nchwcBlock: number | undefined,
+) {
+  const graph = lossGraph(config, weights, request, nchwcBlock);
+  const blockedConvs = graph.graph.nodes.filter((n) => n.domain === 'com.microsoft.nchwc' && n.op === 'Conv').length;
+  const feeds: Record<string, Feed> = batchFeeds(config, x, labels);
   for (const name of graph.paramNames)
     feeds[name] = { data: weights.params[name]!.dataSync() as Float32Array, dims: weights.params[name]!.shape };
   for (const name of graph.stateNames)
@@ -106,7 +115,10 @@ function runGraph(
   }
 }
 
-test('the wide-resnet fixture (16, 32, 64 channels) trains in the blocked layout, so onnx-engine.test.ts checks blocked convolutions and BatchNorm against PyTorch and tfjs', (t) => {
+const WIDE_RESNET_BLOCKED =
+  'the wide-resnet fixture (16, 32, 64 channels) trains in the blocked layout, ' +
+  'so onnx-engine.test.ts checks blocked convolutions and BatchNorm against PyTorch and tfjs';
+test(WIDE_RESNET_BLOCKED, (t) => {
   if (block === undefined) return t.skip('onnxruntime has no NCHWc layout here');
   const d = describeFixture('wide-resnet');
   const config: ModelConfig = {
@@ -193,23 +205,17 @@ for (const config of MODELS) {
   });
 }
 
-test("preact-resnet18 (width 16): the graph split into weight preparation and per-batch parts gives the full graph's input gradient, and the per-batch part reorders no filters", (t) => {
+const SPLIT_GRAPH =
+  "preact-resnet18 (width 16): the graph split into weight preparation and per-batch parts gives the full graph's " +
+  'input gradient, and the per-batch part reorders no filters';
+test(SPLIT_GRAPH, (t) => {
   if (block === undefined) return t.skip('onnxruntime has no NCHWc layout here');
   const config = MODELS[1]!;
   const weights = initWeights(config, 2);
   const { x, labels } = inputs(config, 4);
   const request = { training: false, inputGradient: true, paramGradients: false, lossScale: 1 };
   const full = runGraph(config, weights, x, labels, request, block);
-  const shapes = (m: Record<string, tf.Tensor>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.shape]));
-  const graph = buildLossGraph(config, {
-    ...request,
-    batch: BATCH,
-    loss: true,
-    logits: false,
-    paramShapes: shapes(weights.params),
-    stateShapes: shapes(weights.state),
-    nchwcBlock: block,
-  });
+  const graph = lossGraph(config, weights, request, block);
   const { preparation, prepared, main, mainWeights } = graph.split;
   assert.ok(preparation !== undefined && prepared.length > 0);
   const weightFeed = (name: string) => {
@@ -223,16 +229,11 @@ test("preact-resnet18 (width 16): the graph split into weight preparation and pe
       Object.fromEntries(preparation.inputs.map((name) => [name, weightFeed(name)])),
       prepared.map((p) => p.name),
     );
-    const oneHot = new Float32Array(BATCH * config.classes);
-    labels.dataSync().forEach((label, i) => {
-      oneHot[i * config.classes + label] = 1;
-    });
     const out = mainSession.run(
       {
         ...Object.fromEntries(mainWeights.map((name) => [name, weightFeed(name)])),
         ...Object.fromEntries(prepared.map(({ name, shape }) => [name, { data: made[name]!, dims: shape }])),
-        x: { data: x.dataSync() as Float32Array, dims: x.shape },
-        one_hot: { data: oneHot, dims: [BATCH, config.classes] },
+        ...batchFeeds(config, x, labels),
       },
       [INPUT_GRADIENT_OUTPUT],
     );

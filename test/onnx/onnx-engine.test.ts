@@ -83,7 +83,10 @@ for (const [name, options] of [
   ['wide-resnet', {}],
   ['mlp', {}],
 ] as const) {
-  test(`${name}${'dropout' in options ? ' with dropout 0.5' : ''}: onnxruntime parameter gradients, loss and BatchNorm state equal tfjs autodiff on cpu (‖Δ‖/‖g‖ < 1e-4)`, async () => {
+  const title =
+    `${name}${'dropout' in options ? ' with dropout 0.5' : ''}: onnxruntime parameter gradients, loss and ` +
+    'BatchNorm state equal tfjs autodiff on cpu (‖Δ‖/‖g‖ < 1e-4)';
+  test(title, async () => {
     await selectBackendAndEngine('cpu', { onnxruntime: true });
     const f = loadFixture(name, options);
     const want = tfjsTrainingGradients(f.config, f.weights, f.x, f.labels, 3);
@@ -114,7 +117,10 @@ for (const [name, options] of [
 }
 
 for (const training of [false, true]) {
-  test(`preact-resnet18 and convnet, ${training ? 'train' : 'eval'} mode: the onnxruntime input gradient of Σ CE equals tfjs autodiff on cpu (‖Δ‖/‖g‖ < 1e-4)`, async () => {
+  const title =
+    `preact-resnet18 and convnet, ${training ? 'train' : 'eval'} mode: ` +
+    'the onnxruntime input gradient of Σ CE equals tfjs autodiff on cpu (‖Δ‖/‖g‖ < 1e-4)';
+  test(title, async () => {
     await selectBackendAndEngine('cpu', { onnxruntime: true });
     for (const name of ['preact-resnet18', 'convnet-cifar']) {
       const f = loadFixture(name, training && name.startsWith('convnet') ? { dropout: 0.5 } : {});

@@ -49,7 +49,9 @@ test('report <flatness.json> alone: index.html with a table of its measures and 
   const s = result.settings;
   assert.ok(
     html.includes(
-      `pgd-at-flatness: checkpoint plain/model.safetensors, ${s.directions} random directions at ρ = ${s.rho}, adversarial direction at ρ = ${s.rhoAdversarial}, attack ${s.attack}, data ${s.data} ${s.split}, subset ${s.subset}, seed ${s.seed}`,
+      `pgd-at-flatness: checkpoint plain/model.safetensors, ${s.directions} random directions at ρ = ${s.rho}, ` +
+        `adversarial direction at ρ = ${s.rhoAdversarial}, attack ${s.attack}, data ${s.data} ${s.split}, ` +
+        `subset ${s.subset}, seed ${s.seed}`,
     ),
     'settings in the caption',
   );
@@ -79,7 +81,9 @@ test('report: files named after their inputs (safe, unique), each figure caption
   const html = files['index.html']!;
   const landscape = JSON.parse(readFileSync(join(root, 'fixtures/results/pgd-at-filter-landscape.json'), 'utf8'));
   const s = landscape.settings;
-  const caption = `pgd-at-filter-landscape: checkpoint pgd-at/model.safetensors, direction filter, attack ${s.attack}, data ${s.data} ${s.split}, subset ${s.subset}, BatchNorm eval, seed ${s.seed}`;
+  const caption =
+    `pgd-at-filter-landscape: checkpoint pgd-at/model.safetensors, direction filter, attack ${s.attack}, ` +
+    `data ${s.data} ${s.split}, subset ${s.subset}, BatchNorm eval, seed ${s.seed}`;
   const figcaption = (file: string) =>
     html.match(new RegExp(`<img src="${file}"[^>]*><figcaption>(.*?)</figcaption>`))![1]!;
   assert.ok(figcaption('flatness-curves\\.svg').includes(caption), 'flatness-curves.svg caption');

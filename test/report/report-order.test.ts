@@ -58,7 +58,10 @@ test('report: the flatness column comes from 1D landscapes, names its measure, a
   assert.match(forward['gap-table.md']!, /\| flatness \(adv\. loss, filter, ρ = 1\) \|/);
   assert.match(
     forward['gap-table.svg']!,
-    />flatness: max increase, adv\. loss, filter, ρ = 1<title>flatness: max increase of the adversarial loss from α = 0 to ±1 along a filter direction<\/title>/,
+    new RegExp(
+      '>flatness: max increase, adv\\. loss, filter, ρ = 1<title>' +
+        'flatness: max increase of the adversarial loss from α = 0 to ±1 along a filter direction</title>',
+    ),
   );
 });
 

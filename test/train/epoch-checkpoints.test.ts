@@ -9,7 +9,7 @@ import { selectBackend } from '../../src/backend/select-backend.ts';
 import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
 import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
-import { loadDataset, selectExamples } from '../../src/data/dataset.ts';
+import { loadDataset, parseDataSpec, selectExamples } from '../../src/data/dataset.ts';
 import { stratifiedIndices } from '../../src/data/subset.ts';
 import { evaluateSplit } from '../../src/eval/split-metrics.ts';
 import {
@@ -64,7 +64,7 @@ test('--save-every 2 --save-epochs 3 keep epochs 2 and 3, listed in log.json wit
   const checkpoint = loadCheckpoint(join(out, 'epochs', 'epoch-002.safetensors'));
   const model = resolveModelConfig(checkpoint, {});
   const { weights } = checkpointToWeights(checkpoint, model);
-  const test = loadDataset('mini', { split: 'test' });
+  const test = loadDataset(parseDataSpec('mini'), { split: 'test' });
   const metrics = evaluateSplit({
     weights,
     config: model,

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseDataSpec } from '../../src/data/dataset.ts';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { parseAttack } from '../../src/attacks/attack-spec.ts';
@@ -58,7 +59,7 @@ test("one PGD-AT + AWP step from --init's checkpoint (a PyTorch .pt) on cpu matc
     loss: number;
   };
   // The path --init takes: the architecture detected from the file, the input from the data, --dropout 0.
-  const init = openInitCheckpoint(INIT, { options: { dropout: 0 }, input: MNIST_INPUT, data: 'mini' });
+  const init = openInitCheckpoint(INIT, { options: { dropout: 0 }, input: MNIST_INPUT, data: parseDataSpec('mini') });
   assert.equal(init.model.arch, 'convnet');
   assert.deepEqual(init.model.options, { width: 4, hidden: 16, dropout: 0 });
   assert.equal(init.init.sha256, loadCheckpoint(INIT).sha256);
@@ -112,7 +113,7 @@ test('--init maps BatchNorm running statistics with the weights (values equal to
 
 test('train from --init starts at the file’s weights and records its SHA-256; --arch that does not fit is refused', async () => {
   const backend = await selectBackendAndEngine('cpu');
-  const settings = initSettings(INIT, { options: { dropout: 0 }, data: 'mini' });
+  const settings = initSettings(INIT, { options: { dropout: 0 }, data: parseDataSpec('mini') });
   assert.equal(settings.arch, 'convnet');
   assert.deepEqual(settings.init, { path: INIT, sha256: loadCheckpoint(INIT).sha256 });
   // A learning rate so small that one epoch leaves the weights where they started.
@@ -137,7 +138,7 @@ test('train from --init starts at the file’s weights and records its SHA-256; 
     assert.ok(maxRelative(trained.get(name)!.values as Float32Array, t.values as Float32Array) < 1e-6, name);
   }
   assert.throws(
-    () => initSettings(INIT, { arch: 'convnet', options: { width: 8 }, data: 'mini' }),
+    () => initSettings(INIT, { arch: 'convnet', options: { width: 8 }, data: parseDataSpec('mini') }),
     /init-convnet\.pt: does not fit convnet .*conv1\.weight has shape \[4, 1, 3, 3\] but convnet expects \[8, 1, 3, 3\]/,
   );
 });

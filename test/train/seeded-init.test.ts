@@ -4,18 +4,13 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select-backend.ts';
 import { initWeights } from '../../src/train/init-weights.ts';
 import { seededNormal } from '../../src/random.ts';
-import type { ModelConfig } from '../../src/models/types.ts';
+import { mnistConvnet } from '../helpers/model-configs.ts';
 
 before(async () => {
   await selectBackend('wasm');
 });
 
-const CONVNET: ModelConfig = {
-  arch: 'convnet',
-  options: { width: 8, hidden: 16, dropout: 0 },
-  input: { height: 28, width: 28, channels: 1 },
-  classes: 10,
-} as ModelConfig;
+const CONVNET = mnistConvnet(8, 16);
 
 test('initWeights with seed 0 (the CLI default) gives the same weights every time', () => {
   // tf.randomNormal takes seed 0 as "no seed": the first conv layer, seeded with 0·1009 + 0, was random.
