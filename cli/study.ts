@@ -4,7 +4,7 @@ import { parseAttack } from '../src/attacks/attack-spec.ts';
 import { parseDataSpec, type Split } from '../src/data/dataset.ts';
 import { parseShard } from '../src/landscape/grid.ts';
 import type { StudyResult } from '../src/results/study-schema.ts';
-import { listStudyInputs } from '../src/study/study-inputs.ts';
+import { checkRunData, listStudyInputs } from '../src/study/study-inputs.ts';
 import { runStudy, STUDY_FILE } from '../src/study/run-study.ts';
 import { resolveStudySettings } from '../src/study/study-settings.ts';
 import { createContext, globalOptions } from './context.ts';
@@ -129,6 +129,7 @@ export function studyCommand(): Command {
     });
     const model = modelRequest(flags);
     const listed = listStudyInputs(paths);
+    checkRunData(listed.runs, settings.data);
     const context = await createContext(command);
     const started = performance.now();
     const outcome = runStudy({

@@ -32,8 +32,10 @@ export const DEMO_SETUP = {
   attack: 'pgd:linf:eps=0.1:steps=5:step=0.04',
   evalAttack: 'pgd:linf:eps=0.1:steps=10:step=0.025',
   evalSubset: 200,
+  /** Half the reference γ: at 0.01 (and from the first epoch) this small convnet does not learn. */
   awpGamma: 0.005,
-  awpWarmup: 5,
+  /** AWP from this fraction of the epochs on (a trained model first, as robust overfitting comes late). */
+  awpWarmupFraction: 1 / 3,
   /** Checkpoints kept per run (evenly spaced, the last epoch included). */
   savedCheckpoints: 6,
   study: { subset: 300, landscapeSubset: 100, directions: 2, points: 7, batchSize: 100 },
@@ -99,7 +101,7 @@ function trainRuns({ outDir, backend, seed, epochs = DEMO_SETUP.epochs, onProgre
       method: 'pgd-at',
       awp,
       awpGamma: DEMO_SETUP.awpGamma,
-      awpWarmup: Math.min(DEMO_SETUP.awpWarmup, epochs - 1),
+      awpWarmup: Math.min(Math.round(epochs * DEMO_SETUP.awpWarmupFraction), epochs - 1),
       epochs,
       batchSize: DEMO_SETUP.batchSize,
       lr: DEMO_SETUP.lr,

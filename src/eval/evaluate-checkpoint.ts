@@ -9,7 +9,7 @@ import { WeightscapeError } from '../errors.ts';
 import { splitsOf, type DataSpec, type Split } from '../data/dataset.ts';
 
 import { checkpointProvenance } from '../results/provenance.ts';
-import { openEvaluation } from './open-evaluation.ts';
+import { openEvaluation, type TrainingSubset } from './open-evaluation.ts';
 import { evaluateSplit } from './split-metrics.ts';
 
 import { EVAL_SCHEMA, type EvalResult } from '../results/eval-schema.ts';
@@ -21,6 +21,8 @@ export interface EvaluateRequest {
   data: DataSpec;
   splits?: Split[];
   subset?: number;
+  /** The examples the model trained on (see OpenRequest). */
+  trainingSubset?: TrainingSubset | null;
   attack: AttackSpec;
   model: ModelConfigRequest;
   batchSize: number;
@@ -45,6 +47,7 @@ export function evaluateCheckpoint(request: EvaluateRequest): EvalResult {
     data: request.data,
     splits,
     subset: request.subset,
+    trainingSubset: request.trainingSubset,
     seed: request.seed,
     model: request.model,
   });
@@ -71,6 +74,7 @@ export function evaluateCheckpoint(request: EvaluateRequest): EvalResult {
       data: {
         spec: request.data.text,
         subset: request.subset ?? null,
+        ...(request.trainingSubset ? { trainingSubset: request.trainingSubset } : {}),
         splits: Object.fromEntries(datasets.map(({ split, data }) => [split, data.spec])),
       },
       splits: results,

@@ -6,7 +6,15 @@
 import { loadCheckpoint, type LoadedCheckpoint } from '../checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../checkpoints/map-to-model.ts';
 import { resolveOrDetectModelConfig, type ModelConfigRequest } from '../checkpoints/model-config.ts';
-import { checkLabels, loadDataset, type DataSpec, type LabeledImages, type Split } from '../data/dataset.ts';
+import {
+  checkLabels,
+  loadDataset,
+  selectExamples,
+  type DataSpec,
+  type LabeledImages,
+  type Split,
+} from '../data/dataset.ts';
+import { stratifiedIndices } from '../data/subset.ts';
 import type { ModelConfig, ModelWeights } from '../models/types.ts';
 
 export interface OpenRequest {
@@ -17,7 +25,31 @@ export interface OpenRequest {
   subset?: number | null;
   /** Seeds the stratified subset. */
   seed: number;
+  /**
+   * The examples a run trained on (`train --subset`, drawn with the run's seed): the train split is
+   * cut to them first, so that a robust gap compares what the model saw with what it did not.
+   */
+  trainingSubset?: TrainingSubset | null;
   model: ModelConfigRequest;
+}
+
+export interface TrainingSubset {
+  size: number;
+  seed: number;
+}
+
+/** One split: the training subset first (train split only), then the stratified subset of that. */
+export function loadEvaluationSplit(
+  request: Pick<OpenRequest, 'data' | 'subset' | 'seed' | 'trainingSubset'>,
+  split: Split,
+): LabeledImages {
+  const { trainingSubset, subset, seed } = request;
+  if (split !== 'train' || trainingSubset === undefined || trainingSubset === null)
+    return loadDataset(request.data, { split, subset: subset ?? undefined, seed });
+  const trained = loadDataset(request.data, { split, subset: trainingSubset.size, seed: trainingSubset.seed });
+  if (subset === undefined || subset === null || subset >= trained.shape[0]) return trained;
+  const spec = `${trained.spec}[subset ${subset}, seed ${seed}]`;
+  return selectExamples(trained, stratifiedIndices(trained.labels, subset, seed), spec);
 }
 
 export interface OpenedEvaluation {
@@ -35,9 +67,7 @@ export interface OpenedEvaluation {
 /** Loads, resolves, checks and maps a checkpoint for the splits of a data set. */
 export function openEvaluation(request: OpenRequest): OpenedEvaluation {
   const checkpoint = loadCheckpoint(request.checkpoint);
-  const data = request.splits.map((split) =>
-    loadDataset(request.data, { split, subset: request.subset ?? undefined, seed: request.seed }),
-  );
+  const data = request.splits.map((split) => loadEvaluationSplit(request, split));
   const [, height, width, channels] = data[0]!.shape;
   const notes = [...checkpoint.notes];
   const config = resolveOrDetectModelConfig(

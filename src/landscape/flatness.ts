@@ -17,7 +17,7 @@ import type { ModelConfigRequest } from '../checkpoints/model-config.ts';
 import { buildDirection } from '../directions/build-direction.ts';
 import type { DataSpec, LabeledImages, Split } from '../data/dataset.ts';
 import { tensorBatches } from '../data/tensor-batches.ts';
-import { openEvaluation } from '../eval/open-evaluation.ts';
+import { openEvaluation, type TrainingSubset } from '../eval/open-evaluation.ts';
 import { evaluateSplit, type SplitMetrics } from '../eval/split-metrics.ts';
 import { modelFunction } from '../models/engine-registry.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
@@ -32,6 +32,8 @@ export interface FlatnessRequest {
   data: DataSpec;
   split: Split;
   subset?: number;
+  /** The examples the model trained on (see OpenRequest). */
+  trainingSubset?: TrainingSubset | null;
   rho: number;
   rhoAdversarial: number;
   directions: number;
@@ -191,6 +193,7 @@ export function measureFlatness(request: FlatnessRequest): FlatnessResult {
     data: request.data,
     splits: [request.split],
     subset: request.subset,
+    trainingSubset: request.trainingSubset,
     seed: request.seed,
     model: request.model,
   });
@@ -239,6 +242,7 @@ export function measureFlatness(request: FlatnessRequest): FlatnessResult {
           data: request.data.text,
           split: request.split,
           subset: request.subset ?? null,
+          ...(request.trainingSubset ? { trainingSubset: request.trainingSubset } : {}),
           rho: request.rho,
           rhoAdversarial: request.rhoAdversarial,
           directions: request.directions,

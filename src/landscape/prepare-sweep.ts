@@ -80,6 +80,7 @@ export function prepareSweep(request: PrepareRequest): PreparedSweep {
     data: settings.data,
     splits: [settings.split],
     subset: settings.subset,
+    trainingSubset: settings.trainingSubset,
     seed: settings.seed,
     model: request.model,
   });

@@ -1,6 +1,13 @@
 /** The schema of an eval result (`weightscape.eval/2`), and the type inferred from it. */
 import { z } from 'zod';
-import { modelConfigSchema, notesSchema, provenanceSchema, splitMetricsSchema, type Known } from './schema-parts.ts';
+import {
+  modelConfigSchema,
+  notesSchema,
+  provenanceSchema,
+  splitMetricsSchema,
+  trainingSubsetSchema,
+  type Known,
+} from './schema-parts.ts';
 
 export const EVAL_SCHEMA = 'weightscape.eval/2';
 
@@ -16,6 +23,8 @@ export const evalSchema = z
       .object({
         spec: z.string(),
         subset: z.number().int().positive().nullable(),
+        /** The train split was first cut to the examples a run trained on. */
+        trainingSubset: trainingSubsetSchema,
         splits: z.record(z.string(), z.string()),
       })
       .loose(),

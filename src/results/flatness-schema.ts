@@ -4,7 +4,14 @@
  * converged. The type inferred here covers both; weightscape writes `/2`.
  */
 import { z } from 'zod';
-import { modelConfigSchema, notesSchema, numberOrNull, provenanceSchema, type Known } from './schema-parts.ts';
+import {
+  modelConfigSchema,
+  notesSchema,
+  numberOrNull,
+  provenanceSchema,
+  trainingSubsetSchema,
+  type Known,
+} from './schema-parts.ts';
 
 export const FLATNESS_SCHEMA = 'weightscape.flatness/2';
 export const FLATNESS_TAGS = ['weightscape.flatness/1', FLATNESS_SCHEMA] as const;
@@ -36,6 +43,7 @@ export const flatnessSchema = z
         data: z.string(),
         split: z.enum(['train', 'test']),
         subset: z.number().int().positive().nullable(),
+        trainingSubset: trainingSubsetSchema,
         rho: z.number(),
         rhoAdversarial: z.number(),
         directions: z.number().int().positive(),

@@ -10,6 +10,7 @@ import {
   provenanceSchema,
   tableSchema,
   type Known,
+  trainingSubsetSchema,
 } from './schema-parts.ts';
 
 export const LANDSCAPE_SCHEMA = 'weightscape.landscape/1';
@@ -48,6 +49,7 @@ const settingsSchema = z
     data: z.string(),
     split: z.enum(['train', 'test']),
     subset: z.number().int().positive().nullable(),
+    trainingSubset: trainingSubsetSchema,
     batchSize: z.number().int().positive(),
     loss: z.enum(['clean', 'adversarial']),
     attack: z.string(),

@@ -78,6 +78,16 @@ export const splitMetricsSchema = z
 
 export const notesSchema = z.array(z.string());
 
+/**
+ * The examples a run trained on (`train --subset <size>` drawn with its seed): a train split cut to
+ * them first. Absent or null: the whole train split.
+ */
+export const trainingSubsetSchema = z
+  .object({ size: z.number().int().positive(), seed: z.number() })
+  .loose()
+  .nullable()
+  .optional();
+
 /** The keys a type names, without its index signature. */
 type NamedKeys<T> = keyof { [K in keyof T as string extends K ? never : number extends K ? never : K]: 0 };
 

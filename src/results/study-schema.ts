@@ -8,7 +8,14 @@
  */
 import { z } from 'zod';
 import { correlationSchema } from './correlation-schema.ts';
-import { notesSchema, numberOrNull, provenanceSchema, splitMetricsSchema, type Known } from './schema-parts.ts';
+import {
+  notesSchema,
+  numberOrNull,
+  provenanceSchema,
+  splitMetricsSchema,
+  trainingSubsetSchema,
+  type Known,
+} from './schema-parts.ts';
 
 export const STUDY_SCHEMA = 'weightscape.study/1';
 
@@ -46,6 +53,8 @@ const studyCheckpointSchema = z
     epoch: z.number().int().nonnegative().nullable(),
     path: z.string(),
     sha256: z.string(),
+    /** The run's training subset (from its log): the train split of the gap and of train-split landscapes. */
+    trainingSubset: trainingSubsetSchema,
     /** The cached piece results, relative to the study directory. */
     files: z
       .object({

@@ -37,13 +37,18 @@ export interface PieceContext {
 }
 
 /** The settings each piece depends on (its cache key hashes them with the checkpoint's SHA-256). */
-function dependencies(settings: StudySettings, model: ModelConfigRequest) {
+function dependencies(
+  settings: StudySettings,
+  model: ModelConfigRequest,
+  trainingSubset: StudyInput['trainingSubset'],
+) {
   const common = {
     data: settings.data,
     attack: settings.attack,
     batchSize: settings.batchSize,
     seed: settings.seed,
     model,
+    trainingSubset,
   };
   const landscape = { ...common, split: settings.landscapeSplit, subset: settings.landscapeSubset };
   return {
@@ -98,6 +103,7 @@ function landscapePiece(
       data: parseDataSpec(settings.data),
       split: settings.landscapeSplit,
       subset: settings.landscapeSubset,
+      ...(input.trainingSubset === null ? {} : { trainingSubset: input.trainingSubset }),
       batchSize: settings.batchSize,
       loss: 'adversarial',
       attack: parseAttack(settings.attack),
@@ -144,7 +150,7 @@ export function studyCheckpoint(input: StudyInput, context: PieceContext): Study
   const { settings, dir } = context;
   const pieceDir = join(dir, 'pieces', input.sha256.slice(0, 16));
   mkdirSync(pieceDir, { recursive: true });
-  const deps = dependencies(settings, context.model);
+  const deps = dependencies(settings, context.model, input.trainingSubset);
   const path = (piece: string, dependsOn: unknown) =>
     join(pieceDir, `${pieceKey(input.sha256, piece, dependsOn)}.json`);
   const data = parseDataSpec(settings.data);
@@ -159,6 +165,7 @@ export function studyCheckpoint(input: StudyInput, context: PieceContext): Study
       data,
       splits: ['train', 'test'],
       subset: settings.subset ?? undefined,
+      trainingSubset: input.trainingSubset,
       attack,
       model: context.model,
       batchSize: settings.batchSize,
@@ -177,6 +184,7 @@ export function studyCheckpoint(input: StudyInput, context: PieceContext): Study
       data,
       split: settings.landscapeSplit,
       subset: settings.landscapeSubset ?? undefined,
+      trainingSubset: input.trainingSubset,
       rho: settings.rho,
       rhoAdversarial: settings.rhoAdversarial,
       directions: settings.directions,
@@ -208,6 +216,7 @@ export function studyCheckpoint(input: StudyInput, context: PieceContext): Study
     epoch: input.epoch,
     path: input.path,
     sha256: input.sha256,
+    trainingSubset: input.trainingSubset,
     files: {
       eval: rel(evalPath),
       flatness: rel(flatnessPath),

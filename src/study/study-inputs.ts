@@ -7,15 +7,19 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { parseDataSpec } from '../data/dataset.ts';
 import { WeightscapeError } from '../errors.ts';
 import { readResult } from '../results/read-result.ts';
 import type { TrainLog } from '../results/train-log-schema.ts';
+import type { TrainingSubset } from '../eval/open-evaluation.ts';
 
 export interface StudyInput {
   run: string | null;
   epoch: number | null;
   path: string;
   sha256: string;
+  /** The examples the run trained on (its log's --subset and seed); null: the whole train split. */
+  trainingSubset: TrainingSubset | null;
 }
 
 export interface StudyRun {
@@ -33,8 +37,15 @@ export function fileSha256(path: string): string {
   }
 }
 
+/** What a run trained on: its training subset, if it used one. */
+function trainingSubsetOf(run: StudyRun): TrainingSubset | null {
+  const { subset, seed } = run.log.config;
+  return subset === null || subset === undefined ? null : { size: subset, seed };
+}
+
 /** The checkpoints a run's log lists per epoch, or its final model when it saved none. */
 function runCheckpoints(run: StudyRun, notes: string[]): StudyInput[] {
+  const trainingSubset = trainingSubsetOf(run);
   const saved = run.log.epochs.flatMap((record) => {
     const checkpoint = (record as { checkpoint?: { path: string; sha256: string } }).checkpoint;
     return checkpoint === undefined
@@ -51,7 +62,7 @@ function runCheckpoints(run: StudyRun, notes: string[]): StudyInput[] {
           'bad-file',
           `${file}: its SHA-256 differs from the one ${run.dir}/log.json records (the file changed after training)`,
         );
-      return { run: run.name, epoch, path: file, sha256 };
+      return { run: run.name, epoch, path: file, sha256, trainingSubset };
     });
   }
   const final = join(run.dir, 'model.safetensors');
@@ -61,7 +72,7 @@ function runCheckpoints(run: StudyRun, notes: string[]): StudyInput[] {
   notes.push(
     `${run.dir}: no per-epoch checkpoints (train --save-every): only its final model (epoch ${last}) is studied`,
   );
-  return [{ run: run.name, epoch: last, path: final, sha256: fileSha256(final) }];
+  return [{ run: run.name, epoch: last, path: final, sha256: fileSha256(final), trainingSubset }];
 }
 
 /** Unique run names: the directory's name, with its parent's when two runs share a name. */
@@ -90,7 +101,7 @@ export function listStudyInputs(paths: string[]): { runs: StudyRun[]; inputs: St
       runs.push(run);
       inputs.push(...runCheckpoints(run, notes).sort((a, b) => (a.epoch ?? 0) - (b.epoch ?? 0)));
     } else {
-      inputs.push({ run: null, epoch: null, path, sha256: fileSha256(path) });
+      inputs.push({ run: null, epoch: null, path, sha256: fileSha256(path), trainingSubset: null });
     }
   }
   const seen = new Map<string, StudyInput>();
@@ -104,4 +115,18 @@ export function listStudyInputs(paths: string[]): { runs: StudyRun[]; inputs: St
     return false;
   });
   return { runs, inputs: unique, notes };
+}
+
+/**
+ * A run trained on other data than the study's: its gap would compare two unrelated sets, so it is
+ * refused (before any work), naming the run.
+ */
+export function checkRunData(runs: StudyRun[], data: string): void {
+  for (const run of runs) {
+    if (parseDataSpec(run.log.config.data).text !== parseDataSpec(data).text)
+      throw new WeightscapeError(
+        'bad-argument',
+        `study --data ${data}: ${run.dir} trained on ${run.log.config.data}; study it with --data ${run.log.config.data}`,
+      );
+  }
 }

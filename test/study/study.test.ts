@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAttack } from '../../src/attacks/attack-spec.ts';
 import { selectBackend, type BackendInfo } from '../../src/backend/select-backend.ts';
-import { parseDataSpec } from '../../src/data/dataset.ts';
+import { loadDataset, parseDataSpec } from '../../src/data/dataset.ts';
 import { readAnyResult, readResult } from '../../src/results/read-result.ts';
 import type { StudyResult } from '../../src/results/study-schema.ts';
 import { correlateResults } from '../../src/stats/correlate-results.ts';
-import { listStudyInputs } from '../../src/study/study-inputs.ts';
+import { checkRunData, listStudyInputs } from '../../src/study/study-inputs.ts';
+import { loadEvaluationSplit } from '../../src/eval/open-evaluation.ts';
 import { runStudy, type StudyOutcome, type StudyRequest } from '../../src/study/run-study.ts';
 import { resolveStudySettings } from '../../src/study/study-settings.ts';
 import { resolveTrainConfig } from '../../src/train/train-config.ts';
@@ -82,7 +83,9 @@ test('a study of 2 runs × 3 epochs: one entry per checkpoint with its gap, flat
   await trainRuns();
   wholeOutcome = runStudy(request(join(dir, 'whole')))!;
   whole = wholeOutcome.study;
-  assert.ok(wholeOutcome.reportFiles.includes('index.html') && wholeOutcome.reportFiles.includes('flatness-vs-gap.svg'));
+  assert.ok(
+    wholeOutcome.reportFiles.includes('index.html') && wholeOutcome.reportFiles.includes('flatness-vs-gap.svg'),
+  );
   assert.equal(whole.checkpoints.length, 6);
   assert.deepEqual(
     whole.checkpoints.map((c) => `${c.run}@${c.epoch}`),
@@ -179,6 +182,39 @@ test('--shard 0/2 and 1/2 then --merge equal one study; --merge refuses a missin
   for (const index of [0, 1]) assert.equal(runStudy(request(out, { shard: { index, count: 2 } })), undefined);
   const merged = runStudy(request(out, { mergeOnly: true }));
   assert.deepEqual(stable(merged), stable(wholeOutcome));
+});
+
+test("the gap's train split is the run's training subset: the examples the model saw", async () => {
+  await trainRuns();
+  const c = whole.checkpoints[0]!;
+  assert.deepEqual(c.trainingSubset, { size: 64, seed: 1 });
+  const evaluated = readResult(join(dir, 'whole', c.files.eval), 'eval');
+  assert.equal(evaluated.data.splits.train, 'mini/train[subset 64, seed 1][subset 30, seed 3]');
+  assert.equal(evaluated.splits.train!.count, 30);
+  const spec = parseDataSpec('mini');
+  const trained = loadDataset(spec, { split: 'train', subset: 64, seed: 1 });
+  const measured = loadEvaluationSplit(
+    { data: spec, subset: 30, seed: 3, trainingSubset: { size: 64, seed: 1 } },
+    'train',
+  );
+  const rows = (d: typeof trained) => {
+    const size = d.images.length / d.shape[0];
+    return Array.from({ length: d.shape[0] }, (_, i) => d.images.subarray(i * size, (i + 1) * size).join(','));
+  };
+  const seen = new Set(rows(trained));
+  assert.ok(
+    rows(measured).every((row) => seen.has(row)),
+    'every measured training image is one the run trained on',
+  );
+  // Without the training subset, most of 30 images of mini's 2,000 would be ones the run never saw.
+  const unrelated = loadEvaluationSplit({ data: spec, subset: 30, seed: 3 }, 'train');
+  assert.ok(rows(unrelated).filter((row) => seen.has(row)).length < 10);
+  const flatness = readResult(join(dir, 'whole', c.files.flatness), 'flatness');
+  assert.deepEqual(flatness.settings.trainingSubset, { size: 64, seed: 1 });
+  assert.throws(
+    () => checkRunData(listStudyInputs(runs).runs, 'fashion-mnist'),
+    /study --data fashion-mnist: .* trained on mini/,
+  );
 });
 
 test('study inputs: a changed epoch checkpoint, a missing path and a directory without log.json exit 2 naming them', async () => {
