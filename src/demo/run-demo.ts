@@ -36,8 +36,13 @@ export const DEMO_SETUP = {
   awpGamma: 0.005,
   /** AWP from this fraction of the epochs on (a trained model first, as robust overfitting comes late). */
   awpWarmupFraction: 1 / 3,
-  /** Checkpoints kept per run (evenly spaced, the last epoch included). */
-  savedCheckpoints: 6,
+  /**
+   * Checkpoints kept per run, evenly spaced from this fraction of the epochs to the last. Earlier
+   * epochs are left out: a model that has not learned yet has a high loss, a steep landscape and
+   * no gap, which measures training progress rather than overfitting.
+   */
+  savedCheckpoints: 8,
+  savedFromFraction: 5 / 12,
   study: { subset: 300, landscapeSubset: 100, directions: 2, points: 7, batchSize: 100 },
   /** The flatness measure the demo's sentence is about. */
   measure: 'adversarial.averageIncrease',
@@ -83,10 +88,12 @@ export interface DemoSummary {
   written: string[];
 }
 
-/** Evenly spaced epochs ending at the last one. */
-export function savedEpochs(epochs: number, count: number): number[] {
-  const n = Math.min(count, epochs);
-  return [...new Set(Array.from({ length: n }, (_, i) => Math.round((epochs * (i + 1)) / n)))];
+/** `count` evenly spaced epochs from `fromFraction` of the epochs to the last (fewer when there are not as many). */
+export function savedEpochs(epochs: number, count: number, fromFraction: number): number[] {
+  const first = Math.min(epochs, Math.max(1, Math.round(epochs * fromFraction)));
+  const n = Math.min(count, epochs - first + 1);
+  if (n === 1) return [epochs];
+  return [...new Set(Array.from({ length: n }, (_, i) => Math.round(first + ((epochs - first) * i) / (n - 1))))];
 }
 
 function trainRuns({ outDir, backend, seed, epochs = DEMO_SETUP.epochs, onProgress }: DemoOptions): string[] {
@@ -110,7 +117,7 @@ function trainRuns({ outDir, backend, seed, epochs = DEMO_SETUP.epochs, onProgre
       attack: DEMO_SETUP.attack,
       evalAttack: DEMO_SETUP.evalAttack,
       evalSubset: DEMO_SETUP.evalSubset,
-      saveEpochs: savedEpochs(epochs, DEMO_SETUP.savedCheckpoints),
+      saveEpochs: savedEpochs(epochs, DEMO_SETUP.savedCheckpoints, DEMO_SETUP.savedFromFraction),
       seed,
     });
     train({

@@ -71,9 +71,10 @@ test('the demo replaces an earlier demo (exactly what its manifest lists) and re
 });
 
 test('saved epochs: evenly spaced, ending at the last epoch', () => {
-  assert.deepEqual(savedEpochs(60, 6), [10, 20, 30, 40, 50, 60]);
-  assert.deepEqual(savedEpochs(2, 6), [1, 2]);
-  assert.deepEqual(savedEpochs(9, 4), [2, 5, 7, 9]);
+  assert.deepEqual(savedEpochs(60, 8, 5 / 12), [25, 30, 35, 40, 45, 50, 55, 60]);
+  assert.deepEqual(savedEpochs(60, 6, 0), [1, 13, 25, 36, 48, 60]);
+  assert.deepEqual(savedEpochs(2, 8, 5 / 12), [1, 2]);
+  assert.deepEqual(savedEpochs(3, 8, 1), [3]);
 });
 
 test("demo's default --out is not the committed example, so `npx weightscape demo` with no flags runs on a fresh clone", async () => {
