@@ -28,11 +28,19 @@ export { mergeLandscapes } from './landscape/merge-landscapes.ts';
 export { parseRange } from './landscape/grid.ts';
 export { measureFlatness, type FlatnessResult, type FlatnessRequest } from './landscape/flatness.ts';
 export { train, type TrainLog, type TrainRequest } from './train/trainer.ts';
+export { resolveTrainConfig, type TrainConfig } from './train/train-config.ts';
+
+// The study: flatness against the robust gap over the epochs of runs.
+export { listStudyInputs, type StudyInput, type StudyRun } from './study/study-inputs.ts';
+export { resolveStudySettings, type StudyOptions, type StudySettings } from './study/study-settings.ts';
+export { runStudy, type StudyOutcome, type StudyRequest } from './study/run-study.ts';
+export type { StudyResult, StudyCheckpoint, StudyCorrelation } from './results/study-schema.ts';
 
 // Results, statistics, reports and checks.
 export { readResult, parseResult, type ResultKind, type ResultOf } from './results/read-result.ts';
 export { correlateResults, type CorrelationResult } from './stats/correlate-results.ts';
 export { buildReport, readReportInputs } from './report/build-report.ts';
+export { buildStudyReport } from './report/study-report.ts';
 export { readBaseline } from './check/baseline.ts';
 export { runChecks, verdictTable, junitXml, type Verdict } from './check/run-checks.ts';
 
