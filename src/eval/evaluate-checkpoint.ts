@@ -42,15 +42,7 @@ export function evaluateCheckpoint(request: EvaluateRequest): EvalResult {
       `--split ${request.splits?.join(',')}: ${request.data.text} has only the ${available.join(' and ')} split (npy data is evaluated as one set)`,
     );
   }
-  const opened = openEvaluation({
-    checkpoint: request.checkpoint,
-    data: request.data,
-    splits,
-    subset: request.subset,
-    trainingSubset: request.trainingSubset,
-    seed: request.seed,
-    model: request.model,
-  });
+  const opened = openEvaluation({ ...request, splits });
   try {
     const { checkpoint, config, weights } = opened;
     const datasets = splits.map((split, i) => ({ split, data: opened.data[i]! }));

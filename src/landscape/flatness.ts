@@ -188,15 +188,7 @@ function lossFlatness(
  */
 export function measureFlatness(request: FlatnessRequest): FlatnessResult {
   const started = performance.now();
-  const opened = openEvaluation({
-    checkpoint: request.checkpoint,
-    data: request.data,
-    splits: [request.split],
-    subset: request.subset,
-    trainingSubset: request.trainingSubset,
-    seed: request.seed,
-    model: request.model,
-  });
+  const opened = openEvaluation({ ...request, splits: [request.split] });
   try {
     const { checkpoint, config, weights, notes } = opened;
     const data = opened.data[0]!;

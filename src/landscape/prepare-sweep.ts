@@ -75,15 +75,7 @@ export function prepareSweep(request: PrepareRequest): PreparedSweep {
   const { settings } = request;
   checkDirections(settings);
   const recorded = recordedSettings(settings);
-  const opened = openEvaluation({
-    checkpoint: settings.checkpoint,
-    data: settings.data,
-    splits: [settings.split],
-    subset: settings.subset,
-    trainingSubset: settings.trainingSubset,
-    seed: settings.seed,
-    model: request.model,
-  });
+  const opened = openEvaluation({ ...settings, splits: [settings.split], model: request.model });
   try {
     const { checkpoint, config } = opened;
     const data = opened.data[0]!;

@@ -2,6 +2,7 @@
 import type { Svg } from './svg-canvas.ts';
 import { createCanvas, chartTitle } from './svg-canvas.ts';
 import { escapeHtml } from './escape-html.ts';
+import { drawSvgTable, SVG_TABLE_CHAR_WIDTH, SVG_TABLE_ROW_HEIGHT } from './svg-table.ts';
 
 export interface GapRow {
   label: string;
@@ -27,7 +28,7 @@ const headers = (measure?: FlatnessMeasure) => [
   measure === undefined ? 'flatness' : `flatness (${measure.header})`,
 ];
 /** The SVG table's headers on two lines, so that narrow numeric columns hold them. */
-const HEADER_LINES = [
+const HEADER_LINES: Array<[string, string]> = [
   ['model', ''],
   ['train', 'robust'],
   ['test', 'robust'],
@@ -35,8 +36,6 @@ const HEADER_LINES = [
   ['test', 'clean'],
   ['flat-', 'ness'],
 ];
-/** A conservative width of one character at 12px (no text measurement without a browser). */
-const CHAR_WIDTH = 7;
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
 function cells(row: GapRow): string[] {
@@ -55,7 +54,7 @@ function flatnessCell(row: GapRow): string {
   return row.flatnessNote === undefined ? row.flatness.toFixed(3) : `${row.flatness.toFixed(3)} (${row.flatnessNote})`;
 }
 
-export const GAP_TABLE_ROW_HEIGHT = 22;
+export const GAP_TABLE_ROW_HEIGHT = SVG_TABLE_ROW_HEIGHT;
 
 /** Draws the table at (left, top); with a measure, a line under it says what the flatness column is. */
 export function drawGapTable(
@@ -68,51 +67,33 @@ export function drawGapTable(
 ): void {
   // Numbers are right-aligned in their columns; the model name gets what is left, truncated to fit.
   const columns = [0.34, 0.13, 0.13, 0.13, 0.13, 0.14].map((f) => f * width);
-  const nameChars = Math.max(6, Math.floor((columns[0]! - 8) / CHAR_WIDTH));
+  const nameChars = Math.max(6, Math.floor((columns[0]! - 8) / SVG_TABLE_CHAR_WIDTH));
   const g = svg.append('g').attr('class', 'gap-table').attr('transform', `translate(${left},${top})`);
   chartTitle(g, 'Robust generalization gap (train − test)', 0, 16);
   // A note (e.g. 'not converged') does not fit the narrow column: a dagger there, the note in a footnote.
   const svgCells = (row: GapRow) =>
     row.flatnessNote === undefined ? cells(row) : [...cells(row).slice(0, 5), `${row.flatness?.toFixed(3) ?? '–'}†`];
-  const lines = [...HEADER_LINES[0]!.map((_, line) => HEADER_LINES.map((h) => h[line]!)), ...rows.map(svgCells)];
   const notes = [...new Set(rows.flatMap((r) => (r.flatnessNote === undefined ? [] : [r.flatnessNote])))].sort();
-  lines.forEach((values, r) => {
-    const header = r < 2;
-    const yPos = 38 + r * GAP_TABLE_ROW_HEIGHT - (header && r === 1 ? 6 : 0) - (header ? 0 : 6);
-    if (r === 2)
-      g.append('line')
-        .attr('x2', width)
-        .attr('y1', yPos - 15)
-        .attr('y2', yPos - 15)
-        .attr('stroke', '#333');
-    let xPos = 0;
-    values.forEach((value, c) => {
-      const text = c === 0 && value.length > nameChars ? `${value.slice(0, nameChars - 1)}…` : value;
-      const cell = g
-        .append('text')
-        .attr('x', c === 0 ? xPos : xPos + columns[c]! - 4)
-        .attr('y', yPos)
-        .attr('text-anchor', c === 0 ? 'start' : 'end')
-        .attr('font-weight', header ? 'bold' : 'normal')
-        .attr('fill', '#222')
-        .text(text);
-      if (text !== value) cell.append('title').text(value);
-      xPos += columns[c]!;
-    });
+  drawSvgTable(g, HEADER_LINES, rows.map(svgCells), {
+    widths: columns,
+    width,
+    leftAligned: 1,
+    rightInset: 4,
+    firstColumnChars: nameChars,
   });
   // Footnotes in 11px text, cut to the table's width (the whole sentence in a tooltip).
   const footnotes = [
     ...(measure === undefined ? [] : [`flatness: max increase, ${measure.header}`]),
     ...notes.map((n) => `† ${n}`),
   ];
-  const footChars = Math.max(10, Math.floor(width / ((CHAR_WIDTH * 11) / 12)));
+  const footChars = Math.max(10, Math.floor(width / ((SVG_TABLE_CHAR_WIDTH * 11) / 12)));
   footnotes.forEach((text, i) => {
     const shown = text.length > footChars ? `${text.slice(0, footChars - 1)}…` : text;
     const note = g
       .append('text')
       .attr('class', 'flatness-measure')
       .attr('x', 0)
-      .attr('y', 38 + (lines.length + i) * GAP_TABLE_ROW_HEIGHT - 6)
+      .attr('y', 38 + (rows.length + 2 + i) * GAP_TABLE_ROW_HEIGHT - 6)
       .attr('font-size', 11)
       .attr('fill', '#444')
       .text(shown);

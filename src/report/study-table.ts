@@ -10,6 +10,7 @@ import { escapeHtml } from './escape-html.ts';
 import { htmlRow, htmlTable } from './index-html.ts';
 import type { StudyRow } from './study-rows.ts';
 import { chartTitle, createCanvas } from './svg-canvas.ts';
+import { drawSvgTable, SVG_TABLE_CHAR_WIDTH, SVG_TABLE_ROW_HEIGHT } from './svg-table.ts';
 
 const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)}%`);
 const points = (v: number | null) => (v === null ? '–' : (100 * v).toFixed(1));
@@ -79,12 +80,9 @@ export function studyTableHtml(rows: StudyRow[], measures: string[], caption: st
   );
 }
 
-const CHAR_WIDTH = 7;
-const ROW_HEIGHT = 22;
-
 /** The table as an SVG figure: numbers right-aligned, measure headers on two lines (`adversarial` / `maxIncrease`). */
 export function studyTableSvg(rows: StudyRow[], measures: string[], minWidth: number): string {
-  const headerLines = headers(measures).map((h, i) => {
+  const headerLines = headers(measures).map((h, i): [string, string] => {
     if (i >= 5) {
       const dot = h.lastIndexOf('.');
       return dot < 0 ? [h, ''] : [h.slice(0, dot), h.slice(dot + 1)];
@@ -94,38 +92,22 @@ export function studyTableSvg(rows: StudyRow[], measures: string[], minWidth: nu
   });
   const runChars = Math.min(22, Math.max(4, ...rows.map((r) => cells(r)[0]!.length)));
   const widths = headerLines.map((lines, i) =>
-    i === 0 ? runChars * CHAR_WIDTH + 16 : Math.max(64, Math.max(...lines.map((l) => l.length)) * CHAR_WIDTH + 16),
+    i === 0
+      ? runChars * SVG_TABLE_CHAR_WIDTH + 16
+      : Math.max(64, Math.max(...lines.map((l) => l.length)) * SVG_TABLE_CHAR_WIDTH + 16),
   );
   const tableWidth = widths.reduce((a, b) => a + b, 0);
   const width = Math.max(minWidth, tableWidth + 24);
-  const height = 50 + (rows.length + 2) * ROW_HEIGHT;
+  const height = 50 + (rows.length + 2) * SVG_TABLE_ROW_HEIGHT;
   const canvas = createCanvas(width, height, 'Robust generalization gap and flatness per checkpoint');
   const g = canvas.svg.append('g').attr('class', 'study-table').attr('transform', 'translate(12,4)');
   chartTitle(g, 'Robust generalization gap and flatness per checkpoint', 0, 16);
-  const lines = [...[0, 1].map((line) => headerLines.map((h) => h[line]!)), ...rows.map(cells)];
-  lines.forEach((values, r) => {
-    const header = r < 2;
-    const yPos = 38 + r * ROW_HEIGHT - (r === 1 ? 6 : 0) - (header ? 0 : 6);
-    if (r === 2)
-      g.append('line')
-        .attr('x2', tableWidth)
-        .attr('y1', yPos - 15)
-        .attr('y2', yPos - 15)
-        .attr('stroke', '#333');
-    let xPos = 0;
-    values.forEach((value, c) => {
-      const text = c === 0 && value.length > runChars ? `${value.slice(0, runChars - 1)}…` : value;
-      const cell = g
-        .append('text')
-        .attr('x', c < 2 ? xPos : xPos + widths[c]! - 8)
-        .attr('y', yPos)
-        .attr('text-anchor', c < 2 ? 'start' : 'end')
-        .attr('font-weight', header ? 'bold' : 'normal')
-        .attr('fill', '#222')
-        .text(text);
-      if (text !== value) cell.append('title').text(value);
-      xPos += widths[c]!;
-    });
+  drawSvgTable(g, headerLines, rows.map(cells), {
+    widths,
+    width: tableWidth,
+    leftAligned: 2,
+    rightInset: 8,
+    firstColumnChars: runChars,
   });
   return canvas.serialize();
 }

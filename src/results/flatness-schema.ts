@@ -34,6 +34,12 @@ const lossFlatnessSchema = z
   })
   .loose();
 
+/** A loss's measures without the Hessian's: what a study keeps per checkpoint. */
+export const lossFlatnessSummarySchema = lossFlatnessSchema.omit({
+  hessianTopEigenvalue: true,
+  hessianConverged: true,
+});
+
 export const flatnessSchema = z
   .object({
     schema: z.enum(FLATNESS_TAGS),

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { correlationSchema } from './correlation-schema.ts';
+import { lossFlatnessSummarySchema } from './flatness-schema.ts';
 import {
   notesSchema,
   numberOrNull,
@@ -18,16 +19,6 @@ import {
 } from './schema-parts.ts';
 
 export const STUDY_SCHEMA = 'weightscape.study/1';
-
-const lossFlatnessSummary = z
-  .object({
-    atTheta: z.number(),
-    averageIncrease: z.number(),
-    maxIncrease: z.number(),
-    adversarialDirectionIncrease: z.number(),
-    curvature: z.number(),
-  })
-  .loose();
 
 /** A loss along the random directions: mean, min and max over the directions at each α. */
 const spreadCurveSchema = z
@@ -68,7 +59,7 @@ const studyCheckpointSchema = z
     test: splitMetricsSchema,
     /** Robust accuracy and loss, train minus test, at θ; null without an attack. */
     gap: z.object({ accuracy: z.number(), loss: z.number() }).loose().nullable(),
-    flatness: z.object({ clean: lossFlatnessSummary, adversarial: lossFlatnessSummary.nullable() }).loose(),
+    flatness: z.object({ clean: lossFlatnessSummarySchema, adversarial: lossFlatnessSummarySchema.nullable() }).loose(),
     curves: curvesSchema,
   })
   .loose();

@@ -15,14 +15,14 @@ import { checkRunData, listStudyInputs } from '../../src/study/study-inputs.ts';
 import { loadEvaluationSplit } from '../../src/eval/open-evaluation.ts';
 import { runStudy, type StudyOutcome, type StudyRequest } from '../../src/study/run-study.ts';
 import { resolveStudySettings } from '../../src/study/study-settings.ts';
-import { resolveTrainConfig } from '../../src/train/train-config.ts';
 import { train } from '../../src/train/trainer.ts';
+import { TINY_ATTACK, tinyTrainConfig } from '../helpers/tiny-train.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'weightscape-study-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-const ATTACK = 'pgd:linf:eps=0.1:steps=2:step=0.05';
+const ATTACK = TINY_ATTACK;
 const settings = resolveStudySettings({
   data: parseDataSpec('mini'),
   attack: parseAttack(ATTACK),
@@ -45,20 +45,7 @@ async function trainRuns(): Promise<string[]> {
   backend = await selectBackend('wasm');
   runs = [false, true].map((awp) => {
     const out = join(dir, awp ? 'awp' : 'plain');
-    const config = resolveTrainConfig({
-      arch: 'convnet',
-      archOptions: { width: 4, hidden: 16, dropout: 0 },
-      data: 'mini',
-      subset: 64,
-      epochs: 3,
-      batchSize: 32,
-      attack: ATTACK,
-      evalSubset: 20,
-      lr: 0.05,
-      awp,
-      saveEvery: 1,
-      seed: 1,
-    });
+    const config = tinyTrainConfig({ awp, saveEvery: 1 });
     train({ config, outDir: out, resume: false, backend });
     return out;
   });

@@ -12,30 +12,14 @@ import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
 import { loadDataset, parseDataSpec, selectExamples } from '../../src/data/dataset.ts';
 import { stratifiedIndices } from '../../src/data/subset.ts';
 import { evaluateSplit } from '../../src/eval/split-metrics.ts';
-import {
-  configDifferences,
-  parseSaveEpochs,
-  resolveTrainConfig,
-  type TrainConfig,
-} from '../../src/train/train-config.ts';
+import { configDifferences, parseSaveEpochs, type TrainConfig } from '../../src/train/train-config.ts';
 import { epochCheckpointPath, train, type TrainLog } from '../../src/train/trainer.ts';
+import { tinyTrainConfig } from '../helpers/tiny-train.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weightscape-epochs-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-const base = {
-  arch: 'convnet',
-  archOptions: { width: 4, hidden: 16, dropout: 0 },
-  data: 'mini',
-  subset: 64,
-  epochs: 3,
-  batchSize: 32,
-  attack: 'pgd:linf:eps=0.1:steps=2:step=0.05',
-  evalSubset: 20,
-  lr: 0.05,
-  seed: 1,
-};
-const config = resolveTrainConfig({ ...base, saveEvery: 2, saveEpochs: [3] });
+const config = tinyTrainConfig({ saveEvery: 2, saveEpochs: [3] });
 
 const bytes = (path: string) => readFileSync(path);
 const sha256 = (path: string) => createHash('sha256').update(bytes(path)).digest('hex');
@@ -99,7 +83,7 @@ test('a run stopped after epoch 1, killed after writing epoch 2’s file, and re
 });
 
 test('a run state written before saveEvery, saveEpochs and init existed still resumes (their defaults)', () => {
-  const plain = resolveTrainConfig(base);
+  const plain = tinyTrainConfig();
   const { saveEvery: _e, saveEpochs: _s, init: _i, ...old } = plain;
   assert.deepEqual(configDifferences(JSON.stringify(old), plain), []);
   assert.deepEqual(configDifferences(JSON.stringify(old), { ...plain, saveEpochs: [2] } as TrainConfig), [
@@ -119,12 +103,12 @@ test('epoch settings are checked with one-line errors naming the flag', () => {
   ];
   for (const [settings, message] of cases) {
     assert.throws(
-      () => resolveTrainConfig({ ...base, ...settings }),
+      () => tinyTrainConfig(settings),
       (error: Error) => message.test(error.message),
     );
   }
   assert.throws(() => parseSaveEpochs('10,x'), /^WeightscapeError: --save-epochs: expected comma-separated/);
-  assert.deepEqual(resolveTrainConfig({ ...base, saveEpochs: [3, 1, 3] }).saveEpochs, [1, 3]);
+  assert.deepEqual(tinyTrainConfig({ saveEpochs: [3, 1, 3] }).saveEpochs, [1, 3]);
   assert.equal(epochCheckpointPath(7, 3), 'epochs/epoch-007.safetensors');
   assert.equal(epochCheckpointPath(7, 1200), 'epochs/epoch-0007.safetensors');
 });

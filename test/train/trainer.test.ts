@@ -7,26 +7,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select-backend.ts';
-import { resolveTrainConfig } from '../../src/train/train-config.ts';
 import { loadRunState } from '../../src/train/run-state.ts';
 import { learningRate, parseSchedule } from '../../src/train/schedule.ts';
 import { train, type TrainLog } from '../../src/train/trainer.ts';
+import { tinyTrainConfig } from '../helpers/tiny-train.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weightscape-train-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 // Small but complete: dropout (seeded per batch), AWP switching on after a warm-up epoch, a schedule.
-const config = resolveTrainConfig({
-  arch: 'convnet',
+const config = tinyTrainConfig({
   archOptions: { width: 4, hidden: 16, dropout: 0.3 },
-  data: 'mini',
   subset: 96,
-  epochs: 3,
-  batchSize: 32,
-  attack: 'pgd:linf:eps=0.1:steps=2:step=0.05',
   awp: true,
   awpWarmup: 1,
-  lr: 0.05,
   evalSubset: 40,
   schedule: 'piecewise:2',
   seed: 3,
