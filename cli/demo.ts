@@ -25,14 +25,23 @@ export function demoReading(summary: DemoSummary): string[] {
       `robust accuracy ${pct(awp.testRobust)} against ${pct(plain.testRobust)}.`,
     spearman?.value === null || spearman === undefined
       ? `The correlation of ${DEMO_SETUP.measure} with the gap is undefined here (${summary.correlation.note ?? 'see notes'}).`
-      : `Across the ${summary.study.checkpoints.length} checkpoints, the sharper the adversarial loss landscape ` +
-        `(${DEMO_SETUP.measure}), the larger the gap: Spearman ρ = ${fixed(spearman.value, 2)}, 95% bootstrap interval ` +
+      : `Across the ${summary.study.checkpoints.length} checkpoints, ` +
+        (positive
+          ? `the sharper the adversarial loss landscape (${DEMO_SETUP.measure}), the larger the gap`
+          : `the sharpness of the adversarial loss landscape (${DEMO_SETUP.measure}) does not clearly go with the gap`) +
+        `: Spearman ρ = ${fixed(spearman.value, 2)}, 95% bootstrap interval ` +
         `[${fixed(spearman.interval.low, 2)}, ${fixed(spearman.interval.high, 2)}]` +
-        `${positive ? ', above 0' : ', which includes 0 or is negative'}.`,
+        `${positive ? ', above 0' : ', not above 0'}.`,
     overfits && narrower && positive
       ? 'As Wu, Xia & Wang (2020) report: robust overfitting comes with a sharper weight loss landscape, and AWP flattens it and narrows the gap.'
       : "Wu, Xia & Wang (2020) report that the gap grows with the landscape's sharpness and that AWP narrows both; " +
-        'this run does not show all of it (see above).',
+        `this run does not show all of it: ${[
+          overfits ? '' : "PGD-AT's gap does not grow",
+          narrower ? '' : "AWP's gap is not narrower",
+          positive ? '' : 'the correlation is not above 0',
+        ]
+          .filter((s) => s !== '')
+          .join('; ')}.`,
   ];
   return lines;
 }
