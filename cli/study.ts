@@ -81,7 +81,11 @@ export function studyCommand(): Command {
         '--attack <spec>',
         "attack for the robust gap and the adversarial loss (default: PGD-10 at the data's usual eps)",
       )
-      .option('--subset <n>', 'class-stratified subset of each split for the gap', '1000')
+      .option(
+        '--subset <n>',
+        'class-stratified subset of each split for the gap (a run trained on --subset: of its training images)',
+        '1000',
+      )
       .addOption(
         new Option('--landscape-split <split>', 'split of the flatness measures and curves')
           .choices(['train', 'test'])
