@@ -18,6 +18,7 @@ export function demoReading(summary: DemoSummary): string[] {
   const overfits = plain.gap > plain.firstGap;
   const narrower = awp.gap < plain.gap;
   const positive = spearman?.interval.low !== null && spearman?.interval.low !== undefined && spearman.interval.low > 0;
+  const notWorse = awp.testRobust >= plain.testRobust;
   const lines = [
     `PGD-AT's robust gap ${overfits ? 'grows' : 'does not grow'} from ${points(plain.firstGap)} points at epoch ` +
       `${summary.study.runs[0]!.epochs[0]} to ${points(plain.gap)} at epoch ${plain.epochs}; AWP ends ` +
@@ -32,13 +33,17 @@ export function demoReading(summary: DemoSummary): string[] {
         `: Spearman ρ = ${fixed(spearman.value, 2)}, 95% bootstrap interval ` +
         `[${fixed(spearman.interval.low, 2)}, ${fixed(spearman.interval.high, 2)}]` +
         `${positive ? ', above 0' : ', not above 0'}.`,
-    overfits && narrower && positive
+    overfits && narrower && positive && notWorse
       ? 'As Wu, Xia & Wang (2020) report: robust overfitting comes with a sharper weight loss landscape, and AWP flattens it and narrows the gap.'
       : "Wu, Xia & Wang (2020) report that the gap grows with the landscape's sharpness and that AWP narrows both; " +
         `this run does not show all of it: ${[
           overfits ? '' : "PGD-AT's gap does not grow",
           narrower ? '' : "AWP's gap is not narrower",
           positive ? '' : 'the correlation is not above 0',
+          notWorse
+            ? ''
+            : `AWP's test robust accuracy is ${points(plain.testRobust - awp.testRobust)} points lower, ` +
+              'where the paper reports it higher',
         ]
           .filter((s) => s !== '')
           .join('; ')}.`,
