@@ -49,6 +49,8 @@ export const DEMO_SETUP = {
   savedFromFraction: 5 / 12,
   /** The gap on all 300 training images and all 1,000 test images of mini (its whole test split). */
   study: { subset: 1000, landscapeSubset: 100, directions: 2, points: 5, batchSize: 100 },
+  /** --quick: a smoke run of the whole pipeline in about a minute (2 epochs, a small study). */
+  quickStudy: { subset: 100, landscapeSubset: 50, directions: 1, points: 5, batchSize: 50 },
   /** The flatness measure the demo's sentence is about. */
   measure: 'adversarial.averageIncrease',
 } as const;
@@ -64,6 +66,8 @@ export interface DemoOptions {
   seed: number;
   /** Fewer epochs for a quick look (the milestones and saved epochs scale with it). */
   epochs?: number;
+  /** The small study of --quick (DEMO_SETUP.quickStudy). */
+  quick?: boolean;
   /** Progress: a stage name and its fraction done, in [0, 1]. */
   onProgress?: (stage: string, fraction: number) => void;
 }
@@ -162,7 +166,7 @@ export function runDemo(options: DemoOptions): DemoSummary {
   const settings = resolveStudySettings({
     data: parseDataSpec(DEMO_SETUP.data),
     attack: parseAttack(DEMO_SETUP.evalAttack),
-    ...DEMO_SETUP.study,
+    ...(options.quick ? DEMO_SETUP.quickStudy : DEMO_SETUP.study),
     measures: [
       DEMO_SETUP.measure,
       'adversarial.adversarialDirectionIncrease',

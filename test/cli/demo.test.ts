@@ -12,10 +12,10 @@ import { readResult } from '../../src/results/read-result.ts';
 const dir = mkdtempSync(join(tmpdir(), 'weightscape-demo-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-test('weightscape demo (2 epochs) trains both runs with saved epochs, studies them and prints the reading', () => {
+test('weightscape demo --quick (2 epochs, a small study) trains both runs with saved epochs, studies them and prints the reading', () => {
   const bin = fileURLToPath(new URL('../../bin/weightscape.js', import.meta.url));
   const out = join(dir, 'demo');
-  const run = spawnSync(process.execPath, [bin, 'demo', '--epochs', '2', '--out', out], {
+  const run = spawnSync(process.execPath, [bin, 'demo', '--quick', '--out', out], {
     encoding: 'utf8',
     timeout: 600_000,
   });
