@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { parseAttack } from '../src/attacks/attack-spec.ts';
 import { parseDataSpec, type Split } from '../src/data/dataset.ts';
 import { parseShard } from '../src/landscape/grid.ts';
+import { metricAt } from '../src/results/metric-path.ts';
 import type { StudyResult } from '../src/results/study-schema.ts';
 import { checkRunData, listStudyInputs } from '../src/study/study-inputs.ts';
 import { runStudy, STUDY_FILE } from '../src/study/run-study.ts';
@@ -38,9 +39,7 @@ const fixed = (v: number | null | undefined, digits = 3) => (v === null || v ===
 /** The table printed at the end: per checkpoint the gap and the first measure, then the correlations over all. */
 function summaryLines(study: StudyResult): string[] {
   const measure = study.settings.measures[0]!;
-  const [loss, key] = measure.split('.') as ['clean' | 'adversarial', string];
-  const value = (c: StudyResult['checkpoints'][number]) =>
-    (c.flatness[loss] as Record<string, number> | null)?.[key] ?? null;
+  const value = (c: StudyResult['checkpoints'][number]) => metricAt(c.flatness, measure) ?? null;
   const lines = [
     `${'checkpoint'.padEnd(28)}${'train robust'.padStart(13)}${'test robust'.padStart(12)}` +
       `${'gap (pts)'.padStart(10)}  ${measure}`,

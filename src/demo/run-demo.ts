@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseAttack } from '../attacks/attack-spec.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import { parseDataSpec } from '../data/dataset.ts';
+import { metricAt } from '../results/metric-path.ts';
 import type { StudyCorrelation, StudyResult } from '../results/study-schema.ts';
 import { listStudyInputs } from '../study/study-inputs.ts';
 import { runStudy } from '../study/run-study.ts';
@@ -143,8 +144,9 @@ function trainRuns({ outDir, backend, seed, epochs = DEMO_SETUP.epochs, onProgre
 function runSummary(study: StudyResult, run: string): DemoRunSummary {
   const own = study.checkpoints.filter((c) => c.run === run);
   const [first, last] = [own[0]!, own.at(-1)!];
-  const [loss, key] = DEMO_SETUP.measure.split('.') as ['adversarial', 'averageIncrease'];
-  const best = own.reduce((a, c) => ((c.test.robust?.accuracy ?? 0) > (a.test.robust?.accuracy ?? 0) ? c : a));
+  // The study's own pick (highest test robust accuracy, the earliest on ties).
+  const bestEpoch = study.runs.find((r) => r.name === run)!.bestEpoch;
+  const best = own.find((c) => c.epoch === bestEpoch)!;
   return {
     run,
     epochs: last.epoch ?? 0,
@@ -154,8 +156,8 @@ function runSummary(study: StudyResult, run: string): DemoRunSummary {
     firstGap: first.gap!.accuracy,
     bestTestRobust: best.test.robust!.accuracy,
     bestEpoch: best.epoch ?? 0,
-    flatness: last.flatness[loss]?.[key] ?? null,
-    firstFlatness: first.flatness[loss]?.[key] ?? null,
+    flatness: metricAt(last.flatness, DEMO_SETUP.measure) ?? null,
+    firstFlatness: metricAt(first.flatness, DEMO_SETUP.measure) ?? null,
   };
 }
 

@@ -7,7 +7,6 @@
  * compute anything and names what is missing). The report (index.html, the figures and tables)
  * is written beside study.json.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import type { ModelConfigRequest } from '../checkpoints/model-config.ts';
@@ -38,7 +37,7 @@ export interface StudyRequest {
   shard?: Shard;
   /** Assemble from cached pieces only: a missing piece is an error, not a computation. */
   mergeOnly?: boolean;
-  /** Before each checkpoint: its index (1-based), the count, and whether its pieces are all cached. */
+  /** Before each checkpoint (computed or cached): its index (1-based) among this run's, and their count. */
   onCheckpoint?: (input: StudyInput, index: number, total: number) => void;
   onPiece?: (input: StudyInput, piece: string) => void;
   /** Tests: stop (as if killed) after this many checkpoints of this invocation. */
@@ -150,9 +149,4 @@ export function runStudy(request: StudyRequest): StudyOutcome | undefined {
   const { files } = buildStudyReport(result, REPORT_SIZE);
   for (const [name, content] of Object.entries(files)) writeFileAtomic(join(dir, name), content);
   return { study: result, reportFiles: Object.keys(files).sort() };
-}
-
-/** Whether a directory holds a study (a result or pieces): --out may be reused to resume it. */
-export function isStudyDirectory(dir: string): boolean {
-  return existsSync(join(dir, STUDY_FILE)) || existsSync(join(dir, 'pieces'));
 }

@@ -85,7 +85,16 @@ export function studyCorrelations(
   return entries;
 }
 
-/** Reads a piece named relative to the study directory, as correlate would read the file. */
+/**
+ * Reads a piece named relative to the study directory, as correlate would read the file; each file
+ * once, though the scopes share them.
+ */
 export function pieceReader(dir: string, read: (path: string) => unknown): (path: string) => NamedResult {
-  return (path) => ({ path: join(dir, path), json: read(join(dir, path)) });
+  const seen = new Map<string, NamedResult>();
+  return (path) => {
+    const full = join(dir, path);
+    const named = seen.get(full) ?? { path: full, json: read(full) };
+    seen.set(full, named);
+    return named;
+  };
 }
