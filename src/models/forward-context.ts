@@ -37,16 +37,7 @@ export class ForwardContext implements Layers<tf.Tensor> {
 
   /** A PyTorch Conv2d with symmetric zero padding (plain conv2d + add: fused conv has no WASM gradient). */
   conv(prefix: string, x: tf.Tensor, stride: number, padding: number, bias = false): tf.Tensor4D {
-    const pad =
-      padding === 0
-        ? 'valid'
-        : ([
-            [0, 0],
-            [padding, padding],
-            [padding, padding],
-            [0, 0],
-          ] as [[number, number], [number, number], [number, number], [number, number]]);
-    const y = tf.conv2d(x as tf.Tensor4D, this.tensor(`${prefix}.weight`, 'params') as tf.Tensor4D, stride, pad);
+    const y = conv2dLikeTorch(x, this.tensor(`${prefix}.weight`, 'params'), stride, padding);
     return bias ? tf.add(y, this.tensor(`${prefix}.bias`, 'params')) : y;
   }
 
@@ -117,6 +108,20 @@ export class ForwardContext implements Layers<tf.Tensor> {
   resultState(): TensorMap {
     return this.options.training ? this.newState : this.weights.state;
   }
+}
+
+/** PyTorch's Conv2d (no bias) with symmetric zero padding, on NHWC x and an HWIO filter. */
+export function conv2dLikeTorch(x: tf.Tensor, filter: tf.Tensor, stride: number, padding: number): tf.Tensor4D {
+  const pad =
+    padding === 0
+      ? 'valid'
+      : ([
+          [0, 0],
+          [padding, padding],
+          [padding, padding],
+          [0, 0],
+        ] as [[number, number], [number, number], [number, number], [number, number]]);
+  return tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, stride, pad);
 }
 
 /** The seed of a forward pass's n-th dropout layer. */

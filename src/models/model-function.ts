@@ -35,6 +35,12 @@ export interface ModelFunction {
    * for every parameter, and the BatchNorm statistics that forward leaves.
    */
   trainingGradients(x: tf.Tensor4D, labels: tf.Tensor1D): TrainingGradients;
+  /**
+   * H·v, the Hessian of the mean cross-entropy at (x, labels) with respect to the parameters
+   * times v, exact (forward-over-reverse), in the bound mode: BatchNorm running statistics in
+   * eval, the batch's in training (dropout by the bound seed). v and H·v by parameter name.
+   */
+  hessianVectorProduct(x: tf.Tensor4D, labels: tf.Tensor1D, v: TensorMap): TensorMap;
   /** The tfjs forward (differentiable by tfjs) at the bound weights, or with parts substituted. */
   forward(x: tf.Tensor4D, at?: ForwardAt): ForwardResult;
 }

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { crossEntropyPerExample } from './loss.ts';
 import type { Engine, ModelFunction } from './model-function.ts';
 import { modelFor } from './registry.ts';
+import { tfjsHessianVectorProduct } from './tfjs-hessian-vector-product.ts';
 import type { ForwardOptions, ModelConfig, ModelWeights } from './types.ts';
 
 /** The model function by tfjs (autodiff for the gradients). */
@@ -21,6 +22,7 @@ export function tfjsModelFunction(config: ModelConfig, weights: ModelWeights, op
       tf.grad((input: tf.Tensor) => tf.sum(crossEntropyPerExample(forward(input as tf.Tensor4D).logits, labels)))(
         x,
       ) as tf.Tensor4D,
+    hessianVectorProduct: (x, labels, v) => tfjsHessianVectorProduct(config, weights, options, x, labels, v),
     trainingGradients(x, labels) {
       const names = Object.keys(weights.params);
       const training = { ...options, training: true };

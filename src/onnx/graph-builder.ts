@@ -15,13 +15,28 @@ export class GraphBuilder {
   private readonly outputs: OnnxValueInfo[] = [];
   private readonly initializers: OnnxGraph['initializers'] = [];
   private counter = 0;
+  /** Every value's static shape by name (inputs, constants and node outputs). */
+  private readonly shapes = new Map<string, number[]>();
 
   private fresh(hint: string): string {
     return `${hint}_${this.counter++}`;
   }
 
+  /** The value named `name` made so far (its shape as recorded). */
+  value(name: string): Value {
+    const shape = this.shapes.get(name);
+    if (shape === undefined) throw new Error(`graph builder: no value '${name}'`);
+    return { name, shape };
+  }
+
+  /** The nodes added so far, in order (each after the nodes making its inputs). */
+  nodesSoFar(): readonly OnnxNode[] {
+    return this.nodes.slice();
+  }
+
   input(name: string, shape: number[], type: 'float32' | 'int64' = 'float32'): Value {
     this.inputs.push({ name, shape, type });
+    this.shapes.set(name, shape);
     return { name, shape };
   }
 
@@ -33,6 +48,7 @@ export class GraphBuilder {
   floats(values: number[], shape: number[] = [values.length]): Value {
     const name = this.fresh('const');
     this.initializers.push({ name, dims: shape, data: new Float32Array(values) });
+    this.shapes.set(name, shape);
     return { name, shape };
   }
 
@@ -43,6 +59,7 @@ export class GraphBuilder {
   int64s(values: number[]): Value {
     const name = this.fresh('shape');
     this.initializers.push({ name, dims: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
+    this.shapes.set(name, [values.length]);
     return { name, shape: [values.length] };
   }
 
@@ -50,6 +67,7 @@ export class GraphBuilder {
   node(op: string, inputs: Value[], attributes: Record<string, AttributeValue>, shape: number[], name?: string): Value {
     const out = name ?? this.fresh(op.toLowerCase());
     this.nodes.push({ op, inputs: inputs.map((v) => v.name), outputs: [out], attributes, shapes: [shape] });
+    this.shapes.set(out, shape);
     return { name: out, shape };
   }
 
@@ -63,6 +81,7 @@ export class GraphBuilder {
   ): Value {
     const out = this.fresh(op.toLowerCase());
     this.nodes.push({ op, domain, inputs: inputs.map((v) => v.name), outputs: [out], attributes, shapes: [shape] });
+    this.shapes.set(out, shape);
     return { name: out, shape };
   }
 
@@ -70,6 +89,7 @@ export class GraphBuilder {
   multiNode(op: string, inputs: Value[], attributes: Record<string, AttributeValue>, shapes: number[][]): Value[] {
     const outs = shapes.map((shape) => ({ name: this.fresh(op.toLowerCase()), shape }));
     this.nodes.push({ op, inputs: inputs.map((v) => v.name), outputs: outs.map((o) => o.name), attributes, shapes });
+    for (const o of outs) this.shapes.set(o.name, o.shape);
     return outs;
   }
 

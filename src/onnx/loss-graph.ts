@@ -6,6 +6,7 @@
  */
 import { modelFor } from '../models/registry.ts';
 import type { ModelConfig } from '../models/types.ts';
+import { forwardTangents } from './forward-tangents.ts';
 import { GraphBuilder, type Value } from './graph-builder.ts';
 import { GraphLayers } from './graph-layers.ts';
 import { encodeModel, type OnnxGraph } from './onnx-model.ts';
@@ -19,6 +20,12 @@ export interface LossGraphRequest {
   logits: boolean;
   inputGradient: boolean;
   paramGradients: boolean;
+  /**
+   * Also the Hessian-vector product of the objective: inputs `tangent:<param>` (the direction v),
+   * outputs `hvp:<param>` (H·v), by forward-mode differentiation of the gradient graph. Needs
+   * paramGradients.
+   */
+  hessianVectorProduct?: boolean;
   /** d(objective)/d(loss_i): 1 for the summed loss (attacks), 1/N for the mean (training). */
   lossScale: number;
   /** Shapes of the trainable parameters and the BatchNorm running statistics (tfjs layout). */
@@ -50,6 +57,8 @@ export const LOSS_OUTPUT = 'loss';
 export const LOGITS_OUTPUT = 'logits';
 export const INPUT_GRADIENT_OUTPUT = 'input_gradient';
 export const paramGradientOutput = (name: string) => `gradient:${name}`;
+export const tangentInput = (name: string) => `tangent:${name}`;
+export const hessianVectorOutput = (name: string) => `hvp:${name}`;
 
 export function buildLossGraph(config: ModelConfig, request: LossGraphRequest): LossGraph {
   const b = new GraphBuilder();
@@ -89,10 +98,26 @@ export function buildLossGraph(config: ModelConfig, request: LossGraphRequest): 
     const softmax = b.node('Softmax', [logits], { axis: 1 }, [n, k]);
     const seed = b.binary('Mul', b.binary('Sub', softmax, oneHot), b.scalar(request.lossScale));
     const grads = net.gradients(logits, seed, wrt);
-    wrt.forEach((v, i) => {
-      const g = grads[i] ?? b.node('ConstantOfShape', [b.int64s(v.shape)], { value: { tensor: 0 } }, v.shape);
-      b.output(g, v === xNhwc ? INPUT_GRADIENT_OUTPUT : paramGradientOutput(v.name));
-    });
+    const zeros = (v: Value) => b.node('ConstantOfShape', [b.int64s(v.shape)], { value: { tensor: 0 } }, v.shape);
+    wrt.forEach((v, i) =>
+      b.output(grads[i] ?? zeros(v), v === xNhwc ? INPUT_GRADIENT_OUTPUT : paramGradientOutput(v.name)),
+    );
+    if (request.hessianVectorProduct === true) {
+      if (!request.paramGradients)
+        throw new Error('loss graph: a Hessian-vector product needs the parameter gradients');
+      const seeds = new Map(paramNames.map((name) => [name, b.input(tangentInput(name), params[name]!.shape)]));
+      const paramGrads = paramNames.map((name) => grads[wrt.indexOf(params[name]!)]);
+      const products = forwardTangents(
+        b,
+        seeds,
+        paramGrads.flatMap((g) => (g === undefined ? [] : [g.name])),
+      );
+      paramNames.forEach((name, i) => {
+        const g = paramGrads[i];
+        const product = g === undefined ? undefined : products.get(g.name);
+        b.output(product ?? zeros(params[name]!), hessianVectorOutput(name));
+      });
+    }
   }
   return finishGraph(b, net, config, paramNames, stateNames);
 }

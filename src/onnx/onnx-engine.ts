@@ -25,6 +25,8 @@ import {
   LOSS_OUTPUT,
   ONE_HOT_NAME,
   paramGradientOutput,
+  hessianVectorOutput,
+  tangentInput,
   type LossGraph,
   type LossGraphRequest,
 } from './loss-graph.ts';
@@ -171,16 +173,10 @@ function onnxModelFunction(
   const run = (
     x: tf.Tensor4D,
     extra: Feeds,
-    partial: Omit<LossGraphRequest, 'training' | 'batch' | 'paramGradients' | 'paramShapes' | 'stateShapes'>,
+    partial: Omit<LossGraphRequest, 'training' | 'batch' | 'paramShapes' | 'stateShapes'>,
     outputs: string[],
   ) => {
-    const entry = compile(config, {
-      ...partial,
-      ...shapes,
-      training: options.training,
-      batch: x.shape[0],
-      paramGradients: false,
-    });
+    const entry = compile(config, { ...partial, ...shapes, training: options.training, batch: x.shape[0] });
     const { key, graph, session } = entry;
     let own = perGraph.get(key);
     if (own === undefined) {
@@ -193,15 +189,39 @@ function onnxModelFunction(
   return {
     forward: tfjs.forward,
     logits(x) {
-      const out = run(x, {}, { loss: false, logits: true, inputGradient: false, lossScale: 1 }, [LOGITS_OUTPUT]);
+      const out = run(x, {}, { loss: false, logits: true, inputGradient: false, paramGradients: false, lossScale: 1 }, [
+        LOGITS_OUTPUT,
+      ]);
       return tf.tensor2d(out[LOGITS_OUTPUT]!, [x.shape[0], config.classes]);
     },
     crossEntropyInputGradient(x, labels) {
       const hot = { [ONE_HOT_NAME]: { data: oneHot(labels, config.classes), dims: [x.shape[0], config.classes] } };
-      const out = run(x, hot, { loss: true, logits: false, inputGradient: true, lossScale: 1 }, [
+      const out = run(x, hot, { loss: true, logits: false, inputGradient: true, paramGradients: false, lossScale: 1 }, [
         INPUT_GRADIENT_OUTPUT,
       ]);
       return tf.tensor4d(out[INPUT_GRADIENT_OUTPUT]!, x.shape);
+    },
+    hessianVectorProduct(x, labels, v) {
+      const n = x.shape[0];
+      const names = Object.keys(weights.params);
+      const feeds: Feeds = {
+        [ONE_HOT_NAME]: { data: oneHot(labels, config.classes), dims: [n, config.classes] },
+        ...Object.fromEntries(
+          names.map((name) => [tangentInput(name), { data: floatData(v[name]!), dims: v[name]!.shape }]),
+        ),
+      };
+      const request = {
+        loss: true,
+        logits: false,
+        inputGradient: false,
+        paramGradients: true,
+        hessianVectorProduct: true,
+        lossScale: 1 / n,
+      };
+      const out = run(x, feeds, request, names.map(hessianVectorOutput));
+      return Object.fromEntries(
+        names.map((name) => [name, tf.tensor(out[hessianVectorOutput(name)]!, weights.params[name]!.shape)]),
+      );
     },
     trainingGradients: (x, labels) => trainingGradients(compile, config, weights, x, labels, options.seed),
   };

@@ -1,0 +1,163 @@
+/**
+ * The layer vocabulary on dual values (a tensor and its tangent along the parameter direction v):
+ * one pass gives the logits z and ż = ∂z/∂θ·v (forward mode, each layer with its tangent rule).
+ * tfjs has no forward mode, and its gradients of gradients stop at the WASM gradient kernels, so
+ * the tfjs engine gets exact Hessian-vector products as the reverse-mode gradient of the
+ * directional derivative ⟨∇L, v⟩ computed by this pass (reverse-over-forward), which only needs
+ * the first-order gradients every op has. Selections are held fixed: ReLU's mask by tf.step
+ * (whose gradient is 0) and max-pooling's first-max mask, recorded by a primal pass first.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Layers } from './layers.ts';
+import {
+  BN_EPSILON,
+  conv2dLikeTorch,
+  dropoutMask,
+  dropoutSeed,
+  flattenLikeTorch,
+  normalizeInput,
+} from './forward-context.ts';
+import type { ForwardOptions, InputNormalization, ModelWeights, TensorMap } from './types.ts';
+
+/** A value and its tangent (undefined where it does not vary with the parameters' direction). */
+export interface Dual {
+  value: tf.Tensor;
+  tangent: tf.Tensor | undefined;
+}
+
+/** Max-pooling masks: computed by the primal pass ('record'), read in order by the dual pass. */
+export interface PoolMasks {
+  mode: 'record' | 'replay';
+  masks: tf.Tensor[];
+}
+
+const sum = (terms: Array<tf.Tensor | undefined>): tf.Tensor | undefined => {
+  const present = terms.filter((t): t is tf.Tensor => t !== undefined);
+  // Broadcasting adds: a bias tangent is per channel.
+  return present.length === 0 ? undefined : present.reduce((acc, t) => tf.add(acc, t));
+};
+
+export class TangentContext implements Layers<Dual> {
+  private dropoutCount = 0;
+  private poolCount = 0;
+
+  /** `direction`: v by parameter name; undefined for the primal pass that records pool masks. */
+  constructor(
+    private readonly weights: ModelWeights,
+    private readonly direction: TensorMap | undefined,
+    private readonly options: ForwardOptions,
+    private readonly pool: PoolMasks,
+  ) {}
+
+  private param(name: string): { value: tf.Tensor; tangent: tf.Tensor | undefined } {
+    const value = this.weights.params[name];
+    if (value === undefined) throw new Error(`model tensor '${name}' is missing`);
+    return { value, tangent: this.direction?.[name] };
+  }
+
+  private state(name: string): tf.Tensor {
+    const t = this.weights.state[name];
+    if (t === undefined) throw new Error(`model tensor '${name}' is missing`);
+    return t;
+  }
+
+  normalizeInput(x: Dual, normalization: InputNormalization | undefined): Dual {
+    if (normalization === undefined) return x;
+    return {
+      value: normalizeInput(x.value as tf.Tensor4D, normalization),
+      tangent: x.tangent && tf.div(x.tangent, tf.tensor1d(normalization.std)),
+    };
+  }
+
+  conv(prefix: string, x: Dual, stride: number, padding: number, bias = false): Dual {
+    const w = this.param(`${prefix}.weight`);
+    const b = bias ? this.param(`${prefix}.bias`) : undefined;
+    const y = conv2dLikeTorch(x.value, w.value, stride, padding);
+    return {
+      value: b === undefined ? y : tf.add(y, b.value),
+      tangent: sum([
+        x.tangent && conv2dLikeTorch(x.tangent, w.value, stride, padding),
+        w.tangent && conv2dLikeTorch(x.value, w.tangent, stride, padding),
+        b?.tangent,
+      ]),
+    };
+  }
+
+  linear(prefix: string, x: Dual): Dual {
+    const w = this.param(`${prefix}.weight`);
+    const b = this.param(`${prefix}.bias`);
+    const matMul = (a: tf.Tensor, m: tf.Tensor) => tf.matMul(a as tf.Tensor2D, m as tf.Tensor2D);
+    return {
+      value: tf.add(matMul(x.value, w.value), b.value),
+      tangent: sum([x.tangent && matMul(x.tangent, w.value), w.tangent && matMul(x.value, w.tangent), b.tangent]),
+    };
+  }
+
+  /**
+   * Eval: y = γ·x̂ + β with x̂ = (x − μ)·r and the running μ, r = 1/√(σ² + ε), so ẏ = γr·ẋ + γ̇·x̂ + β̇.
+   * Training (the batch's μ, σ², which move with x): ẏ = γr·(ẋ − mean ẋ − x̂·mean(x̂·ẋ)) + γ̇·x̂ + β̇.
+   */
+  batchNorm(prefix: string, x: Dual): Dual {
+    const gamma = this.param(`${prefix}.weight`);
+    const beta = this.param(`${prefix}.bias`);
+    let mean: tf.Tensor;
+    let variance: tf.Tensor;
+    if (this.options.training) ({ mean, variance } = tf.moments(x.value, [0, 1, 2]));
+    else [mean, variance] = [this.state(`${prefix}.running_mean`), this.state(`${prefix}.running_var`)];
+    const r = tf.rsqrt(tf.add(variance, BN_EPSILON));
+    const xHat = tf.mul(tf.sub(x.value, mean), r);
+    const gammaR = tf.mul(gamma.value, r);
+    let dx = x.tangent;
+    if (dx !== undefined && this.options.training) {
+      const channelMean = (t: tf.Tensor) => tf.mean(t, [0, 1, 2]);
+      dx = tf.sub(tf.sub(dx, channelMean(dx)), tf.mul(xHat, channelMean(tf.mul(xHat, dx))));
+    }
+    return {
+      value: tf.add(tf.mul(xHat, gamma.value), beta.value),
+      tangent: sum([dx && tf.mul(dx, gammaR), gamma.tangent && tf.mul(xHat, gamma.tangent), beta.tangent]),
+    };
+  }
+
+  dropout(x: Dual, rate: number): Dual {
+    if (!this.options.training || rate === 0) return x;
+    const mask = dropoutMask(x.value.shape, rate, dropoutSeed(this.options.seed, this.dropoutCount++));
+    return { value: tf.mul(x.value, mask), tangent: x.tangent && tf.mul(x.tangent, mask) };
+  }
+
+  relu(x: Dual): Dual {
+    return { value: tf.relu(x.value), tangent: x.tangent && tf.mul(x.tangent, tf.step(x.value)) };
+  }
+
+  /** ẏ = the tangent at each window's first maximum (as PyTorch and the gradient kernels choose). */
+  maxPool(x: Dual, size: number): Dual {
+    const value = tf.maxPool(x.value as tf.Tensor4D, size, size, 'valid');
+    let mask: tf.Tensor;
+    if (this.pool.mode === 'record') {
+      mask = tf.keep(
+        tf.grad((input: tf.Tensor) => tf.sum(tf.maxPool(input as tf.Tensor4D, size, size, 'valid')))(x.value),
+      );
+      this.pool.masks.push(mask);
+    } else {
+      const recorded = this.pool.masks[this.poolCount++];
+      if (recorded === undefined) throw new Error('tangent context: a max-pooling mask was not recorded');
+      mask = recorded;
+    }
+    const tangent =
+      x.tangent && tf.mul(tf.avgPool(tf.mul(x.tangent, mask) as tf.Tensor4D, size, size, 'valid'), size * size);
+    return { value, tangent };
+  }
+
+  avgPool(x: Dual, size: number): Dual {
+    const pool = (t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, size, size, 'valid');
+    return { value: pool(x.value), tangent: x.tangent && pool(x.tangent) };
+  }
+
+  add(a: Dual, b: Dual): Dual {
+    return { value: tf.add(a.value, b.value), tangent: sum([a.tangent, b.tangent]) };
+  }
+
+  flatten(x: Dual): Dual {
+    const flat = (t: tf.Tensor) => flattenLikeTorch(t as tf.Tensor4D);
+    return { value: flat(x.value), tangent: x.tangent && flat(x.tangent) };
+  }
+}
