@@ -2,7 +2,8 @@
  * Assembles a report from result files and run directories: flatness curves (1D landscapes),
  * training curves (run logs), the gap table (eval results and run logs, with a flatness column
  * when a landscape of the same checkpoint is given), a combined figure of curves beside the table,
- * the panels of a study (study-report.ts), and an index.html showing them all, each figure captioned
+ * the panels of a study (study-report.ts), a Hessian result's density, eigenvalue and per-tensor figures
+ * (hessian-report.ts), and an index.html showing them all, each figure captioned
  * with its inputs' settings, with the numbers as HTML tables. Files are named after their inputs
  * (`contour-<label>-clean.svg`), not their order. Pure: files in, strings out.
  */
@@ -12,6 +13,7 @@ import { WeightscapeError } from '../errors.ts';
 import type { CorrelationResult } from '../results/correlation-schema.ts';
 import type { EvalResult } from '../results/eval-schema.ts';
 import type { FlatnessResult } from '../results/flatness-schema.ts';
+import type { HessianResult } from '../results/hessian-schema.ts';
 import type { LandscapeResult } from '../results/landscape-schema.ts';
 import { readAnyResult, schemaTag } from '../results/read-result.ts';
 import type { StudyResult } from '../results/study-schema.ts';
@@ -28,6 +30,7 @@ import {
   gapTableSvg,
 } from './gap-table.ts';
 import { gapRows } from './gap-rows.ts';
+import { hessianReportParts } from './hessian-report.ts';
 import { flatnessResultsTable, indexHtml, landscapeTable, type Figure } from './index-html.ts';
 import { fileNamer, safeName } from './safe-file-name.ts';
 import { scatterSvg } from './scatter-plot.ts';
@@ -44,6 +47,8 @@ export interface ReportInputs {
   flatness?: Array<{ label: string; result: FlatnessResult }>;
   /** At most one study result (`weightscape study`): its panels and tables come first. */
   studies?: Array<{ label: string; result: StudyResult }>;
+  /** Hessian results (`weightscape hessian`): density, eigenvalue and per-tensor figures and tables. */
+  hessians?: Array<{ label: string; result: HessianResult }>;
 }
 
 /** Reads each path: a run directory (its log.json) or a result file, classified by schema and validated. */
@@ -55,6 +60,7 @@ export function readReportInputs(paths: string[]): ReportInputs {
     correlations: [],
     flatness: [],
     studies: [],
+    hessians: [],
   };
   for (const path of paths) {
     const isDir = existsSync(path) && statSync(path).isDirectory();
@@ -67,6 +73,7 @@ export function readReportInputs(paths: string[]): ReportInputs {
     else if (kind === 'correlation') inputs.correlations.push({ label, result: json as CorrelationResult });
     else if (kind === 'flatness') inputs.flatness.push({ label, result: json as FlatnessResult });
     else if (kind === 'study') inputs.studies.push({ label, result: json as StudyResult });
+    else if (kind === 'hessian') inputs.hessians.push({ label, result: json as HessianResult });
     else
       throw new WeightscapeError(
         'bad-file',
@@ -92,6 +99,7 @@ function canonical(inputs: ReportInputs): Required<ReportInputs> {
     correlations: sorted(inputs.correlations, (c) => c.result),
     flatness: sorted(inputs.flatness ?? [], (f) => f.result),
     studies: sorted(inputs.studies ?? [], (s) => s.result),
+    hessians: sorted(inputs.hessians ?? [], (h) => h.result),
   };
 }
 
@@ -182,10 +190,16 @@ export function buildReport(given: ReportInputs, size: ChartSize): ReportFiles {
       ...gapCaption.slice(1),
     ]);
   }
+  const hessianSections = inputs.hessians.map(({ label, result }) => {
+    const parts = hessianReportParts(label, result, size, name);
+    Object.assign(files, parts.files);
+    figures.push(...parts.figures);
+    return parts.section;
+  });
   if (Object.keys(files).length === 0 && inputs.flatness.length === 0)
     throw new WeightscapeError(
       'bad-argument',
-      'report: nothing to draw (give complete 1D landscapes, eval results with both splits, run directories, flatness, correlation or study results)',
+      'report: nothing to draw (give complete 1D landscapes, eval results with both splits, run directories, flatness, correlation, study or Hessian results)',
     );
   figures.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   // The study's panels first, in the paper's order (a)–(d); then the other figures by name.
@@ -196,6 +210,7 @@ export function buildReport(given: ReportInputs, size: ChartSize): ReportFiles {
       rows.length > 0 ? `<h2>Robust generalization gap</h2>\n${gapTableHtml(rows, measure)}` : '',
       landscapeTable(inputs.landscapes),
       flatnessResultsTable(inputs.flatness),
+      ...hessianSections,
     ],
   );
   return { files };

@@ -6,6 +6,7 @@
 import type { CorrelationResult } from '../results/correlation-schema.ts';
 import type { EvalResult } from '../results/eval-schema.ts';
 import type { FlatnessResult } from '../results/flatness-schema.ts';
+import type { HessianResult } from '../results/hessian-schema.ts';
 import type { LandscapeResult } from '../results/landscape-schema.ts';
 import type { TrainLog } from '../results/train-log-schema.ts';
 
@@ -66,4 +67,17 @@ export function correlationCaption(label: string, result: CorrelationResult): st
     `${label}: ${result.y} against ${result.x} over ${result.points.length} checkpoints, ` +
     `${s.resamples} bootstrap resamples, ${s.permutations} permutations, seed ${s.seed}`
   );
+}
+
+/** A Hessian result's checkpoint, loss, BatchNorm mode, data, examples and seed, for captions. */
+export function hessianCaption(label: string, result: HessianResult): string {
+  const s = result.settings;
+  const subset = s.trainingSubset ? ` (training subset ${s.trainingSubset.size}, seed ${s.trainingSubset.seed})` : '';
+  return [
+    `${label}: checkpoint ${checkpointName(s.checkpoint)}`,
+    s.loss === 'adversarial' ? `adversarial loss (attack ${s.attack ?? 'unrecorded'})` : 'clean loss',
+    `BatchNorm ${s.bn}`,
+    `data ${s.data}${subset}, ${s.examples} examples in batches of ${s.batchSize}`,
+    `seed ${s.seed}`,
+  ].join(', ');
 }

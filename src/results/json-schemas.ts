@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { baselineCheckSchema } from './baseline-schema.ts';
+import { hessianSchema } from './hessian-schema.ts';
 import { landscapeSchema } from './landscape-schema.ts';
 import { RESULT_KINDS, type ResultKind } from './read-result.ts';
 
@@ -38,6 +39,11 @@ export function jsonSchema(kind: ResultKind): Record<string, unknown> {
         json.$comment =
           'Also checked by weightscape: every table in values has one row per beta (one row when betas is null) ' +
           'and one value per alpha, and a complete result has no null.';
+      }
+      if (zodSchema === hessianSchema) {
+        json.$comment =
+          'Also checked by weightscape: density.density has one value per density.grid point, and each run ' +
+          'of density.runs one weight per node.';
       }
     },
   });

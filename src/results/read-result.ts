@@ -10,6 +10,7 @@ import { checkSchema, CHECK_SCHEMA } from './check-schema.ts';
 import { correlationSchema, CORRELATION_SCHEMA } from './correlation-schema.ts';
 import { evalSchema, EVAL_SCHEMA } from './eval-schema.ts';
 import { flatnessSchema, FLATNESS_TAGS } from './flatness-schema.ts';
+import { hessianSchema, HESSIAN_SCHEMA } from './hessian-schema.ts';
 import { landscapeSchema, LANDSCAPE_SCHEMA } from './landscape-schema.ts';
 import { readJsonFile } from './read-json.ts';
 import { studySchema, STUDY_SCHEMA } from './study-schema.ts';
@@ -26,6 +27,7 @@ export const RESULT_KINDS = {
   baseline: { tags: [BASELINE_SCHEMA], schema: baselineSchema },
   check: { tags: [CHECK_SCHEMA], schema: checkSchema },
   study: { tags: [STUDY_SCHEMA], schema: studySchema },
+  hessian: { tags: [HESSIAN_SCHEMA], schema: hessianSchema },
 } as const;
 
 export type ResultKind = keyof typeof RESULT_KINDS;

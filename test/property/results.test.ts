@@ -31,6 +31,7 @@ const EXAMPLES: Array<{ kind: ResultKind; json: unknown }> = [
   { kind: 'landscape', json: load('fixtures/results/pgd-at-adversarial-landscape.json') },
   { kind: 'flatness', json: load('reports/awp-fashion-mnist/pgd-at-awp-flatness.json') },
   { kind: 'train log', json: load('fixtures/results/pgd-at-awp-log.json') },
+  { kind: 'hessian', json: load('fixtures/results/hessian.json') },
   {
     kind: 'baseline',
     json: {

@@ -1,22 +1,32 @@
 /**
- * Renders the report, a study's panels among its figures, in headless chromium (playwright-core):
- * every chart has drawn size, no text leaves its chart, no two texts of a row overlap, and
- * index.html shows every figure. Skipped where /usr/bin/chromium is absent, except in CI.
+ * Renders the report, a study's panels and a Hessian result's figures among them, in headless
+ * chromium (playwright-core): every chart has drawn size, no text leaves its chart, no two texts of
+ * a row overlap, and index.html shows every figure. Skipped where /usr/bin/chromium is absent,
+ * except in CI.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildReport } from '../../src/report/build-report.ts';
 import type { LandscapeResult } from '../../src/landscape/sample-landscape.ts';
 import type { EvalResult } from '../../src/eval/evaluate-checkpoint.ts';
 import type { TrainLog } from '../../src/train/trainer.ts';
+import type { HessianResult } from '../../src/results/hessian-schema.ts';
 import { syntheticStudy } from './study-fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const alphas = Array.from({ length: 21 }, (_, i) => -1 + i / 10);
+
+/** The committed Hessian example, one tensor renamed long enough to wrap in the per-tensor chart. */
+function hessian(): HessianResult {
+  const path = fileURLToPath(new URL('../../fixtures/results/hessian.json', import.meta.url));
+  const result = JSON.parse(readFileSync(path, 'utf8')) as HessianResult;
+  result.perLayer![8]!.name = 'classifier.fc1.parametrizations.weight.original0_with_a_long_suffix<&>';
+  return result;
+}
 
 function inputs() {
   const landscape = (scale: number) =>
@@ -88,6 +98,7 @@ function inputs() {
     ],
     correlations: [],
     studies: [{ label: 'study', result: syntheticStudy() }],
+    hessians: [{ label: 'pgd-at hessian, a rather long label for the titles', result: hessian() }],
   };
 }
 

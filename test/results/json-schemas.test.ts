@@ -173,6 +173,7 @@ const examples: Array<[ResultKind, string, unknown]> = [
     ),
   ],
   ['study', 'fixtures/results/study.json', readJson('fixtures/results/study.json')],
+  ['hessian', 'fixtures/results/hessian.json', readJson('fixtures/results/hessian.json')],
   ['baseline', 'a baseline', baseline],
   [
     'check',
