@@ -24,7 +24,7 @@ interface FlatnessFlags extends ModelFlags {
   out?: string;
 }
 
-/** An eigenvalue with its convergence: an estimate from a power iteration that did not converge says so. */
+/** An eigenvalue with its convergence: an estimate from an eigensolver that did not converge says so. */
 function eigenvalueCell(f: LossFlatness): string {
   if (f.hessianTopEigenvalue === null) return '-'.padStart(10);
   return `${f.hessianTopEigenvalue.toFixed(4).padStart(10)}${f.hessianConverged === false ? ' (not converged)' : ''}`;
@@ -56,7 +56,7 @@ export function formatFlatnessTable(result: FlatnessResult): string {
       'max Δ(ρ)'.padStart(9),
       'Δ(ρ_adv)'.padStart(10),
       'curvature'.padStart(11),
-      '|λ|max'.padStart(10),
+      'λmax'.padStart(10),
     ].join(''),
     row('clean', result.clean),
     row('adversarial', result.adversarial),

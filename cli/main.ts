@@ -9,6 +9,7 @@ import { trainCommand } from './train.ts';
 import { sampleCommand } from './sample.ts';
 import { mergeCommand } from './merge.ts';
 import { flatnessCommand } from './flatness.ts';
+import { hessianCommand } from './hessian.ts';
 import { checkCommand } from './check.ts';
 import { correlateCommand } from './correlate.ts';
 import { studyCommand } from './study.ts';
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
     sampleCommand(),
     mergeCommand(),
     flatnessCommand(),
+    hessianCommand(),
     reportCommand(),
     correlateCommand(),
     studyCommand(),

@@ -5,9 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadCheckpoint } from '../checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../checkpoints/map-to-model.ts';
-import { modelFunction } from '../models/engine-registry.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
-import { meanCrossEntropy } from '../train/training-loss.ts';
 import { adversarialDirection } from './adversarial-direction.ts';
 import { loadDirection } from './direction-file.ts';
 import { formatDirection, type DirectionSpec } from './direction-spec.ts';
@@ -37,8 +35,8 @@ export function needsBatches(spec: DirectionSpec): boolean {
 
 /** AWP's γ and ascent steps for the adversarial direction (recorded in a sweep's identity). */
 export const AWP_DIRECTION = { gamma: 0.01, steps: 1 } as const;
-/** Power iteration of the hessian direction (recorded in a sweep's identity). */
-export const HESSIAN_DIRECTION = { maxIterations: 100, tolerance: 1e-4, relativeStep: 1e-3 } as const;
+/** Lanczos on exact products for the hessian direction (recorded in a sweep's identity). */
+export const HESSIAN_DIRECTION = { method: 'lanczos', product: 'exact', maxIterations: 100, tolerance: 1e-3 } as const;
 
 /** Replaces the rank ≤ 1 entries by zeros (disposing them), in place. */
 function zeroVectors(direction: TensorMap): TensorMap {
@@ -87,16 +85,14 @@ function buildAnyDirection(
       };
     }
     case 'hessian': {
-      const model = modelFunction(config, weights, { training: false });
-      const loss = (params: TensorMap, b: number) => {
-        const batch = context.batches[b]!;
-        return meanCrossEntropy(
-          model.forward(context.adversarialLoss ? batch.xAdv : batch.x, { params }).logits,
-          batch.labels,
-        );
-      };
-      const eigen = topHessianEigen(weights.params, loss, context.batches.length, { seed, ...HESSIAN_DIRECTION });
-      Object.assign(info, { eigenvalue: eigen.eigenvalue, iterations: eigen.iterations, converged: eigen.converged });
+      const batches = context.batches.map((b) => ({ x: context.adversarialLoss ? b.xAdv : b.x, labels: b.labels }));
+      const eigen = topHessianEigen(config, weights, batches, { seed, ...HESSIAN_DIRECTION });
+      Object.assign(info, {
+        eigenvalue: eigen.eigenvalue,
+        residual: eigen.residual,
+        iterations: eigen.iterations,
+        converged: eigen.converged,
+      });
       const direction = normalizeDirection(eigen.vector, weights.params, 'filter', includeBn);
       tf.dispose(Object.values(eigen.vector));
       return { direction, info };

@@ -4,8 +4,8 @@
  * - worst-case: the increase along the adversarial (AWP) direction, filter-normalized, at its own
  *   (smaller) radius ρ_adv: at the random directions' ρ it would be tens of AWP bounds;
  * - curvature: mean over the random directions of (L(θ + ρd) + L(θ − ρd) − 2L(θ))/ρ²;
- * - the Hessian eigenvalue of largest magnitude (power iteration; it may be negative on the
- *   adversarial loss; adversarial: on examples fixed at θ).
+ * - the top (largest algebraic) Hessian eigenvalue, by Lanczos on exact Hessian-vector products
+ *   (adversarial: on examples fixed at θ).
  * Adversarial losses regenerate the examples at every perturbed point. With `--attack none` only
  * the clean measures exist: the adversarial ones are null, with a note.
  */
@@ -153,7 +153,8 @@ function hessianEigenvalues(
     eigen[kind] = { value: info.eigenvalue ?? null, converged: info.converged ?? null };
     if (info.converged === false)
       notes.push(
-        `${kind} Hessian power iteration did not converge in ${info.iterations} iterations: its eigenvalue ${info.eigenvalue} is an estimate`,
+        `${kind} Hessian eigenvalue did not converge in ${info.iterations} Lanczos iterations ` +
+          `(residual ${info.residual?.toExponential(2)}): ${info.eigenvalue} is an estimate`,
       );
     tick();
   }

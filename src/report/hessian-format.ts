@@ -17,8 +17,9 @@ export function estimateText(value: number, converged: boolean): string {
   return converged ? valueText(value) : `${valueText(value)} (not converged)`;
 }
 
-/** A relative residual ‖Hv − λv‖/|λ|, two significant digits. */
-export function residualText(residual: number): string {
+/** A relative residual ‖Hv − λv‖/|λ|, two significant digits; null when λ = 0 (undefined). */
+export function residualText(residual: number | null): string {
+  if (residual === null) return 'undefined (λ = 0)';
   return residual === 0 ? '0' : residual.toExponential(1);
 }
 

@@ -24,10 +24,13 @@ const lossFlatnessSchema = z
     /** At settings.rhoAdversarial. */
     adversarialDirectionIncrease: z.number(),
     curvature: z.number(),
-    /** The eigenvalue of largest magnitude (power iteration), with its sign. */
+    /**
+     * The top Hessian eigenvalue: largest algebraic, by Lanczos on exact products (results made
+     * before exact products: largest magnitude, by power iteration on finite differences).
+     */
     hessianTopEigenvalue: numberOrNull,
     /**
-     * false: power iteration stopped before converging, so the eigenvalue is an estimate; null without --hessian;
+     * false: the eigensolver stopped before converging, so the eigenvalue is an estimate; null without --hessian;
      * absent in `/1`.
      */
     hessianConverged: z.boolean().nullable().optional(),

@@ -45,11 +45,12 @@ const settingsSchema = z
 
 const eigenvalueSchema = z
   .object({
-    /** 0 for the largest (algebraic) eigenvalue. */
+    /** 1 for the largest (algebraic) eigenvalue. */
     index: count,
     value: z.number(),
     /** ‖Hv − λv‖/|λ| for the returned unit vector v. */
-    residual: z.number().nonnegative(),
+    /** null when λ = 0 and Hv ≠ 0 (a relative residual is undefined there; such a value is not converged). */
+    residual: z.number().nonnegative().nullable(),
     converged: z.boolean(),
   })
   .loose();
@@ -74,7 +75,7 @@ const layerSchema = z
     topEigenvalue: z
       .object({
         value: z.number(),
-        residual: z.number().nonnegative(),
+        residual: z.number().nonnegative().nullable(),
         converged: z.boolean(),
         iterations: count,
       })

@@ -35,8 +35,10 @@ const directionInfoSchema = z
     normalization: z.enum(['filter', 'layer', 'none']),
     includeBn: z.boolean(),
     seed: z.number(),
-    /** hessian: the top eigenvalue, its power-iteration count and whether it converged. */
+    /** hessian: the top eigenvalue, its Lanczos (power, before exact products) iteration count and whether it converged. */
     eigenvalue: z.number().optional(),
+    /** hessian: ‖Hv − λv‖/|λ| (absent in landscapes made with the finite-difference power iteration). */
+    residual: z.number().optional(),
     iterations: z.number().optional(),
     converged: z.boolean().optional(),
   })
@@ -90,12 +92,17 @@ const identitySchema = z
     directionAttack: z.string().nullable(),
     /** The adversarial direction's AWP settings; null when not used. */
     awp: z.object({ gamma: z.number(), steps: z.number().int(), batches: z.number().int() }).loose().nullable(),
-    /** The hessian direction's power iteration; null when not used. */
+    /**
+     * The hessian direction's eigensolver; null when not used. Lanczos on exact products records
+     * method and product; older landscapes, a power iteration on finite differences, relativeStep.
+     */
     hessian: z
       .object({
+        method: z.literal('lanczos').optional(),
+        product: z.literal('exact').optional(),
         maxIterations: z.number().int(),
         tolerance: z.number(),
-        relativeStep: z.number(),
+        relativeStep: z.number().optional(),
         batches: z.number().int(),
       })
       .loose()

@@ -53,7 +53,13 @@ test('a result records the identity of its sweep: checkpoint and data SHA-256, r
   assert.equal(identity.model.classes, 10);
   assert.match(identity.directionAttack!, /^pgd:linf:eps=0.1:steps=10:/);
   assert.deepEqual(identity.awp, { gamma: 0.01, steps: 1, batches: 1 });
-  assert.deepEqual(identity.hessian, { maxIterations: 100, tolerance: 1e-4, relativeStep: 1e-3, batches: 1 });
+  assert.deepEqual(identity.hessian, {
+    method: 'lanczos',
+    product: 'exact',
+    maxIterations: 100,
+    tolerance: 1e-3,
+    batches: 1,
+  });
 });
 
 test('merge refuses shards of another checkpoint file (same path, other SHA-256) or other --mean/--std, naming file and field', async () => {

@@ -150,7 +150,7 @@ test('the top eigenvalues are marked on the density, the one not converged dashe
   const dashed = markers.filter((m) => m.getAttribute('stroke-dasharray') !== null);
   assert.equal(dashed.length, 1);
   assert.equal(dashed[0]!.getAttribute('class'), 'eigenvalue-marker not-converged');
-  assert.equal(dashed[0]!.querySelector('title')!.textContent, 'eigenvalue 4: 4.803 (not converged)');
+  assert.equal(dashed[0]!.querySelector('title')!.textContent, 'eigenvalue 5: 4.803 (not converged)');
   assert.deepEqual(texts(doc, 'text.marker-label'), ['not converged']);
   assert.ok(texts(doc, '.legend text').includes('top eigenvalue, not converged (an estimate)'));
 });
