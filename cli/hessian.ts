@@ -47,7 +47,8 @@ export function formatHessianTable(result: HessianResult): string {
       `${result.lanczos.iterations} Lanczos iterations, ${result.lanczos.hessianVectorProducts} exact products`,
     `${'k'.padStart(3)}  ${'eigenvalue'.padEnd(28)}residual`,
     ...result.eigenvalues.map(
-      (e) => `${String(e.index).padStart(3)}  ${eigenvalueText(e).padEnd(28)}${e.residual.toExponential(2)}`,
+      (e) =>
+        `${String(e.index).padStart(3)}  ${eigenvalueText(e).padEnd(28)}${e.residual === null ? 'undefined (λ = 0)' : e.residual.toExponential(2)}`,
     ),
   ];
   if (result.trace !== null)
@@ -122,7 +123,10 @@ export function hessianCommand(): Command {
   ).action(async (flags: HessianFlags, command: Command) => {
     claimOutputs('hessian', [{ flag: '--out', path: flags.out, kind: 'file' }]);
     if (flags.attack !== undefined && flags.loss !== 'adversarial')
-      throw new WeightscapeError('bad-argument', '--attack: only with --loss adversarial (the clean loss has no attack)');
+      throw new WeightscapeError(
+        'bad-argument',
+        '--attack: only with --loss adversarial (the clean loss has no attack)',
+      );
     const request = {
       checkpoint: flags.checkpoint,
       data: parseDataSpec(flags.data),

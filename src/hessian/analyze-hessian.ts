@@ -19,7 +19,7 @@ import { HESSIAN_SCHEMA, type HessianResult } from '../results/hessian-schema.ts
 import { checkpointProvenance } from '../results/provenance.ts';
 import { blockOperator, type HessianOperator } from './hessian-operator.ts';
 import { hutchinsonTrace } from './hutchinson-trace.ts';
-import { topEigenpairs, type TopEigenpairs } from './lanczos.ts';
+import { topEigenpairs, type Eigenpair, type TopEigenpairs } from './lanczos.ts';
 import { modelHessianOperator, type HessianBatch } from './model-hessian-operator.ts';
 import { spectralDensity } from './spectral-density.ts';
 
@@ -49,6 +49,12 @@ export interface HessianRequest {
   onProgress?: (phase: string, products: number) => void;
 }
 
+/** An eigenpair as results record it: a relative residual is undefined (null) at λ = 0. */
+function recorded(pair: Eigenpair): { value: number; residual: number | null; converged: boolean } {
+  const finite = Number.isFinite(pair.residual);
+  return { value: pair.value, residual: finite ? pair.residual : null, converged: finite && pair.converged };
+}
+
 /** A converged-or-not eigenvalue's note, naming where it came from. */
 function convergenceNotes(where: string, eigen: TopEigenpairs, tolerance: number): string[] {
   return eigen.values.flatMap((pair, i) =>
@@ -56,7 +62,7 @@ function convergenceNotes(where: string, eigen: TopEigenpairs, tolerance: number
       ? []
       : [
           `${where} eigenvalue ${i + 1} did not converge in ${eigen.iterations} Lanczos iterations ` +
-            `(residual ${pair.residual.toExponential(2)} > ${tolerance}): ${pair.value} is an estimate`,
+            `(relative residual ${pair.residual.toExponential(2)} > ${tolerance}): ${pair.value} is an estimate`,
         ],
   );
 }
@@ -98,8 +104,7 @@ export function analyzeHessian(request: HessianRequest): HessianResult {
     phase = 'trace';
     const trace = request.trace === null ? null : hutchinsonTrace(op, { ...request.trace, seed: request.seed });
     phase = 'density';
-    const density =
-      request.density === null ? null : spectralDensity(op, { ...request.density, seed: request.seed });
+    const density = request.density === null ? null : spectralDensity(op, { ...request.density, seed: request.seed });
     const perLayer = request.perLayer ? perLayerAnalysis(op, request, notes, (p) => (phase = p)) : null;
     return {
       schema: HESSIAN_SCHEMA,
@@ -125,7 +130,7 @@ export function analyzeHessian(request: HessianRequest): HessianResult {
         density: request.density,
         perLayer: request.perLayer,
       },
-      eigenvalues: eigen.values.map((pair, index) => ({ index: index + 1, ...pair })),
+      eigenvalues: eigen.values.map((pair, index) => ({ index: index + 1, ...recorded(pair) })),
       lanczos: { iterations: eigen.iterations, hessianVectorProducts: eigen.operatorApplications },
       trace,
       density:
@@ -162,7 +167,7 @@ function perLayerAnalysis(
     return {
       name: block.name,
       parameters: block.length,
-      topEigenvalue: { ...top, iterations: eigen.iterations },
+      topEigenvalue: { ...recorded(top), iterations: eigen.iterations },
       trace: request.trace === null ? null : hutchinsonTrace(blockOp, { ...request.trace, seed: request.seed }),
     };
   });

@@ -35,7 +35,7 @@ const directionInfoSchema = z
     normalization: z.enum(['filter', 'layer', 'none']),
     includeBn: z.boolean(),
     seed: z.number(),
-    /** hessian: the top eigenvalue, its Lanczos (power, before exact products) iteration count and whether it converged. */
+    /** hessian: the top eigenvalue, its iteration count (Lanczos; power iteration before) and whether it converged. */
     eigenvalue: z.number().optional(),
     /** hessian: ‖Hv − λv‖/|λ| (absent in landscapes made with the finite-difference power iteration). */
     residual: z.number().optional(),
