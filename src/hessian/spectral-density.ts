@@ -152,7 +152,10 @@ export function smoothedDensity(
   return { grid, density: density.map((d) => d / integral), sigma };
 }
 
-/** Mean over runs of Σ w_i·θ_i^k: an unbiased estimate of (1/n)·tr(H^k), exact per run for k ≤ 2·steps − 1. */
+/**
+ * Mean over runs of Σ w_i·θ_i^k: an unbiased estimate of (1/n)·tr(H^k). Each run's sum equals qᵀH^k q
+ * for its start vector q exactly when k ≤ 2m − 1 (m its number of nodes); the only error is the probes'.
+ */
 export function quadratureMoment(runs: readonly QuadratureRun[], k: number): number {
   assertArgument(Number.isInteger(k) && k >= 0, 'quadratureMoment', 'k', () => `${k} is not a non-negative integer`);
   assertArgument(runs.length >= 1, 'quadratureMoment', 'runs', () => 'is empty');
