@@ -135,6 +135,7 @@ const COMPUTE = [
   'checkpoints',
   'data',
   'demo',
+  'hessian',
 ];
 
 test('report/, check/ and stats/ read results through results/, never the code that computes them', () => {
