@@ -4,6 +4,7 @@ import { parseAttack } from '../src/attacks/attack-spec.ts';
 import { parseDataSpec } from '../src/data/dataset.ts';
 import { WeightscapeError } from '../src/errors.ts';
 import { analyzeHessian, type HessianResult } from '../src/hessian/analyze-hessian.ts';
+import { minimumRelativeSigma } from '../src/hessian/spectral-density.ts';
 import { createContext } from './context.ts';
 import { positiveInteger, positiveNumber } from './parse-number.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
@@ -84,6 +85,38 @@ function progress(): ((phase: string, products: number) => void) & { end: () => 
   return Object.assign(update, { end: () => tty && process.stderr.write('\n') });
 }
 
+/** What the algorithms would refuse only after the model is loaded, refused before any work, by flag. */
+function checkHessianFlags(
+  flags: HessianFlags,
+  request: {
+    topK: number;
+    tolerance: number;
+    maxIterations: number;
+    density: { points: number; sigma: number } | null;
+  },
+): void {
+  const refuse = (message: string) => {
+    throw new WeightscapeError('bad-argument', message);
+  };
+  if (flags.attack !== undefined && flags.loss !== 'adversarial')
+    refuse('--attack: only with --loss adversarial (the clean loss has no attack)');
+  if (request.tolerance >= 1) refuse(`--tolerance: expected a relative residual below 1 (got ${flags.tolerance})`);
+  if (request.maxIterations < request.topK)
+    refuse(`--max-iterations: ${request.maxIterations} cannot find --top-k ${request.topK} eigenvalues`);
+  if (flags.trace && positiveInteger('probes', flags.probes) < 2)
+    refuse('--probes: at least 2 (a standard error needs two probes)');
+  const density = request.density;
+  if (density !== null) {
+    if (density.points < 20) refuse(`--points: at least 20 (got ${density.points})`);
+    const minimum = minimumRelativeSigma(density.points);
+    if (density.sigma < minimum)
+      refuse(
+        `--sigma: ${density.sigma} is below one grid spacing of --points ${density.points} ` +
+          `(at least ${minimum.toPrecision(3)}): use a larger sigma or more points`,
+      );
+  }
+}
+
 export function hessianCommand(): Command {
   return addModelOptions(
     new Command('hessian')
@@ -150,6 +183,7 @@ export function hessianCommand(): Command {
         : null,
       perLayer: flags.perLayer,
     };
+    checkHessianFlags(flags, request);
     const context = await createContext(command);
     const onProgress = progress();
     const result = analyzeHessian({

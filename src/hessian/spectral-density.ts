@@ -46,6 +46,11 @@ export const DENSITY_DEFAULTS = { runs: 3, steps: 100, sigma: 0.005, points: 100
 /** Half-width of the grid beyond the outermost nodes, in units of σ (the Gaussian's mass beyond is < 1e-6). */
 const PAD_SIGMAS = 5;
 
+/** The smallest relative sigma a grid of `points` resolves (one grid spacing; see spectralDensity). */
+export function minimumRelativeSigma(points: number): number {
+  return 1 / (points - 1 - 2 * PAD_SIGMAS);
+}
+
 /** One quadrature run from the unit start vector `start`, stopping early when the Krylov space is invariant. */
 function quadratureRun(
   op: HessianOperator,
@@ -103,7 +108,7 @@ export function spectralDensity(op: HessianOperator, options: DensityOptions = {
     () => `${points} is not an integer of at least 3`,
   );
   assertArgument(
-    sigma > 0 && sigma * (points - 1 - 2 * PAD_SIGMAS) >= 1,
+    sigma > 0 && sigma >= minimumRelativeSigma(points),
     'spectralDensity',
     'sigma',
     () =>
