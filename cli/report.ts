@@ -11,11 +11,12 @@ import { claimOutputs } from './output.ts';
 export function reportCommand(): Command {
   return new Command('report')
     .description(
-      "flatness curves, training curves, the robust generalization gap table, a combined figure, a study's panels and index.html",
+      "flatness curves, training curves, the robust generalization gap table, a combined figure, a study's panels, " +
+        'Hessian spectra and index.html',
     )
     .argument(
       '<inputs...>',
-      'landscape, eval, flatness, correlation or study results, run directories (their log.json)',
+      'landscape, eval, flatness, correlation, study or hessian results, run directories (their log.json)',
     )
     .requiredOption('--out <dir>', 'output directory')
     .option('--width <px>', 'chart width', '560')

@@ -28,6 +28,14 @@ export { mergeLandscapes } from './landscape/merge-landscapes.ts';
 export { parseRange } from './landscape/grid.ts';
 export { measureFlatness, type FlatnessResult, type FlatnessRequest } from './landscape/flatness.ts';
 export { train, type TrainLog, type TrainRequest } from './train/trainer.ts';
+
+// Exact second order: Hessian-vector products on the active engine, and what Lanczos makes of them.
+export { analyzeHessian, type HessianRequest, type HessianResult } from './hessian/analyze-hessian.ts';
+export { modelHessianOperator, type HessianBatch } from './hessian/model-hessian-operator.ts';
+export { blockOperator, type HessianOperator } from './hessian/hessian-operator.ts';
+export { topEigenpairs, type Eigenpair, type TopEigenpairs } from './hessian/lanczos.ts';
+export { hutchinsonTrace, type TraceEstimate } from './hessian/hutchinson-trace.ts';
+export { spectralDensity, quadratureMoment, type SpectralDensity } from './hessian/spectral-density.ts';
 export { resolveTrainConfig, type TrainConfig } from './train/train-config.ts';
 
 // The study: flatness against the robust gap over the epochs of runs.

@@ -6,12 +6,14 @@
  * (model-hessian-operator.ts). A value that did not converge is kept with converged: false and a
  * note, never passed off as converged.
  */
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { attackWarnings, formatAttack, usualAttack, type AttackSpec } from '../attacks/attack-spec.ts';
 import { runAttack } from '../attacks/run-attack.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import type { ModelConfigRequest } from '../checkpoints/model-config.ts';
 import type { DataSpec, Split } from '../data/dataset.ts';
+import { WeightscapeError } from '../errors.ts';
 import { tensorBatches } from '../data/tensor-batches.ts';
 import { openEvaluation, type TrainingSubset } from '../eval/open-evaluation.ts';
 import { modelFunction } from '../models/engine-registry.ts';
@@ -83,10 +85,31 @@ function lossBatches(
   });
 }
 
+/** Lanczos keeps every vector it makes: refuse a run whose basis would not fit, before any product. */
+function checkBasisMemory(request: HessianRequest, parameters: number): void {
+  const vectors = Math.max(request.maxIterations + request.topK, request.density?.steps ?? 0);
+  const bytes = vectors * parameters * 4;
+  if (bytes > os.totalmem() / 2)
+    throw new WeightscapeError(
+      'bad-argument',
+      `--max-iterations ${request.maxIterations}: Lanczos keeps ${vectors} vectors of ${parameters} parameters ` +
+        `(${(bytes / 2 ** 30).toFixed(1)} GiB), more than half of this machine's memory; use fewer iterations`,
+    );
+}
+
 export function analyzeHessian(request: HessianRequest): HessianResult {
   const started = performance.now();
   const opened = openEvaluation({ ...request, splits: [request.split] });
   const { checkpoint, config, weights, notes } = opened;
+  try {
+    checkBasisMemory(
+      request,
+      Object.values(weights.params).reduce((n, t) => n + t.size, 0),
+    );
+  } catch (error) {
+    opened.dispose();
+    throw error;
+  }
   const data = opened.data[0]!;
   const attack = request.loss === 'adversarial' ? (request.attack ?? usualAttack(request.data.kind, 10)) : null;
   if (attack !== null) notes.push(...attackWarnings(attack));
