@@ -253,11 +253,11 @@ const memory = onnxruntimeEngines
   );
 
 const header =
-  'engine            model                        workload          threads      ms     img/s  GFLOP/s   torch ms  weightscape/torch';
+  'engine            model                        workload                threads      ms     img/s  GFLOP/s   torch ms  weightscape/torch';
 const lines = rows.map(
   (r) =>
     `${r.engine.padEnd(18)}${r.model.padEnd(29)}` +
-    `${(r.workload + (r.workers === undefined ? '' : ` ×${r.workers}w`)).padEnd(18)}${String(r.threads).padStart(7)}` +
+    `${(r.workload + (r.workers === undefined ? '' : ` ×${r.workers}w`)).padEnd(24)}${String(r.threads).padStart(7)}` +
     `${r.ms.toFixed(1).padStart(9)}${r.imagesPerSecond.toFixed(1).padStart(10)}${(r.gflops?.toFixed(1) ?? '-').padStart(9)}` +
     `${r.torchMs === undefined ? '          -' : r.torchMs.toFixed(1).padStart(11)}${r.ratio === undefined ? '' : r.ratio.toFixed(2).padStart(19)}`,
 );
