@@ -9,9 +9,18 @@ weightscape / PyTorch in `npm run bench`). Batch 128 of random images, for the c
   awp step         PGD-AT + AWP: PGD-10 in train mode, the AWP perturbation (one proxy ascent
                    step, gamma 0.01), the gradient at theta + v, SGD step, v removed
   landscape point  theta + alpha*d (filter-normalized d), PGD-10 against it, the loss (eval)
+  parameter gradient
+                   the mean cross-entropy's parameter gradients, train mode (BatchNorm batch
+                   statistics), as weightscape's trainingGradients computes them
+  parameter gradient (eval)
+                   the same in eval mode (reference for the HVP/gradient ratio; not a weightscape row)
+  hessian-vector product
+                   H.v of the mean cross-entropy (eval mode), v a fixed random direction, by
+                   float32 double backward: g = grad(L, params, create_graph), Hv = grad(<g, v>, params)
 
+With --full-width, also the full-width preact-resnet18 (width 64), second-order workloads only.
 Prints JSON: {"torch": version, "threads": n, model: {workload: median ms}}.
-Usage: python3 torch_workloads.py --threads N [--runs R]
+Usage: python3 torch_workloads.py --threads N [--runs R] [--workloads a,b] [--full-width]
 """
 import argparse
 import importlib.util
@@ -93,8 +102,32 @@ def workloads(model, x, y):
         with torch.no_grad():
             F.cross_entropy(model(x_adv), y).item()
 
+    params = [p for p in model.parameters() if p.requires_grad]
+    generator = torch.Generator().manual_seed(7)
+    v = [torch.randn(p.shape, generator=generator) for p in params]
+
+    def parameter_gradient(mode):
+        def work():
+            model.train(mode == "train")
+            grads = torch.autograd.grad(F.cross_entropy(model(x), y), params)
+            sum(g.sum() for g in grads).item()
+        return work
+
+    def hessian_vector_product():
+        model.eval()
+        grads = torch.autograd.grad(F.cross_entropy(model(x), y), params, create_graph=True)
+        dot = sum((g * u).sum() for g, u in zip(grads, v))
+        hv = torch.autograd.grad(dot, params)
+        sum(h.sum() for h in hv).item()
+
     return {"forward": forward, "input gradient": input_gradient, "weight step": weight_step,
-            "pgd-10": pgd, "awp step": awp_step, "landscape point": landscape_point}
+            "pgd-10": pgd, "awp step": awp_step, "landscape point": landscape_point,
+            "parameter gradient": parameter_gradient("train"),
+            "parameter gradient (eval)": parameter_gradient("eval"),
+            "hessian-vector product": hessian_vector_product}
+
+
+SECOND_ORDER = ["parameter gradient", "parameter gradient (eval)", "hessian-vector product"]
 
 
 def median_ms(work, runs):
@@ -111,17 +144,28 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--workloads", default=None, help="comma-separated workload names (default: all)")
+    parser.add_argument("--full-width", action="store_true")
     args = parser.parse_args()
+    selected = None if args.workloads is None else args.workloads.split(",")
+    if selected is not None and "parameter gradient" in selected:
+        selected.append("parameter gradient (eval)")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     out = {"torch": torch.__version__, "threads": torch.get_num_threads()}
-    for name, (model, shape) in {
-        "convnet": (models.SmallCNN(1, 32, 200, 10, 0.5, 28), (1, 28, 28)),
-        "preact-resnet18 (width 16)": (models.PreActResNet18(16, 10), (3, 32, 32)),
-    }.items():
+    todo = {
+        "convnet": (models.SmallCNN(1, 32, 200, 10, 0.5, 28), (1, 28, 28), selected),
+        "preact-resnet18 (width 16)": (models.PreActResNet18(16, 10), (3, 32, 32), selected),
+    }
+    if args.full_width:
+        todo["preact-resnet18 (width 64)"] = (models.PreActResNet18(64, 10), (3, 32, 32), SECOND_ORDER)
+    for name, (model, shape, names) in todo.items():
         x = torch.rand((128,) + shape)
         y = torch.arange(128) % 10
-        out[name] = {w: median_ms(f, args.runs) for w, f in workloads(model, x, y).items()}
+        chosen = {w: f for w, f in workloads(model, x, y).items() if names is None or w in names}
+        # The full-width model's workloads take seconds each: three timed runs, as weightscape's.
+        runs = 3 if name.endswith("(width 64)") else args.runs
+        out[name] = {w: median_ms(f, runs) for w, f in chosen.items()}
     print(json.dumps(out))
 
 

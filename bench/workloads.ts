@@ -47,8 +47,29 @@ export const BENCH_MODELS: Array<{ name: string; config: ModelConfig }> = [
   },
 ];
 
-export const WORKLOAD_NAMES = ['forward', 'input gradient', 'weight step', 'pgd-10', 'awp step'] as const;
+/** The full-width preact-resnet18 (11.2 M parameters), for the second-order workloads only. */
+export const FULL_WIDTH_MODEL: { name: string; config: ModelConfig } = {
+  name: 'preact-resnet18 (width 64)',
+  config: {
+    arch: 'preact-resnet18',
+    options: { width: 64 },
+    input: { height: 32, width: 32, channels: 3 },
+    classes: 10,
+  },
+};
+
+export const WORKLOAD_NAMES = [
+  'forward',
+  'input gradient',
+  'weight step',
+  'pgd-10',
+  'awp step',
+  'parameter gradient',
+  'hessian-vector product',
+] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
+/** The workloads of the HVP/gradient cost ratio. */
+export const SECOND_ORDER_WORKLOADS: readonly WorkloadName[] = ['parameter gradient', 'hessian-vector product'];
 
 const SGD = { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 };
 const STANDARD_STEP: StepSettings = {
@@ -88,6 +109,12 @@ export function modelWorkloads(config: ModelConfig): ModelWorkloads {
     'int32',
   );
   const model = modelFunction(config, weights, { training: false });
+  // One gradient as each engine computes it: the training cross-entropy's (BatchNorm batch statistics).
+  const trainingModel = modelFunction(config, weights, { training: true, seed: 0 });
+  // A fixed random direction for the Hessian-vector product (BatchNorm in eval mode, the default).
+  const direction = Object.fromEntries(
+    Object.entries(weights.params).map(([name, p], i) => [name, tf.randomNormal(p.shape, 0, 1, 'float32', 7 + i)]),
+  );
   const inputGradient = () => model.crossEntropyInputGradient(x, labels);
   const step = (settings: StepSettings) => {
     const result = trainStep(config, weights, {}, x, labels, settings);
@@ -96,6 +123,10 @@ export function modelWorkloads(config: ModelConfig): ModelWorkloads {
   };
   const readScalar = (f: () => tf.Tensor) => {
     tf.tidy(() => f().dataSync());
+  };
+  const readSum = (tensors: TensorMap) => {
+    readScalar(() => tf.addN(Object.values(tensors).map((t) => tf.sum(t))));
+    tf.dispose(Object.values(tensors));
   };
   return {
     run: {
@@ -108,10 +139,16 @@ export function modelWorkloads(config: ModelConfig): ModelWorkloads {
         xAdv.dispose();
       },
       'awp step': () => step(AWP_STEP),
+      'parameter gradient': () => {
+        const { loss, grads, state } = trainingModel.trainingGradients(x, labels);
+        readSum(grads);
+        tf.dispose([loss, ...Object.values(state)]);
+      },
+      'hessian-vector product': () => readSum(model.hessianVectorProduct(x, labels, direction)),
     },
     dispose: () => {
       disposeWeights(weights);
-      tf.dispose([x, labels]);
+      tf.dispose([x, labels, ...Object.values(direction)]);
     },
   };
 }
