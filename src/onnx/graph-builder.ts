@@ -15,6 +15,7 @@ export class GraphBuilder {
   private readonly outputs: OnnxValueInfo[] = [];
   private readonly initializers: OnnxGraph['initializers'] = [];
   private counter = 0;
+  private readonly scalars = new Map<string, Value>();
   /** Every value's static shape by name (inputs, constants and node outputs). */
   private readonly shapes = new Map<string, number[]>();
 
@@ -52,8 +53,12 @@ export class GraphBuilder {
     return { name, shape };
   }
 
+  /** A float scalar constant, one per value (identical nodes on it can then be merged by onnxruntime). */
   scalar(value: number): Value {
-    return this.floats([value], []);
+    const key = Object.is(value, -0) ? '-0' : String(value);
+    let constant = this.scalars.get(key);
+    if (constant === undefined) this.scalars.set(key, (constant = this.floats([value], [])));
+    return constant;
   }
 
   int64s(values: number[]): Value {

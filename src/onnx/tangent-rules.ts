@@ -125,7 +125,8 @@ class TangentRules {
         if (this.attributes.activation !== undefined) throw new Error('forward tangents: Conv with a fused activation');
         return this.bilinear();
       case 'Relu':
-        return this.masked(this.b.node('Greater', [this.input(0), this.b.scalar(0)], {}, this.out.shape), t[0]!);
+        // The mask the backward pass makes too (y > 0 on the same zero): onnxruntime merges the two.
+        return this.masked(this.b.node('Greater', [this.out, this.b.scalar(0)], {}, this.out.shape), t[0]!);
       case 'Where':
         return this.again({ 1: t[1] ?? this.b.scalar(0), 2: t[2] ?? this.b.scalar(0) });
       case 'MaxPool': {
