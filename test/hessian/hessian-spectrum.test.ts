@@ -6,27 +6,19 @@
  * against the exact spectral moments, and each tensor's block against its exact top eigenvalue
  * and trace.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { releaseBackend } from '../../src/backend/select-backend.ts';
 import { blockOperator } from '../../src/hessian/hessian-operator.ts';
 import { hutchinsonTrace } from '../../src/hessian/hutchinson-trace.ts';
 import { topEigenpairs } from '../../src/hessian/lanczos.ts';
 import { modelHessianOperator } from '../../src/hessian/model-hessian-operator.ts';
 import { quadratureMoment, spectralDensity } from '../../src/hessian/spectral-density.ts';
-import { activeEngine, releaseEngine, useEngine } from '../../src/models/engine-registry.ts';
+import { activeEngine, useEngine } from '../../src/models/engine-registry.ts';
 import { tfjsEngine } from '../../src/models/tfjs-engine.ts';
-import { selectBackendAndEngine } from '../helpers/engine.ts';
+import { useOnnxruntimeInThisFile } from '../helpers/engine.ts';
 import { loadEigenFixtures, loadHvFixture, loadTinyMlp } from '../helpers/hessian-fixtures.ts';
 
-before(async () => {
-  const info = await selectBackendAndEngine('wasm', { onnxruntime: true });
-  assert.ok(info.onnxruntime !== undefined, `onnxruntime did not load: ${info.onnxruntimeOff}`);
-});
-after(async () => {
-  releaseEngine();
-  await releaseBackend();
-});
+useOnnxruntimeInThisFile();
 
 // onnxruntime first; then the tfjs engine takes over for the rest of the file (a replaced engine is disposed).
 for (const engine of ['onnxruntime', 'tfjs'] as const) {

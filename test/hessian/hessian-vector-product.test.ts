@@ -4,28 +4,20 @@
  * reverse-over-forward pass, BatchNorm in eval and train mode. Also the Hessian's symmetry, the
  * tensors a product leaves behind, and the refusal of an operator without a tangent rule.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { releaseBackend } from '../../src/backend/select-backend.ts';
-import { activeEngine, modelFunction, releaseEngine } from '../../src/models/engine-registry.ts';
+import { activeEngine, modelFunction } from '../../src/models/engine-registry.ts';
 import type { ModelFunction } from '../../src/models/model-function.ts';
 import { tfjsModelFunction } from '../../src/models/tfjs-engine.ts';
 import type { TensorMap } from '../../src/models/types.ts';
 import { forwardTangents } from '../../src/onnx/forward-tangents.ts';
 import { GraphBuilder } from '../../src/onnx/graph-builder.ts';
-import { selectBackendAndEngine } from '../helpers/engine.ts';
+import { useOnnxruntimeInThisFile } from '../helpers/engine.ts';
 import { HV_FIXTURES, loadHvFixture, type HvFixture } from '../helpers/hessian-fixtures.ts';
 import { l2RelativeError } from '../helpers/reference-ops.ts';
 
-before(async () => {
-  const info = await selectBackendAndEngine('wasm', { onnxruntime: true });
-  assert.ok(info.onnxruntime !== undefined, `onnxruntime did not load: ${info.onnxruntimeOff}`);
-});
-after(async () => {
-  releaseEngine();
-  await releaseBackend();
-});
+useOnnxruntimeInThisFile();
 
 type Engine = 'onnxruntime' | 'tfjs';
 const ENGINES: Engine[] = ['onnxruntime', 'tfjs'];

@@ -2,16 +2,15 @@
  * The onnxruntime engine against PyTorch's numbers (model fixtures) and against tfjs autodiff
  * on the cpu backend (parameter gradients, BatchNorm statistics, dropout masks).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { releaseBackend } from '../../src/backend/select-backend.ts';
 import { meanCrossEntropy } from '../../src/train/training-loss.ts';
 import { architecture } from '../../src/models/registry.ts';
 import { crossEntropyPerExample } from '../../src/models/loss.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../../src/models/types.ts';
-import { activeEngine, modelFunction, releaseEngine } from '../../src/models/engine-registry.ts';
-import { selectBackendAndEngine } from '../helpers/engine.ts';
+import { activeEngine, modelFunction } from '../../src/models/engine-registry.ts';
+import { selectBackendAndEngine, useOnnxruntimeInThisFile } from '../helpers/engine.ts';
 import { FIXTURE_DIR, loadFixtureModel, MODEL_FIXTURES, maxAbsDifference, readFloats } from '../helpers/fixtures.ts';
 import { l2RelativeError } from '../helpers/reference-ops.ts';
 
@@ -41,14 +40,7 @@ function tfjsTrainingGradients(
   return { loss: value, grads: Object.fromEntries(names.map((n, i) => [n, grads[i]!])) as TensorMap, state };
 }
 
-before(async () => {
-  const info = await selectBackendAndEngine('wasm', { onnxruntime: true });
-  assert.ok(info.onnxruntime !== undefined, `onnxruntime did not load: ${info.onnxruntimeOff}`);
-});
-after(async () => {
-  releaseEngine();
-  await releaseBackend();
-});
+useOnnxruntimeInThisFile();
 
 for (const name of MODEL_FIXTURES) {
   test(`${name}: onnxruntime logits match PyTorch (eval < 1e-4, train < 1e-3), and so do the running statistics`, () => {
