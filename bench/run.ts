@@ -272,7 +272,8 @@ const torchNote = Object.values(torchRuns).every((t) => t === null)
   : 'PyTorch: Debian python3-torch on this machine, same thread count';
 const ratios = secondOrderRatios(rows, torchBars);
 const loadAfter = os.loadavg();
-const loadLine = `load average (1, 5, 15 min): before ${loadBefore.map((l) => l.toFixed(2)).join(', ')}; after ${loadAfter.map((l) => l.toFixed(2)).join(', ')}`;
+const loads = (l: number[]) => l.map((v) => v.toFixed(2)).join(', ');
+const loadLine = `load average (1, 5, 15 min): before ${loads(loadBefore)}; after ${loads(loadAfter)}`;
 process.stdout.write(
   `${[header, ...lines, torchNote, '', ...secondOrderLines(ratios), '', loadLine, '', ...memoryLines].join('\n')}\n`,
 );

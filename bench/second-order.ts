@@ -71,7 +71,8 @@ export function secondOrderLines(ratios: readonly SecondOrderRatio[]): string[] 
   if (ratios.length === 0) return [];
   return [
     'Second order: one exact Hessian-vector product (BatchNorm eval) against one parameter gradient (train mode)',
-    'engine            model                        threads  grad ms   HVP ms  HVP/grad  torch grad  torch grad(eval)  torch HVP  torch HVP/grad  torch HVP / HVP',
+    'engine            model                        threads  grad ms   HVP ms  HVP/grad  ' +
+      'torch grad  torch grad(eval)  torch HVP  torch HVP/grad  torch HVP / HVP',
     ...ratios.map(
       (r) =>
         `${r.engine.padEnd(18)}${r.model.padEnd(29)}${String(r.threads).padStart(7)}` +
