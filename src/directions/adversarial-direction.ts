@@ -7,8 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { modelFunction } from '../models/engine-registry.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
-import { awpPerturbation, gradientsOf } from '../train/awp.ts';
-import { meanCrossEntropy } from '../train/training-loss.ts';
+import { awpPerturbation, type GradientFunction } from '../train/awp.ts';
 import { normalizeDirection } from './normalize.ts';
 
 export function adversarialDirection(
@@ -18,9 +17,16 @@ export function adversarialDirection(
   labels: tf.Tensor1D,
   { gamma = 0.01, steps = 1, includeBn = false } = {},
 ): TensorMap {
-  const model = modelFunction(config, weights, { training: true });
-  const loss = (params: TensorMap) => meanCrossEntropy(model.forward(xAdv, { params }).logits, labels);
-  const v = awpPerturbation(weights.params, gradientsOf(loss), gamma, steps);
+  // The proxy's gradient is the engine's training gradient (mean CE in train mode), as AWP's training step uses.
+  const gradients: GradientFunction = (params) => {
+    const result = modelFunction(config, { params, state: weights.state }, { training: true }).trainingGradients(
+      xAdv,
+      labels,
+    );
+    tf.dispose([result.loss, ...Object.values(result.state)]);
+    return result.grads;
+  };
+  const v = awpPerturbation(weights.params, gradients, gamma, steps);
   const full: TensorMap = {};
   for (const [name, p] of Object.entries(weights.params)) full[name] = v[name] ?? tf.zerosLike(p);
   const normalized = normalizeDirection(full, weights.params, 'filter', includeBn);

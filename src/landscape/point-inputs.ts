@@ -8,7 +8,6 @@ import type { AttackSpec } from '../attacks/attack-spec.ts';
 import { runAttack } from '../attacks/run-attack.ts';
 import type { LabeledImages } from '../data/dataset.ts';
 import { tensorBatches } from '../data/tensor-batches.ts';
-import { modelFor } from '../models/registry.ts';
 import { modelFunction } from '../models/engine-registry.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 
@@ -43,13 +42,9 @@ export function recalibratedState(
   batchSize: number,
   batches: number,
 ): TensorMap {
-  const model = modelFor(config);
   let current = state;
   tensorBatches(data, batchSize, batches).forEach(({ x, labels }, i) => {
-    const next = tf.tidy(() => {
-      const { state: s } = model.forward({ params, state: current }, x, { training: true, bnCumulativeCount: i });
-      return s;
-    });
+    const next = modelFunction(config, { params, state: current }, { training: true }).cumulativeBatchNormState(x, i);
     if (current !== state) tf.dispose(Object.values(current));
     current = Object.keys(next).length > 0 ? next : current;
     tf.dispose([x, labels]);

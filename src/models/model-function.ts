@@ -43,6 +43,12 @@ export interface ModelFunction {
   hessianVectorProduct(x: tf.Tensor4D, labels: tf.Tensor1D, v: TensorMap): TensorMap;
   /** The tfjs forward (differentiable by tfjs) at the bound weights, or with parts substituted. */
   forward(x: tf.Tensor4D, at?: ForwardAt): ForwardResult;
+  /**
+   * BatchNorm recalibration: the running statistics after a training-mode forward of x when they
+   * are the cumulative average over `count` earlier batches (m = 1/(count + 1), unbiased batch
+   * variance); empty for models without BatchNorm.
+   */
+  cumulativeBatchNormState(x: tf.Tensor4D, count: number): TensorMap;
 }
 
 /** What a result records about the engine (merged into its provenance's `backend`). */

@@ -39,6 +39,8 @@ export function tfjsModelFunction(config: ModelConfig, weights: ModelWeights, op
       })(names.map((n) => weights.params[n]!));
       return { loss: value, grads: Object.fromEntries(names.map((n, i) => [n, grads[i]!])), state };
     },
+    cumulativeBatchNormState: (x, count) =>
+      tf.tidy(() => model.forward(weights, x, { ...options, training: true, bnCumulativeCount: count }).state),
   };
 }
 

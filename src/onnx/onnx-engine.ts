@@ -9,8 +9,7 @@
  * per set of weights, so an attack's steps share it (a session per set of weights with them as
  * constants would do the same, but building it and its first run, which touches fresh memory,
  * cost ~500 ms).
- * Results come back as tfjs tensors; `forward` (tfjs-only losses) and BatchNorm recalibration
- * run on the tfjs backend.
+ * Results come back as tfjs tensors; `forward` (tfjs-only losses) runs on the tfjs backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import { dropoutMask, dropoutSeed, updatedRunningStatistics } from '../models/forward-context.ts';
@@ -154,8 +153,8 @@ function dropoutFeeds(graph: LossGraph, config: ModelConfig, seed: number | unde
 }
 
 /**
- * The model function in onnxruntime; `forward` and BatchNorm recalibration (cumulative counts)
- * stay tfjs. Weights are read from the backend at the first native call.
+ * The model function in onnxruntime; `forward` stays tfjs (and the whole function when the options
+ * ask a forward for cumulative BatchNorm counts). Weights are read from the backend at the first native call.
  */
 function onnxModelFunction(
   compile: Compile,
@@ -224,6 +223,18 @@ function onnxModelFunction(
       );
     },
     trainingGradients: (x, labels) => trainingGradients(compile, config, weights, x, labels, options.seed),
+    cumulativeBatchNormState(x, count) {
+      // A training-mode forward: bound in eval, answer as the same weights bound in training.
+      if (!options.training)
+        return onnxModelFunction(compile, config, weights, { ...options, training: true }).cumulativeBatchNormState(
+          x,
+          count,
+        );
+      // The forward alone, its outputs the batch statistics (the same cached session `run` uses).
+      const request = { loss: false, logits: false, inputGradient: false, paramGradients: false, lossScale: 1 };
+      const { graph } = compile(config, { ...request, ...shapes, training: true, batch: x.shape[0] });
+      return cumulativeState(graph, run(x, {}, request, batchNormOutputs(graph)), weights.state, count);
+    },
   };
 }
 
@@ -279,4 +290,31 @@ function trainingGradients(
     });
   }
   return { loss: tf.scalar(total / n), grads, state };
+}
+
+/** A training graph's BatchNorm batch-statistics outputs. */
+function batchNormOutputs(graph: LossGraph): string[] {
+  return graph.batchNorms.flatMap(({ prefix }) => [`mean:${prefix}`, `var:${prefix}`]);
+}
+
+/** The running statistics after these batch statistics, as the cumulative average over `count` earlier batches. */
+function cumulativeState(
+  graph: LossGraph,
+  out: Record<string, Float32Array>,
+  state: TensorMap,
+  count: number,
+): TensorMap {
+  const next: TensorMap = {};
+  for (const { prefix, count: n } of graph.batchNorms) {
+    tf.tidy(() => {
+      const batch = {
+        mean: tf.tensor1d(out[`mean:${prefix}`]!),
+        variance: tf.tensor1d(out[`var:${prefix}`]!),
+        count: n,
+      };
+      for (const [name, t] of Object.entries(updatedRunningStatistics(prefix, state, batch, count)))
+        next[name] = tf.keep(t);
+    });
+  }
+  return next;
 }

@@ -1,12 +1,17 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { releaseBackend } from '../../src/backend/select-backend.ts';
 import { releaseEngine } from '../../src/models/engine-registry.ts';
 import { parseRange } from '../../src/landscape/grid.ts';
 import { capWorkers, sampleInWorkers } from '../../src/landscape/parallel-sample.ts';
 import { sampleLandscape } from '../../src/landscape/sample-landscape.ts';
 import { selectBackendAndEngine } from '../helpers/engine.ts';
+import { npyBytes } from '../helpers/npy-writer.ts';
 import { parsedSettings } from '../helpers/sweep-settings.ts';
 
 // The threaded WASM build keeps the process alive until released.
@@ -60,4 +65,41 @@ test("with onnxruntime on, --workers gives exactly the plain sweep's adversarial
   assert.equal(parallel.workers!.count, 3);
   assert.deepEqual(parallel.workers!.backend.onnxruntime, { version: backend.onnxruntime.version, threads: 1 });
   assert.match(notes.join('\n'), /starting 3/);
+});
+
+test("with onnxruntime on, workers give the plain sweep's numbers for BatchNorm recalibration and the adversarial direction", async (t) => {
+  const backend = await selectBackendAndEngine('wasm', { wasmThreads: 2, onnxruntime: true });
+  if (backend.onnxruntime === undefined) {
+    t.skip(`onnxruntime not available: ${backend.onnxruntimeOff}`);
+    return;
+  }
+  const fixtures = fileURLToPath(new URL('../../fixtures/', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'weightscape-workers-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const x = loadCheckpoint(`${fixtures}landscape/preact-inputs.safetensors`).tensors.get('x')!;
+  const labels = Int32Array.from({ length: 64 }, (_, i) => i % 10);
+  writeFileSync(join(dir, 'x.npy'), npyBytes('<f4', x.shape, new Uint8Array((x.values as Float32Array).buffer)));
+  writeFileSync(join(dir, 'y.npy'), npyBytes('<i4', [64], new Uint8Array(labels.buffer)));
+  const settings = parsedSettings({
+    checkpoint: `${fixtures}models/preact-resnet18.pt`,
+    data: `npy:${join(dir, 'x.npy')},${join(dir, 'y.npy')}`,
+    split: 'test',
+    subset: null,
+    batchSize: 32,
+    loss: 'clean',
+    attack: 'pgd:linf:eps=0.03:steps=2',
+    fixedExamples: false,
+    bn: 'recalibrate',
+    recalibrationBatches: 2,
+    directions: ['adversarial'],
+    includeBn: false,
+    alphas: parseRange('-0.5:0.5:3'),
+    betas: null,
+    seed: 0,
+  });
+  const model = { arch: 'preact-resnet18', options: { width: 4 } };
+  const single = sampleLandscape({ settings, model, backend });
+  const parallel = await sampleInWorkers({ settings, model, backend }, 2);
+  assert.deepEqual(parallel.values, single.values);
+  assert.deepEqual(parallel.workers!.backend.onnxruntime, { version: backend.onnxruntime.version, threads: 1 });
 });

@@ -1,0 +1,170 @@
+/**
+ * BatchNorm recalibration and the adversarial direction on the onnxruntime engine: the
+ * recalibrated state comes from the engine's training forward (never tfjs's) and equals the tfjs
+ * engine's, and landscapes using either give the same numbers on both engines.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend, type BackendInfo } from '../../src/backend/select-backend.ts';
+import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
+import type { LabeledImages } from '../../src/data/dataset.ts';
+import { parseRange } from '../../src/landscape/grid.ts';
+import { recalibratedState } from '../../src/landscape/point-inputs.ts';
+import { sampleLandscape, type LandscapeSettings } from '../../src/landscape/sample-landscape.ts';
+import { releaseEngine, useEngine } from '../../src/models/engine-registry.ts';
+import type { Engine } from '../../src/models/model-function.ts';
+import { tfjsEngine } from '../../src/models/tfjs-engine.ts';
+import type { TensorMap } from '../../src/models/types.ts';
+import { createOnnxEngine } from '../../src/onnx/onnx-engine.ts';
+import { loadFixtureModel, maxAbsDifference } from '../helpers/fixtures.ts';
+import { npyBytes } from '../helpers/npy-writer.ts';
+import { parsedSettings } from '../helpers/sweep-settings.ts';
+
+const FIX = fileURLToPath(new URL('../../fixtures/', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'weightscape-engines-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+let onnx: Engine;
+let backend: BackendInfo;
+
+before(async () => {
+  backend = await selectBackend('wasm');
+  const engine = createOnnxEngine(1);
+  assert.ok(typeof engine !== 'string', `onnxruntime did not load: ${String(engine)}`);
+  onnx = engine;
+});
+after(() => {
+  releaseEngine();
+  onnx.dispose();
+});
+
+/** `engine` in use without disposing it when replaced (the tests switch between two). */
+const inUse = (engine: Engine) => useEngine({ ...engine, dispose() {} });
+
+/** The onnxruntime engine with `forward` refused and its recalibration steps counted. */
+function nativeOnly(counter: { calls: number }): Engine {
+  return {
+    ...onnx,
+    dispose() {},
+    modelFunction(config, weights, options) {
+      const model = onnx.modelFunction(config, weights, options);
+      return {
+        ...model,
+        forward: () => assert.fail('the tfjs forward was used'),
+        cumulativeBatchNormState: (x, count) => {
+          counter.calls++;
+          return model.cumulativeBatchNormState(x, count);
+        },
+      };
+    },
+  };
+}
+
+/** The 64 CIFAR-sized images of the landscape fixtures, labels i mod 10. */
+function preactImages(): LabeledImages {
+  const x = loadCheckpoint(`${FIX}landscape/preact-inputs.safetensors`).tensors.get('x')!;
+  const labels = Int32Array.from({ length: 64 }, (_, i) => i % 10);
+  return { images: x.values as Float32Array, shape: x.shape as LabeledImages['shape'], labels, spec: 'preact-inputs' };
+}
+
+for (const name of ['preact-resnet18', 'wide-resnet']) {
+  test(`${name}: BatchNorm recalibration on onnxruntime (its forward, never tfjs's) equals tfjs's to 1e-5`, () => {
+    const f = loadFixtureModel(name);
+    const data = preactImages();
+    // Batches of 24, 24 and 16: two graph batch sizes, three cumulative counts.
+    const recalibrate = (engine: Engine): TensorMap => {
+      useEngine(engine);
+      return recalibratedState(f.weights.params, f.weights.state, f.config, data, 24, 3);
+    };
+    const before = tf.memory().numTensors;
+    const counter = { calls: 0 };
+    const want = recalibrate(inUse(tfjsEngine));
+    const got = recalibrate(nativeOnly(counter));
+    assert.equal(counter.calls, 3, 'one engine recalibration step per batch');
+    assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort());
+    let moved = 0;
+    for (const [key, t] of Object.entries(want)) {
+      const error = maxAbsDifference(got[key]!.dataSync(), t.dataSync());
+      assert.ok(error < 1e-5, `${key}: max abs difference ${error}`);
+      if (maxAbsDifference(t.dataSync(), f.weights.state[key]!.dataSync()) > 1e-3) moved++;
+    }
+    const tracked = Object.keys(want).filter((k) => k.endsWith('num_batches_tracked'));
+    for (const key of tracked)
+      assert.equal(got[key]!.dataSync()[0], f.weights.state[key]!.dataSync()[0]! + 3, `${key} counts the batches`);
+    assert.ok(moved > 0, 'recalibration changed the running statistics');
+    tf.dispose([...Object.values(got), ...Object.values(want)]);
+    assert.equal(tf.memory().numTensors, before, 'recalibration leaked tensors');
+    f.dispose();
+  });
+}
+
+function preactNpy(): string {
+  const data = preactImages();
+  const images = join(dir, 'preact.npy');
+  const labels = join(dir, 'preact-labels.npy');
+  writeFileSync(images, npyBytes('<f4', data.shape, new Uint8Array(data.images.buffer)));
+  writeFileSync(labels, npyBytes('<i4', [64], new Uint8Array(data.labels.buffer)));
+  return `npy:${images},${labels}`;
+}
+
+const PREACT = { arch: 'preact-resnet18', options: { width: 4 } };
+const CONVNET = { arch: 'convnet', options: { width: 8, hidden: 32, dropout: 0 } };
+
+for (const [title, model, overrides] of [
+  ['preact-resnet18, --bn recalibrate', PREACT, { bn: 'recalibrate', recalibrationBatches: 2 }],
+  // Without BatchNorm: with it, the engines' training gradients can part at ties (see the report of issue 19).
+  [
+    'convnet, --direction adversarial, adversarial loss',
+    CONVNET,
+    {
+      checkpoint: `${FIX}attacks/convnet-mini.pt`,
+      data: 'mini',
+      subset: 64,
+      directions: ['adversarial'],
+      loss: 'adversarial',
+    },
+  ],
+] as const) {
+  test(`${title}: the landscape's values are the same on onnxruntime as on tfjs (1e-5 relative)`, () => {
+    const base: LandscapeSettings = {
+      checkpoint: `${FIX}models/preact-resnet18.pt`,
+      data: preactNpy(),
+      split: 'test',
+      subset: null,
+      batchSize: 32,
+      loss: 'clean',
+      // L2 steps move continuously with the gradient (an L∞ step's sign flips where it is ~0).
+      attack: 'pgd:l2:eps=0.5:steps=2',
+      fixedExamples: false,
+      bn: 'eval',
+      recalibrationBatches: 1,
+      directions: ['filter'],
+      includeBn: false,
+      alphas: parseRange('-0.5:0.5:3'),
+      betas: null,
+      seed: 0,
+    };
+    const settings = parsedSettings({
+      ...base,
+      ...overrides,
+      directions: [...(overrides.directions ?? base.directions)],
+    });
+    const sweep = (engine: Engine) => {
+      useEngine(engine);
+      return sampleLandscape({ settings, model, backend }).values;
+    };
+    const want = sweep(inUse(tfjsEngine));
+    const got = sweep(inUse(onnx));
+    for (const key of ['cleanLoss', 'robustLoss'] as const) {
+      const [a, b] = [want[key], got[key]].map((v) => (v ?? []).flat() as number[]);
+      assert.equal(a!.length, key === 'cleanLoss' || 'loss' in overrides ? 3 : 0, key);
+      a!.forEach((v, i) => assert.ok(Math.abs(b![i]! - v) <= 1e-5 * Math.abs(v), `${key}[${i}]: ${b![i]} vs ${v}`));
+    }
+    assert.deepEqual(got.cleanAccuracy, want.cleanAccuracy);
+  });
+}
