@@ -1,6 +1,7 @@
 /**
- * The onnxruntime engine: logits, the summed cross-entropy's input gradient (PGD), and the mean
- * cross-entropy's parameter gradients with the new BatchNorm statistics (training steps), each
+ * The onnxruntime engine: logits, the attack losses' input gradients (cross-entropy, soft-label
+ * cross-entropy for TRADES' KL, CW margin), and the training losses' parameter gradients with the
+ * new BatchNorm statistics (cross-entropy, TRADES, MART: loss-heads.ts), each
  * from a graph built once per model, mode and batch size and cached in the engine, with the
  * weights as inputs: one warm session serves every landscape point, training step and model.
  * Its convolutions run in onnxruntime's blocked NCHWc layout, the filters reordered in the graph
