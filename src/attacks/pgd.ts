@@ -5,18 +5,12 @@
  * adversarial input of highest loss. Deterministic for a seed on a given backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropyPerExample } from '../models/loss.ts';
+import { crossEntropyPerExample, cwMarginPerExample } from '../models/loss.ts';
 import type { ModelFunction } from '../models/model-function.ts';
 import type { AttackLoss, Norm, PgdSpec } from './attack-spec.ts';
 import { seededNormal } from '../random.ts';
 
-/** CW margin: max_{j≠y} z_j − z_y per example (positive when misclassified). */
-export function cwMarginPerExample(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
-  const oneHot = tf.oneHot(labels, logits.shape[1]);
-  const correct = tf.sum(tf.mul(logits, oneHot), 1);
-  const others = tf.max(tf.sub(logits, tf.mul(oneHot, 1e9)), 1);
-  return tf.sub(others, correct) as tf.Tensor1D;
-}
+export { cwMarginPerExample };
 
 export function attackLossPerExample(loss: AttackLoss, logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
   return loss === 'ce' ? crossEntropyPerExample(logits, labels) : cwMarginPerExample(logits, labels);
@@ -73,11 +67,7 @@ function ascend(
   return tf.tidy(() => {
     // The summed loss gives each example its own gradient, independent of the batch size.
     const gradient =
-      spec.loss === 'ce'
-        ? model.crossEntropyInputGradient(xAdv, labels)
-        : (tf.grad((input: tf.Tensor) =>
-            tf.sum(attackLossPerExample(spec.loss, model.forward(input as tf.Tensor4D).logits, labels)),
-          )(xAdv) as tf.Tensor4D);
+      spec.loss === 'ce' ? model.crossEntropyInputGradient(xAdv, labels) : model.marginInputGradient(xAdv, labels);
     const direction =
       spec.norm === 'linf' ? tf.sign(gradient) : tf.div(gradient, tf.maximum(exampleNorms(gradient), 1e-12));
     return project(tf.add(xAdv, tf.mul(direction, spec.step)), x, spec.eps, spec.norm);

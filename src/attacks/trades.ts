@@ -8,12 +8,6 @@ import type { ModelFunction } from '../models/model-function.ts';
 import { project } from './pgd.ts';
 import { seededNormal } from '../random.ts';
 
-/** Σ over the batch of KL(p ‖ q) with p = softmax(clean logits), q = softmax(adversarial logits). */
-export function klDivergenceSum(cleanLogits: tf.Tensor2D, advLogits: tf.Tensor2D): tf.Scalar {
-  const logP = tf.logSoftmax(cleanLogits);
-  return tf.sum(tf.mul(tf.exp(logP), tf.sub(logP, tf.logSoftmax(advLogits))));
-}
-
 /** `start`, when given, replaces the random starting point (tests use it to match other code). */
 export function tradesAttack(
   model: ModelFunction,
@@ -22,7 +16,8 @@ export function tradesAttack(
   seed: number,
   start?: tf.Tensor4D,
 ): tf.Tensor4D {
-  const cleanLogits = tf.tidy(() => model.forward(x).logits);
+  // The KL's gradient in x′ is the soft-label cross-entropy's with p = softmax f(x) held fixed.
+  const cleanProbs = tf.tidy(() => tf.softmax(model.logits(x)));
   let xAdv =
     start !== undefined
       ? tf.clone(start)
@@ -31,14 +26,12 @@ export function tradesAttack(
         ) as tf.Tensor4D);
   for (let step = 0; step < spec.steps; step++) {
     const next = tf.tidy(() => {
-      const gradient = tf.grad((input: tf.Tensor) =>
-        klDivergenceSum(cleanLogits, model.forward(input as tf.Tensor4D).logits),
-      )(xAdv);
+      const gradient = model.softCrossEntropyInputGradient(xAdv, cleanProbs);
       return project(tf.add(xAdv, tf.mul(tf.sign(gradient), spec.step)) as tf.Tensor4D, x, spec.eps, 'linf');
     });
     xAdv.dispose();
     xAdv = next;
   }
-  cleanLogits.dispose();
+  cleanProbs.dispose();
   return xAdv;
 }

@@ -1,10 +1,10 @@
 /**
  * The one model-function interface every engine implements: a model bound to (config, weights,
- * mode) offering its logits, the input gradient of the summed cross-entropy (attacks), and the
- * parameter gradients with the new BatchNorm statistics of the training cross-entropy (training
- * steps). Losses no engine computes natively (CW margin, TRADES' KL, MART, AWP's proxy, the
- * Hessian) use `forward`, the tfjs forward that every engine also offers, by tfjs autodiff.
- * Callers never ask which engine answers.
+ * mode) offering its logits, the input gradients of the attacks' losses (cross-entropy, TRADES'
+ * KL, CW margin), and the parameter gradients with the new BatchNorm statistics of the training
+ * losses (cross-entropy, TRADES, MART), BatchNorm recalibration's statistics and exact
+ * Hessian-vector products. `forward`, the tfjs forward every engine also offers, serves what
+ * differentiates the network itself by tfjs autodiff. Callers never ask which engine answers.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ForwardOptions, ForwardResult, ModelConfig, ModelWeights, TensorMap } from './types.ts';
@@ -30,6 +30,26 @@ export interface ModelFunction {
   logits(x: tf.Tensor4D): tf.Tensor2D;
   /** ∂(Σ_i CE_i)/∂x: each example's own gradient, independent of the batch size. */
   crossEntropyInputGradient(x: tf.Tensor4D, labels: tf.Tensor1D): tf.Tensor4D;
+  /**
+   * ∂(Σ_i CE(targets_i, f(x_i)))/∂x for target distributions [N, K]: with targets = softmax of
+   * the clean logits, the gradient of TRADES' Σ_i KL(p_i ‖ softmax f(x_i)) (the entropy of p is constant).
+   */
+  softCrossEntropyInputGradient(x: tf.Tensor4D, targets: tf.Tensor2D): tf.Tensor4D;
+  /** ∂(Σ_i max_{j≠y} z_j − z_y)/∂x, the CW margin's (the argmax held fixed). */
+  marginInputGradient(x: tf.Tensor4D, labels: tf.Tensor1D): tf.Tensor4D;
+  /**
+   * TRADES' or MART's training loss (training-loss.ts) at clean x and adversarial xAdv in
+   * training mode: two passes on the bound weights, the clean one with the bound seed and state,
+   * the adversarial one with seed + 1 and the state the clean one left; the loss, its gradient
+   * for every parameter and the BatchNorm statistics after both passes.
+   */
+  methodGradients(
+    method: 'trades' | 'mart',
+    x: tf.Tensor4D,
+    xAdv: tf.Tensor4D,
+    labels: tf.Tensor1D,
+    beta: number,
+  ): TrainingGradients;
   /**
    * Mean cross-entropy at (x, labels) in training mode (dropout by the bound seed), its gradient
    * for every parameter, and the BatchNorm statistics that forward leaves.

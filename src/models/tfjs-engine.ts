@@ -1,10 +1,11 @@
 /** The tfjs engine: every model function runs the architecture's tfjs forward on the active backend. */
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropyPerExample } from './loss.ts';
-import type { Engine, ModelFunction } from './model-function.ts';
+import { crossEntropyPerExample, cwMarginPerExample, softCrossEntropyPerExample } from './loss.ts';
+import type { Engine, ModelFunction, TrainingGradients } from './model-function.ts';
 import { modelFor } from './registry.ts';
 import { tfjsHessianVectorProduct } from './tfjs-hessian-vector-product.ts';
-import type { ForwardOptions, ModelConfig, ModelWeights } from './types.ts';
+import { martLoss, tradesLoss } from './training-loss.ts';
+import type { ForwardOptions, ModelConfig, ModelWeights, TensorMap } from './types.ts';
 
 /** The model function by tfjs (autodiff for the gradients). */
 export function tfjsModelFunction(config: ModelConfig, weights: ModelWeights, options: ForwardOptions): ModelFunction {
@@ -15,13 +16,16 @@ export function tfjsModelFunction(config: ModelConfig, weights: ModelWeights, op
       x,
       at.seed === undefined ? options : { ...options, seed: at.seed },
     );
+  // ∂(Σ_i loss_i)/∂x: each example's own gradient.
+  const inputGradient = (x: tf.Tensor4D, perExample: (logits: tf.Tensor2D) => tf.Tensor1D) =>
+    tf.grad((input: tf.Tensor) => tf.sum(perExample(forward(input as tf.Tensor4D).logits)))(x) as tf.Tensor4D;
   return {
     forward,
     logits: (x) => forward(x).logits,
-    crossEntropyInputGradient: (x, labels) =>
-      tf.grad((input: tf.Tensor) => tf.sum(crossEntropyPerExample(forward(input as tf.Tensor4D).logits, labels)))(
-        x,
-      ) as tf.Tensor4D,
+    crossEntropyInputGradient: (x, labels) => inputGradient(x, (logits) => crossEntropyPerExample(logits, labels)),
+    softCrossEntropyInputGradient: (x, targets) =>
+      inputGradient(x, (logits) => softCrossEntropyPerExample(logits, targets)),
+    marginInputGradient: (x, labels) => inputGradient(x, (logits) => cwMarginPerExample(logits, labels)),
     hessianVectorProduct: (x, labels, v) => tfjsHessianVectorProduct(config, weights, options, x, labels, v),
     trainingGradients(x, labels) {
       const names = Object.keys(weights.params);
@@ -41,7 +45,38 @@ export function tfjsModelFunction(config: ModelConfig, weights: ModelWeights, op
     },
     cumulativeBatchNormState: (x, count) =>
       tf.tidy(() => model.forward(weights, x, { ...options, training: true, bnCumulativeCount: count }).state),
+    methodGradients: (method, x, xAdv, labels, beta) =>
+      tfjsMethodGradients(model, weights, options, { method, x, xAdv, labels, beta }),
   };
+}
+
+/**
+ * TRADES' or MART's loss by tfjs autodiff: the clean pass with the bound seed and state, the
+ * adversarial one with seed + 1 and the state the clean pass left.
+ */
+function tfjsMethodGradients(
+  model: ReturnType<typeof modelFor>,
+  weights: ModelWeights,
+  options: ForwardOptions,
+  batch: { method: 'trades' | 'mart'; x: tf.Tensor4D; xAdv: tf.Tensor4D; labels: tf.Tensor1D; beta: number },
+): TrainingGradients {
+  const names = Object.keys(weights.params);
+  const seed = options.seed ?? 0;
+  let state: TensorMap = {};
+  const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
+    const params = Object.fromEntries(names.map((n, i) => [n, ps[i]!]));
+    const clean = model.forward({ params, state: weights.state }, batch.x, { ...options, training: true, seed });
+    const adv = model.forward({ params, state: clean.state }, batch.xAdv, {
+      ...options,
+      training: true,
+      seed: seed + 1,
+    });
+    // valueAndGrads disposes what its function made; the new BatchNorm statistics must survive.
+    state = Object.fromEntries(Object.entries(adv.state).map(([k, t]) => [k, tf.keep(t)]));
+    const loss = batch.method === 'trades' ? tradesLoss : martLoss;
+    return loss(clean.logits, adv.logits, batch.labels, batch.beta);
+  })(names.map((n) => weights.params[n]!));
+  return { loss: value, grads: Object.fromEntries(names.map((n, i) => [n, grads[i]!])), state };
 }
 
 export const tfjsEngine: Engine = {

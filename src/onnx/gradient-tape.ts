@@ -41,11 +41,13 @@ export class GradientTape {
   }
 
   /**
-   * Reverse pass from `seed` (the gradient of the objective with respect to `output`): the
-   * gradients of the requested values (undefined for those the output does not depend on).
+   * Reverse pass from `seed` (the gradient of the objective with respect to `output`; several
+   * outputs each with its own seed for an objective of several outputs): the gradients of the
+   * requested values (undefined for those the outputs do not depend on).
    */
-  gradients(output: Value, seed: Value, wrt: Value[]): Array<Value | undefined> {
-    const grads = new Map<string, Value>([[output.name, seed]]);
+  gradients(output: Value | Array<[Value, Value]>, seed: Value | undefined, wrt: Value[]): Array<Value | undefined> {
+    const seeds: Array<[Value, Value]> = Array.isArray(output) ? output : [[output, seed!]];
+    const grads = new Map<string, Value>(seeds.map(([o, s]) => [o.name, s]));
     for (let i = this.entries.length - 1; i >= 0; i--) {
       const entry = this.entries[i]!;
       const dy = grads.get(entry.output.name);

@@ -24,8 +24,8 @@ export interface BatchNormContext {
   tape: GradientTape;
   training: boolean;
   tensor(name: string): Value;
-  /** Training: each BatchNorm's batch statistics, by layer prefix (filled here). */
-  batchStatistics: Record<string, BatchStatistics>;
+  /** Training: keeps a BatchNorm's batch statistics for the caller, by layer prefix. */
+  recordStatistics(prefix: string, statistics: BatchStatistics): void;
 }
 
 /** The per-channel steps of BatchNorm in one layout (μ, σ² the statistics in use). */
@@ -126,7 +126,7 @@ function blockedLayout(
 
 /**
  * BatchNorm of `x` (its layout kept): running statistics in eval mode; in training the batch's,
- * recorded in `c.batchStatistics` for the caller to output.
+ * recorded by `c.recordStatistics` for the caller to output.
  */
 export function batchNormLayer(c: BatchNormContext, prefix: string, x: Value): Value {
   const { b, layout, tape, training } = c;
@@ -140,7 +140,7 @@ export function batchNormLayer(c: BatchNormContext, prefix: string, x: Value): V
   let variance: Value;
   if (training) {
     ({ mean, variance } = form.batchStatistics(x));
-    c.batchStatistics[prefix] = { count, mean, variance };
+    c.recordStatistics(prefix, { count, mean, variance });
   } else {
     [mean, variance] = [c.tensor(`${prefix}.running_mean`), c.tensor(`${prefix}.running_var`)];
   }

@@ -6,7 +6,7 @@
  */
 import type { Layers } from '../models/layers.ts';
 import type { InputNormalization } from '../models/types.ts';
-import { forwardFilter } from './conv-filter.ts';
+import { forwardFilter, type ConvFilter } from './conv-filter.ts';
 import { batchNormLayer, type BatchNormContext, type BatchStatistics } from './graph-batch-norm.ts';
 import { ConvolutionLowering } from './graph-convolution.ts';
 import { broadcastShape, type GraphBuilder, type Value } from './graph-builder.ts';
@@ -25,11 +25,19 @@ export interface GraphLayerOptions {
   nchwcBlock?: number;
 }
 
+/** What one pass of the network through the layers leaves for the caller (training mode). */
+export interface NetworkPass {
+  /** Each BatchNorm's batch statistics, by layer prefix. */
+  batchStatistics: Record<string, BatchStatistics>;
+  /** The dropout masks the caller feeds (keep/(1 − rate) per element), in order. */
+  dropoutMasks: Value[];
+}
+
 export class GraphLayers implements Layers<Value> {
-  /** Training: each BatchNorm's batch statistics, by layer prefix. */
-  readonly batchStatistics: Record<string, BatchStatistics> = {};
-  /** Training: the dropout masks the caller feeds (keep/(1 − rate) per element), in order. */
-  readonly dropoutMasks: Value[] = [];
+  /** Training: what each pass of the network left, in order (one pass unless `nextPass` is called). */
+  readonly passes: NetworkPass[] = [{ batchStatistics: {}, dropoutMasks: [] }];
+  /** The filters in the convolutions' form, one per weight whatever the number of passes. */
+  private readonly filters = new Map<string, ConvFilter>();
 
   private readonly layout: NchwcLayout;
   private readonly tape: GradientTape;
@@ -49,7 +57,9 @@ export class GraphLayers implements Layers<Value> {
       tape: this.tape,
       training: options.training,
       tensor: (name) => this.tensor(name),
-      batchStatistics: this.batchStatistics,
+      recordStatistics: (prefix, statistics) => {
+        this.passes.at(-1)!.batchStatistics[prefix] = statistics;
+      },
     };
   }
 
@@ -92,7 +102,8 @@ export class GraphLayers implements Layers<Value> {
 
   conv(prefix: string, x: Value, stride: number, padding: number, bias = false): Value {
     const weight = this.tensor(`${prefix}.weight`);
-    const filter = forwardFilter(this.b, weight);
+    const filter = this.filters.get(weight.name) ?? forwardFilter(this.b, weight);
+    this.filters.set(weight.name, filter);
     const inputs = bias ? [x, weight, this.tensor(`${prefix}.bias`)] : [x, weight];
     const y = this.convolutions.convolve(x, filter, bias ? inputs[2] : undefined, stride, padding);
     return this.record(inputs, y, (dy) => [
@@ -122,8 +133,10 @@ export class GraphLayers implements Layers<Value> {
   dropout(input: Value, rate: number): Value {
     if (!this.options.training || rate === 0) return input;
     const x = this.layout.plain(input);
-    const mask = this.b.input(`dropout_mask_${this.dropoutMasks.length}`, x.shape);
-    this.dropoutMasks.push(mask);
+    const pass = this.passes.length - 1;
+    const { dropoutMasks } = this.passes[pass]!;
+    const mask = this.b.input(`dropout_mask_${pass === 0 ? '' : `${pass}_`}${dropoutMasks.length}`, x.shape);
+    dropoutMasks.push(mask);
     return this.record([input], this.b.binary('Mul', x, mask), (dy) => [this.b.binary('Mul', dy, mask)]);
   }
 
@@ -192,10 +205,18 @@ export class GraphLayers implements Layers<Value> {
   }
 
   /**
-   * Reverse pass from `seed` (the gradient of the objective with respect to `output`): the
-   * gradients of the requested values (undefined for those the output does not depend on).
+   * Reverse pass from each output's seed (the gradient of the objective with respect to it): the
+   * gradients of the requested values (undefined for those the outputs do not depend on).
    */
-  gradients(output: Value, seed: Value, wrt: Value[]): Array<Value | undefined> {
-    return this.tape.gradients(output, seed, wrt);
+  gradients(seeds: Array<[output: Value, seed: Value]>, wrt: Value[]): Array<Value | undefined> {
+    return this.tape.gradients(seeds, undefined, wrt);
+  }
+
+  /**
+   * Starts another pass of the network on the same weights (TRADES' and MART's adversarial
+   * pass): its BatchNorm statistics and dropout masks are kept apart from the earlier passes'.
+   */
+  nextPass(): void {
+    this.passes.push({ batchStatistics: {}, dropoutMasks: [] });
   }
 }

@@ -9,6 +9,7 @@ import type { ModelConfig } from '../models/types.ts';
 import { forwardTangents } from './forward-tangents.ts';
 import { GraphBuilder, type Value } from './graph-builder.ts';
 import { GraphLayers } from './graph-layers.ts';
+import { lossHead, type LossObjective } from './loss-heads.ts';
 import { encodeModel, type OnnxGraph } from './onnx-model.ts';
 import { splitWeightPreparation } from './weight-preparation.ts';
 
@@ -28,6 +29,14 @@ export interface LossGraphRequest {
   hessianVectorProduct?: boolean;
   /** d(objective)/d(loss_i): 1 for the summed loss (attacks), 1/N for the mean (training). */
   lossScale: number;
+  /**
+   * The loss (loss-heads.ts), cross-entropy unless given; `one_hot` then takes any target
+   * distribution. TRADES and MART also take `x_adv`, a second pass on the same weights (its
+   * BatchNorm statistics output as `mean:1:<prefix>`, its dropout masks `dropout_mask_1_<i>`).
+   */
+  objective?: LossObjective;
+  /** TRADES' and MART's β. */
+  beta?: number;
   /** Shapes of the trainable parameters and the BatchNorm running statistics (tfjs layout). */
   paramShapes: Record<string, number[]>;
   stateShapes: Record<string, number[]>;
@@ -43,15 +52,17 @@ export interface LossGraph {
   paramNames: string[];
   /** Running statistics the graph reads (eval mode only). */
   stateNames: string[];
-  dropoutMasks: Array<{ name: string; shape: number[] }>;
+  /** Training: the dropout masks to feed, by pass (0, or 1 for TRADES' and MART's second) and index in it. */
+  dropoutMasks: Array<{ name: string; shape: number[]; pass: number; index: number }>;
   /**
-   * Training: BatchNorm layers whose batch statistics are outputs `mean:<prefix>`, `var:<prefix>`, with their counts
-   * (N·H·W).
+   * Training: BatchNorm layers whose batch statistics are outputs (statisticsOutputs), by pass,
+   * with their counts (N·H·W).
    */
-  batchNorms: Array<{ prefix: string; count: number }>;
+  batchNorms: Array<{ prefix: string; count: number; pass: number }>;
 }
 
 export const INPUT_NAME = 'x';
+export const ADV_INPUT_NAME = 'x_adv';
 export const ONE_HOT_NAME = 'one_hot';
 export const LOSS_OUTPUT = 'loss';
 export const LOGITS_OUTPUT = 'logits';
@@ -59,6 +70,10 @@ export const INPUT_GRADIENT_OUTPUT = 'input_gradient';
 export const paramGradientOutput = (name: string) => `gradient:${name}`;
 export const tangentInput = (name: string) => `tangent:${name}`;
 export const hessianVectorOutput = (name: string) => `hvp:${name}`;
+/** The outputs of a BatchNorm's batch mean and variance in a pass (training). */
+export const statisticsOutputs = (prefix: string, pass: number) =>
+  pass === 0 ? [`mean:${prefix}`, `var:${prefix}`] : [`mean:${pass}:${prefix}`, `var:${pass}:${prefix}`];
+const twoPasses = (objective: LossObjective | undefined) => objective === 'trades' || objective === 'mart';
 
 export function buildLossGraph(config: ModelConfig, request: LossGraphRequest): LossGraph {
   const b = new GraphBuilder();
@@ -82,7 +97,13 @@ export function buildLossGraph(config: ModelConfig, request: LossGraphRequest): 
   if (request.paramGradients) wrt.push(...paramNames.map((name) => params[name]!));
   net.differentiate(wrt);
 
-  const logits = modelFor(config).network<Value>(net, net.channelsFirst(xNhwc));
+  const network = (input: Value) => modelFor(config).network<Value>(net, net.channelsFirst(input));
+  const logits = network(xNhwc);
+  const passes = [logits];
+  if (twoPasses(request.objective)) {
+    net.nextPass();
+    passes.push(network(b.input(ADV_INPUT_NAME, [n, height, width, channels])));
+  }
   const k = config.classes;
   if (request.logits) b.output(logits, LOGITS_OUTPUT);
   if (!request.loss) {
@@ -90,14 +111,11 @@ export function buildLossGraph(config: ModelConfig, request: LossGraphRequest): 
     return finishGraph(b, net, config, paramNames, stateNames);
   }
   const oneHot = b.input(ONE_HOT_NAME, [n, k]);
-  // Cross-entropy per example: logsumexp(z) − z_y; its gradient (softmax(z) − onehot)·scale.
-  const logSumExp = b.node('ReduceLogSumExp', [logits], { axes: [1], keepdims: 0 }, [n]);
-  const picked = b.reduceSum(b.binary('Mul', logits, oneHot), [1], false);
-  b.output(b.binary('Sub', logSumExp, picked), LOSS_OUTPUT);
+  const objective = request.objective ?? 'cross-entropy';
+  const head = lossHead(b, objective, passes, oneHot, request.lossScale, request.beta ?? 0);
+  b.output(head.perExample, LOSS_OUTPUT);
   if (wrt.length > 0) {
-    const softmax = b.node('Softmax', [logits], { axis: 1 }, [n, k]);
-    const seed = b.binary('Mul', b.binary('Sub', softmax, oneHot), b.scalar(request.lossScale));
-    const grads = net.gradients(logits, seed, wrt);
+    const grads = net.gradients(head.seeds, wrt);
     const zeros = (v: Value) => b.node('ConstantOfShape', [b.int64s(v.shape)], { value: { tensor: 0 } }, v.shape);
     wrt.forEach((v, i) =>
       b.output(grads[i] ?? zeros(v), v === xNhwc ? INPUT_GRADIENT_OUTPUT : paramGradientOutput(v.name)),
@@ -152,18 +170,23 @@ function finishGraph(
   paramNames: string[],
   stateNames: string[],
 ): LossGraph {
-  const batchNormPrefixes = Object.keys(net.batchStatistics);
-  for (const prefix of batchNormPrefixes) {
-    b.output(net.batchStatistics[prefix]!.mean, `mean:${prefix}`);
-    b.output(net.batchStatistics[prefix]!.variance, `var:${prefix}`);
-  }
+  const batchNorms = net.passes.flatMap(({ batchStatistics }, pass) =>
+    Object.entries(batchStatistics).map(([prefix, { count, mean, variance }]) => {
+      const [meanName, varianceName] = statisticsOutputs(prefix, pass);
+      b.output(mean, meanName!);
+      b.output(variance, varianceName!);
+      return { prefix, count, pass };
+    }),
+  );
   const graph = b.build();
   return {
     graph,
     split: encodeSplit(graph, [...paramNames, ...stateNames], `${config.arch}-loss`),
     paramNames,
     stateNames,
-    dropoutMasks: net.dropoutMasks.map((m) => ({ name: m.name, shape: m.shape })),
-    batchNorms: batchNormPrefixes.map((prefix) => ({ prefix, count: net.batchStatistics[prefix]!.count })),
+    dropoutMasks: net.passes.flatMap(({ dropoutMasks }, pass) =>
+      dropoutMasks.map((m, index) => ({ name: m.name, shape: m.shape, pass, index })),
+    ),
+    batchNorms,
   };
 }

@@ -1,6 +1,7 @@
 /**
- * The onnxruntime engine: logits, the summed cross-entropy's input gradient (PGD), and the mean
- * cross-entropy's parameter gradients with the new BatchNorm statistics (training steps), each
+ * The onnxruntime engine: logits, the attack losses' input gradients (cross-entropy, soft-label
+ * cross-entropy for TRADES' KL, CW margin), and the training losses' parameter gradients with the
+ * new BatchNorm statistics (cross-entropy, TRADES, MART: loss-heads.ts), each
  * from a graph built once per model, mode and batch size and cached in the engine, with the
  * weights as inputs: one warm session serves every landscape point, training step and model.
  * Its convolutions run in onnxruntime's blocked NCHWc layout, the filters reordered in the graph
@@ -17,6 +18,7 @@ import type { Engine, ModelFunction, TrainingGradients } from '../models/model-f
 import { tfjsModelFunction } from '../models/tfjs-engine.ts';
 import type { ForwardOptions, ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import {
+  ADV_INPUT_NAME,
   buildLossGraph,
   INPUT_GRADIENT_OUTPUT,
   INPUT_NAME,
@@ -24,11 +26,13 @@ import {
   LOSS_OUTPUT,
   ONE_HOT_NAME,
   paramGradientOutput,
+  statisticsOutputs,
   hessianVectorOutput,
   tangentInput,
   type LossGraph,
   type LossGraphRequest,
 } from './loss-graph.ts';
+import type { LossObjective } from './loss-heads.ts';
 import { probeNchwcBlock } from './nchwc-block.ts';
 import { loadOnnxRuntime, type OnnxRuntime, type OnnxSession } from './onnx-runtime.ts';
 
@@ -139,12 +143,13 @@ function oneHot(labels: tf.Tensor1D, classes: number): Float32Array {
   return out;
 }
 
-/** The same masks the tfjs forward draws for these options (dropout seeds by layer order). */
+/** The same masks the tfjs forward draws for these options (dropout seeds by pass and layer order). */
 function dropoutFeeds(graph: LossGraph, config: ModelConfig, seed: number | undefined): Feeds {
   const rate = (config.options as { dropout?: number }).dropout ?? 0;
   return Object.fromEntries(
-    graph.dropoutMasks.map((m, i) => {
-      const mask = dropoutMask(m.shape, rate, dropoutSeed(seed, i));
+    graph.dropoutMasks.map((m) => {
+      // Each pass draws as a tfjs forward with its own seed: TRADES' and MART's second pass seed + 1.
+      const mask = dropoutMask(m.shape, rate, dropoutSeed(m.pass === 0 ? seed : (seed ?? 0) + m.pass, m.index));
       const data = mask.dataSync() as Float32Array;
       mask.dispose();
       return [m.name, { data, dims: m.shape }];
@@ -185,6 +190,11 @@ function onnxModelFunction(
     }
     return session.run({ ...own, ...extra, [INPUT_NAME]: { data: floatData(x), dims: x.shape } }, outputs);
   };
+  const inputGradient = (x: tf.Tensor4D, targets: Float32Array, objective: LossObjective) => {
+    const feeds = { [ONE_HOT_NAME]: { data: targets, dims: [x.shape[0], config.classes] } };
+    const request = { loss: true, logits: false, inputGradient: true, paramGradients: false, lossScale: 1, objective };
+    return tf.tensor4d(run(x, feeds, request, [INPUT_GRADIENT_OUTPUT])[INPUT_GRADIENT_OUTPUT]!, x.shape);
+  };
   return {
     forward: tfjs.forward,
     logits(x) {
@@ -193,13 +203,9 @@ function onnxModelFunction(
       ]);
       return tf.tensor2d(out[LOGITS_OUTPUT]!, [x.shape[0], config.classes]);
     },
-    crossEntropyInputGradient(x, labels) {
-      const hot = { [ONE_HOT_NAME]: { data: oneHot(labels, config.classes), dims: [x.shape[0], config.classes] } };
-      const out = run(x, hot, { loss: true, logits: false, inputGradient: true, paramGradients: false, lossScale: 1 }, [
-        INPUT_GRADIENT_OUTPUT,
-      ]);
-      return tf.tensor4d(out[INPUT_GRADIENT_OUTPUT]!, x.shape);
-    },
+    crossEntropyInputGradient: (x, labels) => inputGradient(x, oneHot(labels, config.classes), 'cross-entropy'),
+    softCrossEntropyInputGradient: (x, targets) => inputGradient(x, floatData(targets), 'cross-entropy'),
+    marginInputGradient: (x, labels) => inputGradient(x, oneHot(labels, config.classes), 'cw-margin'),
     hessianVectorProduct(x, labels, v) {
       const n = x.shape[0];
       const names = Object.keys(weights.params);
@@ -222,7 +228,9 @@ function onnxModelFunction(
         names.map((name) => [name, tf.tensor(out[hessianVectorOutput(name)]!, weights.params[name]!.shape)]),
       );
     },
-    trainingGradients: (x, labels) => trainingGradients(compile, config, weights, x, labels, options.seed),
+    trainingGradients: (x, labels) => trainingGradients(compile, config, weights, { x, labels }, options.seed),
+    methodGradients: (method, x, xAdv, labels, beta) =>
+      trainingGradients(compile, config, weights, { x, xAdv, labels, method, beta }, options.seed),
     cumulativeBatchNormState(x, count) {
       // A training-mode forward: bound in eval, answer as the same weights bound in training.
       if (!options.training)
@@ -238,16 +246,25 @@ function onnxModelFunction(
   };
 }
 
+/** What a training loss is taken at: the cross-entropy at (x, labels), or TRADES' or MART's at (x, x′, labels). */
+interface TrainingBatch {
+  x: tf.Tensor4D;
+  labels: tf.Tensor1D;
+  xAdv?: tf.Tensor4D;
+  method?: 'trades' | 'mart';
+  beta?: number;
+}
+
 /**
- * Mean cross-entropy at (x, labels) in training mode, its gradient for every parameter, and the
- * BatchNorm statistics a tfjs training forward with `seed` would leave.
+ * The mean training loss of `batch` in training mode, its gradient for every parameter, and the
+ * BatchNorm statistics the tfjs training forwards with `seed` (and seed + 1 for the second pass)
+ * would leave: the second pass's update applied after the first's.
  */
 function trainingGradients(
   compile: Compile,
   config: ModelConfig,
   weights: ModelWeights,
-  x: tf.Tensor4D,
-  labels: tf.Tensor1D,
+  { x, labels, xAdv, method, beta }: TrainingBatch,
   seed: number | undefined,
 ): TrainingGradients {
   const n = x.shape[0];
@@ -259,6 +276,7 @@ function trainingGradients(
     inputGradient: false,
     paramGradients: true,
     lossScale: 1 / n,
+    ...(method === undefined ? {} : { objective: method, beta }),
     paramShapes: shapesOf(weights.params),
     stateShapes: shapesOf(weights.state),
   });
@@ -266,7 +284,7 @@ function trainingGradients(
   const outputs = [
     LOSS_OUTPUT,
     ...graph.paramNames.map(paramGradientOutput),
-    ...graph.batchNorms.flatMap(({ prefix }) => [`mean:${prefix}`, `var:${prefix}`]),
+    ...graph.batchNorms.flatMap(({ prefix, pass }) => statisticsOutputs(prefix, pass)),
   ];
   const feeds: Feeds = {
     ...weightInputs(entry, hostFeeds(weights.params, graph.paramNames)),
@@ -274,6 +292,7 @@ function trainingGradients(
     [INPUT_NAME]: { data: floatData(x), dims: x.shape },
     [ONE_HOT_NAME]: { data: oneHot(labels, config.classes), dims: [n, config.classes] },
   };
+  if (xAdv !== undefined) feeds[ADV_INPUT_NAME] = { data: floatData(xAdv), dims: xAdv.shape };
   const out = session.run(feeds, outputs);
   const perExample = out[LOSS_OUTPUT]!;
   let total = 0;
@@ -281,12 +300,22 @@ function trainingGradients(
   const grads = Object.fromEntries(
     graph.paramNames.map((name) => [name, tf.tensor(out[paramGradientOutput(name)]!, weights.params[name]!.shape)]),
   );
+  // Each pass updates the running statistics the previous one left (batchNorms is in pass order).
   const state: TensorMap = {};
-  for (const { prefix, count } of graph.batchNorms) {
+  for (const { prefix, count, pass } of graph.batchNorms) {
     tf.tidy(() => {
-      const batch = { mean: tf.tensor1d(out[`mean:${prefix}`]!), variance: tf.tensor1d(out[`var:${prefix}`]!), count };
-      const updated = updatedRunningStatistics(prefix, weights.state, batch, undefined);
-      for (const [name, t] of Object.entries(updated)) state[name] = tf.keep(t);
+      const [mean, variance] = statisticsOutputs(prefix, pass).map((name) => tf.tensor1d(out[name]!));
+      const previous = pass === 0 ? weights.state : state;
+      const updated = updatedRunningStatistics(
+        prefix,
+        previous,
+        { mean: mean!, variance: variance!, count },
+        undefined,
+      );
+      for (const [name, t] of Object.entries(updated)) {
+        state[name]?.dispose();
+        state[name] = tf.keep(t);
+      }
     });
   }
   return { loss: tf.scalar(total / n), grads, state };

@@ -87,11 +87,7 @@ export function methodLoss(
   return { loss, state: adv.state };
 }
 
-/**
- * The method's training loss at `params`, its gradient for every parameter and the BatchNorm
- * state it leaves: the engine's for a plain cross-entropy (standard, PGD-AT), by tfjs autodiff
- * of the method's loss otherwise.
- */
+/** The method's training loss at `params`, its gradient for every parameter and the BatchNorm state it leaves. */
 function lossAndGradients(
   config: ModelConfig,
   params: TensorMap,
@@ -100,21 +96,11 @@ function lossAndGradients(
   settings: StepSettings,
 ): TrainingGradients {
   const { x, xAdv, labels } = batch;
+  const model = modelFunction(config, { params, state }, { training: true, seed: settings.seed });
   if (settings.method === 'standard' || settings.method === 'pgd-at') {
-    return modelFunction(config, { params, state }, { training: true, seed: settings.seed }).trainingGradients(
-      settings.method === 'standard' ? x : xAdv,
-      labels,
-    );
+    return model.trainingGradients(settings.method === 'standard' ? x : xAdv, labels);
   }
-  const names = Object.keys(params);
-  let newState: TensorMap = {};
-  const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-    const result = methodLoss(config, Object.fromEntries(names.map((n, i) => [n, ps[i]!])), state, batch, settings);
-    // valueAndGrads disposes what its function made; the new BatchNorm statistics must survive.
-    newState = Object.fromEntries(Object.entries(result.state).map(([k, t]) => [k, tf.keep(t)]));
-    return result.loss;
-  })(names.map((n) => params[n]!));
-  return { loss: value, grads: Object.fromEntries(names.map((n, i) => [n, grads[i]!])), state: newState };
+  return model.methodGradients(settings.method, x, xAdv, labels, settings.beta);
 }
 
 /** One step; inputs stay owned by the caller, the result's tensors are new. */

@@ -45,7 +45,7 @@ function runGraph(
   const [gamma, beta] = [tensors['bn.weight']!, tensors['bn.bias']!];
   tape.differentiate([input, gamma, beta]);
   const y = batchNormLayer(
-    { b, layout, tape, training, tensor: (name) => tensors[name]!, batchStatistics: {} },
+    { b, layout, tape, training, tensor: (name) => tensors[name]!, recordStatistics: () => {} },
     'bn',
     input,
   );
