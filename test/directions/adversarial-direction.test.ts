@@ -12,6 +12,7 @@ import type { Engine } from '../../src/models/model-function.ts';
 import { tfjsEngine } from '../../src/models/tfjs-engine.ts';
 import type { TensorMap } from '../../src/models/types.ts';
 import { createOnnxEngine } from '../../src/onnx/onnx-engine.ts';
+import { countingEngine, useUndisposed } from '../helpers/engine.ts';
 import { loadFixtureModel } from '../helpers/fixtures.ts';
 import { l2RelativeError } from '../helpers/reference-ops.ts';
 
@@ -28,27 +29,8 @@ after(() => {
   onnx.dispose();
 });
 
-/** `engine` in use without disposing it when replaced (the tests switch between two). */
-const inUse = (engine: Engine) => useEngine({ ...engine, dispose() {} });
-
-/** The onnxruntime engine with `forward` refused and its training gradients counted. */
-function nativeOnly(counter: { calls: number }): Engine {
-  return {
-    ...onnx,
-    dispose() {},
-    modelFunction(config, weights, options) {
-      const model = onnx.modelFunction(config, weights, options);
-      return {
-        ...model,
-        forward: () => assert.fail('the tfjs forward was used'),
-        trainingGradients: (x, labels) => {
-          counter.calls++;
-          return model.trainingGradients(x, labels);
-        },
-      };
-    },
-  };
-}
+const inUse = useUndisposed;
+const nativeOnly = (counter: { calls: number }) => countingEngine(onnx, 'trainingGradients', counter);
 
 for (const name of ['preact-resnet18', 'wide-resnet', 'convnet-mnist']) {
   test(`${name}: the adversarial direction on onnxruntime (its training gradients, never the tfjs forward) equals tfjs's to 5e-5 per tensor`, () => {

@@ -2,7 +2,8 @@
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { releaseBackend, selectBackend, type BackendInfo, type BackendName } from '../../src/backend/select-backend.ts';
-import { releaseEngine } from '../../src/models/engine-registry.ts';
+import { releaseEngine, useEngine } from '../../src/models/engine-registry.ts';
+import type { Engine, ModelFunction } from '../../src/models/model-function.ts';
 import { selectEngine } from '../../src/onnx/select-engine.ts';
 
 /** Starts `backend` and puts onnxruntime in use when asked (and it loads); returns what results record. */
@@ -24,4 +25,32 @@ export function useOnnxruntimeInThisFile(): void {
     releaseEngine();
     await releaseBackend();
   });
+}
+
+/** An engine in use that is not disposed when replaced (tests that switch between two engines). */
+export function useUndisposed(engine: Engine): Engine {
+  return useEngine({ ...engine, dispose() {} });
+}
+
+/**
+ * `engine` whose model functions refuse the tfjs `forward` and count the calls of `method`: proof
+ * that a computation ran on the engine's own path.
+ */
+export function countingEngine(
+  engine: Engine,
+  method: 'trainingGradients' | 'cumulativeBatchNormState',
+  counter: { calls: number },
+): Engine {
+  return {
+    ...engine,
+    dispose() {},
+    modelFunction(config, weights, options) {
+      const model = engine.modelFunction(config, weights, options);
+      const counted = ((...args: unknown[]) => {
+        counter.calls++;
+        return (model[method] as (...a: unknown[]) => unknown)(...args);
+      }) as ModelFunction[typeof method];
+      return { ...model, forward: () => assert.fail('the tfjs forward was used'), [method]: counted };
+    },
+  };
 }

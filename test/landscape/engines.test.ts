@@ -21,6 +21,7 @@ import type { Engine } from '../../src/models/model-function.ts';
 import { tfjsEngine } from '../../src/models/tfjs-engine.ts';
 import type { TensorMap } from '../../src/models/types.ts';
 import { createOnnxEngine } from '../../src/onnx/onnx-engine.ts';
+import { countingEngine, useUndisposed } from '../helpers/engine.ts';
 import { loadFixtureModel, maxAbsDifference } from '../helpers/fixtures.ts';
 import { npyBytes } from '../helpers/npy-writer.ts';
 import { parsedSettings } from '../helpers/sweep-settings.ts';
@@ -43,27 +44,8 @@ after(() => {
   onnx.dispose();
 });
 
-/** `engine` in use without disposing it when replaced (the tests switch between two). */
-const inUse = (engine: Engine) => useEngine({ ...engine, dispose() {} });
-
-/** The onnxruntime engine with `forward` refused and its recalibration steps counted. */
-function nativeOnly(counter: { calls: number }): Engine {
-  return {
-    ...onnx,
-    dispose() {},
-    modelFunction(config, weights, options) {
-      const model = onnx.modelFunction(config, weights, options);
-      return {
-        ...model,
-        forward: () => assert.fail('the tfjs forward was used'),
-        cumulativeBatchNormState: (x, count) => {
-          counter.calls++;
-          return model.cumulativeBatchNormState(x, count);
-        },
-      };
-    },
-  };
-}
+const inUse = useUndisposed;
+const nativeOnly = (counter: { calls: number }) => countingEngine(onnx, 'cumulativeBatchNormState', counter);
 
 /** The 64 CIFAR-sized images of the landscape fixtures, labels i mod 10. */
 function preactImages(): LabeledImages {
