@@ -5,13 +5,14 @@
  * fast path (the CLI's default); beside the same workloads in PyTorch with the same thread count
  * when Debian's python3-torch is installed.
  * For convnet (28×28×1) and preact-resnet18 width 16 (32×32×3), batch 128: forward, input
- * gradient, weight step, PGD-10, AWP training step and adversarial landscape point; then the
- * memory of a 21-point adversarial sweep on preact-resnet18. Second order: a parameter gradient
- * and an exact Hessian-vector product per model and engine, with their cost ratio; then, as a
+ * gradient, weight step, PGD-10, training steps (PGD-AT + AWP, TRADES + AWP, MART) and adversarial
+ * landscape point; then the memory of a 21-point adversarial sweep on preact-resnet18. Second order:
+ * a parameter gradient and an exact Hessian-vector product per model and engine, with their cost ratio; then, as a
  * separate part (WEIGHTSCAPE_BENCH_FULL_WIDTH=0 skips it), the same two on the full-width
  * preact-resnet18 (width 64) on onnxruntime. WEIGHTSCAPE_BENCH_WORKLOADS selects workloads by name
  * (comma-separated, 'landscape point' included); such a partial run skips the memory sweeps and
- * merges its rows into bench/results.json instead of replacing it. Prints tables, writes
+ * merges its rows into bench/results.json instead of replacing it; WEIGHTSCAPE_BENCH_WASM=0 skips the
+ * engine without onnxruntime (no GFLOP/s then: they are counted on it). Prints tables, writes
  * bench/results.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -32,6 +33,7 @@ import {
   FULL_WIDTH_MODEL,
   modelWorkloads,
   SECOND_ORDER_WORKLOADS,
+  TRAINING_STEP_WORKLOADS,
   WORKLOAD_NAMES,
   type WorkloadName,
 } from './workloads.ts';
@@ -99,7 +101,11 @@ function row(
   return r;
 }
 
-const onnxruntimeEngines: Array<{ onnxruntime: boolean }> = [{ onnxruntime: false }, { onnxruntime: true }];
+const wasmEngine = process.env.WEIGHTSCAPE_BENCH_WASM !== '0';
+const onnxruntimeEngines: Array<{ onnxruntime: boolean }> = [
+  ...(wasmEngine ? [{ onnxruntime: false }] : []),
+  { onnxruntime: true },
+];
 let onnxruntimeLoads = false;
 type TorchTimes = Record<string, Record<string, number>>;
 const torchArgs = [
@@ -121,7 +127,7 @@ async function measure(
   // tf.profile sees only tfjs kernels: count once, on the engine without onnxruntime.
   let flops: number | undefined;
   if (countable) flops = flopsCounted[`${name}:${workload}`] ??= await countFlops(run);
-  const heavy = workload === 'pgd-10' || workload === 'awp step' || !countable;
+  const heavy = workload === 'pgd-10' || TRAINING_STEP_WORKLOADS.includes(workload) || !countable;
   const timing = timeWorkload(run, heavy ? { warmup: 0, runs: 3 } : { warmup: 1, runs: 5 });
   return row(name, workload, threads, timing.medianMs, flops);
 }
@@ -172,14 +178,15 @@ for (const threads of threadCounts) {
       const workloads = modelWorkloads(config);
       try {
         for (const workload of workloadNames)
-          rows.push(await measure(name, workload, workloads.run[workload], threads, true));
+          rows.push(await measure(name, workload, workloads.run[workload], threads, wasmEngine));
       } finally {
         workloads.dispose();
       }
       if (!selected('landscape point')) continue;
       // A landscape point: PGD-10 against the perturbed model, then the clean and adversarial loss.
-      const pointFlops =
-        (await workloadFlops(name, config, 'pgd-10')) + 2 * (await workloadFlops(name, config, 'forward'));
+      const pointFlops = wasmEngine
+        ? (await workloadFlops(name, config, 'pgd-10')) + 2 * (await workloadFlops(name, config, 'forward'))
+        : undefined;
       const sweep = prepareSweep(config);
       try {
         const request = { settings: sweep.settings(LANDSCAPE_POINTS), model: {}, backend };
@@ -289,7 +296,10 @@ const results = {
     'GFLOP/s: 2 × multiply-adds of the convolutions and matMuls the workload runs, forward and backward ' +
       '(counted on the tfjs engine; the same model arithmetic on both)',
     'engine: wasm = everything on the tfjs WASM backend (--no-onnxruntime); wasm+onnxruntime = the default, ' +
-      'logits, attack input gradients and PGD-AT/standard training gradients in onnxruntime',
+      'logits, attack input gradients and the training gradients of every method (standard, PGD-AT, TRADES, MART) ' +
+      'in onnxruntime',
+    'trades+awp step: TRADES KL attack (10 steps of 2/255 in 8/255, eval mode) and loss (β = 6) with AWP γ = 0.01; ' +
+      'mart step: PGD-10 in eval mode and the MART loss (β = 6), no AWP; PyTorch the reference algorithms',
     'landscape point ×Nw: N worker threads with a one-thread WASM backend each, points shared out',
     ...SECOND_ORDER_NOTES,
   ],

@@ -8,6 +8,12 @@ weightscape / PyTorch in `npm run bench`). Batch 128 of random images, for the c
   pgd-10           PGD-10 (L-inf 8/255, step 2/255, random start), eval mode
   awp step         PGD-AT + AWP: PGD-10 in train mode, the AWP perturbation (one proxy ascent
                    step, gamma 0.01), the gradient at theta + v, SGD step, v removed
+  trades+awp step  TRADES + AWP (trades.py as weightscape defines it): the KL attack (10 signed steps of
+                   2/255 in the 8/255 ball from x + 0.001*N(0, 1), softmax f(x) taken once, eval mode), then
+                   in train mode the AWP perturbation (gamma 0.01) of CE(f(x)) + 6*KL/N, its gradient at
+                   theta + v, SGD step, v removed
+  mart step        MART (mart.py): PGD-10 on the cross-entropy from x + 0.001*N(0, 1) in eval mode, then the
+                   MART loss (beta 6) in train mode, its gradient, SGD step; no AWP
   landscape point  theta + alpha*d (filter-normalized d), PGD-10 against it, the loss (eval)
   parameter gradient
                    the mean cross-entropy's parameter gradients, train mode (BatchNorm batch
@@ -46,7 +52,7 @@ models = load("models", "make_model_fixtures.py")
 reference = load("train_reference", "make_train_fixtures.py")
 landscape = load("landscape_reference", "make_landscape_fixtures.py")
 EPS, STEP, STEPS = 8 / 255, 2 / 255, 10
-LR, MOMENTUM, WD, GAMMA = 0.01, 0.9, 5e-4, 0.01
+LR, MOMENTUM, WD, GAMMA, BETA = 0.01, 0.9, 5e-4, 0.01, 6.0
 
 
 def random_start(x):
@@ -55,6 +61,23 @@ def random_start(x):
 
 def pgd10(model, x, y):
     return reference.pgd_from(model, x, y, random_start(x), EPS, STEP, STEPS)
+
+
+def trades_start(x):
+    return (x + 0.001 * torch.randn_like(x)).clamp(0, 1)
+
+
+def mart_loss(model, x, x_adv, y, beta):
+    """mart.py's loss (Wang et al. 2020), train mode."""
+    logits, logits_adv = model(x), model(x_adv)
+    adv_probs = F.softmax(logits_adv, dim=1)
+    top2 = torch.argsort(adv_probs, dim=1)[:, -2:]
+    new_y = torch.where(top2[:, -1] == y, top2[:, -2], top2[:, -1])
+    loss_adv = F.cross_entropy(logits_adv, y) + F.nll_loss(torch.log(1.0001 - adv_probs + 1e-12), new_y)
+    nat_probs = F.softmax(logits, dim=1)
+    true_probs = torch.gather(nat_probs, 1, y.unsqueeze(1)).squeeze()
+    kl = F.kl_div(torch.log(adv_probs + 1e-12), nat_probs, reduction="none").sum(dim=1)
+    return loss_adv + beta * (kl * (1.0000001 - true_probs)).sum() / x.shape[0]
 
 
 def workloads(model, x, y):
@@ -93,6 +116,25 @@ def workloads(model, x, y):
         optimizer.step()
         reference.add_diff(model, diff, -1.0)
 
+    def trades_awp_step():
+        model.eval()  # TRADES makes its examples in eval mode
+        x_adv = reference.trades_from(model, x, trades_start(x), EPS, STEP, STEPS)
+        model.train()
+        diff = reference.awp_diff(model, lambda m: reference.trades_loss(m, x, x_adv, y, BETA), GAMMA)
+        reference.add_diff(model, diff, 1.0)
+        optimizer.zero_grad()
+        reference.trades_loss(model, x, x_adv, y, BETA).backward()
+        optimizer.step()
+        reference.add_diff(model, diff, -1.0)
+
+    def mart_step():
+        model.eval()  # MART makes its examples in eval mode
+        x_adv = reference.pgd_from(model, x, y, trades_start(x), EPS, STEP, STEPS)
+        model.train()
+        optimizer.zero_grad()
+        mart_loss(model, x, x_adv, y, BETA).backward()
+        optimizer.step()
+
     def landscape_point():
         model.eval()
         with torch.no_grad():
@@ -121,7 +163,8 @@ def workloads(model, x, y):
         sum(h.sum() for h in hv).item()
 
     return {"forward": forward, "input gradient": input_gradient, "weight step": weight_step,
-            "pgd-10": pgd, "awp step": awp_step, "landscape point": landscape_point,
+            "pgd-10": pgd, "awp step": awp_step,
+            "trades+awp step": trades_awp_step, "mart step": mart_step, "landscape point": landscape_point,
             "parameter gradient": parameter_gradient("train"),
             "parameter gradient (eval)": parameter_gradient("eval"),
             "hessian-vector product": hessian_vector_product}

@@ -64,10 +64,14 @@ export const WORKLOAD_NAMES = [
   'weight step',
   'pgd-10',
   'awp step',
+  'trades+awp step',
+  'mart step',
   'parameter gradient',
   'hessian-vector product',
 ] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
+/** The training steps with an attack inside (seconds each on the WASM engine: three timed runs). */
+export const TRAINING_STEP_WORKLOADS: readonly WorkloadName[] = ['awp step', 'trades+awp step', 'mart step'];
 /** The workloads of the HVP/gradient cost ratio. */
 export const SECOND_ORDER_WORKLOADS: readonly WorkloadName[] = ['parameter gradient', 'hessian-vector product'];
 
@@ -90,6 +94,10 @@ const AWP_STEP: StepSettings = {
   sgd: SGD,
   seed: 0,
 };
+// TRADES + AWP (the seed's strongest configuration): TRADES' KL attack (PGD-10's budget, eval
+// mode) and loss, β = 6, AWP γ = 0.01; MART: PGD-10 in eval mode, β = 6, no AWP.
+const TRADES_AWP_STEP: StepSettings = { ...AWP_STEP, method: 'trades' };
+const MART_STEP: StepSettings = { ...AWP_STEP, method: 'mart', awpGamma: 0 };
 
 export interface ModelWorkloads {
   run: Record<WorkloadName, () => void>;
@@ -97,7 +105,7 @@ export interface ModelWorkloads {
 }
 
 /**
- * The in-process workloads of one model. The two training steps start from the same weights
+ * The in-process workloads of one model. The training steps start from the same weights
  * every run (a step's result is disposed), so every run does the same work.
  */
 export function modelWorkloads(config: ModelConfig): ModelWorkloads {
@@ -139,6 +147,8 @@ export function modelWorkloads(config: ModelConfig): ModelWorkloads {
         xAdv.dispose();
       },
       'awp step': () => step(AWP_STEP),
+      'trades+awp step': () => step(TRADES_AWP_STEP),
+      'mart step': () => step(MART_STEP),
       'parameter gradient': () => {
         const { loss, grads, state } = trainingModel.trainingGradients(x, labels);
         readSum(grads);
