@@ -2,35 +2,22 @@
  * The adversarial (AWP) direction on the onnxruntime engine: its proxy step takes the engine's
  * training gradient (never the tfjs forward), and the direction equals the tfjs engine's.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../../src/backend/select-backend.ts';
 import { adversarialDirection } from '../../src/directions/adversarial-direction.ts';
-import { releaseEngine, useEngine } from '../../src/models/engine-registry.ts';
+import { useEngine } from '../../src/models/engine-registry.ts';
 import type { Engine } from '../../src/models/model-function.ts';
 import { tfjsEngine } from '../../src/models/tfjs-engine.ts';
 import type { TensorMap } from '../../src/models/types.ts';
-import { createOnnxEngine } from '../../src/onnx/onnx-engine.ts';
-import { countingEngine, useUndisposed } from '../helpers/engine.ts';
+import { countingEngine, ownOnnxEngineInThisFile, useUndisposed } from '../helpers/engine.ts';
 import { loadFixtureModel } from '../helpers/fixtures.ts';
 import { l2RelativeError } from '../helpers/reference-ops.ts';
 
-let onnx: Engine;
-
-before(async () => {
-  await selectBackend('wasm');
-  const engine = createOnnxEngine(1);
-  assert.ok(typeof engine !== 'string', `onnxruntime did not load: ${String(engine)}`);
-  onnx = engine;
-});
-after(() => {
-  releaseEngine();
-  onnx.dispose();
-});
+const own = ownOnnxEngineInThisFile();
 
 const inUse = useUndisposed;
-const nativeOnly = (counter: { calls: number }) => countingEngine(onnx, 'trainingGradients', counter);
+const nativeOnly = (counter: { calls: number }) => countingEngine(own.engine(), 'trainingGradients', counter);
 
 for (const name of ['preact-resnet18', 'wide-resnet', 'convnet-mnist']) {
   test(`${name}: the adversarial direction on onnxruntime (its training gradients, never the tfjs forward) equals tfjs's to 5e-5 per tensor`, () => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { releaseBackend, selectBackend, type BackendInfo, type BackendName } from '../../src/backend/select-backend.ts';
 import { releaseEngine, useEngine } from '../../src/models/engine-registry.ts';
 import type { Engine, ModelFunction } from '../../src/models/model-function.ts';
+import { createOnnxEngine } from '../../src/onnx/onnx-engine.ts';
 import { selectEngine } from '../../src/onnx/select-engine.ts';
 
 /** Starts `backend` and puts onnxruntime in use when asked (and it loads); returns what results record. */
@@ -53,4 +54,24 @@ export function countingEngine(
       return { ...model, forward: () => assert.fail('the tfjs forward was used'), [method]: counted };
     },
   };
+}
+
+/**
+ * node:test hooks for a file that switches engines: the wasm backend and an onnxruntime engine of
+ * its own (1 thread, asserted to load), disposed after; read them inside tests.
+ */
+export function ownOnnxEngineInThisFile(): { engine: () => Engine; backend: () => BackendInfo } {
+  let onnx: Engine | undefined;
+  let backend: BackendInfo | undefined;
+  before(async () => {
+    backend = await selectBackend('wasm');
+    const engine = createOnnxEngine(1);
+    assert.ok(typeof engine !== 'string', `onnxruntime did not load: ${String(engine)}`);
+    onnx = engine;
+  });
+  after(() => {
+    releaseEngine();
+    onnx?.dispose();
+  });
+  return { engine: () => onnx!, backend: () => backend! };
 }

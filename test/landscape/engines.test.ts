@@ -3,25 +3,23 @@
  * recalibrated state comes from the engine's training forward (never tfjs's) and equals the tfjs
  * engine's, and landscapes using either give the same numbers on both engines.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend, type BackendInfo } from '../../src/backend/select-backend.ts';
 import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import type { LabeledImages } from '../../src/data/dataset.ts';
 import { parseRange } from '../../src/landscape/grid.ts';
 import { recalibratedState } from '../../src/landscape/point-inputs.ts';
 import { sampleLandscape, type LandscapeSettings } from '../../src/landscape/sample-landscape.ts';
-import { releaseEngine, useEngine } from '../../src/models/engine-registry.ts';
+import { useEngine } from '../../src/models/engine-registry.ts';
 import type { Engine } from '../../src/models/model-function.ts';
 import { tfjsEngine } from '../../src/models/tfjs-engine.ts';
 import type { TensorMap } from '../../src/models/types.ts';
-import { createOnnxEngine } from '../../src/onnx/onnx-engine.ts';
-import { countingEngine, useUndisposed } from '../helpers/engine.ts';
+import { countingEngine, ownOnnxEngineInThisFile, useUndisposed } from '../helpers/engine.ts';
 import { loadFixtureModel, maxAbsDifference } from '../helpers/fixtures.ts';
 import { npyBytes } from '../helpers/npy-writer.ts';
 import { parsedSettings } from '../helpers/sweep-settings.ts';
@@ -30,22 +28,10 @@ const FIX = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'weightscape-engines-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-let onnx: Engine;
-let backend: BackendInfo;
-
-before(async () => {
-  backend = await selectBackend('wasm');
-  const engine = createOnnxEngine(1);
-  assert.ok(typeof engine !== 'string', `onnxruntime did not load: ${String(engine)}`);
-  onnx = engine;
-});
-after(() => {
-  releaseEngine();
-  onnx.dispose();
-});
+const own = ownOnnxEngineInThisFile();
 
 const inUse = useUndisposed;
-const nativeOnly = (counter: { calls: number }) => countingEngine(onnx, 'cumulativeBatchNormState', counter);
+const nativeOnly = (counter: { calls: number }) => countingEngine(own.engine(), 'cumulativeBatchNormState', counter);
 
 /** The 64 CIFAR-sized images of the landscape fixtures, labels i mod 10. */
 function preactImages(): LabeledImages {
@@ -138,10 +124,10 @@ for (const [title, model, overrides] of [
     });
     const sweep = (engine: Engine) => {
       useEngine(engine);
-      return sampleLandscape({ settings, model, backend }).values;
+      return sampleLandscape({ settings, model, backend: own.backend() }).values;
     };
     const want = sweep(inUse(tfjsEngine));
-    const got = sweep(inUse(onnx));
+    const got = sweep(inUse(own.engine()));
     for (const key of ['cleanLoss', 'robustLoss'] as const) {
       const [a, b] = [want[key], got[key]].map((v) => (v ?? []).flat() as number[]);
       assert.equal(a!.length, key === 'cleanLoss' || 'loss' in overrides ? 3 : 0, key);
