@@ -3,9 +3,8 @@
  * cross-entropy over the given batches with BatchNorm in eval mode, by Lanczos on exact
  * Hessian-vector products: what the hessian direction and flatness's eigenvalue use.
  */
-import * as tf from '@tensorflow/tfjs';
 import { topEigenpairs } from '../hessian/lanczos.ts';
-import { modelHessianOperator, type HessianBatch } from '../hessian/model-hessian-operator.ts';
+import { modelHessianOperator, unflatten, type HessianBatch } from '../hessian/model-hessian-operator.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 
 export interface HessianEigen {
@@ -35,12 +34,7 @@ export function topHessianEigen(
   const top = topEigenpairs(op, { k: 1, maxIterations, tolerance, seed });
   const pair = top.values[0]!;
   const flat = top.vectors[0]!;
-  const vector = Object.fromEntries(
-    op.blocks.map(({ name, offset, length }) => [
-      name,
-      tf.tensor(flat.subarray(offset, offset + length), weights.params[name]!.shape, 'float32'),
-    ]),
-  );
+  const vector = unflatten(flat, op.blocks, weights.params);
   return {
     eigenvalue: pair.value,
     residual: pair.residual,

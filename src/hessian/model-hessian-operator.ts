@@ -34,6 +34,16 @@ export function parameterBlocks(params: TensorMap): HessianOperator['blocks'] {
   });
 }
 
+/** A flat parameter vector as tensors by name, each shaped like its parameter (new tensors). */
+export function unflatten(flat: Float32Array, blocks: HessianOperator['blocks'], params: TensorMap): TensorMap {
+  return Object.fromEntries(
+    blocks.map(({ name, offset, length }) => [
+      name,
+      tf.tensor(flat.subarray(offset, offset + length), params[name]!.shape, 'float32'),
+    ]),
+  );
+}
+
 /** The Hessian operator of (config, weights) on `batches`; the caller keeps owning the tensors. */
 export function modelHessianOperator(
   config: ModelConfig,
@@ -52,12 +62,7 @@ export function modelHessianOperator(
     blocks,
     apply(v) {
       if (v.length !== size) throw new Error(`Hessian operator: a vector of ${v.length} for ${size} parameters`);
-      const direction = Object.fromEntries(
-        blocks.map(({ name, offset, length }) => [
-          name,
-          tf.tensor(v.subarray(offset, offset + length), weights.params[name]!.shape, 'float32'),
-        ]),
-      );
+      const direction = unflatten(v, blocks, weights.params);
       const out = new Float32Array(size);
       try {
         for (const { x, labels } of batches) {
