@@ -13,7 +13,9 @@
  * (comma-separated, 'landscape point' included); such a partial run skips the memory sweeps and
  * merges its rows into bench/results.json instead of replacing it; WEIGHTSCAPE_BENCH_WASM=0 skips the
  * engine without onnxruntime (no GFLOP/s then: they are counted on it). Prints tables, writes
- * bench/results.json.
+ * bench/results.json. Last, on full runs, the full-size part (bench/full-size.ts: full-width
+ * PreActResNet-18 and WideResNet-34-10 beside PyTorch, with peak memory; WEIGHTSCAPE_BENCH_FULL_SIZE=0
+ * skips it, `npm run bench:full-size` runs it alone).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -38,6 +40,7 @@ import {
   type WorkloadName,
 } from './workloads.ts';
 import { mergePartialRun, SECOND_ORDER_NOTES } from './results-file.ts';
+import { fullSizeSelectionFromEnv, runFullSize, storeFullSize, FULL_SIZE_HEADER, fullSizeLine } from './full-size.ts';
 import { secondOrderLines, secondOrderRatios, type TorchBars } from './second-order.ts';
 
 const LANDSCAPE_POINTS = 4;
@@ -316,3 +319,11 @@ const written =
     : mergePartialRun(existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as object) : {}, results, selection);
 writeFileSync(`${out}.tmp`, `${JSON.stringify(written, null, 2)}\n`);
 renameSync(`${out}.tmp`, out);
+
+// The full-size part (WEIGHTSCAPE_BENCH_FULL_SIZE=0 skips it; `npm run bench:full-size` runs it alone).
+if (selection === undefined && process.env.WEIGHTSCAPE_BENCH_FULL_SIZE !== '0') {
+  process.stderr.write('full-size part (WEIGHTSCAPE_BENCH_FULL_SIZE=0 skips it)\n');
+  const fullSizeRows = runFullSize(fullSizeSelectionFromEnv(process.env));
+  storeFullSize(fullSizeRows);
+  process.stdout.write(`\n${[FULL_SIZE_HEADER, ...fullSizeRows.map(fullSizeLine)].join('\n')}\n`);
+}

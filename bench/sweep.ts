@@ -18,11 +18,14 @@ import { initWeights } from '../src/train/init-weights.ts';
 import { BENCH_BATCH, PGD10_FLAG } from './workloads.ts';
 
 export interface SweepInputs {
+  /** A 1D adversarial sweep of `points` points in [-1, 1]. */
   settings: (points: number) => SweepSettings;
+  /** A points × points 2D sweep of the clean loss in [-1, 1]² (two filter-normalized directions). */
+  cleanGrid: (points: number) => SweepSettings;
   dispose(): void;
 }
 
-export function prepareSweep(config: ModelConfig): SweepInputs {
+export function prepareSweep(config: ModelConfig, batch = BENCH_BATCH): SweepInputs {
   const dir = mkdtempSync(join(tmpdir(), 'weightscape-bench-'));
   const weights = initWeights(config, 1);
   const checkpoint = join(dir, 'model.safetensors');
@@ -30,31 +33,40 @@ export function prepareSweep(config: ModelConfig): SweepInputs {
   tf.dispose([...Object.values(weights.params), ...Object.values(weights.state)]);
   const { height, width, channels } = config.input;
   const images = tf.tidy(
-    () => tf.randomUniform([BENCH_BATCH, height, width, channels], 0, 1, 'float32', 4).dataSync() as Float32Array,
+    () => tf.randomUniform([batch, height, width, channels], 0, 1, 'float32', 4).dataSync() as Float32Array,
   );
-  const labels = Int32Array.from({ length: BENCH_BATCH }, (_, i) => i % config.classes);
+  const labels = Int32Array.from({ length: batch }, (_, i) => i % config.classes);
   writeFileSync(
     join(dir, 'x.npy'),
-    serializeNpy('<f4', [BENCH_BATCH, height, width, channels], new Uint8Array(images.buffer)),
+    serializeNpy('<f4', [batch, height, width, channels], new Uint8Array(images.buffer)),
   );
-  writeFileSync(join(dir, 'y.npy'), serializeNpy('<i4', [BENCH_BATCH], new Uint8Array(labels.buffer)));
+  writeFileSync(join(dir, 'y.npy'), serializeNpy('<i4', [batch], new Uint8Array(labels.buffer)));
+  const grid = (points: number) => Array.from({ length: points }, (_, i) => -1 + (2 * i) / Math.max(points - 1, 1));
+  const settings = (points: number): SweepSettings => ({
+    checkpoint,
+    data: parseDataSpec(`npy:${join(dir, 'x.npy')},${join(dir, 'y.npy')}`),
+    split: 'test',
+    subset: null,
+    batchSize: batch,
+    loss: 'adversarial',
+    attack: parseAttack(PGD10_FLAG),
+    fixedExamples: false,
+    bn: 'eval',
+    recalibrationBatches: 1,
+    directions: [{ kind: 'filter' }],
+    includeBn: false,
+    alphas: grid(points),
+    betas: null,
+    seed: 0,
+  });
   return {
-    settings: (points) => ({
-      checkpoint,
-      data: parseDataSpec(`npy:${join(dir, 'x.npy')},${join(dir, 'y.npy')}`),
-      split: 'test',
-      subset: null,
-      batchSize: BENCH_BATCH,
-      loss: 'adversarial',
-      attack: parseAttack(PGD10_FLAG),
-      fixedExamples: false,
-      bn: 'eval',
-      recalibrationBatches: 1,
-      directions: [{ kind: 'filter' }],
-      includeBn: false,
-      alphas: Array.from({ length: points }, (_, i) => -1 + (2 * i) / Math.max(points - 1, 1)),
-      betas: null,
-      seed: 0,
+    settings,
+    cleanGrid: (points) => ({
+      ...settings(points),
+      loss: 'clean',
+      attack: parseAttack('none'),
+      directions: [{ kind: 'filter' }, { kind: 'filter' }],
+      betas: grid(points),
     }),
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -3,6 +3,8 @@ export interface Timing {
   medianMs: number;
   minMs: number;
   runs: number;
+  /** Every timed run, in order. */
+  samples: number[];
 }
 
 /** Times `work` (which must finish its computation before returning, e.g. by reading a scalar). */
@@ -14,6 +16,6 @@ export function timeWorkload(work: () => void, { warmup = 2, runs = 7 } = {}): T
     work();
     samples.push(performance.now() - start);
   }
-  samples.sort((a, b) => a - b);
-  return { medianMs: samples[Math.floor(samples.length / 2)]!, minMs: samples[0]!, runs };
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { medianMs: sorted[Math.floor(sorted.length / 2)]!, minMs: sorted[0]!, runs, samples };
 }

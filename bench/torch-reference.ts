@@ -20,15 +20,25 @@ export function torchAvailable(): boolean {
   return spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 }
 
+export interface TorchRunOptions {
+  /** With TORCH_MALLOC_ENV (default), for steady times; without, for glibc's default (smaller) resident memory. */
+  mallocTuned?: boolean;
+  timeoutMs?: number;
+}
+
 /** Milliseconds per workload name, as the script prints them in JSON; undefined without torch. */
-export function runTorchScript(script: string, args: string[]): Record<string, number | string> | undefined {
+export function runTorchScript(
+  script: string,
+  args: string[],
+  { mallocTuned = true, timeoutMs = 600_000 }: TorchRunOptions = {},
+): Record<string, unknown> | undefined {
   if (!torchAvailable()) return undefined;
   const path = fileURLToPath(new URL(script, import.meta.url));
   const result = spawnSync(PYTHON, [path, ...args], {
     encoding: 'utf8',
-    timeout: 600_000,
-    env: { ...process.env, ...TORCH_MALLOC_ENV },
+    timeout: timeoutMs,
+    env: { ...process.env, ...(mallocTuned ? TORCH_MALLOC_ENV : {}) },
   });
   if (result.status !== 0) throw new Error(`${script} failed: ${result.stderr.trim().split('\n').pop()}`);
-  return JSON.parse(result.stdout) as Record<string, number | string>;
+  return JSON.parse(result.stdout) as Record<string, unknown>;
 }

@@ -24,14 +24,21 @@ weightscape / PyTorch in `npm run bench`). Batch 128 of random images, for the c
                    H.v of the mean cross-entropy (eval mode), v a fixed random direction, by
                    float32 double backward: g = grad(L, params, create_graph), Hv = grad(<g, v>, params)
 
+  clean grid point theta + alpha*d + beta*e (two filter-normalized directions), the clean loss (eval)
+
 With --full-width, also the full-width preact-resnet18 (width 64), second-order workloads only.
 Prints JSON: {"torch": version, "threads": n, model: {workload: median ms}}.
 Usage: python3 torch_workloads.py --threads N [--runs R] [--workloads a,b] [--full-width]
+
+With --full-size MODEL --workload W (bench/full-size.ts, one workload per process so that its peak
+memory is its own): "preact-resnet18 (width 64)" at batch 128 or "wide-resnet-34-10" at batch 32;
+prints {"torch": version, "threads": n, "ms": median, "samples": [...], "peakRssMb": peak RSS}.
 """
 import argparse
 import importlib.util
 import json
 import os
+import resource
 import statistics
 import time
 
@@ -84,6 +91,7 @@ def workloads(model, x, y):
     optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM, weight_decay=WD)
     theta = {k: v.detach().clone() for k, v in model.named_parameters()}
     direction = landscape.filter_normalized_direction(model, torch.Generator().manual_seed(0))
+    second = landscape.filter_normalized_direction(model, torch.Generator().manual_seed(1))
 
     def forward():
         model.eval()
@@ -144,6 +152,13 @@ def workloads(model, x, y):
         with torch.no_grad():
             F.cross_entropy(model(x_adv), y).item()
 
+    def clean_grid_point():
+        model.eval()
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                p.copy_(theta[name] + 0.5 * direction[name] - 0.5 * second[name])
+            F.cross_entropy(model(x), y).item()
+
     params = [p for p in model.parameters() if p.requires_grad]
     generator = torch.Generator().manual_seed(7)
     v = [torch.randn(p.shape, generator=generator) for p in params]
@@ -151,20 +166,23 @@ def workloads(model, x, y):
     def parameter_gradient(mode):
         def work():
             model.train(mode == "train")
-            grads = torch.autograd.grad(F.cross_entropy(model(x), y), params)
-            sum(g.sum() for g in grads).item()
+            grads = torch.autograd.grad(F.cross_entropy(model(x), y), params, allow_unused=True)
+            sum(g.sum() for g in grads if g is not None).item()
         return work
 
     def hessian_vector_product():
         model.eval()
-        grads = torch.autograd.grad(F.cross_entropy(model(x), y), params, create_graph=True)
-        dot = sum((g * u).sum() for g, u in zip(grads, v))
-        hv = torch.autograd.grad(dot, params)
+        # WideResNet's unused sub_block1 has no gradient (allow_unused); the rest is the same.
+        grads = torch.autograd.grad(F.cross_entropy(model(x), y), params, create_graph=True, allow_unused=True)
+        used = [(g, u, p) for g, u, p in zip(grads, v, params) if g is not None]
+        dot = sum((g * u).sum() for g, u, _ in used)
+        hv = torch.autograd.grad(dot, [p for _, _, p in used])
         sum(h.sum() for h in hv).item()
 
     return {"forward": forward, "input gradient": input_gradient, "weight step": weight_step,
             "pgd-10": pgd, "awp step": awp_step,
             "trades+awp step": trades_awp_step, "mart step": mart_step, "landscape point": landscape_point,
+            "clean grid point": clean_grid_point,
             "parameter gradient": parameter_gradient("train"),
             "parameter gradient (eval)": parameter_gradient("eval"),
             "hessian-vector product": hessian_vector_product}
@@ -173,14 +191,35 @@ def workloads(model, x, y):
 SECOND_ORDER = ["parameter gradient", "parameter gradient (eval)", "hessian-vector product"]
 
 
-def median_ms(work, runs):
+def timed_ms(work, runs):
     work()
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
         work()
         samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+    return samples
+
+
+def median_ms(work, runs):
+    return statistics.median(timed_ms(work, runs))
+
+
+FULL_SIZE = {
+    "preact-resnet18 (width 64)": (lambda: models.PreActResNet18(64, 10), 128),
+    "wide-resnet-34-10": (lambda: models.WideResNet(34, 10, 10), 32),
+}
+
+
+def full_size(name, workload, runs):
+    make, batch = FULL_SIZE[name]
+    model = make()
+    x = torch.rand((batch, 3, 32, 32))
+    y = torch.arange(batch) % 10
+    samples = timed_ms(workloads(model, x, y)[workload], runs)
+    # ru_maxrss is in kilobytes on Linux.
+    return {"ms": statistics.median(samples), "samples": samples,
+            "peakRssMb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
 def main():
@@ -189,7 +228,15 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--workloads", default=None, help="comma-separated workload names (default: all)")
     parser.add_argument("--full-width", action="store_true")
+    parser.add_argument("--full-size", choices=sorted(FULL_SIZE), default=None)
+    parser.add_argument("--workload", default=None, help="with --full-size: the one workload to run")
     args = parser.parse_args()
+    if args.full_size is not None:
+        torch.set_num_threads(args.threads)
+        torch.manual_seed(0)
+        figures = full_size(args.full_size, args.workload, args.runs)
+        print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), **figures}))
+        return
     selected = None if args.workloads is None else args.workloads.split(",")
     if selected is not None and "parameter gradient" in selected:
         selected.append("parameter gradient (eval)")

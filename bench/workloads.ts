@@ -58,6 +58,36 @@ export const FULL_WIDTH_MODEL: { name: string; config: ModelConfig } = {
   },
 };
 
+/**
+ * The full-size models users run, each at the batch its benchmark uses (WideResNet-34-10 at 32: its
+ * activations at 128 would need several GiB per pass on both sides).
+ */
+export const FULL_SIZE_MODELS: Array<{ name: string; config: ModelConfig; batch: number }> = [
+  { ...FULL_WIDTH_MODEL, batch: 128 },
+  {
+    name: 'wide-resnet-34-10',
+    config: {
+      arch: 'wide-resnet',
+      options: { depth: 34, widen: 10 },
+      input: { height: 32, width: 32, channels: 3 },
+      classes: 10,
+    },
+    batch: 32,
+  },
+];
+
+/** The full-size workloads: in-process ones of modelWorkloads plus the two kinds of landscape point. */
+export const FULL_SIZE_WORKLOADS = [
+  'pgd-10',
+  'landscape point',
+  'clean grid point',
+  'awp step',
+  'trades+awp step',
+  'mart step',
+  'hessian-vector product',
+] as const;
+export type FullSizeWorkload = (typeof FULL_SIZE_WORKLOADS)[number];
+
 export const WORKLOAD_NAMES = [
   'forward',
   'input gradient',
@@ -108,12 +138,12 @@ export interface ModelWorkloads {
  * The in-process workloads of one model. The training steps start from the same weights
  * every run (a step's result is disposed), so every run does the same work.
  */
-export function modelWorkloads(config: ModelConfig): ModelWorkloads {
+export function modelWorkloads(config: ModelConfig, batch = BENCH_BATCH): ModelWorkloads {
   const weights = initWeights(config, 1);
   const { height, width, channels } = config.input;
-  const x = tf.randomUniform([BENCH_BATCH, height, width, channels], 0, 1, 'float32', 3) as tf.Tensor4D;
+  const x = tf.randomUniform([batch, height, width, channels], 0, 1, 'float32', 3) as tf.Tensor4D;
   const labels = tf.tensor1d(
-    Array.from({ length: BENCH_BATCH }, (_, i) => i % config.classes),
+    Array.from({ length: batch }, (_, i) => i % config.classes),
     'int32',
   );
   const model = modelFunction(config, weights, { training: false });
