@@ -149,7 +149,7 @@ export function runFullSize(selection: FullSizeSelection): FullSizeRow[] {
 }
 
 export const FULL_SIZE_HEADER =
-  'model                        batch  workload            engine        threads        ms   torch ms  ratio (target)  peak MB  torch MB  memory';
+  'model                        batch  workload                engine        threads        ms   torch ms  ratio (target)  peak MB  torch MB  memory';
 
 export function fullSizeLine(r: FullSizeRow): string {
   const target =
@@ -157,7 +157,7 @@ export function fullSizeLine(r: FullSizeRow): string {
       ? ''
       : ` (${r.target.toFixed(1)}${r.ratio !== undefined && r.ratio >= r.target ? ' met' : ''})`;
   return (
-    `${r.model.padEnd(29)}${String(r.batch).padStart(5)}  ${r.workload.padEnd(20)}${r.engine.padEnd(14)}${String(r.threads).padStart(7)}` +
+    `${r.model.padEnd(29)}${String(r.batch).padStart(5)}  ${r.workload.padEnd(24)}${r.engine.padEnd(14)}${String(r.threads).padStart(7)}` +
     `${r.ms.toFixed(0).padStart(10)}${(r.torchMs?.toFixed(0) ?? '-').padStart(11)}` +
     `${((r.ratio?.toFixed(2) ?? '-') + target).padStart(16)}${String(r.peakRssMb).padStart(9)}` +
     `${(r.torchPeakRssMb === undefined ? '-' : String(r.torchPeakRssMb)).padStart(10)}${(r.memoryRatio?.toFixed(2) ?? '-').padStart(8)}`

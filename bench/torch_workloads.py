@@ -14,7 +14,8 @@ weightscape / PyTorch in `npm run bench`). Batch 128 of random images, for the c
                    theta + v, SGD step, v removed
   mart step        MART (mart.py): PGD-10 on the cross-entropy from x + 0.001*N(0, 1) in eval mode, then the
                    MART loss (beta 6) in train mode, its gradient, SGD step; no AWP
-  landscape point  theta + alpha*d (filter-normalized d), PGD-10 against it, the loss (eval)
+  landscape point  theta + alpha*d (filter-normalized d), the clean loss, PGD-10 against it, the adversarial
+                   loss (eval): what `weightscape sample` records at a point
   parameter gradient
                    the mean cross-entropy's parameter gradients, train mode (BatchNorm batch
                    statistics), as weightscape's trainingGradients computes them
@@ -148,6 +149,9 @@ def workloads(model, x, y):
         with torch.no_grad():
             for name, p in model.named_parameters():
                 p.copy_(theta[name] + 0.5 * direction[name])
+        # Both losses, as `weightscape sample` records at every point: clean, then adversarial.
+        with torch.no_grad():
+            F.cross_entropy(model(x), y).item()
         x_adv = pgd10(model, x, y)
         with torch.no_grad():
             F.cross_entropy(model(x_adv), y).item()

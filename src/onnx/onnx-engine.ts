@@ -89,7 +89,9 @@ function compiled(
     key,
     graph,
     session: runtime.session(main),
-    preparation: preparation === undefined ? undefined : runtime.session(preparation.model),
+    // Without an arena: it runs once per set of weights, and its arena (~130 MB on the full-width
+    // preact-resnet18) would stay resident beside the main session's.
+    preparation: preparation === undefined ? undefined : runtime.session(preparation.model, { arena: false }),
   };
   sessions.set(key, entry);
   if (sessions.size > SESSION_CACHE_SIZE) {

@@ -34,7 +34,17 @@ interface BindingModule {
 export interface OnnxRuntime {
   version: string;
   threads: number;
-  session(model: Uint8Array): OnnxSession;
+  session(model: Uint8Array, options?: SessionOptions): OnnxSession;
+}
+
+export interface SessionOptions {
+  /**
+   * Whether the session keeps its own memory arena (default true). Each session's arena grows in
+   * powers of two to its peak and keeps it; a session that runs rarely and holds little between
+   * runs (the weight preparation: once per set of weights) costs less without one, its tensors
+   * then allocated and freed per run.
+   */
+  arena?: boolean;
 }
 
 export interface OnnxSession {
@@ -89,7 +99,7 @@ function makeRuntime({ ort, bindingModule, version }: Internals, threads: number
   return {
     version,
     threads,
-    session(model: Uint8Array): OnnxSession {
+    session(model: Uint8Array, { arena = true }: SessionOptions = {}): OnnxSession {
       const session = new bindingModule.binding.InferenceSession();
       session.loadModel(model.buffer as ArrayBuffer, model.byteOffset, model.byteLength, {
         intraOpNumThreads: threads,
@@ -99,6 +109,7 @@ function makeRuntime({ ort, bindingModule, version }: Internals, threads: number
         logSeverityLevel: 3,
         // With memory patterns on, a session's second run is as slow as its first (~3× a later one).
         enableMemPattern: false,
+        enableCpuMemArena: arena,
         // Pool threads spin within a run (fast hand-offs between nodes) but not after it: the tfjs
         // backend's own threads run between calls.
         extra: { 'session.intra_op.allow_spinning': '1', 'session.force_spinning_stop': '1' },
