@@ -243,7 +243,8 @@ function onnxModelFunction(
       // The forward alone, its outputs the batch statistics (the same cached session `run` uses).
       const request = { loss: false, logits: false, inputGradient: false, paramGradients: false, lossScale: 1 };
       const { graph } = compile(config, { ...request, ...shapes, training: true, batch: x.shape[0] });
-      return cumulativeState(graph, run(x, {}, request, batchNormOutputs(graph)), weights.state, count);
+      const outputs = graph.batchNorms.flatMap(({ prefix, pass }) => statisticsOutputs(prefix, pass));
+      return cumulativeState(graph, run(x, {}, request, outputs), weights.state, count);
     },
   };
 }
@@ -323,11 +324,6 @@ function trainingGradients(
   return { loss: tf.scalar(total / n), grads, state };
 }
 
-/** A training graph's BatchNorm batch-statistics outputs. */
-function batchNormOutputs(graph: LossGraph): string[] {
-  return graph.batchNorms.flatMap(({ prefix }) => [`mean:${prefix}`, `var:${prefix}`]);
-}
-
 /** The running statistics after these batch statistics, as the cumulative average over `count` earlier batches. */
 function cumulativeState(
   graph: LossGraph,
@@ -336,13 +332,10 @@ function cumulativeState(
   count: number,
 ): TensorMap {
   const next: TensorMap = {};
-  for (const { prefix, count: n } of graph.batchNorms) {
+  for (const { prefix, count: n, pass } of graph.batchNorms) {
     tf.tidy(() => {
-      const batch = {
-        mean: tf.tensor1d(out[`mean:${prefix}`]!),
-        variance: tf.tensor1d(out[`var:${prefix}`]!),
-        count: n,
-      };
+      const [mean, variance] = statisticsOutputs(prefix, pass).map((name) => tf.tensor1d(out[name]!));
+      const batch = { mean: mean!, variance: variance!, count: n };
       for (const [name, t] of Object.entries(updatedRunningStatistics(prefix, state, batch, count)))
         next[name] = tf.keep(t);
     });
