@@ -13,7 +13,7 @@ import { sampleLandscape } from '../src/landscape/sample-landscape.ts';
 import { releaseEngine } from '../src/models/engine-registry.ts';
 import { selectEngine } from '../src/onnx/select-engine.ts';
 import { prepareSweep } from './sweep.ts';
-import { timeWorkload } from './timing.ts';
+import { median, timeWorkload } from './timing.ts';
 import { FULL_SIZE_MODELS, FULL_SIZE_WORKLOADS, modelWorkloads, type FullSizeWorkload } from './workloads.ts';
 
 export interface FullSizeMeasurement {
@@ -79,15 +79,14 @@ async function main(): Promise<void> {
       workloads.dispose();
     }
   }
-  const steady = sweepMs === undefined ? samples : samples.slice(1);
-  const sorted = [...steady].sort((a, b) => a - b);
   const result: FullSizeMeasurement = {
     model: model.name,
     workload,
     threads,
     engine: engineName,
     batch: model.batch,
-    ms: sorted[Math.floor(sorted.length / 2)]!,
+    // A sweep's first point carries its set-up.
+    ms: median(sweepMs === undefined ? samples : samples.slice(1)),
     samples,
     ...(sweepMs === undefined ? {} : { sweepMs }),
     // maxRSS is in kilobytes.

@@ -17,10 +17,12 @@
  * most of an hour there).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../src/results/atomic-write.ts';
 import type { FullSizeMeasurement } from './full-size-workload.ts';
+import { loadAverageLine } from './timing.ts';
 import { runTorchScript } from './torch-reference.ts';
 import { FULL_SIZE_MODELS, FULL_SIZE_WORKLOADS, type FullSizeWorkload } from './workloads.ts';
 
@@ -44,7 +46,7 @@ export const SPEED_TARGETS: Partial<Record<FullSizeWorkload, number>> = {
   'trades+awp step': 0.8,
   'mart step': 0.8,
 };
-export const MEMORY_TARGET = 1.2;
+const MEMORY_TARGET = 1.2;
 
 export const FULL_SIZE_NOTES = [
   'fullSize: each workload in its own process (peak RSS is its own); batch 128 for preact-resnet18 (width 64), ' +
@@ -55,7 +57,7 @@ export const FULL_SIZE_NOTES = [
     'one point (θ + αd, PGD-10, the loss / θ + αd + βe, the loss) after a warm-up point',
   "fullSize torch: the faster time and the smaller peak RSS of two PyTorch runs, before weightscape's with the " +
     "allocator settings that keep its times steady, after with glibc's defaults",
-  'fullSize target: the speed ratio the issue asks for at 2 threads (memoryRatio: at most 1.2 everywhere)',
+  `fullSize target: the speed ratio the issue asks for at 2 threads (memoryRatio: at most ${MEMORY_TARGET} everywhere)`,
 ];
 
 const NODE_SCRIPT = fileURLToPath(new URL('./full-size-workload.ts', import.meta.url));
@@ -183,17 +185,14 @@ export function storeFullSize(rows: FullSizeRow[]): void {
     fullSize: mergeFullSize(previous.fullSize as FullSizeRow[] | undefined, rows),
     fullSizeMachine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
   };
-  writeFileSync(`${out}.tmp`, `${JSON.stringify(written, null, 2)}\n`);
-  renameSync(`${out}.tmp`, out);
+  writeFileAtomic(out, `${JSON.stringify(written, null, 2)}\n`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const loadBefore = os.loadavg();
   const rows = runFullSize(fullSizeSelectionFromEnv(process.env));
   storeFullSize(rows);
-  const loads = (l: number[]) => l.map((v) => v.toFixed(2)).join(', ');
   process.stdout.write(
-    `${[FULL_SIZE_HEADER, ...rows.map(fullSizeLine)].join('\n')}\n` +
-      `load average (1, 5, 15 min): before ${loads(loadBefore)}; after ${loads(os.loadavg())}\n`,
+    `${[FULL_SIZE_HEADER, ...rows.map(fullSizeLine)].join('\n')}\n${loadAverageLine(loadBefore, os.loadavg())}\n`,
   );
 }

@@ -18,16 +18,17 @@
  * skips it, `npm run bench:full-size` runs it alone).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseBackendName, releaseBackend, selectBackend, type BackendInfo } from '../src/backend/select-backend.ts';
 import { releaseEngine } from '../src/models/engine-registry.ts';
 import type { ModelConfig } from '../src/models/types.ts';
 import { selectEngine } from '../src/onnx/select-engine.ts';
+import { writeFileAtomic } from '../src/results/atomic-write.ts';
 import { countFlops } from './flops.ts';
 import { secondsPerPoint, prepareSweep } from './sweep.ts';
-import { timeWorkload } from './timing.ts';
+import { loadAverageLine, timeWorkload } from './timing.ts';
 import { runTorchScript } from './torch-reference.ts';
 import {
   BENCH_BATCH,
@@ -282,8 +283,7 @@ const torchNote = Object.values(torchRuns).every((t) => t === null)
   : 'PyTorch: Debian python3-torch on this machine, same thread count';
 const ratios = secondOrderRatios(rows, torchBars);
 const loadAfter = os.loadavg();
-const loads = (l: number[]) => l.map((v) => v.toFixed(2)).join(', ');
-const loadLine = `load average (1, 5, 15 min): before ${loads(loadBefore)}; after ${loads(loadAfter)}`;
+const loadLine = loadAverageLine(loadBefore, loadAfter);
 process.stdout.write(
   `${[header, ...lines, torchNote, '', ...secondOrderLines(ratios), '', loadLine, '', ...memoryLines].join('\n')}\n`,
 );
@@ -317,8 +317,7 @@ const written =
   selection === undefined
     ? results
     : mergePartialRun(existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as object) : {}, results, selection);
-writeFileSync(`${out}.tmp`, `${JSON.stringify(written, null, 2)}\n`);
-renameSync(`${out}.tmp`, out);
+writeFileAtomic(out, `${JSON.stringify(written, null, 2)}\n`);
 
 // The full-size part (WEIGHTSCAPE_BENCH_FULL_SIZE=0 skips it; `npm run bench:full-size` runs it alone).
 if (selection === undefined && process.env.WEIGHTSCAPE_BENCH_FULL_SIZE !== '0') {
