@@ -5,13 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
-import type { LabeledImages } from '../../src/data/dataset.ts';
 import { parseRange } from '../../src/landscape/grid.ts';
 import { recalibratedState } from '../../src/landscape/point-inputs.ts';
 import { sampleLandscape, type LandscapeSettings } from '../../src/landscape/sample-landscape.ts';
@@ -21,7 +19,7 @@ import { tfjsEngine } from '../../src/models/tfjs-engine.ts';
 import type { TensorMap } from '../../src/models/types.ts';
 import { countingEngine, ownOnnxEngineInThisFile, useUndisposed } from '../helpers/engine.ts';
 import { loadFixtureModel, maxAbsDifference } from '../helpers/fixtures.ts';
-import { npyBytes } from '../helpers/npy-writer.ts';
+import { preactImages, writePreactNpy } from '../helpers/preact-inputs.ts';
 import { parsedSettings } from '../helpers/sweep-settings.ts';
 
 const FIX = fileURLToPath(new URL('../../fixtures/', import.meta.url));
@@ -32,13 +30,6 @@ const own = ownOnnxEngineInThisFile();
 
 const inUse = useUndisposed;
 const nativeOnly = (counter: { calls: number }) => countingEngine(own.engine(), 'cumulativeBatchNormState', counter);
-
-/** The 64 CIFAR-sized images of the landscape fixtures, labels i mod 10. */
-function preactImages(): LabeledImages {
-  const x = loadCheckpoint(`${FIX}landscape/preact-inputs.safetensors`).tensors.get('x')!;
-  const labels = Int32Array.from({ length: 64 }, (_, i) => i % 10);
-  return { images: x.values as Float32Array, shape: x.shape as LabeledImages['shape'], labels, spec: 'preact-inputs' };
-}
 
 for (const name of ['preact-resnet18', 'wide-resnet']) {
   test(`${name}: BatchNorm recalibration on onnxruntime (its forward, never tfjs's) equals tfjs's to 1e-5`, () => {
@@ -71,15 +62,6 @@ for (const name of ['preact-resnet18', 'wide-resnet']) {
   });
 }
 
-function preactNpy(): string {
-  const data = preactImages();
-  const images = join(dir, 'preact.npy');
-  const labels = join(dir, 'preact-labels.npy');
-  writeFileSync(images, npyBytes('<f4', data.shape, new Uint8Array(data.images.buffer)));
-  writeFileSync(labels, npyBytes('<i4', [64], new Uint8Array(data.labels.buffer)));
-  return `npy:${images},${labels}`;
-}
-
 const PREACT = { arch: 'preact-resnet18', options: { width: 4 } };
 const CONVNET = { arch: 'convnet', options: { width: 8, hidden: 32, dropout: 0 } };
 
@@ -101,7 +83,7 @@ for (const [title, model, overrides] of [
   test(`${title}: the landscape's values are the same on onnxruntime as on tfjs (1e-5 relative)`, () => {
     const base: LandscapeSettings = {
       checkpoint: `${FIX}models/preact-resnet18.pt`,
-      data: preactNpy(),
+      data: writePreactNpy(dir),
       split: 'test',
       subset: null,
       batchSize: 32,

@@ -18,6 +18,7 @@ import { parseRange } from '../../src/landscape/grid.ts';
 import { sampleLandscape, type LandscapeSettings, type SweepSettings } from '../../src/landscape/sample-landscape.ts';
 import { loadDataset, parseDataSpec, selectExamples } from '../../src/data/dataset.ts';
 import { npyBytes } from '../helpers/npy-writer.ts';
+import { writePreactNpy } from '../helpers/preact-inputs.ts';
 import { parsedSettings } from '../helpers/sweep-settings.ts';
 
 const FIX = fileURLToPath(new URL('../../fixtures/', import.meta.url));
@@ -38,17 +39,7 @@ function miniNpy(n: number): string {
   return `npy:${images},${labels}`;
 }
 
-function preactNpy(): string {
-  const x = loadCheckpoint(`${FIX}landscape/preact-inputs.safetensors`).tensors.get('x')!;
-  const images = join(dir, 'preact.npy');
-  const labels = join(dir, 'preact-labels.npy');
-  writeFileSync(images, npyBytes('<f4', x.shape, new Uint8Array(x.values.buffer)));
-  writeFileSync(
-    labels,
-    npyBytes('<i4', [64], new Uint8Array(Int32Array.from({ length: 64 }, (_, i) => i % 10).buffer)),
-  );
-  return `npy:${images},${labels}`;
-}
+const preactNpy = () => writePreactNpy(dir);
 
 function settings(overrides: Partial<LandscapeSettings> & { checkpoint: string; data: string }): SweepSettings {
   return parsedSettings({

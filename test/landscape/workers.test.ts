@@ -1,17 +1,16 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { releaseBackend } from '../../src/backend/select-backend.ts';
 import { releaseEngine } from '../../src/models/engine-registry.ts';
 import { parseRange } from '../../src/landscape/grid.ts';
 import { capWorkers, sampleInWorkers } from '../../src/landscape/parallel-sample.ts';
 import { sampleLandscape } from '../../src/landscape/sample-landscape.ts';
 import { selectBackendAndEngine } from '../helpers/engine.ts';
-import { npyBytes } from '../helpers/npy-writer.ts';
+import { writePreactNpy } from '../helpers/preact-inputs.ts';
 import { parsedSettings } from '../helpers/sweep-settings.ts';
 
 // The threaded WASM build keeps the process alive until released.
@@ -76,13 +75,9 @@ test("with onnxruntime on, workers give the plain sweep's numbers for BatchNorm 
   const fixtures = fileURLToPath(new URL('../../fixtures/', import.meta.url));
   const dir = mkdtempSync(join(tmpdir(), 'weightscape-workers-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const x = loadCheckpoint(`${fixtures}landscape/preact-inputs.safetensors`).tensors.get('x')!;
-  const labels = Int32Array.from({ length: 64 }, (_, i) => i % 10);
-  writeFileSync(join(dir, 'x.npy'), npyBytes('<f4', x.shape, new Uint8Array((x.values as Float32Array).buffer)));
-  writeFileSync(join(dir, 'y.npy'), npyBytes('<i4', [64], new Uint8Array(labels.buffer)));
   const settings = parsedSettings({
     checkpoint: `${fixtures}models/preact-resnet18.pt`,
-    data: `npy:${join(dir, 'x.npy')},${join(dir, 'y.npy')}`,
+    data: writePreactNpy(dir),
     split: 'test',
     subset: null,
     batchSize: 32,
