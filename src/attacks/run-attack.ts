@@ -21,5 +21,7 @@ export function runAttack(
       return pgdAttack(model, x, labels, spec, seed, start);
     case 'trades':
       return tradesAttack(model, x, spec, seed, start);
+    default:
+      throw new Error(`runAttack: ${spec.kind} is parsed but not wired yet`);
   }
 }

@@ -19,6 +19,12 @@ const VALID_ATTACKS = [
   'fgsm:eps=0.1',
   'trades:eps=8/255:steps=10:step=2/255',
   'pgd:eps=0.1',
+  'apgd:linf:eps=8/255:loss=dlr:steps=100:restarts=1',
+  'apgd-t:l2:eps=0.5:targets=9',
+  'square:linf:eps=8/255:queries=5000:p-init=0.8',
+  'autoattack:linf:eps=8/255',
+  'autoattack:l2:eps=0.5:version=rand',
+  'autoattack:linf:eps=0.1:version=custom:attacks=apgd-ce+square:steps=20:queries=300',
 ];
 const VALID_DATA = [
   'mini',
@@ -32,6 +38,16 @@ const ATTACK_TOKENS = [
   'pgd',
   'fgsm',
   'trades',
+  'apgd',
+  'apgd-t',
+  'square',
+  'autoattack',
+  'version',
+  'custom',
+  'attacks',
+  'apgd-ce+apgd-t',
+  'queries',
+  'targets',
   'none',
   'linf',
   'l2',
@@ -129,11 +145,15 @@ test('parseAttack: any string gives a spec within the bounds (and its canonical 
     fc.property(inputs(VALID_ATTACKS, ATTACK_TOKENS), (text) => {
       const spec = parsedOrUserError(parseAttack, text);
       if (spec === undefined || spec.kind === 'none') return;
-      for (const v of [spec.eps, spec.step])
+      const loops = spec.kind === 'autoattack' ? spec.members : [spec];
+      for (const v of [spec.eps, ...loops.map((s) => ('step' in s ? s.step : 0))])
         assert.ok(Number.isFinite(v) && v >= 0, `${JSON.stringify(text)}: ${JSON.stringify(spec)}`);
-      assert.ok(Number.isInteger(spec.steps) && spec.steps <= MAX_ATTACK_STEPS);
-      if (spec.kind === 'pgd')
-        assert.ok(Number.isInteger(spec.restarts) && spec.restarts >= 1 && spec.restarts <= MAX_ATTACK_RESTARTS);
+      for (const loop of loops) {
+        const count = loop.kind === 'square' ? loop.queries : loop.steps;
+        assert.ok(Number.isInteger(count) && count <= MAX_ATTACK_STEPS);
+        if ('restarts' in loop)
+          assert.ok(Number.isInteger(loop.restarts) && loop.restarts >= 1 && loop.restarts <= MAX_ATTACK_RESTARTS);
+      }
       assert.deepEqual(parseAttack(formatAttack(spec)), spec);
     }),
     RUNS,
