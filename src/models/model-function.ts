@@ -18,6 +18,12 @@ export type TrainingGradients = {
   state: TensorMap;
 };
 
+/** The losses APGD ascends: the cross-entropy and the DLR loss, untargeted or towards target classes. */
+export type InputObjective = 'cross-entropy' | 'dlr' | 'dlr-targeted';
+
+/** One attack step's reading at x: the loss per example, the logits, ∂(Σ_i loss_i)/∂x. */
+export type InputLossGradient = { loss: tf.Tensor1D; logits: tf.Tensor2D; gradient: tf.Tensor4D };
+
 /** What `forward` may substitute for the bound weights and seed. */
 export interface ForwardAt {
   params?: TensorMap;
@@ -37,6 +43,16 @@ export interface ModelFunction {
   softCrossEntropyInputGradient(x: tf.Tensor4D, targets: tf.Tensor2D): tf.Tensor4D;
   /** ∂(Σ_i max_{j≠y} z_j − z_y)/∂x, the CW margin's (the argmax held fixed). */
   marginInputGradient(x: tf.Tensor4D, labels: tf.Tensor1D): tf.Tensor4D;
+  /**
+   * The loss per example, the logits and the loss's input gradient in one pass (APGD's step);
+   * `targetLabels` are DLR-targeted's target classes. DLR's ranks are held fixed (loss.ts).
+   */
+  lossAndInputGradient(
+    x: tf.Tensor4D,
+    labels: tf.Tensor1D,
+    objective: InputObjective,
+    targetLabels?: tf.Tensor1D,
+  ): InputLossGradient;
   /**
    * TRADES' or MART's training loss (training-loss.ts) at clean x and adversarial xAdv in
    * training mode: two passes on the bound weights, the clean one with the bound seed and state,

@@ -1,7 +1,13 @@
 /** The tfjs engine: every model function runs the architecture's tfjs forward on the active backend. */
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropyPerExample, cwMarginPerExample, softCrossEntropyPerExample } from './loss.ts';
-import type { Engine, ModelFunction, TrainingGradients } from './model-function.ts';
+import {
+  crossEntropyPerExample,
+  cwMarginPerExample,
+  dlrPerExample,
+  dlrVectors,
+  softCrossEntropyPerExample,
+} from './loss.ts';
+import type { Engine, InputLossGradient, ModelFunction, TrainingGradients } from './model-function.ts';
 import { modelFor } from './registry.ts';
 import { tfjsHessianVectorProduct } from './tfjs-hessian-vector-product.ts';
 import { martLoss, tradesLoss } from './training-loss.ts';
@@ -26,6 +32,23 @@ export function tfjsModelFunction(config: ModelConfig, weights: ModelWeights, op
     softCrossEntropyInputGradient: (x, targets) =>
       inputGradient(x, (logits) => softCrossEntropyPerExample(logits, targets)),
     marginInputGradient: (x, labels) => inputGradient(x, (logits) => cwMarginPerExample(logits, labels)),
+    lossAndInputGradient(x, labels, objective, targetLabels) {
+      // DLR's ranks come from a forward of their own, outside the tape (tf.topk has no gradient).
+      const fixed =
+        objective === 'cross-entropy'
+          ? undefined
+          : tf.tidy(() => dlrVectors(forward(x).logits, labels, objective === 'dlr' ? undefined : targetLabels));
+      const kept: Partial<InputLossGradient> = {};
+      const gradient = tf.grad((input: tf.Tensor) => {
+        const logits = forward(input as tf.Tensor4D).logits;
+        const loss = fixed === undefined ? crossEntropyPerExample(logits, labels) : dlrPerExample(logits, fixed);
+        kept.logits = tf.keep(logits);
+        kept.loss = tf.keep(loss);
+        return tf.sum(loss);
+      })(x) as tf.Tensor4D;
+      if (fixed !== undefined) tf.dispose([fixed.a, fixed.d]);
+      return { loss: kept.loss!, logits: kept.logits!, gradient };
+    },
     hessianVectorProduct: (x, labels, v) => tfjsHessianVectorProduct(config, weights, options, x, labels, v),
     trainingGradients(x, labels) {
       const names = Object.keys(weights.params);

@@ -64,6 +64,8 @@ export interface LossGraph {
 export const INPUT_NAME = 'x';
 export const ADV_INPUT_NAME = 'x_adv';
 export const ONE_HOT_NAME = 'one_hot';
+/** DLR-targeted's target classes, one-hot [N, K]. */
+export const TARGET_ONE_HOT_NAME = 'target_one_hot';
 export const LOSS_OUTPUT = 'loss';
 export const LOGITS_OUTPUT = 'logits';
 export const INPUT_GRADIENT_OUTPUT = 'input_gradient';
@@ -112,7 +114,8 @@ export function buildLossGraph(config: ModelConfig, request: LossGraphRequest): 
   }
   const oneHot = b.input(ONE_HOT_NAME, [n, k]);
   const objective = request.objective ?? 'cross-entropy';
-  const head = lossHead(b, objective, passes, oneHot, request.lossScale, request.beta ?? 0);
+  const targetClasses = objective === 'dlr-targeted' ? b.input(TARGET_ONE_HOT_NAME, [n, k]) : undefined;
+  const head = lossHead(b, objective, passes, oneHot, request.lossScale, request.beta ?? 0, targetClasses);
   b.output(head.perExample, LOSS_OUTPUT);
   if (wrt.length > 0) {
     const grads = net.gradients(head.seeds, wrt);

@@ -1,13 +1,14 @@
 /**
  * The losses of the ONNX graphs on logits, each with its gradient with respect to the logits in
  * closed form (softmax algebra), so the network's reverse tape starts from those seeds: the
- * cross-entropy (hard or soft targets), the CW margin, and TRADES' and MART's training losses on
- * a clean and an adversarial pass. Formulas as in training-loss.ts and pgd.ts (tfjs), whose
- * autodiff they must equal: an argmax (CW's and MART's most likely wrong class) is held fixed.
+ * cross-entropy (hard or soft targets), the CW margin, APGD's DLR losses (untargeted and
+ * targeted), and TRADES' and MART's training losses on a clean and an adversarial pass. Formulas
+ * as in training-loss.ts and loss.ts (tfjs), whose autodiff they must equal: an argmax or a sort
+ * (CW's and MART's most likely wrong class, DLR's ranks) is held fixed.
  */
 import type { GraphBuilder, Value } from './graph-builder.ts';
 
-export type LossObjective = 'cross-entropy' | 'cw-margin' | 'trades' | 'mart';
+export type LossObjective = 'cross-entropy' | 'cw-margin' | 'dlr' | 'dlr-targeted' | 'trades' | 'mart';
 
 /** A loss per example ([N]) and d(objective)/d(logits) of each pass it reads. */
 export interface LossHead {
@@ -27,6 +28,7 @@ export function lossHead(
   targets: Value,
   scale: number,
   beta: number,
+  targetClasses?: Value,
 ): LossHead {
   const [n, k] = logits[0]!.shape as [number, number];
   const ops = headOps(b, n, k);
@@ -40,6 +42,27 @@ export function lossHead(
     const wrong = ops.argMaxOneHot(sub(z, mul(targets, b.scalar(1e9))));
     const seed = sub(wrong, targets);
     return { perExample: ops.flat(rowSum(mul(z, seed))), seeds: [[z, ops.scaled(seed, scale)]] };
+  }
+  if (objective === 'dlr' || objective === 'dlr-targeted') {
+    // −(z·a)/(z·d + 1e-12) with a and d held fixed: ∂/∂z = −(a + loss·d)/(z·d + 1e-12).
+    const [top1, , top3, top4] = ops.topOneHots(z, objective === 'dlr' ? 3 : 4);
+    let a: Value;
+    let d: Value;
+    if (objective === 'dlr') {
+      // The best wrong class: the second-ranked when the label ranks first, else the first.
+      const labelFirst = rowSum(mul(top1!, targets));
+      const wrong = add(mul(ops.topOneHots(z, 2)[1]!, labelFirst), mul(top1!, sub(b.scalar(1), labelFirst)));
+      a = sub(targets, wrong);
+      d = sub(top1!, top3!);
+    } else {
+      if (targetClasses === undefined) throw new Error('loss head: dlr-targeted needs the target classes');
+      a = sub(targets, targetClasses);
+      d = sub(top1!, mul(add(top3!, top4!), b.scalar(0.5)));
+    }
+    const denominator = add(rowSum(mul(z, d)), b.scalar(1e-12));
+    const loss = ops.neg(ops.div(rowSum(mul(z, a)), denominator));
+    const seed = ops.neg(ops.div(add(a, mul(loss, d)), denominator));
+    return { perExample: ops.flat(loss), seeds: [[z, ops.scaled(seed, scale)]] };
   }
   const [clean, adv] = [z, logits[1]!];
   const p = ops.softmax(clean);
@@ -113,6 +136,25 @@ function headOps(b: GraphBuilder, n: number, k: number) {
         b.node('ReduceLogSumExp', [z], { axes: [1], keepdims: 0 }, [n]),
         b.reduceSum(mul(z, t), [1], false),
       ),
+    /** One-hots of each row's `m` largest entries, largest first (TopK), constants to the tape. */
+    topOneHots: (v: Value, m: number) => {
+      const [, indices] = b.multiNode('TopK', [v, b.int64s([m])], { axis: 1, largest: 1, sorted: 1 }, [
+        [n, m],
+        [n, m],
+      ]);
+      return Array.from({ length: m }, (_, j) =>
+        b.node(
+          'OneHot',
+          [
+            b.reshape(b.node('Gather', [indices!, b.int64s([j])], { axis: 1 }, [n, 1]), [n]),
+            b.int64s([k]),
+            b.floats([0, 1]),
+          ],
+          { axis: -1 },
+          [n, k],
+        ),
+      );
+    },
     /** One-hot of each row's argmax (the first on ties, as tf.argMax), a constant to the tape. */
     argMaxOneHot: (v: Value) =>
       b.node(

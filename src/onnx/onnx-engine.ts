@@ -26,6 +26,7 @@ import {
   LOSS_OUTPUT,
   ONE_HOT_NAME,
   paramGradientOutput,
+  TARGET_ONE_HOT_NAME,
   statisticsOutputs,
   hessianVectorOutput,
   tangentInput,
@@ -208,6 +209,22 @@ function onnxModelFunction(
     crossEntropyInputGradient: (x, labels) => inputGradient(x, oneHot(labels, config.classes), 'cross-entropy'),
     softCrossEntropyInputGradient: (x, targets) => inputGradient(x, floatData(targets), 'cross-entropy'),
     marginInputGradient: (x, labels) => inputGradient(x, oneHot(labels, config.classes), 'cw-margin'),
+    lossAndInputGradient(x, labels, objective, targetLabels) {
+      const n = x.shape[0];
+      const k = config.classes;
+      const feeds: Feeds = { [ONE_HOT_NAME]: { data: oneHot(labels, k), dims: [n, k] } };
+      if (objective === 'dlr-targeted') {
+        if (targetLabels === undefined) throw new Error('lossAndInputGradient: dlr-targeted needs target labels');
+        feeds[TARGET_ONE_HOT_NAME] = { data: oneHot(targetLabels, k), dims: [n, k] };
+      }
+      const request = { loss: true, logits: true, inputGradient: true, paramGradients: false, lossScale: 1, objective };
+      const out = run(x, feeds, request, [LOSS_OUTPUT, LOGITS_OUTPUT, INPUT_GRADIENT_OUTPUT]);
+      return {
+        loss: tf.tensor1d(out[LOSS_OUTPUT]!),
+        logits: tf.tensor2d(out[LOGITS_OUTPUT]!, [n, k]),
+        gradient: tf.tensor4d(out[INPUT_GRADIENT_OUTPUT]!, x.shape),
+      };
+    },
     hessianVectorProduct(x, labels, v) {
       const n = x.shape[0];
       const names = Object.keys(weights.params);
