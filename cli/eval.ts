@@ -17,6 +17,7 @@ interface EvalFlags extends ModelFlags {
   batchSize: string;
   json?: boolean;
   out?: string;
+  maskingCheck: boolean;
 }
 
 const percent = (v: number) => `${(100 * v).toFixed(2)}%`;
@@ -40,6 +41,14 @@ export function formatEvalTable(result: EvalResult): string {
     );
   }
   const lines = [`${result.model.arch} ${JSON.stringify(result.model.options)}, attack ${result.attack}`, ...rows];
+  for (const [split, m] of Object.entries(result.splits)) {
+    for (const member of m!.members ?? [])
+      lines.push(
+        `  ${split}: after ${member.attack}: robust ${percent(member.robustAccuracy)} (fooled ${member.fooled})`,
+      );
+    if (m!.pgdCheck)
+      lines.push(`  ${split}: ${m!.pgdCheck.attack} (masking check): robust ${percent(m!.pgdCheck.accuracy)}`);
+  }
   if (result.gap)
     lines.push(
       `robust generalization gap (train − test): accuracy ${(100 * result.gap.accuracy).toFixed(2)} points, loss ${result.gap.loss.toFixed(4)}`,
@@ -60,7 +69,8 @@ export function evalCommand(): Command {
       )
       .option(
         '--attack <spec>',
-        'e.g. pgd:linf:eps=8/255:steps=20:step=2/255, pgd:l2:eps=0.5, fgsm:eps=0.1, none',
+        'e.g. pgd:linf:eps=8/255:steps=20:step=2/255, pgd:l2:eps=0.5, fgsm:eps=0.1, apgd:linf:eps=8/255:loss=dlr, ' +
+          'apgd-t:linf:eps=8/255:targets=9, square:linf:eps=8/255:queries=5000, autoattack:linf:eps=8/255[:version=rand], none',
         'none',
       )
       .addOption(
@@ -69,7 +79,11 @@ export function evalCommand(): Command {
       .option('--subset <n>', 'class-stratified subset of each split (deterministic for --seed)')
       .option('--batch-size <n>', 'images per batch', '128')
       .option('--json', 'print the result as JSON')
-      .option('--out <file>', 'also write the JSON result here (atomically)'),
+      .option('--out <file>', 'also write the JSON result here (atomically)')
+      .option(
+        '--no-masking-check',
+        'with apgd, apgd-t, square or autoattack, skip the PGD-10 run on the same examples that checks for gradient masking',
+      ),
   ).action(async (flags: EvalFlags, command: Command) => {
     claimOutputs('eval', [{ flag: '--out', path: flags.out, kind: 'file' }]);
     const context = await createContext(command);
@@ -86,6 +100,7 @@ export function evalCommand(): Command {
       batchSize: positiveInteger('batch-size', flags.batchSize),
       backend: context.backend,
       seed: context.options.seed,
+      maskingCheck: flags.maskingCheck,
       onProgress: (split, done, total) => {
         if (!progress.has(split)) progress.set(split, progressLine(`eval ${split}`));
         progress.get(split)!(done, total);

@@ -46,3 +46,13 @@ export function seededNormal<R extends tf.Rank>(
 ): tf.Tensor<R> {
   return tf.randomNormal(shape as tf.ShapeMap[R], mean, stdDev, 'float32', tfjsSeed(seed));
 }
+
+/** A seeded uniform tensor on [min, max) (float32), the same for the same seed on every run. */
+export function seededUniformTensor<R extends tf.Rank>(
+  shape: number[],
+  min: number,
+  max: number,
+  seed: number,
+): tf.Tensor<R> {
+  return tf.randomUniform(shape as tf.ShapeMap[R], min, max, 'float32', tfjsSeed(seed));
+}

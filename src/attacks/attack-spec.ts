@@ -264,6 +264,17 @@ function namedMember(name: string, norm: Norm, eps: number, value: Take, source:
  * L∞ radius ≥ 1 lets the attack reach any image (8 where 8/255 was meant).
  */
 export function attackWarnings(spec: AttackSpec): string[] {
+  const eot = (spec.kind === 'autoattack' ? spec.members : [spec]).some((m) => 'eot' in m && m.eot > 1);
+  const eotNote = eot
+    ? [
+        `--attack ${formatAttack(spec)}: eot > 1 averages gradient samples of a randomized model; weightscape's models are ` +
+          'deterministic in eval mode, so the samples are equal and one gradient is computed per step',
+      ]
+    : [];
+  return [...eotNote, ...epsWarnings(spec)];
+}
+
+function epsWarnings(spec: AttackSpec): string[] {
   if (spec.kind === 'none' || ('norm' in spec && spec.norm !== 'linf') || spec.eps < 1) return [];
   return [
     `--attack ${formatAttack(spec)}: eps=${spec.eps} ≥ 1 under L∞ covers the whole [0, 1] pixel range (did you mean ${spec.eps}/255?)`,

@@ -77,7 +77,7 @@ function makeScorer(
     batch.set(images.subarray(0, count * d));
     for (let k = count; k < size; k++) batch.copyWithin(k * d, 0, d);
     const input = tf.tensor4d(batch, [size, dims.h, dims.w, dims.c]);
-    const output = model.logits(input);
+    const output = tf.tidy(() => model.logits(input));
     const logits = output.dataSync();
     const classes = output.shape[1];
     input.dispose();

@@ -2,7 +2,7 @@
  * `weightscape eval`: a checkpoint's clean and robust loss and accuracy on the training and test
  * splits, and the robust generalization gap (train minus test), as a typed result.
  */
-import { attackWarnings, formatAttack, type AttackSpec } from '../attacks/attack-spec.ts';
+import { attackWarnings, formatAttack, type AttackSpec, type PgdSpec } from '../attacks/attack-spec.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import type { ModelConfigRequest } from '../checkpoints/model-config.ts';
 import { WeightscapeError } from '../errors.ts';
@@ -28,7 +28,36 @@ export interface EvaluateRequest {
   batchSize: number;
   backend: BackendInfo;
   seed: number;
+  /** With APGD, Square or AutoAttack, also PGD-10 on the same examples (default true): the gradient-masking check. */
+  maskingCheck?: boolean;
   onProgress?: (split: Split, done: number, total: number) => void;
+}
+
+/**
+ * Gradient masking is suspected when clean accuracy is at least this and PGD's robust accuracy
+ * exceeds the stronger attack's by this much.
+ */
+export const MASKING_CLEAN_ACCURACY = 0.5;
+export const MASKING_ACCURACY_GAP = 0.1;
+
+/** PGD-10 (random start, step eps/4) at the attack's norm and radius, for the attacks that PGD should not beat. */
+function maskingCheckAttack(attack: AttackSpec): PgdSpec | undefined {
+  if (!['apgd', 'apgd-t', 'square', 'autoattack'].includes(attack.kind) || !('norm' in attack)) return undefined;
+  const { norm, eps } = attack;
+  return { kind: 'pgd', norm, eps, step: eps / 4, steps: 10, randomStart: true, restarts: 1, loss: 'ce' };
+}
+
+/** The gradient-masking note of a split, when PGD's robust accuracy is far above the stronger attack's. */
+function maskingNote(split: string, metrics: EvalResult['splits']['test'], attack: string): string[] {
+  const check = metrics?.pgdCheck;
+  const robust = metrics?.robust;
+  if (check === undefined || robust === undefined || metrics!.clean.accuracy < MASKING_CLEAN_ACCURACY) return [];
+  if (check.accuracy - robust.accuracy < MASKING_ACCURACY_GAP) return [];
+  const percent = (v: number) => `${(100 * v).toFixed(1)}%`;
+  return [
+    `gradient masking suspected on the ${split} split: PGD-10's robust accuracy ${percent(check.accuracy)} is far above ` +
+      `${attack}'s ${percent(robust.accuracy)} at clean accuracy ${percent(metrics!.clean.accuracy)}; PGD numbers of this model overstate its robustness`,
+  ];
 }
 
 /** Clean and robust metrics of a checkpoint on each split of the data, and the robust gap. */
@@ -56,8 +85,10 @@ export function evaluateCheckpoint(request: EvaluateRequest): EvalResult {
         attack: request.attack,
         batchSize: request.batchSize,
         seed: request.seed,
+        pgdCheck: request.maskingCheck === false ? undefined : maskingCheckAttack(request.attack),
         onProgress: (done, total) => request.onProgress?.(split, done, total),
       });
+      notes.push(...maskingNote(split, results[split], formatAttack(request.attack)));
     }
     const result: EvalResult = {
       schema: EVAL_SCHEMA,

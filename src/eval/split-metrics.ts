@@ -5,8 +5,9 @@
  * never exceeds clean accuracy. Robust loss is the cross-entropy at the adversarial input.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { AttackSpec } from '../attacks/attack-spec.ts';
-import { runAttack } from '../attacks/run-attack.ts';
+import { formatAttack, type AttackSpec, type PgdSpec } from '../attacks/attack-spec.ts';
+import { memberAttacks } from '../attacks/autoattack.ts';
+import { runAttack, runAttackWithOutcome } from '../attacks/run-attack.ts';
 import type { LabeledImages } from '../data/dataset.ts';
 import { WeightscapeError } from '../errors.ts';
 import { modelFunction } from '../models/engine-registry.ts';
@@ -24,8 +25,13 @@ export interface SplitRequest {
   attack: AttackSpec;
   batchSize: number;
   seed: number;
+  /** A second, PGD attack on the same examples (evaluate-checkpoint's gradient-masking check). */
+  pgdCheck?: PgdSpec;
   onProgress?: (done: number, total: number) => void;
 }
+
+/** Robust loss and accuracy of one attack, summed over batches. */
+const robustSums = () => ({ loss: 0, correct: 0 });
 
 export function evaluateSplit({
   weights,
@@ -34,16 +40,31 @@ export function evaluateSplit({
   attack,
   batchSize,
   seed,
+  pgdCheck,
   onProgress,
 }: SplitRequest): SplitMetrics {
   const [n, h, w, c] = data.shape;
   const model = modelFunction(config, weights, { training: false });
   const sums = { cleanLoss: 0, cleanCorrect: 0, robustLoss: 0, robustCorrect: 0 };
+  const check = robustSums();
+  const outcomes: string[] = [];
+  const fooledByMember: number[] = attack.kind === 'autoattack' ? attack.members.map(() => 0) : [];
   for (let start = 0, batch = 0; start < n; start += batchSize, batch++) {
     const size = Math.min(batchSize, n - start);
     const x = tf.tensor4d(data.images.subarray(start * h * w * c, (start + size) * h * w * c), [size, h, w, c]);
     const labels = tf.tensor1d(data.labels.subarray(start, start + size), 'int32');
-    const xAdv = attack.kind === 'none' ? undefined : runAttack(attack, model, x, labels, seed * 100_003 + batch);
+    const batchSeed = seed * 100_003 + batch;
+    const run = attack.kind === 'none' ? undefined : runAttackWithOutcome(attack, model, x, labels, batchSeed);
+    const xAdv = run?.xAdv;
+    if (run?.outcome !== undefined) outcomes.push(run.outcome);
+    run?.fooledByMember?.forEach((count, m) => (fooledByMember[m]! += count));
+    if (pgdCheck !== undefined) {
+      const xPgd = runAttack(pgdCheck, model, x, labels, batchSeed);
+      const [loss, correct] = robustReductions(model, x, xPgd, labels);
+      check.loss += loss;
+      check.correct += correct;
+      xPgd.dispose();
+    }
     const values = tf.tidy(() => {
       const cleanLogits = model.logits(x);
       const cleanRight = tf.equal(tf.argMax(cleanLogits, 1), labels);
@@ -65,8 +86,37 @@ export function evaluateSplit({
   }
   const result: SplitMetrics = { count: n, clean: { loss: sums.cleanLoss / n, accuracy: sums.cleanCorrect / n } };
   if (attack.kind !== 'none') result.robust = { loss: sums.robustLoss / n, accuracy: sums.robustCorrect / n };
+  if (outcomes.length > 0) result.outcome = outcomes.join('');
+  if (attack.kind === 'autoattack') {
+    let robust = sums.cleanCorrect;
+    const attacks = memberAttacks(attack);
+    result.members = fooledByMember.map((fooled, m) => {
+      robust -= fooled;
+      return { attack: attacks[m]!, fooled, robustAccuracy: robust / n };
+    });
+  }
+  if (pgdCheck !== undefined)
+    result.pgdCheck = { attack: formatAttack(pgdCheck), loss: check.loss / n, accuracy: check.correct / n };
   for (const value of [result.clean.loss, result.robust?.loss ?? 0]) {
     if (!Number.isFinite(value)) throw new WeightscapeError('numeric', `loss is ${value} on ${data.spec}`);
   }
   return result;
+}
+
+/** Summed cross-entropy at xAdv and the count of examples right both clean and at xAdv. */
+function robustReductions(
+  model: ReturnType<typeof modelFunction>,
+  x: tf.Tensor4D,
+  xAdv: tf.Tensor4D,
+  labels: tf.Tensor1D,
+): [number, number] {
+  const values = tf.tidy(() => {
+    const cleanRight = tf.equal(tf.argMax(model.logits(x), 1), labels);
+    const advLogits = model.logits(xAdv);
+    const bothRight = tf.logicalAnd(cleanRight, tf.equal(tf.argMax(advLogits, 1), labels));
+    return tf.stack([tf.sum(crossEntropyPerExample(advLogits, labels)), tf.sum(tf.cast(bothRight, 'float32'))]);
+  });
+  const [loss, correct] = values.dataSync();
+  values.dispose();
+  return [loss!, correct!];
 }

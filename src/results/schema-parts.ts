@@ -68,11 +68,32 @@ export const provenanceSchema = z
 
 export const lossAccuracySchema = z.object({ loss: z.number(), accuracy: z.number().min(0).max(1) }).loose();
 
+/** One AutoAttack member's share: its canonical attack, the examples it fooled, robust accuracy after it. */
+const memberOutcomeSchema = z
+  .object({
+    attack: z.string(),
+    fooled: z.number().int().nonnegative(),
+    robustAccuracy: z.number().min(0).max(1),
+  })
+  .loose();
+
 export const splitMetricsSchema = z
   .object({
     count: z.number().int().nonnegative(),
     clean: lossAccuracySchema,
     robust: lossAccuracySchema.optional(),
+    /**
+     * APGD, Square and AutoAttack: one character per example, in order: 'x' misclassified clean,
+     * '.' robust, '1'… the (1-based) attack or AutoAttack member that fooled it.
+     */
+    outcome: z.string().optional(),
+    /** AutoAttack: each member in order, run on the examples still robust. */
+    members: z.array(memberOutcomeSchema).optional(),
+    /**
+     * With APGD or AutoAttack: PGD-10 at the same norm and radius on the same examples, the
+     * gradient-masking check (a PGD accuracy far above the stronger attack's is suspect).
+     */
+    pgdCheck: lossAccuracySchema.extend({ attack: z.string() }).optional(),
   })
   .loose();
 
