@@ -48,7 +48,7 @@ function maskingCheckAttack(attack: AttackSpec): PgdSpec | undefined {
 }
 
 /** The gradient-masking note of a split, when PGD's robust accuracy is far above the stronger attack's. */
-function maskingNote(split: string, metrics: EvalResult['splits']['test'], attack: string): string[] {
+export function maskingNote(split: string, metrics: EvalResult['splits']['test'], attack: string): string[] {
   const check = metrics?.pgdCheck;
   const robust = metrics?.robust;
   if (check === undefined || robust === undefined || metrics!.clean.accuracy < MASKING_CLEAN_ACCURACY) return [];
