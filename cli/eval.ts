@@ -86,8 +86,8 @@ export function evalCommand(): Command {
       ),
   ).action(async (flags: EvalFlags, command: Command) => {
     claimOutputs('eval', [{ flag: '--out', path: flags.out, kind: 'file' }]);
-    const context = await createContext(command);
     const attack = parseAttack(flags.attack);
+    const context = await createContext(command);
     const splits: Split[] = flags.split === 'both' ? ['train', 'test'] : [flags.split];
     const progress = new Map<Split, (done: number, total: number) => void>();
     const result = evaluateCheckpoint({

@@ -7,9 +7,8 @@
  * checkpoint compares the first iterate's loss with 0 (its loss history starts zeroed).
  */
 import * as tf from '@tensorflow/tfjs';
-import { WeightscapeError } from '../errors.ts';
 import type { InputObjective, ModelFunction } from '../models/model-function.ts';
-import type { ApgdSpec, ApgdTargetedSpec, Norm } from './attack-spec.ts';
+import { checkAttackClasses, type ApgdSpec, type ApgdTargetedSpec, type Norm } from './attack-spec.ts';
 import { attackStart, type AttackOutcome, copyRow, gatherRows, rowsToHost } from './example-rows.ts';
 
 /** One run's losses (tests compare them with the PyTorch reference). */
@@ -54,14 +53,11 @@ export function apgdAttack(
 ): AttackOutcome {
   const n = x.shape[0];
   const cleanLogits = tf.tidy(() => model.logits(x));
-  const classes = cleanLogits.shape[1];
-  const neededClasses = spec.kind === 'apgd-t' ? Math.max(4, spec.targets + 1) : spec.loss === 'dlr' ? 3 : 2;
-  if (classes < neededClasses) {
+  try {
+    checkAttackClasses(spec, cleanLogits.shape[1]);
+  } catch (error) {
     cleanLogits.dispose();
-    throw new WeightscapeError(
-      'bad-argument',
-      `--attack ${spec.kind}: needs at least ${neededClasses} classes, the model has ${classes}`,
-    );
+    throw error;
   }
   const labelIds = labels.dataSync();
   const cleanPredictions = tf.tidy(() => tf.argMax(cleanLogits, 1).dataSync());

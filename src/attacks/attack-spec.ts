@@ -304,6 +304,25 @@ export function formatAttack(spec: AttackSpec): string {
   );
 }
 
+/** Refuses an attack the model's class count cannot serve (DLR ranks three classes, APGD-T four and its targets). */
+export function checkAttackClasses(spec: AttackSpec, classes: number): void {
+  for (const member of spec.kind === 'autoattack' ? spec.members : [spec]) {
+    const needed =
+      member.kind === 'apgd-t'
+        ? Math.max(4, member.targets + 1)
+        : member.kind === 'apgd' && member.loss === 'dlr'
+          ? 3
+          : 2;
+    if (classes < needed)
+      throw bad(
+        `--attack ${formatAttack(spec)}: ${memberLabel(member)} needs at least ${needed} classes, the model has ${classes}`,
+      );
+  }
+}
+
+const memberLabel = (member: AttackSpec) =>
+  member.kind === 'apgd' || member.kind === 'apgd-t' || member.kind === 'square' ? memberName(member) : member.kind;
+
 /** A member's AutoAttack name (apgd-ce, apgd-dlr, apgd-t, square). */
 export function memberName(member: AutoAttackMember): string {
   return member.kind === 'apgd' ? `apgd-${member.loss}` : member.kind;

@@ -2,7 +2,13 @@
  * `weightscape eval`: a checkpoint's clean and robust loss and accuracy on the training and test
  * splits, and the robust generalization gap (train minus test), as a typed result.
  */
-import { attackWarnings, formatAttack, type AttackSpec, type PgdSpec } from '../attacks/attack-spec.ts';
+import {
+  attackWarnings,
+  checkAttackClasses,
+  formatAttack,
+  type AttackSpec,
+  type PgdSpec,
+} from '../attacks/attack-spec.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import type { ModelConfigRequest } from '../checkpoints/model-config.ts';
 import { WeightscapeError } from '../errors.ts';
@@ -74,6 +80,7 @@ export function evaluateCheckpoint(request: EvaluateRequest): EvalResult {
   const opened = openEvaluation({ ...request, splits });
   try {
     const { checkpoint, config, weights } = opened;
+    checkAttackClasses(request.attack, config.classes);
     const datasets = splits.map((split, i) => ({ split, data: opened.data[i]! }));
     const notes = [...opened.notes, ...attackWarnings(request.attack)];
     const results: EvalResult['splits'] = {};
