@@ -19,13 +19,11 @@ import * as tf from '@tensorflow/tfjs';
 import { parseAttack, type ApgdSpec, type ApgdTargetedSpec } from '../../src/attacks/attack-spec.ts';
 import { apgdAttack, type ApgdRunTrace } from '../../src/attacks/apgd.ts';
 import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
-import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
-import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
-import { loadDataset, parseDataSpec } from '../../src/data/dataset.ts';
 import { modelFunction } from '../../src/models/engine-registry.ts';
 import { crossEntropyPerExample } from '../../src/models/loss.ts';
 import type { ModelConfig, ModelWeights } from '../../src/models/types.ts';
 import { selectBackendAndEngine } from '../helpers/engine.ts';
+import { convnetMini, miniTest } from '../helpers/convnet-mini.ts';
 import { loadFixtureModel } from '../helpers/fixtures.ts';
 import { preactImages } from '../helpers/preact-inputs.ts';
 
@@ -54,21 +52,12 @@ const reference = JSON.parse(readFileSync(`${DIR}apgd-reference.json`, 'utf8')) 
 
 /** The two models and their inputs, as the reference script builds them. */
 function fixtureModels() {
-  const checkpoint = loadCheckpoint(`${DIR}convnet-mini.pt`);
-  const config = resolveModelConfig(checkpoint, {
-    arch: 'convnet',
-    options: { width: 8, hidden: 32, dropout: 0 },
-    input: { height: 28, width: 28, channels: 1 },
-  });
-  const mini = loadDataset(parseDataSpec('mini'), { split: 'test' });
+  const convnet = convnetMini();
+  const mini = miniTest(0, 100);
   const preact = loadFixtureModel('preact-resnet18');
   const inputs = preactImages();
   const models: Record<ReferenceCase['model'], { config: ModelConfig; weights: ModelWeights; x: tf.Tensor4D }> = {
-    'convnet-mini': {
-      config,
-      weights: checkpointToWeights(checkpoint, config).weights,
-      x: tf.tensor4d(mini.images.subarray(0, 100 * 784), [100, 28, 28, 1]),
-    },
+    'convnet-mini': { config: convnet.config, weights: convnet.weights, x: tf.tensor4d(mini.images, mini.shape) },
     'preact-resnet18': {
       config: preact.config,
       weights: preact.weights,
@@ -78,7 +67,7 @@ function fixtureModels() {
   return {
     models,
     dispose: () => {
-      disposeWeights(models['convnet-mini'].weights);
+      convnet.dispose();
       tf.dispose([models['convnet-mini'].x, models['preact-resnet18'].x]);
       preact.dispose();
     },

@@ -5,28 +5,16 @@ import { formatAttack, parseAttack, type PgdSpec } from '../../src/attacks/attac
 import { pgdAttack } from '../../src/attacks/pgd.ts';
 import { tradesAttack } from '../../src/attacks/trades.ts';
 import { selectBackend } from '../../src/backend/select-backend.ts';
-import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
-import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
-import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
-import { loadDataset, parseDataSpec, selectExamples } from '../../src/data/dataset.ts';
+import { disposeWeights } from '../../src/checkpoints/map-to-model.ts';
 import { evaluateSplit } from '../../src/eval/split-metrics.ts';
+import { convnetMini, miniTest } from '../helpers/convnet-mini.ts';
 import { tfjsModelFunction } from '../../src/models/tfjs-engine.ts';
 import { WeightscapeError } from '../../src/errors.ts';
 
 async function setup() {
   await selectBackend('wasm');
-  const checkpoint = loadCheckpoint(new URL('../../fixtures/attacks/convnet-mini.pt', import.meta.url).pathname);
-  const config = resolveModelConfig(checkpoint, {
-    arch: 'convnet',
-    options: { width: 8, hidden: 32, dropout: 0 },
-    input: { height: 28, width: 28, channels: 1 },
-  });
-  const { weights } = checkpointToWeights(checkpoint, config);
-  const data = selectExamples(
-    loadDataset(parseDataSpec('mini'), { split: 'test' }),
-    Array.from({ length: 40 }, (_, i) => 200 + i),
-    'mini/test[200:240]',
-  );
+  const { config, weights } = convnetMini();
+  const data = miniTest(200, 40);
   const x = tf.tensor4d(data.images, data.shape);
   const labels = tf.tensor1d(data.labels, 'int32');
   const model = tfjsModelFunction(config, weights, { training: false });

@@ -6,24 +6,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { formatAttack, parseAttack, type AttackSpec, type AutoAttackSpec } from '../../src/attacks/attack-spec.ts';
-import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
-import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
-import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
-import { loadDataset, parseDataSpec, selectExamples, type LabeledImages } from '../../src/data/dataset.ts';
+import { type LabeledImages } from '../../src/data/dataset.ts';
 import { maskingNote } from '../../src/eval/evaluate-checkpoint.ts';
 import { evaluateSplit } from '../../src/eval/split-metrics.ts';
 import { modelFunction } from '../../src/models/engine-registry.ts';
 import type { ModelConfig, ModelWeights } from '../../src/models/types.ts';
 import { useOnnxruntimeInThisFile } from '../helpers/engine.ts';
+import { convnetMini, miniTest } from '../helpers/convnet-mini.ts';
 import { loadFixtureModel } from '../helpers/fixtures.ts';
 import { preactImages } from '../helpers/preact-inputs.ts';
 
 useOnnxruntimeInThisFile();
 
-const DIR = fileURLToPath(new URL('../../fixtures/attacks/', import.meta.url));
 
 interface Case {
   name: string;
@@ -35,28 +31,7 @@ interface Case {
 }
 
 function convnetCase(): Case & { dispose: () => void } {
-  const checkpoint = loadCheckpoint(`${DIR}convnet-mini.pt`);
-  const config = resolveModelConfig(checkpoint, {
-    arch: 'convnet',
-    options: { width: 8, hidden: 32, dropout: 0 },
-    input: { height: 28, width: 28, channels: 1 },
-  });
-  const test = loadDataset(parseDataSpec('mini'), { split: 'test' });
-  const data = selectExamples(
-    test,
-    Array.from({ length: 100 }, (_, i) => i),
-    'mini/test[:100]',
-  );
-  const { weights } = checkpointToWeights(checkpoint, config);
-  return {
-    name: 'convnet-mini',
-    config,
-    weights,
-    data,
-    norm: 'linf',
-    eps: '0.1',
-    dispose: () => disposeWeights(weights),
-  };
+  return { name: 'convnet-mini', ...convnetMini(), data: miniTest(0, 100), norm: 'linf', eps: '0.1' };
 }
 
 /** The narrow preact on 32 random images labelled by its own predictions (all clean-correct). */

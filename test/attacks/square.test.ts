@@ -4,13 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 import { parseAttack, type SquareSpec } from '../../src/attacks/attack-spec.ts';
 import { squareAttack, squareFraction, type SquareResult } from '../../src/attacks/square.ts';
 import { eta, etaRectangles } from '../../src/attacks/square-l2.ts';
-import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
-import { checkpointToWeights } from '../../src/checkpoints/map-to-model.ts';
-import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
-import { loadDataset, parseDataSpec, selectExamples } from '../../src/data/dataset.ts';
 import { modelFunction } from '../../src/models/engine-registry.ts';
 import type { ModelFunction } from '../../src/models/model-function.ts';
 import { selectBackendAndEngine } from '../helpers/engine.ts';
+import { convnetMini, miniTest } from '../helpers/convnet-mini.ts';
 
 interface Setup {
   model: ModelFunction;
@@ -28,18 +25,8 @@ function setup(): Promise<Setup> {
   cached ??= (async () => {
     const info = await selectBackendAndEngine('wasm', { onnxruntime: true });
     assert.ok(info.onnxruntime !== undefined, info.onnxruntimeOff);
-    const checkpoint = loadCheckpoint(new URL('../../fixtures/attacks/convnet-mini.pt', import.meta.url).pathname);
-    const config = resolveModelConfig(checkpoint, {
-      arch: 'convnet',
-      options: { width: 8, hidden: 32, dropout: 0 },
-      input: { height: 28, width: 28, channels: 1 },
-    });
-    const { weights } = checkpointToWeights(checkpoint, config);
-    const data = selectExamples(
-      loadDataset(parseDataSpec('mini'), { split: 'test' }),
-      Array.from({ length: 100 }, (_, i) => i),
-      'mini/test[:100]',
-    );
+    const { config, weights } = convnetMini();
+    const data = miniTest(0, 100);
     const x = tf.tensor4d(data.images, data.shape);
     const labels = tf.tensor1d(data.labels, 'int32');
     const model = modelFunction(config, weights, { training: false });
