@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { attackWarnings, parseAttack } from '../../src/attacks/attack-spec.ts';
+import { attackWarnings, formatAttack, parseAttack } from '../../src/attacks/attack-spec.ts';
 import { selectBackend } from '../../src/backend/select-backend.ts';
 import { WeightscapeError } from '../../src/errors.ts';
 import { evaluateCheckpoint } from '../../src/eval/evaluate-checkpoint.ts';
@@ -53,4 +53,30 @@ test('an L∞ eps ≥ 1 on [0, 1] images is warned about ("did you mean 8/255?")
     result.notes.some((n) => n.includes('did you mean 8/255?')),
     result.notes.join('; '),
   );
+});
+
+test('APGD and AutoAttack specs: refusals name the key and the choices', () => {
+  for (const [text, message] of [
+    ['apgd:linf:eps=0.1:loss=cw', /--attack apgd:linf:eps=0\.1:loss=cw: APGD's loss must be ce or dlr/],
+    ['autoattack:linf:eps=0.1:attacks=apgd-ce', /attacks= needs version=custom/],
+    ['autoattack:linf:eps=0.1:version=custom', /version=custom needs attacks=/],
+    ['autoattack:linf:eps=0.1:version=custom:attacks=square+square', /names an attack twice/],
+    ['square:linf:eps=0.1:p-init=1.5', /p-init=1\.5 must be in \(0, 1\]/],
+    ['apgd-t:linf:eps=0.1:targets=0', /targets=0 must be an integer from 1/],
+  ] as const) {
+    assert.throws(() => parseAttack(text), message, text);
+  }
+  const standard = parseAttack('autoattack:l2:eps=0.5');
+  assert.equal(standard.kind, 'autoattack');
+  assert.deepEqual(standard.kind === 'autoattack' ? standard.members.map((m) => formatAttack(m)) : [], [
+    'apgd:l2:eps=0.5:loss=ce:steps=100:restarts=1:eot=1',
+    'apgd-t:l2:eps=0.5:targets=9:steps=100:restarts=1:eot=1',
+    'square:l2:eps=0.5:queries=5000:p-init=0.8:restarts=1:loss=margin',
+  ]);
+  const rand = parseAttack('autoattack:linf:eps=8/255:version=rand');
+  assert.deepEqual(rand.kind === 'autoattack' ? rand.members.map((m) => formatAttack(m)) : [], [
+    `apgd:linf:eps=${8 / 255}:loss=ce:steps=100:restarts=1:eot=20`,
+    `apgd:linf:eps=${8 / 255}:loss=dlr:steps=100:restarts=1:eot=20`,
+  ]);
+  assert.match(attackWarnings(rand)[0]!, /deterministic in eval mode/);
 });
