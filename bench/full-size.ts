@@ -14,17 +14,19 @@
  * WEIGHTSCAPE_BENCH_WORKLOADS, WEIGHTSCAPE_BENCH_RUNS (timed runs after a warm-up, default 1: a
  * workload takes seconds to minutes), WEIGHTSCAPE_BENCH_FULL_SIZE_WASM (workloads also timed on the
  * engine without onnxruntime, default pgd-10, on PreActResNet-18 only: WideResNet-34-10 would take
- * most of an hour there).
+ * most of an hour there), WEIGHTSCAPE_BENCH_ATTACK_SMOKE=1 (the attack workloads at a smoke
+ * run's scale, bench/attack-workloads.ts; rows then go to a file in the temporary directory).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/results/atomic-write.ts';
 import type { FullSizeMeasurement } from './full-size-workload.ts';
 import { loadAverageLine } from './timing.ts';
 import { runTorchScript } from './torch-reference.ts';
-import { FULL_SIZE_MODELS, FULL_SIZE_WORKLOADS, type FullSizeWorkload } from './workloads.ts';
+import { ATTACK_WORKLOADS, FULL_SIZE_MODELS, FULL_SIZE_WORKLOADS, type FullSizeWorkload } from './workloads.ts';
 
 export interface FullSizeRow extends FullSizeMeasurement {
   torchMs?: number;
@@ -35,6 +37,10 @@ export interface FullSizeRow extends FullSizeMeasurement {
   memoryRatio?: number;
   /** The issue's target for the speed ratio at 2 threads, where it sets one. */
   target?: number;
+  /** Attack workloads: PyTorch's examples fooled, in all and per AutoAttack member, and its members' ms. */
+  torchFooled?: number;
+  torchFooledByMember?: number[];
+  torchMemberMs?: number[];
   date: string;
 }
 
@@ -45,6 +51,8 @@ export const SPEED_TARGETS: Partial<Record<FullSizeWorkload, number>> = {
   'awp step': 0.8,
   'trades+awp step': 0.8,
   'mart step': 0.8,
+  'apgd-ce': 1.0,
+  autoattack: 1.0,
 };
 const MEMORY_TARGET = 1.2;
 
@@ -57,6 +65,12 @@ export const FULL_SIZE_NOTES = [
     'one point (θ + αd, PGD-10, the loss / θ + αd + βe, the loss) after a warm-up point',
   "fullSize torch: the faster time and the smaller peak RSS of two PyTorch runs, before weightscape's with the " +
     "allocator settings that keep its times steady, after with glibc's defaults",
+  'fullSize apgd-ce / autoattack (preact-resnet18 only): APGD-CE (L∞ 8/255, 100 iterations, 1 restart) and the ' +
+    'standard AutoAttack (APGD-CE, APGD-T with 9 targets, Square with 5000 queries, each on the examples still ' +
+    "robust; no FAB-T) through apgdAttack / autoAttack, labels the model's own clean predictions so all 128 " +
+    'examples are attacked; warm-up: one forward and one input gradient, then the whole attack (sessions for the ' +
+    'subsets included). fooled / torchFooled: examples each side fooled (by member: fooledByMember, memberMs); ' +
+    'PyTorch: the fixtures/make_apgd_fixtures.py reference and bench/torch_square.py',
   `fullSize target: the speed ratio the issue asks for at 2 threads (memoryRatio: at most ${MEMORY_TARGET} everywhere)`,
 ];
 
@@ -70,15 +84,22 @@ function measureWeightscape(
   runs: number,
 ): FullSizeMeasurement {
   const args = ['--import', 'tsx', NODE_SCRIPT, model, workload, String(threads), engine, String(runs)];
-  const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 3_600_000 });
+  const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: timeoutMs(workload) });
   if (child.status !== 0)
     throw new Error(`full-size-workload.ts ${model} ${workload} failed: ${child.stderr.trim().split('\n').pop()}`);
   return JSON.parse(child.stdout.trim().split('\n').pop()!) as FullSizeMeasurement;
 }
 
+/** An hour per child; the standard AutoAttack at 1 thread could need more if little falls to APGD-CE. */
+const timeoutMs = (workload: FullSizeWorkload) => (workload === 'autoattack' ? 4 : 1) * 3_600_000;
+const isAttack = (workload: FullSizeWorkload) => (ATTACK_WORKLOADS as readonly string[]).includes(workload);
+
 interface TorchFigures {
   ms: number;
   peakRssMb: number;
+  fooled?: number;
+  fooledByMember?: number[];
+  memberMs?: number[];
 }
 
 function measureTorch(
@@ -89,7 +110,8 @@ function measureTorch(
   mallocTuned: boolean,
 ): TorchFigures | undefined {
   const args = ['--threads', String(threads), '--runs', String(runs), '--full-size', model, '--workload', workload];
-  return runTorchScript('torch_workloads.py', args, { mallocTuned, timeoutMs: 3_600_000 }) as TorchFigures | undefined;
+  return runTorchScript('torch_workloads.py', args, { mallocTuned, timeoutMs: timeoutMs(workload) }) as
+    TorchFigures | undefined;
 }
 
 export interface FullSizeSelection {
@@ -128,6 +150,7 @@ export function runFullSize(selection: FullSizeSelection): FullSizeRow[] {
   for (const threads of selection.threadCounts)
     for (const { name } of FULL_SIZE_MODELS.filter((m) => selection.models?.includes(m.name) ?? true))
       for (const workload of workloads) {
+        if (isAttack(workload) && name !== FULL_SIZE_MODELS[0]!.name) continue;
         const torchBefore = measureTorch(name, workload, threads, selection.runs, true);
         const engines: Array<'onnxruntime' | 'wasm'> = ['onnxruntime'];
         if (selection.wasmWorkloads.includes(workload) && name === FULL_SIZE_MODELS[0]!.name) engines.push('wasm');
@@ -141,9 +164,14 @@ export function runFullSize(selection: FullSizeSelection): FullSizeRow[] {
             row.torchPeakRssMb = Math.min(torchBefore.peakRssMb, torchAfter.peakRssMb);
             row.ratio = row.torchMs / row.ms;
             row.memoryRatio = row.peakRssMb / row.torchPeakRssMb;
+            if (torchBefore.fooled !== undefined) row.torchFooled = torchBefore.fooled;
+            if (torchBefore.fooledByMember !== undefined) row.torchFooledByMember = torchBefore.fooledByMember;
+            const memberMs = [torchBefore, torchAfter].find((t) => t.ms === row.torchMs)?.memberMs;
+            if (memberMs !== undefined) row.torchMemberMs = memberMs;
           }
           if (threads === 2 && SPEED_TARGETS[workload] !== undefined) row.target = SPEED_TARGETS[workload];
           process.stderr.write(`  ${fullSizeLine(row)}\n`);
+          if (isAttack(workload)) process.stderr.write(`${attackLines(row)}\n`);
           rows.push(row);
         }
       }
@@ -166,6 +194,20 @@ export function fullSizeLine(r: FullSizeRow): string {
   );
 }
 
+/** An attack row's work on each side: examples fooled, and AutoAttack's per member with its time. */
+export function attackLines(r: FullSizeRow): string {
+  const members = ['apgd-ce', 'apgd-t', 'square'];
+  const side = (label: string, fooled?: number, byMember?: number[], memberMs?: number[]) =>
+    `    ${label}: fooled ${fooled ?? '-'} of ${r.attacked ?? r.batch}` +
+    (byMember === undefined
+      ? ''
+      : ` (${members.map((m, i) => `${m} ${byMember[i] ?? '-'} in ${((memberMs?.[i] ?? NaN) / 1000).toFixed(1)} s`).join(', ')})`);
+  return [
+    side('weightscape', r.fooled, r.fooledByMember, r.memberMs),
+    side('PyTorch    ', r.torchFooled, r.torchFooledByMember, r.torchMemberMs),
+  ].join('\n');
+}
+
 const rowKey = (r: FullSizeRow) => JSON.stringify([r.model, r.workload, r.engine, r.threads]);
 
 /** The previous full-size rows with this run's in place of the same keys. */
@@ -175,8 +217,10 @@ export function mergeFullSize(previous: FullSizeRow[] | undefined, rows: FullSiz
 }
 
 /** Stores full-size rows (and their notes) in bench/results.json, keeping everything else there. */
-export function storeFullSize(rows: FullSizeRow[]): void {
-  const out = fileURLToPath(new URL('./results.json', import.meta.url));
+export function storeFullSize(
+  rows: FullSizeRow[],
+  out = fileURLToPath(new URL('./results.json', import.meta.url)),
+): void {
   const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
   const notes = [...new Set([...((previous.notes as string[] | undefined) ?? []), ...FULL_SIZE_NOTES])];
   const written = {
@@ -191,7 +235,11 @@ export function storeFullSize(rows: FullSizeRow[]): void {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const loadBefore = os.loadavg();
   const rows = runFullSize(fullSizeSelectionFromEnv(process.env));
-  storeFullSize(rows);
+  // A smoke run's rows would replace real ones: they go to a scratch file.
+  const smoke = process.env.WEIGHTSCAPE_BENCH_ATTACK_SMOKE === '1';
+  const out = smoke ? path.join(os.tmpdir(), 'weightscape-bench-smoke.json') : undefined;
+  storeFullSize(rows, out);
+  if (out !== undefined) process.stderr.write(`smoke run: rows stored in ${out}\n`);
   process.stdout.write(
     `${[FULL_SIZE_HEADER, ...rows.map(fullSizeLine)].join('\n')}\n${loadAverageLine(loadBefore, os.loadavg())}\n`,
   );

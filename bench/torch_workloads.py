@@ -27,6 +27,16 @@ weightscape / PyTorch in `npm run bench`). Batch 128 of random images, for the c
 
   clean grid point theta + alpha*d + beta*e (two filter-normalized directions), the clean loss (eval)
 
+  apgd-ce          APGD-CE (L-inf 8/255, 100 iterations, 1 restart; fixtures/make_apgd_fixtures.py's
+                   reference from a random start), eval mode, full-width preact-resnet18 only
+  autoattack       the standard AutoAttack without FAB-T: APGD-CE, APGD-T (9 targets, the same reference),
+                   Square L-inf (5000 queries, bench/torch_square.py), each on the examples still robust
+  The attack workloads draw the convolutions He-normal as weightscape's initWeights does (the attacks'
+  work depends on the margins), label the images with the model's own clean predictions (all are attacked), warm
+  up with one forward and one input gradient, and report the examples fooled (per member and each
+  member's ms for autoattack). WEIGHTSCAPE_BENCH_ATTACK_SMOKE=1: width 8, 16 images, 5 iterations,
+  20 queries (a plumbing check, as bench/attack-workloads.ts).
+
 With --full-width, also the full-width preact-resnet18 (width 64), second-order workloads only.
 Prints JSON: {"torch": version, "threads": n, model: {workload: median ms}}.
 Usage: python3 torch_workloads.py --threads N [--runs R] [--workloads a,b] [--full-width]
@@ -38,13 +48,17 @@ prints {"torch": version, "threads": n, "ms": median, "samples": [...], "peakRss
 import argparse
 import importlib.util
 import json
+import math
 import os
 import resource
 import statistics
+import sys
 import time
 
 import torch
 import torch.nn.functional as F
+
+import torch_square as square
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -57,8 +71,10 @@ def load(name, path):
 
 
 models = load("models", "make_model_fixtures.py")
+apgd_reference = load("apgd_reference", "make_apgd_fixtures.py")
 reference = load("train_reference", "make_train_fixtures.py")
 landscape = load("landscape_reference", "make_landscape_fixtures.py")
+
 EPS, STEP, STEPS = 8 / 255, 2 / 255, 10
 LR, MOMENTUM, WD, GAMMA, BETA = 0.01, 0.9, 5e-4, 0.01, 6.0
 
@@ -215,7 +231,83 @@ FULL_SIZE = {
 }
 
 
+ATTACK_WORKLOADS = ["apgd-ce", "autoattack"]
+
+
+def attack_scale():
+    """Width, batch, APGD iterations and Square queries: the issue's, or the smoke run's."""
+    if os.environ.get("WEIGHTSCAPE_BENCH_ATTACK_SMOKE") == "1":
+        return {"width": 8, "batch": 16, "steps": 5, "queries": 20}
+    return {"width": 64, "batch": 128, "steps": 100, "queries": 5000}
+
+
+def apgd_run(model, x, y, kind, options):
+    """APGD-CE or APGD-T on (x, y) from a random start (a fresh one per call); which examples it fooled."""
+    start = apgd_reference.make_start(x, "linf", EPS, int(torch.randint(0, 2 ** 31, (1,)).item()))
+    clean_correct, acc, adv, _ = apgd_reference.apgd(model, x, y, start, kind, "linf", {"eps": EPS, **options})
+    return adv, clean_correct & ~acc
+
+
+def attack_work(workload, model, x, y, scale):
+    """One run of an attack workload; returns (figures, adversarial batch)."""
+    steps = scale["steps"]
+    if workload == "apgd-ce":
+        adv, fooled = apgd_run(model, x, y, "apgd", {"loss": "ce", "steps": steps, "restarts": 1})
+        adv.sum().item()
+        return {"attacked": len(y), "fooled": int(fooled.sum())}
+    with torch.no_grad():
+        robust = model(x).argmax(1) == y
+    adv = x.clone()
+    by_member, member_ms = [], []
+    members = [
+        lambda xs, ys: apgd_run(model, xs, ys, "apgd", {"loss": "ce", "steps": steps, "restarts": 1}),
+        lambda xs, ys: apgd_run(model, xs, ys, "apgd-t", {"targets": 9, "steps": steps, "restarts": 1}),
+        lambda xs, ys: square.square_linf(model, xs, ys, EPS, scale["queries"], 0.8),
+    ]
+    for member in members:
+        began = time.perf_counter()
+        idx = robust.nonzero().flatten()
+        fooled_count = 0
+        if idx.numel() > 0:
+            member_adv, fooled = member(x[idx], y[idx])
+            adv[idx[fooled]] = member_adv[fooled]
+            robust[idx[fooled]] = False
+            fooled_count = int(fooled.sum())
+        by_member.append(fooled_count)
+        member_ms.append((time.perf_counter() - began) * 1000)
+    adv.sum().item()
+    return {"attacked": len(y), "fooled": sum(by_member), "fooledByMember": by_member, "memberMs": member_ms}
+
+
+def attack_full_size(workload, runs):
+    """An attack workload: a light warm-up (one forward, one input gradient), then `runs` whole attacks."""
+    scale = attack_scale()
+    model = models.PreActResNet18(scale["width"], 10).eval()
+    # weightscape's initWeights draws convolutions He-normal (fan-in); PyTorch's default is ~2.4x
+    # narrower. The attacks' work depends on the logits' margins, so both sides draw alike.
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.Conv2d):
+                module.weight.normal_(0.0, math.sqrt(2.0 / module.weight[0].numel()))
+    x = torch.rand((scale["batch"], 3, 32, 32))
+    with torch.no_grad():
+        y = model(x).argmax(1)
+    apgd_reference.loss_and_grad(model, apgd_reference.ce_loss, x, y)[2].sum().item()
+    samples = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        figures = attack_work(workload, model, x, y, scale)
+        samples.append((time.perf_counter() - began) * 1000)
+    for i, ms in enumerate(figures.get("memberMs", [])):
+        print(f"{['apgd-ce', 'apgd-t', 'square'][i]}: fooled {figures['fooledByMember'][i]} in {ms / 1000:.1f} s",
+              file=sys.stderr)
+    return {"ms": statistics.median(samples), "samples": samples, **figures,
+            "peakRssMb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
 def full_size(name, workload, runs):
+    if workload in ATTACK_WORKLOADS:
+        return attack_full_size(workload, runs)
     make, batch = FULL_SIZE[name]
     model = make()
     x = torch.rand((batch, 3, 32, 32))

@@ -76,7 +76,14 @@ export const FULL_SIZE_MODELS: Array<{ name: string; config: ModelConfig; batch:
   },
 ];
 
-/** The full-size workloads: in-process ones of modelWorkloads plus the two kinds of landscape point. */
+/** The attacks of issue 20 (bench/attack-workloads.ts), on the full-width preact-resnet18 only. */
+export const ATTACK_WORKLOADS = ['apgd-ce', 'autoattack'] as const;
+export type AttackWorkload = (typeof ATTACK_WORKLOADS)[number];
+
+/**
+ * The full-size workloads: in-process ones of modelWorkloads, the two kinds of landscape point and
+ * the attack workloads.
+ */
 export const FULL_SIZE_WORKLOADS = [
   'pgd-10',
   'landscape point',
@@ -85,6 +92,7 @@ export const FULL_SIZE_WORKLOADS = [
   'trades+awp step',
   'mart step',
   'hessian-vector product',
+  ...ATTACK_WORKLOADS,
 ] as const;
 export type FullSizeWorkload = (typeof FULL_SIZE_WORKLOADS)[number];
 
