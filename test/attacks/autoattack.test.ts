@@ -20,7 +20,6 @@ import { preactImages } from '../helpers/preact-inputs.ts';
 
 useOnnxruntimeInThisFile();
 
-
 interface Case {
   name: string;
   config: ModelConfig;
