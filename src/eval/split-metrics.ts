@@ -92,7 +92,7 @@ export function evaluateSplit({
     const attacks = memberAttacks(attack);
     result.members = fooledByMember.map((fooled, m) => {
       robust -= fooled;
-      return { attack: attacks[m]!, fooled, robustAccuracy: robust / n };
+      return { attack: attacks[m]!, seed, fooled, robustAccuracy: robust / n };
     });
   }
   if (pgdCheck !== undefined)

@@ -68,10 +68,15 @@ export const provenanceSchema = z
 
 export const lossAccuracySchema = z.object({ loss: z.number(), accuracy: z.number().min(0).max(1) }).loose();
 
-/** One AutoAttack member's share: its canonical attack, the examples it fooled, robust accuracy after it. */
+/**
+ * One AutoAttack member's share: its canonical attack, its seed, the examples it fooled, robust
+ * accuracy after it. Every member of a batch b draws from seed·100003 + b, as upstream seeds every
+ * member with the same seed.
+ */
 const memberOutcomeSchema = z
   .object({
     attack: z.string(),
+    seed: z.number().int().nonnegative(),
     fooled: z.number().int().nonnegative(),
     robustAccuracy: z.number().min(0).max(1),
   })

@@ -85,6 +85,7 @@ for (const make of [convnetCase, preactCase]) {
     assert.equal(auto.members!.length, 3);
     auto.members!.forEach((member, m) => {
       assert.equal(member.attack, formatAttack(spec.members[m]!));
+      assert.equal(member.seed, 0);
       assert.equal([...outcome].filter((ch) => ch === String(m + 1)).length, member.fooled);
     });
     assert.equal(auto.members!.at(-1)!.robustAccuracy, robust);
