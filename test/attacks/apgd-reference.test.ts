@@ -84,7 +84,9 @@ for (const onnxruntime of [true, false]) {
     const info = await selectBackendAndEngine('wasm', { onnxruntime });
     assert.equal(info.onnxruntime !== undefined, onnxruntime, info.onnxruntimeOff);
     const { models, dispose } = fixtureModels();
-    for (const c of reference.cases) {
+    // tfjs, the slower engine, runs one case of each kind: untargeted CE (L∞), APGD-T, DLR with restarts (L2).
+    const cases = onnxruntime ? reference.cases : reference.cases.filter((_, i) => [0, 2, 4, 8].includes(i));
+    for (const c of cases) {
       const { config, weights, x } = models[c.model];
       const model = modelFunction(config, weights, { training: false });
       const labels = tf.tensor1d(c.labels, 'int32');

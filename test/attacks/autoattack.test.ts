@@ -64,7 +64,8 @@ function robustAccuracy(c: Case, attack: AttackSpec) {
 }
 
 for (const make of [convnetCase, preactCase]) {
-  test(`${make === convnetCase ? 'convnet-mini' : 'narrow preact-resnet18'}: APGD-CE ≤ PGD-10, AutoAttack ≤ each member, consistent per-member and per-example accounting`, (t) => {
+  const name = make === convnetCase ? 'convnet-mini' : 'narrow preact-resnet18';
+  test(`${name}: APGD-CE ≤ PGD-10, AutoAttack ≤ each member alone, consistent per-member and per-example accounting`, (t) => {
     const c = make();
     const head = `${c.norm}:eps=${c.eps}`;
     const pgd = robustAccuracy(c, parseAttack(`pgd:${head}:steps=10`)).robust!.accuracy;
