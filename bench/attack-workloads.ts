@@ -12,11 +12,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { apgdAttack } from '../src/attacks/apgd.ts';
 import { autoAttack } from '../src/attacks/autoattack.ts';
+import { squareAttack } from '../src/attacks/square.ts';
 import type { InputObjective, ModelFunction } from '../src/models/model-function.ts';
 import { modelFunction } from '../src/models/engine-registry.ts';
 import type { ModelConfig } from '../src/models/types.ts';
 import { initWeights } from '../src/train/init-weights.ts';
-import { parseAttack, type ApgdSpec, type AttackSpec, type AutoAttackSpec } from '../src/attacks/attack-spec.ts';
+import {
+  parseAttack,
+  type ApgdSpec,
+  type AttackSpec,
+  type AutoAttackSpec,
+  type SquareSpec,
+} from '../src/attacks/attack-spec.ts';
 import { FULL_WIDTH_MODEL, type AttackWorkload } from './workloads.ts';
 
 /** The model, batch and budgets of the attack workloads: the issue's, or the smoke run's. */
@@ -49,6 +56,9 @@ export function attackScale(env: NodeJS.ProcessEnv): AttackScale {
 
 /** The attack of a workload at a scale, as `--attack` would take it. */
 export function attackSpec(workload: AttackWorkload, scale: AttackScale): AttackSpec {
+  // Square at 1/255, a radius the random model survives, so that every example takes every query
+  // (the work per query does not depend on the radius); 300 queries bound the run.
+  if (workload === 'square') return parseAttack(`square:linf:eps=1/255:queries=${scale.smoke ? scale.queries : 300}`);
   if (workload === 'apgd-ce') return parseAttack(`apgd:linf:eps=8/255:loss=ce:steps=${scale.steps}:restarts=1`);
   // The smoke run keeps the standard sequence (APGD-CE, APGD-T with 9 targets, Square) on smaller budgets.
   return parseAttack(
@@ -109,6 +119,12 @@ export function attackWorkload(workload: AttackWorkload, scale: AttackScale): At
   const run = (): AttackFigures => {
     if (workload === 'apgd-ce') {
       const outcome = apgdAttack(model, x, labels, spec as ApgdSpec, 0);
+      tf.tidy(() => tf.sum(outcome.xAdv).dataSync());
+      outcome.xAdv.dispose();
+      return { attacked: batch, fooled: count(outcome.fooled) };
+    }
+    if (workload === 'square') {
+      const outcome = squareAttack(model, x, labels, spec as SquareSpec, 0);
       tf.tidy(() => tf.sum(outcome.xAdv).dataSync());
       outcome.xAdv.dispose();
       return { attacked: batch, fooled: count(outcome.fooled) };

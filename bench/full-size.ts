@@ -53,6 +53,7 @@ export const SPEED_TARGETS: Partial<Record<FullSizeWorkload, number>> = {
   'mart step': 0.8,
   'apgd-ce': 1.0,
   autoattack: 1.0,
+  square: 1.0,
 };
 const MEMORY_TARGET = 1.2;
 
@@ -71,6 +72,9 @@ export const FULL_SIZE_NOTES = [
     'examples are attacked; warm-up: one forward and one input gradient, then the whole attack (sessions for the ' +
     'subsets included). fooled / torchFooled: examples each side fooled (by member: fooledByMember, memberMs); ' +
     'PyTorch: the fixtures/make_apgd_fixtures.py reference and bench/torch_square.py',
+  'fullSize square (preact-resnet18 only): Square L∞ at 1/255 with 300 queries on all 128 examples: on random ' +
+    'weights AutoAttack at 8/255 leaves Square nothing to attack, and at 1/255 every example takes every query ' +
+    '(the work per query does not depend on the radius)',
   `fullSize target: the speed ratio the issue asks for at 2 threads (memoryRatio: at most ${MEMORY_TARGET} everywhere)`,
 ];
 

@@ -231,7 +231,11 @@ FULL_SIZE = {
 }
 
 
-ATTACK_WORKLOADS = ["apgd-ce", "autoattack"]
+ATTACK_WORKLOADS = ["apgd-ce", "autoattack", "square"]
+# Square at a radius the random model survives, so every example takes every query (work per query
+# does not depend on the radius); AutoAttack at 8/255 leaves Square nothing to do on random weights.
+SQUARE_EPS = 1 / 255
+SQUARE_QUERIES = 300
 
 
 def attack_scale():
@@ -253,6 +257,11 @@ def attack_work(workload, model, x, y, scale):
     steps = scale["steps"]
     if workload == "apgd-ce":
         adv, fooled = apgd_run(model, x, y, "apgd", {"loss": "ce", "steps": steps, "restarts": 1})
+        adv.sum().item()
+        return {"attacked": len(y), "fooled": int(fooled.sum())}
+    if workload == "square":
+        queries = scale["queries"] if os.environ.get("WEIGHTSCAPE_BENCH_ATTACK_SMOKE") == "1" else SQUARE_QUERIES
+        adv, fooled = square.square_linf(model, x, y, SQUARE_EPS, queries, 0.8)
         adv.sum().item()
         return {"attacked": len(y), "fooled": int(fooled.sum())}
     with torch.no_grad():

@@ -77,7 +77,7 @@ export const FULL_SIZE_MODELS: Array<{ name: string; config: ModelConfig; batch:
 ];
 
 /** The attacks of issue 20 (bench/attack-workloads.ts), on the full-width preact-resnet18 only. */
-export const ATTACK_WORKLOADS = ['apgd-ce', 'autoattack'] as const;
+export const ATTACK_WORKLOADS = ['apgd-ce', 'autoattack', 'square'] as const;
 export type AttackWorkload = (typeof ATTACK_WORKLOADS)[number];
 
 /**
