@@ -8,7 +8,19 @@ import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/weightscape.js', import.meta.url));
 const CHECKPOINT = fileURLToPath(new URL('../../fixtures/attacks/convnet-mini.pt', import.meta.url));
-const MODEL = ['--arch', 'convnet', '--width', '8', '--hidden', '32'];
+const EVAL = [
+  'eval',
+  '--checkpoint',
+  CHECKPOINT,
+  '--arch',
+  'convnet',
+  '--width',
+  '8',
+  '--hidden',
+  '32',
+  '--data',
+  'mini',
+];
 
 function run(...args: string[]) {
   const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -19,22 +31,7 @@ test('eval --attack autoattack: per-member robust accuracy, per-example outcome 
   const dir = mkdtempSync(join(tmpdir(), 'ws-autoattack-'));
   const out = join(dir, 'eval.json');
   const attack = 'autoattack:linf:eps=0.1:version=custom:attacks=apgd-ce+square:steps=20:queries=100';
-  const result = run(
-    'eval',
-    '--checkpoint',
-    CHECKPOINT,
-    ...MODEL,
-    '--data',
-    'mini',
-    '--split',
-    'test',
-    '--subset',
-    '60',
-    '--attack',
-    attack,
-    '--out',
-    out,
-  );
+  const result = run(...EVAL, '--split', 'test', '--subset', '60', '--attack', attack, '--out', out);
   assert.equal(result.code, 0, result.stderr);
   assert.match(
     result.stdout,
@@ -66,16 +63,7 @@ test('eval --attack autoattack: per-member robust accuracy, per-example outcome 
 });
 
 test('a bad AutoAttack spec exits 2 with one line naming the flag, before the backend starts', () => {
-  const { code, stderr } = run(
-    'eval',
-    '--checkpoint',
-    CHECKPOINT,
-    ...MODEL,
-    '--data',
-    'mini',
-    '--attack',
-    'autoattack:linf:eps=0.1:version=custom:attacks=apgd-ce+fab-t',
-  );
+  const { code, stderr } = run(...EVAL, '--attack', 'autoattack:linf:eps=0.1:version=custom:attacks=apgd-ce+fab-t');
   assert.equal(code, 2, stderr);
   assert.equal(
     stderr.trim(),
