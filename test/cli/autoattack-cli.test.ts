@@ -8,19 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/weightscape.js', import.meta.url));
 const CHECKPOINT = fileURLToPath(new URL('../../fixtures/attacks/convnet-mini.pt', import.meta.url));
-const EVAL = [
-  'eval',
-  '--checkpoint',
-  CHECKPOINT,
-  '--arch',
-  'convnet',
-  '--width',
-  '8',
-  '--hidden',
-  '32',
-  '--data',
-  'mini',
-];
+const EVAL = ['eval', '--checkpoint', CHECKPOINT, ...'--arch convnet --width 8 --hidden 32 --data mini'.split(' ')];
 
 function run(...args: string[]) {
   const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
