@@ -58,26 +58,23 @@ export function evaluateSplit({
     const xAdv = run?.xAdv;
     if (run?.outcome !== undefined) outcomes.push(run.outcome);
     run?.fooledByMember?.forEach((count, m) => (fooledByMember[m]! += count));
-    if (pgdCheck !== undefined) {
-      const xPgd = runAttack(pgdCheck, model, x, labels, batchSeed);
-      const [loss, correct] = robustReductions(model, x, xPgd, labels);
-      check.loss += loss;
-      check.correct += correct;
-      xPgd.dispose();
-    }
+    const xPgd = pgdCheck === undefined ? undefined : runAttack(pgdCheck, model, x, labels, batchSeed);
     const values = tf.tidy(() => {
       const cleanLogits = model.logits(x);
       const cleanRight = tf.equal(tf.argMax(cleanLogits, 1), labels);
       const reductions = [tf.sum(crossEntropyPerExample(cleanLogits, labels)), tf.sum(tf.cast(cleanRight, 'float32'))];
-      if (xAdv !== undefined) {
-        const advLogits = model.logits(xAdv);
-        const bothRight = tf.logicalAnd(cleanRight, tf.equal(tf.argMax(advLogits, 1), labels));
-        reductions.push(tf.sum(crossEntropyPerExample(advLogits, labels)), tf.sum(tf.cast(bothRight, 'float32')));
-      }
+      for (const adv of [xAdv, xPgd])
+        if (adv !== undefined) reductions.push(...robustReductions(model, adv, labels, cleanRight));
       return tf.stack(reductions);
     });
-    const [cleanLoss, cleanCorrect, robustLoss = 0, robustCorrect = 0] = values.dataSync();
-    tf.dispose([x, labels, values, ...(xAdv === undefined ? [] : [xAdv])]);
+    // Clean loss and count, then (summed loss, count right both clean and attacked) of the attack and of the check.
+    const [cleanLoss, cleanCorrect, ...robust] = values.dataSync();
+    const [robustLoss = 0, robustCorrect = 0] = xAdv === undefined ? [] : robust.splice(0, 2);
+    if (xPgd !== undefined) {
+      check.loss += robust[0]!;
+      check.correct += robust[1]!;
+    }
+    tf.dispose([x, labels, values, ...[xAdv, xPgd].filter((t) => t !== undefined)]);
     sums.cleanLoss += cleanLoss!;
     sums.cleanCorrect += cleanCorrect!;
     sums.robustLoss += robustLoss;
@@ -103,20 +100,14 @@ export function evaluateSplit({
   return result;
 }
 
-/** Summed cross-entropy at xAdv and the count of examples right both clean and at xAdv. */
+/** Summed cross-entropy at xAdv and the count of examples right both clean (`cleanRight`) and at xAdv. */
 function robustReductions(
   model: ReturnType<typeof modelFunction>,
-  x: tf.Tensor4D,
   xAdv: tf.Tensor4D,
   labels: tf.Tensor1D,
-): [number, number] {
-  const values = tf.tidy(() => {
-    const cleanRight = tf.equal(tf.argMax(model.logits(x), 1), labels);
-    const advLogits = model.logits(xAdv);
-    const bothRight = tf.logicalAnd(cleanRight, tf.equal(tf.argMax(advLogits, 1), labels));
-    return tf.stack([tf.sum(crossEntropyPerExample(advLogits, labels)), tf.sum(tf.cast(bothRight, 'float32'))]);
-  });
-  const [loss, correct] = values.dataSync();
-  values.dispose();
-  return [loss!, correct!];
+  cleanRight: tf.Tensor,
+): [tf.Scalar, tf.Scalar] {
+  const advLogits = model.logits(xAdv);
+  const bothRight = tf.logicalAnd(cleanRight, tf.equal(tf.argMax(advLogits, 1), labels));
+  return [tf.sum(crossEntropyPerExample(advLogits, labels)), tf.sum(tf.cast(bothRight, 'float32'))];
 }
