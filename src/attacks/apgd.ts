@@ -145,10 +145,10 @@ function projectStep(z: tf.Tensor4D, x: tf.Tensor4D, eps: number, norm: Norm): t
 function chooseRows(mask: boolean[], a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
   if (!mask.some(Boolean)) return b;
   const rowLength = a.size / mask.length;
-  const rows = Float32Array.from(b.dataSync() as Float32Array);
-  const source = a.dataSync() as Float32Array;
+  const rows = rowsToHost(b);
+  const source = a.dataSync();
   mask.forEach((take, j) => {
-    if (take) rows.set(source.subarray(j * rowLength, (j + 1) * rowLength), j * rowLength);
+    if (take) copyRow(rows, j, source, j, rowLength);
   });
   b.dispose();
   return tf.tensor4d(rows, a.shape);

@@ -92,7 +92,7 @@ export interface AutoAttackSpec {
 export type AttackSpec =
   { kind: 'none' } | PgdSpec | TradesSpec | ApgdSpec | ApgdTargetedSpec | SquareSpec | AutoAttackSpec;
 
-/** The attacks whose result carries per-example outcomes (AutoAttack's members). */
+/** The names of AutoAttack's members, as `attacks=` takes them. */
 export const AUTOATTACK_MEMBER_NAMES = ['apgd-ce', 'apgd-dlr', 'apgd-t', 'square'] as const;
 
 function number(text: string, key: string, source: string): number {

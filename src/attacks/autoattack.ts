@@ -11,43 +11,54 @@ import { apgdAttack } from './apgd.ts';
 import { type AttackOutcome, copyRow, rowsToHost } from './example-rows.ts';
 import { squareAttack } from './square.ts';
 
-/** Per example: 'x' misclassified clean, '.' still robust, or the 1-based number of the member that fooled it. */
-export type OutcomeCode = string;
-
 export interface AutoAttackOutcome extends AttackOutcome {
-  /** One character per example (OutcomeCode). */
+  /** Per example: 'x' misclassified clean, '.' still robust, or the 1-based number of the member that fooled it. */
   outcome: string;
   /** Per member: how many examples it fooled (of those still robust when it ran). */
   fooledByMember: number[];
 }
 
-/** One member on the `active` examples. */
-export function runMember(
+/** One member on the `active` examples; `start` replaces APGD's random starts. */
+function runMember(
   member: AutoAttackMember,
   model: ModelFunction,
   x: tf.Tensor4D,
   labels: tf.Tensor1D,
   seed: number,
-  active?: boolean[],
+  active: boolean[],
+  start?: tf.Tensor4D,
 ): AttackOutcome {
   if (member.kind === 'square') {
     const { xAdv, fooled } = squareAttack(model, x, labels, member, seed, active);
     return { xAdv, fooled };
   }
-  return apgdAttack(model, x, labels, member, seed, { active });
+  return apgdAttack(model, x, labels, member, seed, { active, start });
 }
 
-/**
- * The attack on a batch. Adversarial inputs: a fooled example's misclassified point; a robust
- * one's highest-loss point of the first member (APGD-CE's highest cross-entropy in the standard
- * version); a clean-misclassified one's clean input.
- */
+/** AutoAttack on a batch (attackSequence of its members). */
 export function autoAttack(
   model: ModelFunction,
   x: tf.Tensor4D,
   labels: tf.Tensor1D,
   spec: AutoAttackSpec,
   seed: number,
+): AutoAttackOutcome {
+  return attackSequence(model, x, labels, spec.members, seed);
+}
+
+/**
+ * Members in order, each on the clean-correct examples none before it fooled (a single APGD or
+ * Square attack is the sequence of one). Adversarial inputs: a fooled example's misclassified
+ * point; a robust one's highest-loss point of the first member (APGD-CE's highest cross-entropy
+ * in the standard version); a clean-misclassified one's clean input.
+ */
+export function attackSequence(
+  model: ModelFunction,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  members: AutoAttackMember[],
+  seed: number,
+  start?: tf.Tensor4D,
 ): AutoAttackOutcome {
   const n = x.shape[0];
   const labelIds = labels.dataSync();
@@ -57,12 +68,12 @@ export function autoAttack(
   const result = rowsToHost(x);
   const rowLength = result.length / n;
   const fooledByMember: number[] = [];
-  spec.members.forEach((member, m) => {
+  members.forEach((member, m) => {
     if (!robust.some(Boolean)) {
       fooledByMember.push(0);
       return;
     }
-    const outcome = runMember(member, model, x, labels, seed, robust.slice());
+    const outcome = runMember(member, model, x, labels, seed, robust.slice(), start);
     const values = outcome.xAdv.dataSync();
     let count = 0;
     for (let i = 0; i < n; i++) {

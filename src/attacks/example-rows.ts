@@ -28,11 +28,11 @@ export function rowsToHost(x: tf.Tensor): Float32Array {
 export function copyRow(
   target: Float32Array,
   to: number,
-  source: ArrayLike<number>,
+  source: tf.TypedArray,
   from: number,
   rowLength: number,
 ): void {
-  for (let i = 0; i < rowLength; i++) target[to * rowLength + i] = source[from * rowLength + i]!;
+  target.set(source.subarray(from * rowLength, (from + 1) * rowLength), to * rowLength);
 }
 
 /**

@@ -2,10 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AttackSpec } from './attack-spec.ts';
 import type { ModelFunction } from '../models/model-function.ts';
-import { apgdAttack } from './apgd.ts';
-import { autoAttack } from './autoattack.ts';
+import { attackSequence, autoAttack } from './autoattack.ts';
 import { pgdAttack } from './pgd.ts';
-import { squareAttack } from './square.ts';
 import { tradesAttack } from './trades.ts';
 
 /** Adversarial inputs and, for APGD, Square and AutoAttack, one outcome character per example (autoattack.ts). */
@@ -15,19 +13,14 @@ export interface AttackRun {
   fooledByMember?: number[];
 }
 
-/** `start` optionally fixes the attack's starting point instead of a random one. */
-export function runAttack(
-  spec: AttackSpec,
-  model: ModelFunction,
-  x: tf.Tensor4D,
-  labels: tf.Tensor1D,
-  seed: number,
-  start?: tf.Tensor4D,
-): tf.Tensor4D {
-  return runAttackWithOutcome(spec, model, x, labels, seed, start).xAdv;
-}
+/** runAttackWithOutcome's adversarial inputs alone. */
+export const runAttack = (...args: Parameters<typeof runAttackWithOutcome>): tf.Tensor4D =>
+  runAttackWithOutcome(...args).xAdv;
 
-/** runAttack with the per-example outcome of the attacks that report one. */
+/**
+ * Adversarial inputs for (x, labels), with the per-example outcome of the attacks that report one;
+ * `start` optionally fixes the attack's starting point instead of a random one.
+ */
 export function runAttackWithOutcome(
   spec: AttackSpec,
   model: ModelFunction,
@@ -46,12 +39,6 @@ export function runAttackWithOutcome(
     case 'autoattack':
       return autoAttack(model, x, labels, spec, seed);
   }
-  const { xAdv, fooled } =
-    spec.kind === 'square'
-      ? squareAttack(model, x, labels, spec, seed)
-      : apgdAttack(model, x, labels, spec, seed, { start });
-  const labelIds = labels.dataSync();
-  const predictions = tf.tidy(() => tf.argMax(model.logits(x), 1).dataSync());
-  const outcome = fooled.map((f, i) => (f ? '1' : predictions[i] === labelIds[i] ? '.' : 'x')).join('');
+  const { xAdv, outcome } = attackSequence(model, x, labels, [spec], seed, start);
   return { xAdv, outcome };
 }

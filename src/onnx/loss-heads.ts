@@ -45,13 +45,13 @@ export function lossHead(
   }
   if (objective === 'dlr' || objective === 'dlr-targeted') {
     // −(z·a)/(z·d + 1e-12) with a and d held fixed: ∂/∂z = −(a + loss·d)/(z·d + 1e-12).
-    const [top1, , top3, top4] = ops.topOneHots(z, objective === 'dlr' ? 3 : 4);
+    const [top1, top2, top3, top4] = ops.topOneHots(z, objective === 'dlr' ? 3 : 4);
     let a: Value;
     let d: Value;
     if (objective === 'dlr') {
       // The best wrong class: the second-ranked when the label ranks first, else the first.
       const labelFirst = rowSum(mul(top1!, targets));
-      const wrong = add(mul(ops.topOneHots(z, 2)[1]!, labelFirst), mul(top1!, sub(b.scalar(1), labelFirst)));
+      const wrong = add(mul(top2!, labelFirst), mul(top1!, sub(b.scalar(1), labelFirst)));
       a = sub(targets, wrong);
       d = sub(top1!, top3!);
     } else {
