@@ -6,7 +6,7 @@ import { parseDataSpec } from '../src/data/dataset.ts';
 import { parseDirection } from '../src/directions/direction-spec.ts';
 import { WeightscapeError } from '../src/errors.ts';
 import { flatnessUndefinedReason } from '../src/landscape/flatness-1d.ts';
-import { parseRange, parseShard } from '../src/landscape/grid.ts';
+import { parseRange } from '../src/landscape/grid.ts';
 import { readLandscape } from '../src/landscape/read-result.ts';
 import { sampleLandscape, type SweepSettings } from '../src/landscape/sample-landscape.ts';
 import type { Flatness1D } from '../src/results/landscape-schema.ts';
@@ -15,9 +15,10 @@ import { createContext } from './context.ts';
 import { positiveInteger } from './parse-number.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
 import { claimOutputs, progressLine } from './output.ts';
+import { addShardOptions, shardFromFlags, type ShardFlags } from './shard-options.ts';
 import { resolve } from 'node:path';
 
-interface SampleFlags extends ModelFlags {
+interface SampleFlags extends ModelFlags, ShardFlags {
   checkpoint: string;
   data: string;
   split: 'train' | 'test';
@@ -33,7 +34,6 @@ interface SampleFlags extends ModelFlags {
   recalibrationBatches: string;
   range: string;
   range2?: string;
-  shard?: string;
   workers: string;
   resume?: boolean;
   out: string;
@@ -44,7 +44,7 @@ interface SampleFlags extends ModelFlags {
 
 export function sampleCommand(): Command {
   return addModelOptions(
-    new Command('sample')
+    addShardOptions(new Command('sample'), 'points', 'join the shards with weightscape merge')
       .description('loss and accuracy of θ + α·d (+ β·e) on a grid: 1D curves or 2D surfaces, clean or adversarial')
       .requiredOption('--checkpoint <file>', 'checkpoint')
       .requiredOption('--data <spec>', 'data (see eval)')
@@ -73,7 +73,6 @@ export function sampleCommand(): Command {
       .option('--recalibration-batches <n>', 'batches for --bn recalibrate', '4')
       .option('--range <start:stop:count>', 'α grid', '-1:1:21')
       .option('--range2 <start:stop:count>', 'β grid (2D)')
-      .option('--shard <i/n>', 'compute only points k ≡ i (mod n); join the shards with weightscape merge')
       .option('--workers <n>', 'worker threads, each with its own WASM backend', '1')
       .option('--resume', 'continue the sweep in --out')
       .requiredOption('--out <file>', 'result JSON (rewritten atomically after every point)')
@@ -81,6 +80,7 @@ export function sampleCommand(): Command {
       .option('--save-direction2 <file>', 'save the second direction')
       .option('--json', 'print the result JSON'),
   ).action(async (flags: SampleFlags, command: Command) => {
+    const shard = shardFromFlags(flags);
     const context = await createContext(command);
     const directions = [flags.direction, ...(flags.direction2 === undefined ? [] : [flags.direction2])].map(
       parseDirection,
@@ -124,7 +124,7 @@ export function sampleCommand(): Command {
       backend: context.backend,
       out: flags.out,
       resumeFrom,
-      shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
+      shard,
       saveDirections: [flags.saveDirection, flags.saveDirection2],
       onPoint: progressLine('sample'),
       onNote: (note: string) => context.stderr(`note: ${note}`),
@@ -143,14 +143,14 @@ export function sampleCommand(): Command {
       result.complete && result.grid.betas === null && f === null
         ? `\n${flatnessUndefinedReason(result.grid.alphas) ?? 'flatness not computed'}`
         : '';
-    const { grid, shard } = result;
+    const { grid } = result;
     const points = grid.alphas.length * (grid.betas?.length ?? 1);
     const curve = (name: string, c: Flatness1D) =>
       `\n${name} loss at 0 ${c.atZero.toFixed(4)}, increase at ρ=${c.rho} ${c.increaseMax.toFixed(4)}, ` +
       `curvature ${c.curvature.toFixed(4)}`;
     context.stdout(
       `wrote ${flags.out}: ${result.complete ? 'complete' : 'partial'} ${grid.betas ? '2D' : '1D'} sweep, ${points} points` +
-        (shard ? ` (shard ${shard.index}/${shard.count})` : '') +
+        (result.shard ? ` (shard ${result.shard.index}/${result.shard.count})` : '') +
         (f ? curve('clean', f.clean) + (f.adversarial ? curve('adversarial', f.adversarial) : '') : noFlatness),
     );
   });

@@ -2,7 +2,6 @@
 import { Command, Option } from 'commander';
 import { parseAttack } from '../src/attacks/attack-spec.ts';
 import { parseDataSpec, type Split } from '../src/data/dataset.ts';
-import { parseShard } from '../src/landscape/grid.ts';
 import { metricAt } from '../src/results/metric-path.ts';
 import type { StudyResult } from '../src/results/study-schema.ts';
 import { checkRunData, listStudyInputs } from '../src/study/study-inputs.ts';
@@ -13,8 +12,9 @@ import { addModelOptions, modelRequest, type ModelFlags } from './model-options.
 import { checkOutputPaths } from '../src/results/output-path.ts';
 import { claimOutputs } from './output.ts';
 import { positiveInteger, positiveNumber } from './parse-number.ts';
+import { addShardOptions, shardFromFlags, type ShardFlags } from './shard-options.ts';
 
-interface StudyFlags extends ModelFlags {
+interface StudyFlags extends ModelFlags, ShardFlags {
   data: string;
   attack?: string;
   subset: string;
@@ -28,7 +28,6 @@ interface StudyFlags extends ModelFlags {
   measures?: string;
   resamples: string;
   permutations: string;
-  shard?: string;
   merge?: boolean;
   out: string;
 }
@@ -69,7 +68,7 @@ function summaryLines(study: StudyResult): string[] {
 
 export function studyCommand(): Command {
   return addModelOptions(
-    new Command('study')
+    addShardOptions(new Command('study'), 'checkpoints', 'assemble them with study --merge')
       .description(
         'for every checkpoint of the given runs (every saved epoch) and files: the robust gap, flatness measures ' +
           'and 1D curves (cached per checkpoint), their correlations and the report',
@@ -99,17 +98,13 @@ export function studyCommand(): Command {
       .option('--measures <paths>', 'flatness measures to correlate with the gap, comma-separated (default: six)')
       .option('--resamples <n>', 'bootstrap resamples', '2000')
       .option('--permutations <n>', 'permutations for the p-values', '10000')
-      .option(
-        '--shard <i/n>',
-        'compute only checkpoints i, i+n, … (0-based) and stop; then run without --shard (or with --merge)',
-      )
       .option('--merge', 'assemble the study from cached pieces only (after --shard runs); refuses to compute')
       .requiredOption(
         '--out <dir>',
         'study directory: pieces/, study.json and the report (resumes when it holds a study)',
       ),
   ).action(async (paths: string[], flags: StudyFlags, command: Command) => {
-    const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+    const shard = shardFromFlags(flags);
     // Shards run side by side into one directory: only the final assembly locks it.
     if (shard === undefined) claimOutputs('study', [{ flag: '--out', path: flags.out, kind: 'directory' }]);
     else checkOutputPaths([{ flag: '--out', path: flags.out, kind: 'directory' }]);
@@ -152,7 +147,7 @@ export function studyCommand(): Command {
     for (const note of listed.notes) context.stderr(`note: ${note}`);
     if (outcome === undefined) {
       context.stdout(
-        `shard ${flags.shard}: pieces written under ${flags.out}/pieces; run the study without --shard (or with --merge) to assemble`,
+        `shard ${shard!.index}/${shard!.count}: pieces written under ${flags.out}/pieces; run the study without --shard (or with --merge) to assemble`,
       );
       return;
     }

@@ -1,7 +1,7 @@
 /**
  * Sampling grids: ranges `start:stop:count` (both ends included), values stored as
  * values[i_beta][i_alpha] (1D sweeps have one row), and the flat point order k = i_beta·nα + i_alpha
- * that shards (`--shard i/n` takes k ≡ i mod n) and resumes follow.
+ * that shards (`--shard i/n` takes k ≡ i mod n, see cluster/shard-spec.ts) and resumes follow.
  */
 import { WeightscapeError } from '../errors.ts';
 
@@ -56,26 +56,7 @@ export function parseRange(text: string, flag = '--range'): number[] {
   return values;
 }
 
-export interface Shard {
-  index: number;
-  count: number;
-}
-
-export function parseShard(text: string): Shard {
-  const match = /^(\d+)\/(\d+)$/.exec(text);
-  const index = Number(match?.[1]);
-  const count = Number(match?.[2]);
-  if (!match || count < 1 || index >= count)
-    throw new WeightscapeError('bad-argument', `--shard ${text}: expected i/n with 0 ≤ i < n`);
-  return { index, count };
-}
-
-/** The flat indices of the points a shard computes. */
-export function shardPoints(total: number, shard: Shard | undefined): number[] {
-  return Array.from({ length: total }, (_, k) => k).filter(
-    (k) => shard === undefined || k % shard.count === shard.index,
-  );
-}
+export { parseShard, shardPoints, type Shard } from '../cluster/shard-spec.ts';
 
 /** An all-null values[i_beta][i_alpha] table. */
 export function emptyTable(alphas: number[], betas: number[] | null): (number | null)[][] {

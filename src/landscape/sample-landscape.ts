@@ -19,7 +19,9 @@ import { modelFunction } from '../models/engine-registry.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
 import { checkpointProvenance } from '../results/provenance.ts';
 import { flatness1d, flatnessUndefinedReason } from './flatness-1d.ts';
-import { emptyTable, shardPoints, type Shard } from './grid.ts';
+import { recordedShard, shardPoints, type Shard } from '../cluster/shard-spec.ts';
+import { WeightscapeError } from '../errors.ts';
+import { emptyTable } from './grid.ts';
 import { fixedAdversarialData } from './point-inputs.ts';
 import { prepareSweep, type PreparedSweep, type SweepSettings } from './prepare-sweep.ts';
 import { DIRECTION_BATCHES } from './sweep-identity.ts';
@@ -149,7 +151,7 @@ function emptyResult(
       robustLoss: measuresRobust ? emptyTable(alphas, betas) : null,
       robustAccuracy: measuresRobust ? emptyTable(alphas, betas) : null,
     },
-    shard: request.shard ?? null,
+    shard: recordedShard(request.shard),
     complete: false,
     flatness: null,
     notes: [...notes],
@@ -190,6 +192,21 @@ function samplePoints(
   return result;
 }
 
+const shardName = (shard: Shard | null | undefined) =>
+  shard === null || shard === undefined ? 'the whole sweep' : `shard ${shard.index}/${shard.count}`;
+
+/** A resumed file must be the same shard: its points would otherwise be mixed with another shard's. */
+function checkResumedShard(resumeFrom: LandscapeResult | undefined, request: SampleRequest): void {
+  if (resumeFrom === undefined) return;
+  const had = resumeFrom.shard;
+  const want = request.shard;
+  if ((had?.index ?? -1) === (want?.index ?? -1) && (had?.count ?? -1) === (want?.count ?? -1)) return;
+  throw new WeightscapeError(
+    'bad-argument',
+    `--resume: ${request.out ?? 'the result'} holds ${shardName(had)}, not ${shardName(want)}; give it the same --shard or another --out`,
+  );
+}
+
 /** A 1D or 2D sweep (or its shard, or the rest of a resumed one) as a landscape result. */
 export function sampleLandscape(request: SampleRequest): LandscapeResult {
   const started = performance.now();
@@ -202,6 +219,7 @@ export function sampleLandscape(request: SampleRequest): LandscapeResult {
       // A resumed result keeps its points, now under the canonical settings; who computed them
       // before (workers) is not this run.
       const { resumeFrom } = request;
+      checkResumedShard(resumeFrom, request);
       const start =
         resumeFrom !== undefined
           ? { ...resumeFrom, settings: sweep.recorded, identity: sweep.identity, workers: undefined }
