@@ -6,6 +6,8 @@ import { lockOutput } from '../src/results/output-lock.ts';
 import { checkOutputPaths, type OutputPath } from '../src/results/output-path.ts';
 import { dirname, basename } from 'node:path';
 
+export { progressLine } from './progress.ts';
+
 /**
  * Before any work: checks that every output can be written (exit 2 naming the flag, path and
  * reason), clears temporaries a killed run left beside them, and locks each against a second
@@ -32,12 +34,4 @@ export function writeOutput(out: string, data: string | Uint8Array, inputs: stri
   if (clash !== undefined)
     throw new WeightscapeError('bad-argument', `--out ${out}: refusing to overwrite the input ${clash}`);
   writeFileAtomic(target, data);
-}
-
-/** A one-line progress counter on stderr when it is a terminal. */
-export function progressLine(label: string): (done: number, total: number) => void {
-  if (!process.stderr.isTTY) return () => {};
-  return (done, total) => {
-    process.stderr.write(`\r${label} ${done}/${total}${done === total ? '\n' : ''}`);
-  };
 }

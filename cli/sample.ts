@@ -8,6 +8,7 @@ import { WeightscapeError } from '../src/errors.ts';
 import { flatnessUndefinedReason } from '../src/landscape/flatness-1d.ts';
 import { parseRange } from '../src/landscape/grid.ts';
 import { readLandscape } from '../src/landscape/read-result.ts';
+import { shardProgress } from '../src/landscape/shard-progress.ts';
 import { sampleLandscape, type SweepSettings } from '../src/landscape/sample-landscape.ts';
 import type { Flatness1D } from '../src/results/landscape-schema.ts';
 import { sampleInWorkers } from '../src/landscape/parallel-sample.ts';
@@ -118,6 +119,9 @@ export function sampleCommand(): Command {
       { flag: '--save-direction2', path: flags.saveDirection2, kind: 'file' },
     ]);
     const resumeFrom = flags.resume && existsSync(flags.out) ? readLandscape(flags.out) : undefined;
+    const already = resumeFrom === undefined ? undefined : shardProgress(resumeFrom, shard);
+    if (already !== undefined)
+      context.stderr(`resuming ${flags.out}: ${already.done} of ${already.total} points already computed`);
     const request = {
       settings,
       model: modelRequest(flags),
@@ -126,7 +130,7 @@ export function sampleCommand(): Command {
       resumeFrom,
       shard,
       saveDirections: [flags.saveDirection, flags.saveDirection2],
-      onPoint: progressLine('sample'),
+      onPoint: progressLine('sample', { unit: 'points', alreadyDone: already?.done }),
       onNote: (note: string) => context.stderr(`note: ${note}`),
     };
     const workers = positiveInteger('workers', flags.workers);
