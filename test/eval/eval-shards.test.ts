@@ -86,6 +86,25 @@ test('eval shards of an AutoAttack run merge value for value into the one-proces
     merged.provenance.wallSeconds,
     parts.reduce((a, p) => a + p.provenance.wallSeconds, 0),
   );
+
+  // Masking notes are the merged splits', not the shards': shards that each saw masking on their own
+  // examples, and a PGD check that held every example, give one note per split with the merged numbers.
+  const masked = parts.map((part) => {
+    const copy = structuredClone(part);
+    copy.notes.push("gradient masking suspected on the test split: this shard's own numbers");
+    for (const { records } of Object.values(copy.batches!)) for (const r of records) r.checkCorrect = r.count;
+    return copy;
+  });
+  const notes = mergeEvaluations(masked, SOURCES).notes;
+  assert.deepEqual(
+    notes.map((n) => n.replace(/ is far above .*/, '')),
+    ['train', 'test'].map((s) => `gradient masking suspected on the ${s} split: PGD-10's robust accuracy 100.0%`),
+  );
+  assert.ok(
+    notes[1]!.includes(
+      `${AUTOATTACK.replace(':steps=5', ':steps=5:restarts=1:eot=1')}'s ${(100 * whole.splits.test!.robust!.accuracy).toFixed(1)}%`,
+    ),
+  );
 });
 
 test('more shards than batches: a shard without batches of a split records none and the merge is still exact', () => {
