@@ -7,8 +7,9 @@ import { createContext } from './context.ts';
 import { positiveInteger } from './parse-number.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
 import { claimOutputs, progressLine, writeOutput } from './output.ts';
+import { addShardOptions, shardFromFlags, type ShardFlags } from './shard-options.ts';
 
-interface EvalFlags extends ModelFlags {
+interface EvalFlags extends ModelFlags, ShardFlags {
   checkpoint: string;
   data: string;
   attack: string;
@@ -40,7 +41,11 @@ export function formatEvalTable(result: EvalResult): string {
         `${(m!.robust?.loss.toFixed(4) ?? '-').padStart(13)}${(m!.robust ? percent(m!.robust.accuracy) : '-').padStart(12)}`,
     );
   }
-  const lines = [`${result.model.arch} ${JSON.stringify(result.model.options)}, attack ${result.attack}`, ...rows];
+  const shard = result.shard ? `, shard ${result.shard.index}/${result.shard.count} (its batches only)` : '';
+  const lines = [
+    `${result.model.arch} ${JSON.stringify(result.model.options)}, attack ${result.attack}${shard}`,
+    ...rows,
+  ];
   for (const [split, m] of Object.entries(result.splits)) {
     for (const member of m!.members ?? [])
       lines.push(
@@ -58,7 +63,7 @@ export function formatEvalTable(result: EvalResult): string {
 
 export function evalCommand(): Command {
   return addModelOptions(
-    new Command('eval')
+    addShardOptions(new Command('eval'), 'batches', 'join the shards with weightscape merge')
       .description(
         'clean and robust loss and accuracy on the training and test splits, and the robust generalization gap',
       )
@@ -85,6 +90,7 @@ export function evalCommand(): Command {
         'with apgd, apgd-t, square or autoattack, skip the PGD-10 run on the same examples that checks for gradient masking',
       ),
   ).action(async (flags: EvalFlags, command: Command) => {
+    const shard = shardFromFlags(flags);
     claimOutputs('eval', [{ flag: '--out', path: flags.out, kind: 'file' }]);
     const attack = parseAttack(flags.attack);
     const context = await createContext(command);
@@ -101,6 +107,7 @@ export function evalCommand(): Command {
       backend: context.backend,
       seed: context.options.seed,
       maskingCheck: flags.maskingCheck,
+      shard,
       onProgress: (split, done, total) => {
         if (!progress.has(split)) progress.set(split, progressLine(`eval ${split}`));
         progress.get(split)!(done, total);

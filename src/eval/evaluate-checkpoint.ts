@@ -16,7 +16,9 @@ import { splitsOf, type DataSpec, type Split } from '../data/dataset.ts';
 
 import { checkpointProvenance } from '../results/provenance.ts';
 import { openEvaluation, type TrainingSubset } from './open-evaluation.ts';
-import { evaluateSplit } from './split-metrics.ts';
+import { recordedShard, type Shard } from '../cluster/shard-spec.ts';
+import { metricsFromBatches } from './batch-metrics.ts';
+import { splitBatches } from './split-metrics.ts';
 
 import { EVAL_SCHEMA, type EvalResult } from '../results/eval-schema.ts';
 
@@ -36,6 +38,8 @@ export interface EvaluateRequest {
   seed: number;
   /** With APGD, Square or AutoAttack, also PGD-10 on the same examples (default true): the gradient-masking check. */
   maskingCheck?: boolean;
+  /** Only the batches b ≡ shard.index (mod shard.count) of each split; join the shards with mergeEvaluations. */
+  shard?: Shard;
   onProgress?: (split: Split, done: number, total: number) => void;
 }
 
@@ -47,11 +51,14 @@ export const MASKING_CLEAN_ACCURACY = 0.5;
 export const MASKING_ACCURACY_GAP = 0.1;
 
 /** PGD-10 (random start, step eps/4) at the attack's norm and radius, for the attacks that PGD should not beat. */
-function maskingCheckAttack(attack: AttackSpec): PgdSpec | undefined {
+export function maskingCheckAttack(attack: AttackSpec): PgdSpec | undefined {
   if (!['apgd', 'apgd-t', 'square', 'autoattack'].includes(attack.kind) || !('norm' in attack)) return undefined;
   const { norm, eps } = attack;
   return { kind: 'pgd', norm, eps, step: eps / 4, steps: 10, randomStart: true, restarts: 1, loss: 'ce' };
 }
+
+/** The start of every gradient-masking note (the merge of shards recomputes them). */
+export const MASKING_NOTE_START = 'gradient masking suspected on the ';
 
 /** The gradient-masking note of a split, when PGD's robust accuracy is far above the stronger attack's. */
 export function maskingNote(split: string, metrics: EvalResult['splits']['test'], attack: string): string[] {
@@ -61,9 +68,25 @@ export function maskingNote(split: string, metrics: EvalResult['splits']['test']
   if (check.accuracy - robust.accuracy < MASKING_ACCURACY_GAP) return [];
   const percent = (v: number) => `${(100 * v).toFixed(1)}%`;
   return [
-    `gradient masking suspected on the ${split} split: PGD-10's robust accuracy ${percent(check.accuracy)} is far above ` +
+    `${MASKING_NOTE_START}${split} split: PGD-10's robust accuracy ${percent(check.accuracy)} is far above ` +
       `${attack}'s ${percent(robust.accuracy)} at clean accuracy ${percent(metrics!.clean.accuracy)}; PGD numbers of this model overstate its robustness`,
   ];
+}
+
+/** The note of a shard's result (the merge of shards drops it): its metrics are its examples' only. */
+export const shardNote = (shard: Shard, more = ''): string =>
+  `shard ${shard.index}/${shard.count}: ${more}metrics over this shard's batches only; join the shards with weightscape merge`;
+
+/** Whether a note is one that shardNote writes. */
+export const isShardNote = (note: string): boolean => /^shard \d+\/\d+: /.test(note);
+
+/** Robust accuracy and loss, train minus test, when both splits were attacked. */
+export function robustGap(splits: EvalResult['splits']): EvalResult['gap'] {
+  const train = splits.train?.robust;
+  const test = splits.test?.robust;
+  return train === undefined || test === undefined
+    ? undefined
+    : { accuracy: train.accuracy - test.accuracy, loss: train.loss - test.loss };
 }
 
 /** Clean and robust metrics of a checkpoint on each split of the data, and the robust gap. */
@@ -84,23 +107,34 @@ export function evaluateCheckpoint(request: EvaluateRequest): EvalResult {
     const datasets = splits.map((split, i) => ({ split, data: opened.data[i]! }));
     const notes = [...opened.notes, ...attackWarnings(request.attack)];
     const results: EvalResult['splits'] = {};
+    const batches: NonNullable<EvalResult['batches']> = {};
+    const pgdCheck = request.maskingCheck === false ? undefined : maskingCheckAttack(request.attack);
+    const { shard, attack, seed } = request;
     for (const { split, data } of datasets) {
-      results[split] = evaluateSplit({
+      const records = splitBatches({
         weights,
         config,
         data,
-        attack: request.attack,
+        attack,
         batchSize: request.batchSize,
-        seed: request.seed,
-        pgdCheck: request.maskingCheck === false ? undefined : maskingCheckAttack(request.attack),
+        seed,
+        pgdCheck,
+        shard,
         onProgress: (done, total) => request.onProgress?.(split, done, total),
       });
-      notes.push(...maskingNote(split, results[split], formatAttack(request.attack)));
+      if (shard !== undefined) batches[split] = { examples: data.shape[0], records };
+      if (records.length === 0) continue;
+      results[split] = metricsFromBatches(records, { attack, pgdCheck, seed, spec: data.spec });
+      notes.push(...maskingNote(split, results[split], formatAttack(attack)));
+    }
+    if (shard !== undefined) {
+      const empty = datasets.filter(({ split }) => results[split] === undefined).map(({ split }) => split);
+      notes.push(shardNote(shard, empty.length === 0 ? '' : `no batch of the ${empty.join(' or ')} split here; `));
     }
     const result: EvalResult = {
       schema: EVAL_SCHEMA,
       model: config,
-      attack: formatAttack(request.attack),
+      attack: formatAttack(attack),
       data: {
         spec: request.data.text,
         subset: request.subset ?? null,
@@ -108,16 +142,17 @@ export function evaluateCheckpoint(request: EvaluateRequest): EvalResult {
         splits: Object.fromEntries(datasets.map(({ split, data }) => [split, data.spec])),
       },
       splits: results,
+      batchSize: request.batchSize,
+      shard: recordedShard(shard),
+      ...(shard === undefined ? {} : { batches }),
       notes,
-      provenance: checkpointProvenance(request.backend, request.seed, started, checkpoint, {
+      provenance: checkpointProvenance(request.backend, seed, started, checkpoint, {
         spec: request.data.text,
-        count: datasets.reduce((a, d) => a + d.data.shape[0], 0),
+        count: Object.values(results).reduce((a, m) => a + m.count, 0),
       }),
     };
-    const train = results.train?.robust;
-    const test = results.test?.robust;
-    if (train !== undefined && test !== undefined)
-      result.gap = { accuracy: train.accuracy - test.accuracy, loss: train.loss - test.loss };
+    const gap = robustGap(results);
+    if (gap !== undefined) result.gap = gap;
     return result;
   } finally {
     opened.dispose();

@@ -5,16 +5,16 @@
  * never exceeds clean accuracy. Robust loss is the cross-entropy at the adversarial input.
  */
 import * as tf from '@tensorflow/tfjs';
-import { formatAttack, type AttackSpec, type PgdSpec } from '../attacks/attack-spec.ts';
-import { memberAttacks } from '../attacks/autoattack.ts';
+import type { AttackSpec, PgdSpec } from '../attacks/attack-spec.ts';
 import { runAttack, runAttackWithOutcome } from '../attacks/run-attack.ts';
 import type { LabeledImages } from '../data/dataset.ts';
-import { WeightscapeError } from '../errors.ts';
+import { shardPoints, type Shard } from '../cluster/shard-spec.ts';
 import { modelFunction } from '../models/engine-registry.ts';
 import { crossEntropyPerExample } from '../models/loss.ts';
 import type { ModelConfig, ModelWeights } from '../models/types.ts';
 
 import type { SplitMetrics } from '../results/schema-parts.ts';
+import { metricsFromBatches, type BatchRecord } from './batch-metrics.ts';
 
 export type { LossAccuracy, SplitMetrics } from '../results/schema-parts.ts';
 
@@ -27,13 +27,17 @@ export interface SplitRequest {
   seed: number;
   /** A second, PGD attack on the same examples (evaluate-checkpoint's gradient-masking check). */
   pgdCheck?: PgdSpec;
+  /** Only the batches b ≡ shard.index (mod shard.count). */
+  shard?: Shard;
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Robust loss and accuracy of one attack, summed over batches. */
-const robustSums = () => ({ loss: 0, correct: 0 });
-
-export function evaluateSplit({
+/**
+ * The sums of each batch b of the split (b ≡ shard.index mod shard.count with a shard): batch b is
+ * examples b·batchSize… and its attack draws from seed·100003 + b, so a batch's sums do not depend
+ * on which other batches a process computes.
+ */
+export function splitBatches({
   weights,
   config,
   data,
@@ -41,23 +45,23 @@ export function evaluateSplit({
   batchSize,
   seed,
   pgdCheck,
+  shard,
   onProgress,
-}: SplitRequest): SplitMetrics {
+}: SplitRequest): BatchRecord[] {
   const [n, h, w, c] = data.shape;
   const model = modelFunction(config, weights, { training: false });
-  const sums = { cleanLoss: 0, cleanCorrect: 0, robustLoss: 0, robustCorrect: 0 };
-  const check = robustSums();
-  const outcomes: string[] = [];
-  const fooledByMember: number[] = attack.kind === 'autoattack' ? attack.members.map(() => 0) : [];
-  for (let start = 0, batch = 0; start < n; start += batchSize, batch++) {
+  const batches = shardPoints(Math.ceil(n / batchSize), shard);
+  const total = batches.reduce((a, b) => a + Math.min(batchSize, n - b * batchSize), 0);
+  const records: BatchRecord[] = [];
+  let done = 0;
+  for (const batch of batches) {
+    const start = batch * batchSize;
     const size = Math.min(batchSize, n - start);
     const x = tf.tensor4d(data.images.subarray(start * h * w * c, (start + size) * h * w * c), [size, h, w, c]);
     const labels = tf.tensor1d(data.labels.subarray(start, start + size), 'int32');
     const batchSeed = seed * 100_003 + batch;
     const run = attack.kind === 'none' ? undefined : runAttackWithOutcome(attack, model, x, labels, batchSeed);
     const xAdv = run?.xAdv;
-    if (run?.outcome !== undefined) outcomes.push(run.outcome);
-    run?.fooledByMember?.forEach((count, m) => (fooledByMember[m]! += count));
     const xPgd = pgdCheck === undefined ? undefined : runAttack(pgdCheck, model, x, labels, batchSeed);
     const values = tf.tidy(() => {
       const cleanLogits = model.logits(x);
@@ -69,35 +73,23 @@ export function evaluateSplit({
     });
     // Clean loss and count, then (summed loss, count right both clean and attacked) of the attack and of the check.
     const [cleanLoss, cleanCorrect, ...robust] = values.dataSync();
-    const [robustLoss = 0, robustCorrect = 0] = xAdv === undefined ? [] : robust.splice(0, 2);
-    if (xPgd !== undefined) {
-      check.loss += robust[0]!;
-      check.correct += robust[1]!;
-    }
+    const record: BatchRecord = { batch, count: size, cleanLoss: cleanLoss!, cleanCorrect: cleanCorrect! };
+    if (xAdv !== undefined) [record.robustLoss, record.robustCorrect] = robust.splice(0, 2) as [number, number];
+    if (xPgd !== undefined) [record.checkLoss, record.checkCorrect] = robust as [number, number];
+    if (run?.fooledByMember !== undefined) record.fooledByMember = [...run.fooledByMember];
+    if (run?.outcome !== undefined) record.outcome = run.outcome;
     tf.dispose([x, labels, values, ...[xAdv, xPgd].filter((t) => t !== undefined)]);
-    sums.cleanLoss += cleanLoss!;
-    sums.cleanCorrect += cleanCorrect!;
-    sums.robustLoss += robustLoss;
-    sums.robustCorrect += robustCorrect;
-    onProgress?.(start + size, n);
+    records.push(record);
+    done += size;
+    onProgress?.(done, total);
   }
-  const result: SplitMetrics = { count: n, clean: { loss: sums.cleanLoss / n, accuracy: sums.cleanCorrect / n } };
-  if (attack.kind !== 'none') result.robust = { loss: sums.robustLoss / n, accuracy: sums.robustCorrect / n };
-  if (outcomes.length > 0) result.outcome = outcomes.join('');
-  if (attack.kind === 'autoattack') {
-    let robust = sums.cleanCorrect;
-    const attacks = memberAttacks(attack);
-    result.members = fooledByMember.map((fooled, m) => {
-      robust -= fooled;
-      return { attack: attacks[m]!, seed, fooled, robustAccuracy: robust / n };
-    });
-  }
-  if (pgdCheck !== undefined)
-    result.pgdCheck = { attack: formatAttack(pgdCheck), loss: check.loss / n, accuracy: check.correct / n };
-  for (const value of [result.clean.loss, result.robust?.loss ?? 0]) {
-    if (!Number.isFinite(value)) throw new WeightscapeError('numeric', `loss is ${value} on ${data.spec}`);
-  }
-  return result;
+  return records;
+}
+
+/** Metrics of the split (of a shard's batches only, with a shard). */
+export function evaluateSplit(request: SplitRequest): SplitMetrics {
+  const { attack, pgdCheck, seed, data } = request;
+  return metricsFromBatches(splitBatches(request), { attack, pgdCheck, seed, spec: data.spec });
 }
 
 /** Summed cross-entropy at xAdv and the count of examples right both clean (`cleanRight`) and at xAdv. */
