@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkShardSet, listShardFiles, type ShardFile } from '../src/cluster/shard-files.ts';
 import { WeightscapeError } from '../src/errors.ts';
+import { mergeEvaluations } from '../src/eval/merge-evaluations.ts';
 import { mergeLandscapes } from '../src/landscape/merge-landscapes.ts';
 import type { LandscapeResult } from '../src/landscape/sample-landscape.ts';
 import { shardProgress } from '../src/landscape/shard-progress.ts';
@@ -31,6 +32,8 @@ const MERGEABLE: Partial<
   Record<ResultKind, { items: string; pending: (r: never) => number; merge: (rs: never[], paths: string[]) => unknown }>
 > = {
   landscape: { items: 'points', pending: pendingPoints, merge: mergeLandscapes },
+  // An evaluation writes its file once, when done.
+  eval: { items: 'batches', pending: () => 0, merge: mergeEvaluations },
 };
 
 /** Reads what the inputs name now; a file that vanished between listing and reading counts as absent. */

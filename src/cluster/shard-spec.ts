@@ -44,20 +44,30 @@ function givenCount(env: NodeJS.ProcessEnv, flag: string | undefined): { value: 
 }
 
 /**
- * A Slurm array task: index (ID − MIN) / STEP, count SLURM_ARRAY_TASK_COUNT (or the given count).
- * Arrays with gaps (`--array=1,3,7`) do not map onto 0…n−1 and are refused.
+ * A Slurm array task. With the array's own count: index (ID − MIN) / STEP of SLURM_ARRAY_TASK_COUNT,
+ * so `--array=1-4` works. With a count given (--shard-count, WEIGHTSCAPE_SHARD_COUNT): the task ID is
+ * the index, so a task resubmitted alone (`sbatch --array=2`, where MIN is 2 and COUNT 1) keeps its
+ * shard. Arrays with gaps (`--array=1,3,7`) do not map onto 0…n−1 and are refused.
  */
 function slurmShard(env: NodeJS.ProcessEnv, given: ReturnType<typeof givenCount>): ResolvedShard {
   const id = count('SLURM_ARRAY_TASK_ID', env.SLURM_ARRAY_TASK_ID!, 0);
+  if (given !== undefined) {
+    if (id >= given.value)
+      throw new WeightscapeError(
+        'bad-argument',
+        `--shard auto: SLURM_ARRAY_TASK_ID=${id} is not below ${given.name}=${given.value} (with a count given, the task IDs are the shards 0…n−1)`,
+      );
+    return { index: id, count: given.value, source: `Slurm array task ${id} of ${given.value} (${given.name})` };
+  }
   const min = env.SLURM_ARRAY_TASK_MIN === undefined ? 0 : count('SLURM_ARRAY_TASK_MIN', env.SLURM_ARRAY_TASK_MIN, 0);
   const step =
     env.SLURM_ARRAY_TASK_STEP === undefined ? 1 : count('SLURM_ARRAY_TASK_STEP', env.SLURM_ARRAY_TASK_STEP, 1);
-  if (given === undefined && env.SLURM_ARRAY_TASK_COUNT === undefined)
+  if (env.SLURM_ARRAY_TASK_COUNT === undefined)
     throw new WeightscapeError(
       'bad-argument',
       '--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not; pass --shard-count n',
     );
-  const total = given?.value ?? count('SLURM_ARRAY_TASK_COUNT', env.SLURM_ARRAY_TASK_COUNT!, 1);
+  const total = count('SLURM_ARRAY_TASK_COUNT', env.SLURM_ARRAY_TASK_COUNT, 1);
   const offset = id - min;
   const index = offset / step;
   if (offset < 0 || !Number.isInteger(index) || index >= total)

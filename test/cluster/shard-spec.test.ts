@@ -32,13 +32,17 @@ test('a Slurm array task: index ID − MIN (over STEP), count SLURM_ARRAY_TASK_C
     () => parseShard('auto', { env: { SLURM_ARRAY_TASK_ID: 'x', SLURM_ARRAY_TASK_COUNT: '4' } }),
     /SLURM_ARRAY_TASK_ID="x" is not a whole number/,
   );
-  // An explicit count overrides the array's.
-  assert.equal(
-    parseShard('auto', {
-      env: { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_COUNT: '1', SLURM_ARRAY_TASK_MIN: '0' },
-      shardCount: '8',
-    }).count,
-    8,
+  // With a count given, the task ID is the shard: a task resubmitted alone (--array=2) keeps shard 2.
+  const alone = { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_COUNT: '1', SLURM_ARRAY_TASK_MIN: '2' };
+  assert.equal(slurm(2, 2, 1).index, 0);
+  assert.deepEqual(
+    { ...parseShard('auto', { env: alone, shardCount: '4' }), source: '' },
+    { index: 2, count: 4, source: '' },
+  );
+  assert.equal(parseShard('auto', { env: { ...alone, WEIGHTSCAPE_SHARD_COUNT: '4' } }).index, 2);
+  refused(
+    () => parseShard('auto', { env: alone, shardCount: '2' }),
+    /SLURM_ARRAY_TASK_ID=2 is not below --shard-count=2/,
   );
 });
 

@@ -56,7 +56,7 @@ start() {
   host="$(hostname -s)"
   # The node line as slurmd sees the hardware, so that the node is not drained for a mismatch.
   local node
-  node="$(slurmd -C | head -n 1 | sed -E 's/RealMemory=([0-9]+)/RealMemory=1000/')"
+  node="$(slurmd -C | head -n 1)"
   cat > "$CONF" << CONF
 # Written by test/slurm/slurm-cluster.sh: one node, this machine.
 ClusterName=weightscape-test
@@ -81,6 +81,8 @@ JobCompType=jobcomp/none
 MpiDefault=none
 SwitchType=switch/none
 SchedulerType=sched/builtin
+# Dependent jobs start within seconds of the array's end (the default pass runs every 60 s).
+SchedulerParameters=sched_interval=2
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 ReturnToService=2
