@@ -47,11 +47,11 @@ export function formatFlatnessTable(result: FlatnessResult): string {
           eigenvalueCell(f),
         ].join('');
   const { settings, shard } = result;
-  const mine = result.perDirection.map((d) => d.m).join(', ');
   return [
     ...(shard
       ? [
-          `shard ${shard.index}/${shard.count}: over random directions ${mine} of ${settings.directions} only` +
+          `shard ${shard.index}/${shard.count}: over random directions ` +
+            `${result.perDirection.map((d) => d.m).join(', ')} of ${settings.directions} only` +
             `${shard.index === 0 ? '' : '; Δ(ρ_adv) and λmax are computed by shard 0'}; ` +
             "not the run's figures: join the shards with weightscape merge",
         ]
