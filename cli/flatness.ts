@@ -2,13 +2,15 @@
 import { Command, Option } from 'commander';
 import { parseAttack } from '../src/attacks/attack-spec.ts';
 import { parseDataSpec } from '../src/data/dataset.ts';
+import { WeightscapeError } from '../src/errors.ts';
 import { measureFlatness, type FlatnessResult, type LossFlatness } from '../src/landscape/flatness.ts';
 import { createContext } from './context.ts';
 import { positiveInteger, positiveNumber } from './parse-number.ts';
 import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
 import { claimOutputs, progressLine, writeOutput } from './output.ts';
+import { addShardOptions, shardFromFlags, type ShardFlags } from './shard-options.ts';
 
-interface FlatnessFlags extends ModelFlags {
+interface FlatnessFlags extends ModelFlags, ShardFlags {
   checkpoint: string;
   data: string;
   split: 'train' | 'test';
@@ -40,12 +42,20 @@ export function formatFlatnessTable(result: FlatnessResult): string {
           f.atTheta.toFixed(4).padStart(9),
           f.averageIncrease.toFixed(4).padStart(11),
           f.maxIncrease.toFixed(4).padStart(9),
-          f.adversarialDirectionIncrease.toFixed(4).padStart(10),
+          (f.adversarialDirectionIncrease?.toFixed(4) ?? '-').padStart(10),
           f.curvature.toFixed(4).padStart(11),
           eigenvalueCell(f),
         ].join('');
-  const { settings } = result;
+  const { settings, shard } = result;
   return [
+    ...(shard
+      ? [
+          `shard ${shard.index}/${shard.count}: over random directions ` +
+            `${result.perDirection.map((d) => d.m).join(', ')} of ${settings.directions} only` +
+            `${shard.index === 0 ? '' : '; Δ(ρ_adv) and λmax are computed by shard 0'}; ` +
+            "not the run's figures: join the shards with weightscape merge",
+        ]
+      : []),
     `${result.model.arch} ${JSON.stringify(result.model.options)}: ` +
       `ρ = ${settings.rho} along ${settings.directions} random filter-normalized directions, ` +
       `ρ_adv = ${settings.rhoAdversarial} along the adversarial one; attack ${settings.attack}`,
@@ -65,7 +75,7 @@ export function formatFlatnessTable(result: FlatnessResult): string {
 
 export function flatnessCommand(): Command {
   return addModelOptions(
-    new Command('flatness')
+    addShardOptions(new Command('flatness'), 'random directions', 'join the shards with weightscape merge')
       .description(
         'loss increase at radius ρ along random filter-normalized directions (mean, max) and the adversarial direction, ' +
           'curvature, top Hessian eigenvalue; clean and adversarial',
@@ -86,8 +96,14 @@ export function flatnessCommand(): Command {
       )
       .option('--batch-size <n>', 'images per batch', '128')
       .option('--json', 'print the result as JSON')
-      .option('--out <file>', 'also write the JSON result here'),
+      .option('--out <file>', 'also write the JSON result here (needed with --shard)'),
   ).action(async (flags: FlatnessFlags, command: Command) => {
+    const shard = shardFromFlags(flags);
+    if (shard !== undefined && flags.out === undefined)
+      throw new WeightscapeError(
+        'bad-argument',
+        '--shard: give --out for the shard result, to join with weightscape merge',
+      );
     claimOutputs('flatness', [{ flag: '--out', path: flags.out, kind: 'file' }]);
     const context = await createContext(command);
     const result = measureFlatness({
@@ -105,6 +121,7 @@ export function flatnessCommand(): Command {
       seed: context.options.seed,
       model: modelRequest(flags),
       backend: context.backend,
+      shard,
       onProgress: progressLine('flatness'),
     });
     // Notes go to stderr whatever the output format: a non-converged Hessian is not to be missed.

@@ -25,6 +25,7 @@ export {
   type SweepSettings,
 } from './landscape/sample-landscape.ts';
 export { mergeLandscapes } from './landscape/merge-landscapes.ts';
+export { mergeFlatness } from './landscape/merge-flatness.ts';
 export { parseRange } from './landscape/grid.ts';
 export { measureFlatness, type FlatnessResult, type FlatnessRequest } from './landscape/flatness.ts';
 export { train, type TrainLog, type TrainRequest } from './train/trainer.ts';

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { WeightscapeError } from '../errors.ts';
 import { CHECK_SCHEMA, type CheckResult, type CheckVerdict } from '../results/check-schema.ts';
 import { metricAt, type NamedResult } from '../results/metric-path.ts';
+import { assertWholeRun } from '../results/whole-run.ts';
 import { slack, type Baseline, type BaselineCheck } from './baseline.ts';
 
 /** A verdict as computed: the bound [low, high] with ±Infinity on an unbounded side (null in the JSON). */
@@ -27,6 +28,7 @@ function sourceFor(check: BaselineCheck, results: NamedResult[]): NamedResult {
 export function runChecks(baseline: Baseline, results: NamedResult[]): Verdict[] {
   return baseline.checks.map((check) => {
     const source = sourceFor(check, results);
+    assertWholeRun(source.path, source.json);
     const actual = metricAt(source.json, check.metric);
     if (actual === undefined)
       throw new WeightscapeError(

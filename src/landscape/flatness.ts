@@ -23,7 +23,17 @@ import { modelFunction } from '../models/engine-registry.ts';
 import type { ModelConfig, ModelWeights, TensorMap } from '../models/types.ts';
 import { checkpointProvenance } from '../results/provenance.ts';
 
-import { FLATNESS_SCHEMA, type FlatnessResult, type LossFlatness } from '../results/flatness-schema.ts';
+import { shardPoints, recordedShard, type Shard } from '../cluster/shard-spec.ts';
+import { WeightscapeError } from '../errors.ts';
+import { FLATNESS_SCHEMA, type FlatnessResult } from '../results/flatness-schema.ts';
+import {
+  directionCurvature,
+  flatnessMeasures,
+  type DirectionNumbers,
+  type Eigen,
+  type FlatnessKind,
+  type FlatnessParts,
+} from './flatness-measures.ts';
 
 export type { FlatnessResult, LossFlatness } from '../results/flatness-schema.ts';
 
@@ -45,16 +55,17 @@ export interface FlatnessRequest {
   seed: number;
   model: ModelConfigRequest;
   backend: BackendInfo;
+  /**
+   * Compute only the random directions m ≡ index (mod count) (and, on shard 0 only, the
+   * adversarial direction and the Hessian eigenvalues); join the shards with mergeFlatness.
+   */
+  shard?: Shard;
   onProgress?: (done: number, total: number) => void;
 }
 
-type Kind = 'clean' | 'adversarial';
+type Kind = FlatnessKind;
 type Measure = (params: TensorMap) => SplitMetrics;
 type ProbeBatch = { x: tf.Tensor4D; labels: tf.Tensor1D; xAdv: tf.Tensor4D };
-interface Eigen {
-  value: number | null;
-  converged: boolean | null;
-}
 /** What the steps share: the opened model, its data, the attack, and the progress tick. */
 interface FlatnessContext {
   request: FlatnessRequest;
@@ -81,20 +92,19 @@ function probeBatches({ request, weights, config, data, attack }: FlatnessContex
   }));
 }
 
-/** Per random filter-normalized direction: the increases at +ρ and the curvatures from ±ρ. */
+/** Per random filter-normalized direction of this shard (all without one): increases at +ρ and curvatures from ±ρ. */
 function randomDirectionIncreases(
   context: FlatnessContext,
-  batches: ProbeBatch[],
   measure: Measure,
   base: SplitMetrics,
-) {
+  directions: number[],
+): DirectionNumbers[] {
   const { request, weights, config, adversarial } = context;
-  const perDirection: Array<{ clean: number; adversarial: number | null }> = [];
-  const curvatures = { clean: [] as number[], adversarial: [] as number[] };
-  for (let m = 0; m < request.directions; m++) {
+  return directions.map((m) => {
+    // A filter-normalized Gaussian direction needs no data.
     const { direction } = buildDirection(
       { kind: 'filter' },
-      { weights, config, batches, includeBn: false, seed: request.seed * 1000 + m + 1, adversarialLoss: false },
+      { weights, config, batches: [], includeBn: false, seed: request.seed * 1000 + m + 1, adversarialLoss: false },
     );
     const [plus, minus] = [1, -1].map((sign) => {
       const params = moved(weights.params, direction, sign * request.rho);
@@ -104,15 +114,17 @@ function randomDirectionIncreases(
       return metrics;
     }) as [SplitMetrics, SplitMetrics];
     tf.dispose(Object.values(direction));
-    perDirection.push({
+    const robust = (metrics: SplitMetrics) => metrics.robust!.loss;
+    return {
+      m,
       clean: plus.clean.loss - base.clean.loss,
-      adversarial: adversarial ? plus.robust!.loss - base.robust!.loss : null,
-    });
-    curvatures.clean.push((plus.clean.loss + minus.clean.loss - 2 * base.clean.loss) / request.rho ** 2);
-    if (adversarial)
-      curvatures.adversarial.push((plus.robust!.loss + minus.robust!.loss - 2 * base.robust!.loss) / request.rho ** 2);
-  }
-  return { perDirection, curvatures };
+      adversarial: adversarial ? robust(plus) - robust(base) : null,
+      curvature: {
+        clean: directionCurvature(plus.clean.loss, minus.clean.loss, base.clean.loss, request.rho),
+        adversarial: adversarial ? directionCurvature(robust(plus), robust(minus), robust(base), request.rho) : null,
+      },
+    };
+  });
 }
 
 /** The metrics at θ + ρ_adv·v, v the filter-normalized adversarial (AWP) direction. */
@@ -161,34 +173,67 @@ function hessianEigenvalues(
   return eigen;
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-/** The measures of one loss from the steps' numbers. */
-function lossFlatness(
-  kind: Kind,
+/** The numbers the measures are made of: θ, this shard's directions, and (whole run or shard 0) the worst and eigen. */
+function measuredParts(
+  context: FlatnessContext,
+  measure: Measure,
   base: SplitMetrics,
-  worst: SplitMetrics,
-  increases: ReturnType<typeof randomDirectionIncreases>,
-  eigen: Eigen,
-): LossFlatness {
-  const loss = (m: SplitMetrics) => (kind === 'clean' ? m.clean.loss : m.robust!.loss);
-  const perDirection = increases.perDirection.map((p) => p[kind]!);
-  return {
-    atTheta: loss(base),
-    averageIncrease: mean(perDirection),
-    maxIncrease: Math.max(...perDirection),
-    adversarialDirectionIncrease: loss(worst) - loss(base),
-    curvature: mean(increases.curvatures[kind]),
-    hessianTopEigenvalue: eigen.value,
-    hessianConverged: eigen.converged,
-  };
+  directions: number[],
+  whole: boolean,
+  notes: string[],
+): FlatnessParts {
+  const { adversarial } = context;
+  const kinds = adversarial ? (['clean', 'adversarial'] as const) : (['clean'] as const);
+  const loss = (m: SplitMetrics): Record<Kind, number | null> => ({
+    clean: m.clean.loss,
+    adversarial: adversarial ? m.robust!.loss : null,
+  });
+  const atTheta = loss(base);
+  // Made before the directions, in the order of a one-process run before shards.
+  const batches = whole ? probeBatches(context) : [];
+  try {
+    const perDirection = randomDirectionIncreases(context, measure, base, directions);
+    if (!whole) return { adversarial, atTheta, perDirection, worst: null, eigen: null };
+    const worstLoss = loss(adversarialDirectionMetrics(context, batches, measure));
+    const worst = {
+      clean: worstLoss.clean! - atTheta.clean!,
+      adversarial: adversarial ? worstLoss.adversarial! - atTheta.adversarial! : null,
+    };
+    return { adversarial, atTheta, perDirection, worst, eigen: hessianEigenvalues(context, batches, kinds, notes) };
+  } finally {
+    tf.dispose(batches.flatMap((b) => [b.x, b.xAdv, b.labels]));
+  }
+}
+
+/** The note of a shard result: what it measured and what it did not. */
+export function shardNote(shard: Shard, directions: number[]): string {
+  const whole = shard.index === 0 ? '' : "; the adversarial direction and the Hessian eigenvalues are shard 0's (null)";
+  return (
+    `shard ${shard.index}/${shard.count}: measures over random directions ${directions.join(', ')} only${whole}; ` +
+    "not the run's figures: join the shards with weightscape merge"
+  );
+}
+
+/** A shard's directions, refused (exit 2) when it would have none. */
+function shardDirections(request: FlatnessRequest): number[] {
+  const { shard, directions } = request;
+  if (shard !== undefined && shard.count > directions)
+    throw new WeightscapeError(
+      'bad-argument',
+      `--shard ${shard.index}/${shard.count}: more shards than --directions ${directions}; use at most ${directions}`,
+    );
+  return shardPoints(directions, shard);
 }
 
 /**
- * Average- and worst-case flatness, curvature and the top Hessian eigenvalue of a checkpoint, clean and adversarial.
+ * Average- and worst-case flatness, curvature and the top Hessian eigenvalue of a checkpoint, clean and adversarial;
+ * with a shard, over its share of the random directions (see FlatnessRequest.shard).
  */
 export function measureFlatness(request: FlatnessRequest): FlatnessResult {
   const started = performance.now();
+  const directions = shardDirections(request);
+  // Shard 0 (or the whole run) also computes the adversarial direction and the Hessian: one unit of work each.
+  const whole = (request.shard?.index ?? 0) === 0;
   const opened = openEvaluation({ ...request, splits: [request.split] });
   try {
     const { checkpoint, config, weights, notes } = opened;
@@ -210,7 +255,7 @@ export function measureFlatness(request: FlatnessRequest): FlatnessResult {
         seed: request.seed,
       });
     const kinds = adversarial ? (['clean', 'adversarial'] as const) : (['clean'] as const);
-    const total = 1 + 2 * request.directions + 1 + (request.hessian ? kinds.length : 0);
+    const total = 1 + 2 * directions.length + (whole ? 1 + (request.hessian ? kinds.length : 0) : 0);
     let done = 0;
     const context: FlatnessContext = {
       request,
@@ -223,40 +268,34 @@ export function measureFlatness(request: FlatnessRequest): FlatnessResult {
     };
     const base = measure(weights.params);
     context.tick();
-    const batches = probeBatches(context);
-    try {
-      const increases = randomDirectionIncreases(context, batches, measure, base);
-      const worst = adversarialDirectionMetrics(context, batches, measure);
-      const eigen = hessianEigenvalues(context, batches, kinds, notes);
-      return {
-        schema: FLATNESS_SCHEMA,
-        settings: {
-          checkpoint: request.checkpoint,
-          data: request.data.text,
-          split: request.split,
-          subset: request.subset ?? null,
-          ...(request.trainingSubset ? { trainingSubset: request.trainingSubset } : {}),
-          rho: request.rho,
-          rhoAdversarial: request.rhoAdversarial,
-          directions: request.directions,
-          attack: formatAttack(attack),
-          hessian: request.hessian,
-          hessianBatches: request.hessianBatches,
-          seed: request.seed,
-        },
-        model: config,
-        clean: lossFlatness('clean', base, worst, increases, eigen.clean),
-        adversarial: adversarial ? lossFlatness('adversarial', base, worst, increases, eigen.adversarial) : null,
-        perDirection: increases.perDirection,
-        notes,
-        provenance: checkpointProvenance(request.backend, request.seed, started, checkpoint, {
-          spec: data.spec,
-          count: data.shape[0],
-        }),
-      };
-    } finally {
-      tf.dispose(batches.flatMap((b) => [b.x, b.xAdv, b.labels]));
-    }
+    const parts = measuredParts(context, measure, base, directions, whole, notes);
+    if (request.shard !== undefined) notes.push(shardNote(request.shard, directions));
+    return {
+      schema: FLATNESS_SCHEMA,
+      settings: {
+        checkpoint: request.checkpoint,
+        data: request.data.text,
+        split: request.split,
+        subset: request.subset ?? null,
+        ...(request.trainingSubset ? { trainingSubset: request.trainingSubset } : {}),
+        rho: request.rho,
+        rhoAdversarial: request.rhoAdversarial,
+        directions: request.directions,
+        attack: formatAttack(attack),
+        hessian: request.hessian,
+        hessianBatches: request.hessianBatches,
+        seed: request.seed,
+      },
+      model: config,
+      shard: recordedShard(request.shard),
+      ...flatnessMeasures(parts),
+      perDirection: parts.perDirection,
+      notes,
+      provenance: checkpointProvenance(request.backend, request.seed, started, checkpoint, {
+        spec: data.spec,
+        count: data.shape[0],
+      }),
+    };
   } finally {
     opened.dispose();
   }

@@ -18,6 +18,7 @@ import type { LandscapeResult } from '../results/landscape-schema.ts';
 import { readAnyResult, schemaTag } from '../results/read-result.ts';
 import type { StudyResult } from '../results/study-schema.ts';
 import type { TrainLog } from '../results/train-log-schema.ts';
+import { assertWholeRun } from '../results/whole-run.ts';
 import { contourSvg } from './contour-plot.ts';
 import { correlationCaption, evalCaption, landscapeCaption, runCaption } from './figure-captions.ts';
 import { drawFlatnessCurves, flatnessCurvesSvg, type ChartSize, type CurveSeries } from './flatness-curves.ts';
@@ -71,8 +72,10 @@ export function readReportInputs(paths: string[]): ReportInputs {
     else if (kind === 'eval') inputs.evals.push({ label, result: json as EvalResult });
     else if (kind === 'train log') inputs.runs.push({ label, log: json as TrainLog });
     else if (kind === 'correlation') inputs.correlations.push({ label, result: json as CorrelationResult });
-    else if (kind === 'flatness') inputs.flatness.push({ label, result: json as FlatnessResult });
-    else if (kind === 'study') inputs.studies.push({ label, result: json as StudyResult });
+    else if (kind === 'flatness') {
+      assertWholeRun(file, json);
+      inputs.flatness.push({ label, result: json as FlatnessResult });
+    } else if (kind === 'study') inputs.studies.push({ label, result: json as StudyResult });
     else if (kind === 'hessian') inputs.hessians.push({ label, result: json as HessianResult });
     else
       throw new WeightscapeError(

@@ -5,6 +5,7 @@
  * bootstrap intervals and permutation p-values.
  */
 import { metricAt, type NamedResult } from '../results/metric-path.ts';
+import { assertWholeRun } from '../results/whole-run.ts';
 import { assertArgument, WeightscapeError } from '../errors.ts';
 import { COEFFICIENTS, type Coefficient } from './correlation.ts';
 import { bootstrapInterval, permutationTest } from './inference.ts';
@@ -52,6 +53,7 @@ export function correlateResults(
   }
   const groups = new Map<string, { path: string; files: NamedResult[] }>();
   for (const result of results) {
+    assertWholeRun(result.path, result.json);
     const { path, sha256 } = checkpointOf(result);
     const group = groups.get(sha256) ?? { path, files: [] };
     group.files.push(result);

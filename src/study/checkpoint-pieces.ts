@@ -23,6 +23,7 @@ import type { FlatnessResult, LossFlatness } from '../results/flatness-schema.ts
 import type { LandscapeResult } from '../results/landscape-schema.ts';
 import { readResult, type ResultKind, type ResultOf } from '../results/read-result.ts';
 import type { StudyCheckpoint } from '../results/study-schema.ts';
+import { assertWholeRun } from '../results/whole-run.ts';
 import type { StudyInput } from './study-inputs.ts';
 import { directionSeed, pieceKey, type StudySettings } from './study-settings.ts';
 
@@ -141,7 +142,8 @@ const summary = (f: LossFlatness) => ({
   atTheta: f.atTheta,
   averageIncrease: f.averageIncrease,
   maxIncrease: f.maxIncrease,
-  adversarialDirectionIncrease: f.adversarialDirectionIncrease,
+  // Not null: the flatness piece is a whole run's (a shard is refused).
+  adversarialDirectionIncrease: f.adversarialDirectionIncrease!,
   curvature: f.curvature,
 });
 
@@ -177,6 +179,7 @@ export function studyCheckpoint(input: StudyInput, context: PieceContext): Study
 
   const flatnessPath = path('flatness', deps.flatness);
   let flatness: FlatnessResult | undefined = cached(flatnessPath, 'flatness', input.sha256);
+  assertWholeRun(flatnessPath, flatness);
   if (flatness === undefined) {
     context.onPiece?.('flatness');
     flatness = measureFlatness({
