@@ -22,6 +22,7 @@ interface Container {
   command?: string[];
   args?: string[];
   env?: { name: string; value?: string }[];
+  resources?: { requests?: { cpu?: string } };
   volumeMounts?: { name: string; mountPath: string }[];
 }
 interface PodSpec {
@@ -166,7 +167,8 @@ test('the sweep is an indexed Job whose shard count is its completions, resumed 
   assert.equal(spec.template.spec.restartPolicy, 'Never');
   assert.ok((spec.backoffLimitPerIndex ?? spec.backoffLimit ?? 0) > 0, 'no retries');
   const args = container.args ?? [];
-  assert.equal(args[0], 'sample');
+  // As many engine threads as the CPU request (the default, one per core, sees the node's cores).
+  assert.deepEqual(args.slice(0, 3), ['--threads', container.resources?.requests?.cpu, 'sample']);
   assert.equal(argAfter(args, '--shard'), 'auto');
   assert.ok(args.includes('--resume'));
   assert.equal(argAfter(args, '--loss'), 'adversarial');
