@@ -10,13 +10,14 @@ COPY package.json package-lock.json ./
 
 # --ignore-scripts, because:
 # - the package's own `prepare` script builds dist/ (the library API) with TypeScript, a
-#   devDependency that --omit=dev leaves out, so `npm ci --omit=dev` fails in it; the CLI runs the
-#   sources through tsx and needs no dist/;
-# - onnxruntime-node ships its CPU library in the package (bin/napi-v6/linux/<arch>); its install
-#   script only downloads the CUDA provider;
-# - tfjs-node(-gpu)'s install script downloads libtensorflow (hundreds of MB). Without it they
-#   cannot load, so they are removed: the backend choice then says "not installed" and uses WASM.
-# onnxruntime's libraries for other operating systems (~200 MB) are removed too.
+#   devDependency that --omit=dev leaves out, so plain `npm ci --omit=dev` fails here; the CLI
+#   runs the sources through tsx and needs no dist/;
+# - npm 10 (this image's) ignores package.json's allowScripts, so it would run every install script:
+#   onnxruntime-node's downloads its CUDA provider from NuGet on linux/x64 (and when that fails,
+#   npm drops onnxruntime-node altogether), while its CPU library is already in the package
+#   (bin/napi-v6/linux/<arch>); tfjs-node(-gpu)'s download libtensorflow (hundreds of MB).
+# Without libtensorflow tfjs-node(-gpu) cannot load, so they are removed: the backend choice then
+# says "not installed" and uses WASM. onnxruntime's libraries for other systems (~200 MB) go too.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
   && rm -rf node_modules/@tensorflow/tfjs-node node_modules/@tensorflow/tfjs-node-gpu \
   && find node_modules/onnxruntime-node/bin/napi-v6 -mindepth 1 -maxdepth 1 ! -name linux -exec rm -rf {} + \
@@ -34,7 +35,8 @@ COPY fixtures ./fixtures
 # Results go to /data (a volume); the image's files stay root-owned and read-only to the user.
 RUN mkdir -p /data && chown node:node /data
 WORKDIR /data
-USER node
+# The base image's `node` user, by number so that Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
 
 ENTRYPOINT ["node", "/opt/weightscape/bin/weightscape.js"]
 CMD ["--help"]
