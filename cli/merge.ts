@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkShardSet, listShardFiles, type ShardFile } from '../src/cluster/shard-files.ts';
 import { WeightscapeError } from '../src/errors.ts';
 import { mergeEvaluations } from '../src/eval/merge-evaluations.ts';
+import { mergeFlatness } from '../src/landscape/merge-flatness.ts';
 import { mergeLandscapes } from '../src/landscape/merge-landscapes.ts';
 import type { LandscapeResult } from '../src/landscape/sample-landscape.ts';
 import { shardProgress } from '../src/landscape/shard-progress.ts';
@@ -34,6 +35,7 @@ const MERGEABLE: Partial<
   landscape: { items: 'points', pending: pendingPoints, merge: mergeLandscapes },
   // An evaluation writes its file once, when done.
   eval: { items: 'batches', pending: () => 0, merge: mergeEvaluations },
+  flatness: { items: 'directions', pending: () => 0, merge: mergeFlatness },
 };
 
 /** Reads what the inputs name now; a file that vanished between listing and reading counts as absent. */
