@@ -58,7 +58,9 @@ export function listShardFiles(inputs: string[], exclude?: string): { files: str
           `merge ${input}: a glob may only be in the file name, not the directory`,
         );
       const pattern = globPattern(basename(input));
-      if (existsSync(dir)) for (const name of readdirSync(dir)) if (pattern.test(name)) files.add(join(dir, name));
+      const matches = existsSync(dir) ? readdirSync(dir).filter((name) => pattern.test(name)) : [];
+      if (matches.length === 0) unmatched.push(input);
+      for (const name of matches) files.add(join(dir, name));
     } else if (existsSync(input) && statSync(input).isDirectory()) {
       for (const name of readdirSync(input))
         if (name.endsWith('.json') && !name.startsWith('.')) files.add(join(input, name));
