@@ -80,14 +80,15 @@ const computed = (path: string): number | undefined => {
   }
 };
 
-// 5 × 4 points, 5 per task; PGD-5 on 64 images keeps a point near a second, so a task can be caught mid-way.
+// 5 × 4 points, 5 per task; PGD-3 on 48 images keeps a point at a few tenths of a second, so a task polled
+// every 0.1 s is caught mid-way.
 const SWEEP = {
   CHECKPOINT: join(ROOT, 'fixtures/models/convnet-mnist.safetensors'),
   DATA: 'mini',
-  SUBSET: '64',
+  SUBSET: '48',
   RANGE: '-0.5:0.5:5',
   RANGE2: '-0.4:0.4:4',
-  ATTACK: 'pgd:linf:eps=0.1:steps=5:step=0.025',
+  ATTACK: 'pgd:linf:eps=0.1:steps=3:step=0.04',
 };
 const WEIGHTSCAPE = `${process.execPath} ${join(ROOT, 'bin/weightscape.js')}`;
 
@@ -132,15 +133,21 @@ test(
     });
     const requeue = run('scontrol', ['requeue', `${arrayId}_2`]);
     assert.equal(requeue.status, 0, requeue.stderr);
-    run('scontrol', ['update', `jobid=${arrayId}_2`, 'StartTime=now']);
-    t.diagnostic(`requeued task ${arrayId}_2 after ${before} of its 5 points`);
+    // A requeued job waits (BeginTime) before it may start again; once it is pending, let it start now.
+    await until('task 2 to be pending again', 60, () => {
+      if (!/^PENDING/.test(jobStates(`${arrayId}_2`)[0] ?? '')) return undefined;
+      run('scontrol', ['update', `jobid=${arrayId}_2`, 'StartTime=now']);
+      return true;
+    });
+    const seconds = () => ((Date.now() - started) / 1000).toFixed(0);
+    t.diagnostic(`requeued task ${arrayId}_2 after ${before} of its 5 points (${seconds()} s)`);
 
     const mergeState = await until('the merge job to end', 480, () => {
       const [state] = jobStates(mergeId);
       return state !== undefined && !/PENDING|RUNNING|CONFIGURING|COMPLETING/.test(state) ? state : undefined;
     });
     const taskStates = jobStates(arrayId);
-    t.diagnostic(`array ${arrayId}: ${taskStates.join(' ')}; merge ${mergeId}: ${mergeState}`);
+    t.diagnostic(`array ${arrayId}: ${taskStates.join(' ')}; merge ${mergeId}: ${mergeState} (${seconds()} s)`);
     const logs = readdirSync(dir).filter((f) => f.endsWith('.log'));
     const log = (name: string) => readFileSync(join(dir, name), 'utf8');
     assert.equal(mergeState, 'COMPLETED', logs.map((f) => `${f}:\n${log(f)}`).join('\n'));
