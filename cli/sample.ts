@@ -120,8 +120,7 @@ export function sampleCommand(): Command {
     ]);
     const resumeFrom = flags.resume && existsSync(flags.out) ? readLandscape(flags.out) : undefined;
     const already = resumeFrom === undefined ? undefined : shardProgress(resumeFrom, shard);
-    if (already !== undefined)
-      context.stderr(`resuming ${flags.out}: ${already.done} of ${already.total} points already computed`);
+
     const request = {
       settings,
       model: modelRequest(flags),
@@ -132,6 +131,8 @@ export function sampleCommand(): Command {
       saveDirections: [flags.saveDirection, flags.saveDirection2],
       onPoint: progressLine('sample', { unit: 'points', alreadyDone: already?.done }),
       onNote: (note: string) => context.stderr(`note: ${note}`),
+      onResume: ({ done, total }: { done: number; total: number }) =>
+        context.stderr(`resuming ${flags.out}: ${done} of ${total} points already computed`),
     };
     const workers = positiveInteger('workers', flags.workers);
     if (workers > 1 && context.backend.name !== 'wasm')

@@ -11,6 +11,7 @@ import type { BackendInfo } from '../backend/select-backend.ts';
 import { WeightscapeError, type ErrorCode } from '../errors.ts';
 import { writeFileAtomic } from '../results/atomic-write.ts';
 import { mergeLandscapes } from './merge-landscapes.ts';
+import { shardProgress } from './shard-progress.ts';
 import { prepareSweep } from './prepare-sweep.ts';
 import type { LandscapeResult, SampleRequest } from './sample-landscape.ts';
 
@@ -51,7 +52,10 @@ export async function sampleInWorkers(
       '--workers and --shard do not combine: run one sharded sweep per machine, or workers on one',
     );
   // A refused resume must start no worker and write nothing.
-  if (request.resumeFrom !== undefined) prepareSweep(request).dispose();
+  if (request.resumeFrom !== undefined) {
+    prepareSweep(request).dispose();
+    request.onResume?.(shardProgress(request.resumeFrom, undefined));
+  }
   const points = request.settings.alphas.length * (request.settings.betas?.length ?? 1);
   const todo =
     request.resumeFrom === undefined
@@ -74,7 +78,16 @@ export async function sampleInWorkers(
     const done = merged.values.cleanLoss.flat().filter((v) => v !== null).length;
     request.onPoint?.(done, points);
   };
-  const { backend, onPoint: _onPoint, onResult: _onResult, onNote: _onNote, out: _out, ...transferable } = request;
+  // Callbacks stay here (a worker cannot receive functions).
+  const {
+    backend,
+    onPoint: _onPoint,
+    onResult: _onResult,
+    onNote: _onNote,
+    onResume: _onResume,
+    out: _out,
+    ...transferable
+  } = request;
   await Promise.all(
     Array.from(
       { length: workers },

@@ -22,6 +22,7 @@ import { flatness1d, flatnessUndefinedReason } from './flatness-1d.ts';
 import { recordedShard, shardPoints, type Shard } from '../cluster/shard-spec.ts';
 import { WeightscapeError } from '../errors.ts';
 import { emptyTable } from './grid.ts';
+import { shardProgress } from './shard-progress.ts';
 import { fixedAdversarialData } from './point-inputs.ts';
 import { prepareSweep, type PreparedSweep, type SweepSettings } from './prepare-sweep.ts';
 import { DIRECTION_BATCHES } from './sweep-identity.ts';
@@ -45,6 +46,8 @@ export interface SampleRequest {
   resumeFrom?: LandscapeResult;
   saveDirections?: Array<string | undefined>;
   onPoint?: (done: number, total: number) => void;
+  /** Called once a resumed file is known to be this sweep's, with the points of this shard it holds. */
+  onResume?: (progress: { done: number; total: number }) => void;
   /** Called with the partial result after every point (workers report through it). */
   onResult?: (result: LandscapeResult) => void;
   /** Tests: stop (as if killed) after this many points of this invocation. */
@@ -211,15 +214,17 @@ function checkResumedShard(resumeFrom: LandscapeResult | undefined, request: Sam
 export function sampleLandscape(request: SampleRequest): LandscapeResult {
   const started = performance.now();
   const { settings } = request;
+  checkResumedShard(request.resumeFrom, request);
   const sweep = prepareSweep(request);
   try {
+    // The file is this sweep's (same shard, same identity): say what it already holds.
+    if (request.resumeFrom !== undefined) request.onResume?.(shardProgress(request.resumeFrom, request.shard));
     const built = sweepDirections(request, sweep);
     try {
       const { evalData, pointAttack } = pointInputs(settings, sweep);
       // A resumed result keeps its points, now under the canonical settings; who computed them
       // before (workers) is not this run.
       const { resumeFrom } = request;
-      checkResumedShard(resumeFrom, request);
       const start =
         resumeFrom !== undefined
           ? { ...resumeFrom, settings: sweep.recorded, identity: sweep.identity, workers: undefined }

@@ -80,15 +80,15 @@ const computed = (path: string): number | undefined => {
   }
 };
 
-// 5 × 4 points, 5 per task; PGD-3 on 48 images keeps a point at a few tenths of a second, so a task polled
-// every 0.1 s is caught mid-way.
+// 5 × 4 points, 5 per task; PGD-10 on 200 images keeps a point near half a second (PGD-3 on 48 took 0.05 s,
+// and a task finished before the test saw its first point), so a task polled every 0.1 s is caught mid-way.
 const SWEEP = {
   CHECKPOINT: join(ROOT, 'fixtures/models/convnet-mnist.safetensors'),
   DATA: 'mini',
-  SUBSET: '48',
+  SUBSET: '200',
   RANGE: '-0.5:0.5:5',
   RANGE2: '-0.4:0.4:4',
-  ATTACK: 'pgd:linf:eps=0.1:steps=3:step=0.04',
+  ATTACK: 'pgd:linf:eps=0.1:steps=10:step=0.025',
 };
 const WEIGHTSCAPE = `${process.execPath} ${join(ROOT, 'bin/weightscape.js')}`;
 
@@ -169,7 +169,8 @@ test(
     assert.ok(existsSync(join(out, 'report', 'index.html')), 'the merge job rendered the report');
     const points = (one.values as { cleanLoss: number[][] }).cleanLoss.flat().length;
     t.diagnostic(
-      `merged surface equals the one-process sweep, value for value (${points} points, clean and robust loss and accuracy); ${((Date.now() - started) / 1000).toFixed(0)} s`,
+      `merged surface equals the one-process sweep, value for value (${points} points, clean and robust loss and ` +
+        `accuracy); ${seconds()} s`,
     );
   },
 );
