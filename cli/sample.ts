@@ -9,7 +9,7 @@ import { flatnessUndefinedReason } from '../src/landscape/flatness-1d.ts';
 import { parseRange } from '../src/landscape/grid.ts';
 import { readLandscape } from '../src/landscape/read-result.ts';
 import { shardProgress } from '../src/landscape/shard-progress.ts';
-import { sampleLandscape, type SweepSettings } from '../src/landscape/sample-landscape.ts';
+import { sampleLandscape, type LandscapeResult, type SweepSettings } from '../src/landscape/sample-landscape.ts';
 import type { Flatness1D } from '../src/results/landscape-schema.ts';
 import { sampleInWorkers } from '../src/landscape/parallel-sample.ts';
 import { createContext } from './context.ts';
@@ -41,6 +41,13 @@ interface SampleFlags extends ModelFlags, ShardFlags {
   saveDirection?: string;
   saveDirection2?: string;
   json?: boolean;
+}
+
+/** What a shard holds of its own points, and what to do next. */
+function shardSummary(result: LandscapeResult): string {
+  const { done, total } = shardProgress(result);
+  const { index, count } = result.shard!;
+  return ` (shard ${index}/${count}: ${done} of its ${total} points${done === total ? '; join the shards with weightscape merge' : ''})`;
 }
 
 export function sampleCommand(): Command {
@@ -155,7 +162,7 @@ export function sampleCommand(): Command {
       `curvature ${c.curvature.toFixed(4)}`;
     context.stdout(
       `wrote ${flags.out}: ${result.complete ? 'complete' : 'partial'} ${grid.betas ? '2D' : '1D'} sweep, ${points} points` +
-        (result.shard ? ` (shard ${result.shard.index}/${result.shard.count})` : '') +
+        (result.shard ? shardSummary(result) : '') +
         (f ? curve('clean', f.clean) + (f.adversarial ? curve('adversarial', f.adversarial) : '') : noFlatness),
     );
   });
