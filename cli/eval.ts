@@ -109,7 +109,7 @@ export function evalCommand(): Command {
       maskingCheck: flags.maskingCheck,
       shard,
       onProgress: (split, done, total) => {
-        if (!progress.has(split)) progress.set(split, progressLine(`eval ${split}`));
+        if (!progress.has(split)) progress.set(split, progressLine(`eval ${split}`, { unit: 'examples' }));
         progress.get(split)!(done, total);
       },
     });

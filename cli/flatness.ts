@@ -122,7 +122,7 @@ export function flatnessCommand(): Command {
       model: modelRequest(flags),
       backend: context.backend,
       shard,
-      onProgress: progressLine('flatness'),
+      onProgress: progressLine('flatness', { unit: 'evaluations' }),
     });
     // Notes go to stderr whatever the output format: a non-converged Hessian is not to be missed.
     for (const note of result.notes) context.stderr(`note: ${note}`);
