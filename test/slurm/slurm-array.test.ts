@@ -99,13 +99,19 @@ test(
     if (cluster.reason !== undefined) assert.fail(`WEIGHTSCAPE_REQUIRE_SLURM=1 but ${cluster.reason}`);
     const started = Date.now();
     const dir = mkdtempSync(join(tmpdir(), 'weightscape-slurm-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const submitted: string[] = [];
+    // Nothing of this test is left in the queue, whatever happened.
+    t.after(() => {
+      if (submitted.length > 0) run('scancel', submitted);
+      rmSync(dir, { recursive: true, force: true });
+    });
     const out = join(dir, 'surface');
     mkdirSync(out);
     const jobEnv = { ...env, ...SWEEP, OUT_DIR: out, WEIGHTSCAPE, SBATCH_ARGS: '--cpus-per-task=1 --mem=1G' };
     const submit = run(join(ROOT, 'examples/slurm/submit-surface.sh'), ['4'], { cwd: dir, env: jobEnv });
     assert.equal(submit.status, 0, submit.stderr);
     const [arrayId, mergeId] = submit.stdout.trim().split(/\s+/) as [string, string];
+    submitted.push(arrayId, mergeId);
     t.diagnostic(`submitted: array job ${arrayId} (4 tasks), merge-and-report job ${mergeId} (afterok:${arrayId})`);
 
     // The one-process sweep, alongside.
@@ -133,17 +139,24 @@ test(
     });
     const requeue = run('scontrol', ['requeue', `${arrayId}_2`]);
     assert.equal(requeue.status, 0, requeue.stderr);
-    // A requeued job waits (BeginTime) before it may start again; once it is pending, let it start now.
-    await until('task 2 to be pending again', 60, () => {
-      if (!/^PENDING/.test(jobStates(`${arrayId}_2`)[0] ?? '')) return undefined;
+    // A requeued job waits (BeginTime) before it may start again. Release it once it is pending, its
+    // killed run has exited and 2 s have passed: slurmd refuses a launch credential from the second of
+    // the kill ("Job … already killed, do not launch batch job") and the task fails.
+    const requeuedAt = Date.now();
+    await until('task 2 to be pending again, its killed run gone', 60, () => {
+      if (!/^PENDING/.test(jobStates(`${arrayId}_2`)[0] ?? '') || Date.now() - requeuedAt < 2000) return undefined;
+      if (run('pgrep', ['-f', shard2]).status === 0) return undefined;
       run('scontrol', ['update', `jobid=${arrayId}_2`, 'StartTime=now']);
       return true;
     });
     const seconds = () => ((Date.now() - started) / 1000).toFixed(0);
     t.diagnostic(`requeued task ${arrayId}_2 after ${before} of its 5 points (${seconds()} s)`);
 
+    // Ends when the merge job does, or as soon as it never can (a task failed: its dependency is not met).
     const mergeState = await until('the merge job to end', 480, () => {
-      const [state] = jobStates(mergeId);
+      const show = run('scontrol', ['show', 'job', '-o', mergeId]).stdout;
+      const state = /JobState=(\S+)/.exec(show)?.[1];
+      if (/Reason=DependencyNeverSatisfied/.test(show)) return 'NEVER (DependencyNeverSatisfied)';
       return state !== undefined && !/PENDING|RUNNING|CONFIGURING|COMPLETING/.test(state) ? state : undefined;
     });
     const taskStates = jobStates(arrayId);
