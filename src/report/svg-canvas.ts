@@ -3,8 +3,15 @@
  * in through d3's .text() and attributes through .attr(), so every label from a file or a flag is
  * escaped by the serializer. A white background keeps charts readable in dark viewers.
  */
-import { JSDOM } from 'jsdom';
+import { createRequire } from 'node:module';
+import type * as Jsdom from 'jsdom';
 import * as d3 from 'd3';
+
+// jsdom takes about a second to load: it is loaded by the first canvas, so that commands that draw
+// nothing (every CLI start, every test that spawns one) do not pay for it.
+const requireModule = createRequire(import.meta.url);
+let jsdomClass: typeof Jsdom.JSDOM | undefined;
+const loadJsdom = (): typeof Jsdom.JSDOM => (jsdomClass ??= (requireModule('jsdom') as typeof Jsdom).JSDOM);
 
 export type Svg = d3.Selection<SVGSVGElement, unknown, null, undefined>;
 
@@ -16,6 +23,7 @@ export interface Canvas {
 export const FONT = 'system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif';
 
 export function createCanvas(width: number, height: number, title: string): Canvas {
+  const JSDOM = loadJsdom();
   const dom = new JSDOM('<!DOCTYPE html><body></body>');
   const document = dom.window.document;
   const node = document.createElementNS('http://www.w3.org/2000/svg', 'svg') as unknown as SVGSVGElement;
