@@ -20,6 +20,8 @@ import type { StudyResult } from '../results/study-schema.ts';
 import type { TrainLog } from '../results/train-log-schema.ts';
 import { assertWholeRun } from '../results/whole-run.ts';
 import { contourSvg } from './contour-plot.ts';
+import { surfaceSvg } from './surface-3d.ts';
+import { surfaceViewHtml } from './surface-view.ts';
 import { correlationCaption, evalCaption, landscapeCaption, runCaption } from './figure-captions.ts';
 import { drawFlatnessCurves, flatnessCurvesSvg, type ChartSize, type CurveSeries } from './flatness-curves.ts';
 import {
@@ -170,6 +172,16 @@ export function buildReport(given: ReportInputs, size: ChartSize): ReportFiles {
         contourSvg(result, size, `Adversarial loss: ${label}`, 'robustLoss'),
         ['2D landscape of the adversarial loss', caption],
       );
+    // The surface of the loss the sweep measured (adversarial when it has one), static and rotatable.
+    const table = result.values.robustLoss ? 'robustLoss' : 'cleanLoss';
+    const kind = table === 'robustLoss' ? 'adversarial' : 'clean';
+    const title = `${kind === 'clean' ? 'Clean' : 'Adversarial'} loss surface: ${label}`;
+    const surfaceSize = { width: size.width, height: Math.round(size.width * 0.75) };
+    add(name(`surface-${safeName(label)}-${kind}`, 'svg'), surfaceSvg(result, surfaceSize, title, table), [
+      `2D landscape of the ${kind} loss as a 3D surface (azimuth −60°, elevation 30°; the page's copy turns with the mouse)`,
+      caption,
+    ]);
+    figures.at(-1)!.interactive = surfaceViewHtml(result.values[table]!, title, surfaceSize.width, surfaceSize.height);
   }
   for (const { label, result } of inputs.correlations)
     add(name(`scatter-${safeName(label)}`, 'svg'), scatterSvg(result, size), [

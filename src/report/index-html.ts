@@ -6,11 +6,14 @@ import type { LandscapeResult } from '../results/landscape-schema.ts';
 import type { FlatnessResult, LossFlatness } from '../results/flatness-schema.ts';
 import { escapeHtml } from './escape-html.ts';
 import { flatnessCaption } from './figure-captions.ts';
+import { surfaceViewScript } from './surface-view.ts';
 
 /** A figure of the page: its file and caption lines (the first says what it shows, the rest its inputs' settings). */
 export interface Figure {
   file: string;
   caption: string[];
+  /** HTML shown under the figure (already escaped by its builder): the rotatable 3D surface. */
+  interactive?: string;
 }
 
 const fixed = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? '–' : v.toFixed(digits));
@@ -111,13 +114,14 @@ const STYLE = [
   'td:first-child,th:first-child{text-align:left}',
 ].join('');
 
-function figureHtml({ file, caption }: Figure): string {
+function figureHtml({ file, caption, interactive }: Figure): string {
   const lines = caption.map(escapeHtml);
   const alt = escapeHtml(file.replace(/\.svg$/, '').replace(/-/g, ' '));
   const text = lines.length === 0 ? '' : `: ${lines.join('<br>')}`;
   return (
     `<figure><img src="${escapeHtml(file)}" alt="${alt}">` +
-    `<figcaption><code>${escapeHtml(file)}</code>${text}</figcaption></figure>`
+    `<figcaption><code>${escapeHtml(file)}</code>${text}</figcaption></figure>` +
+    (interactive ?? '')
   );
 }
 
@@ -132,6 +136,7 @@ export function indexHtml(figures: Figure[], sections: string[]): string {
 <h1>weightscape report</h1>
 ${figures.map(figureHtml).join('\n')}
 ${sections.filter((s) => s !== '').join('\n')}
+${figures.some((f) => f.interactive !== undefined) ? surfaceViewScript() : ''}
 </body>
 </html>
 `;

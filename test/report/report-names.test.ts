@@ -77,6 +77,8 @@ test('report: files named after their inputs (safe, unique), each figure caption
     'contour-pgd-at-2d-landscape-clean.svg',
     'flatness-curves.svg',
     'gap-table.svg',
+    'surface-pgd-at-2d-landscape-adversarial-2.svg',
+    'surface-pgd-at-2d-landscape-adversarial.svg',
   ]);
   const html = files['index.html']!;
   const landscape = JSON.parse(readFileSync(join(root, 'fixtures/results/pgd-at-filter-landscape.json'), 'utf8'));
