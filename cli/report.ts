@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { WeightscapeError } from '../src/errors.ts';
 import { buildReport, readReportInputs } from '../src/report/build-report.ts';
+import { landscapeExports, parseExportFormats } from '../src/report/landscape-exports.ts';
 import { writeFileAtomic } from '../src/results/atomic-write.ts';
 import { globalOptions } from './context.ts';
 import { claimOutputs } from './output.ts';
@@ -26,10 +27,11 @@ export function reportCommand(): Command {
         .choices(['svg', 'md', 'csv'])
         .default('svg'),
     )
+    .option('--export <formats>', 'also write every landscape as csv, vtp (ParaView) and/or npy, comma-separated')
     .action(
       (
         paths: string[],
-        flags: { out: string; width: string; height: string; format: 'svg' | 'md' | 'csv' },
+        flags: { out: string; width: string; height: string; format: 'svg' | 'md' | 'csv'; export?: string },
         command: Command,
       ) => {
         globalOptions(command);
@@ -37,8 +39,12 @@ export function reportCommand(): Command {
         const height = Number(flags.height);
         if (!(width >= 200 && width <= 4000 && height >= 150 && height <= 4000))
           throw new WeightscapeError('bad-argument', '--width/--height: expected pixels in 200–4000 and 150–4000');
+        const formats = flags.export === undefined ? [] : parseExportFormats(flags.export);
+        if (formats.length > 0 && flags.format !== 'svg')
+          throw new WeightscapeError('bad-argument', '--export: files go into --out; not with --format md or csv');
         if (flags.format === 'svg') claimOutputs('report', [{ flag: '--out', path: flags.out, kind: 'directory' }]);
-        const { files } = buildReport(readReportInputs(paths), { width, height });
+        const inputs = readReportInputs(paths);
+        const { files } = buildReport(inputs, { width, height });
         if (flags.format !== 'svg') {
           const table = files[`gap-table.${flags.format}`] ?? files[`study-table.${flags.format}`];
           if (table === undefined)
@@ -49,9 +55,12 @@ export function reportCommand(): Command {
           process.stdout.write(table);
           return;
         }
+        const exported = landscapeExports(inputs.landscapes, formats, Object.keys(files));
+        for (const note of exported.notes) process.stderr.write(`weightscape: note: ${note}\n`);
+        const all = { ...files, ...exported.files };
         mkdirSync(flags.out, { recursive: true });
-        for (const [name, content] of Object.entries(files)) writeFileAtomic(join(flags.out, name), content);
-        process.stdout.write(`wrote ${Object.keys(files).sort().join(', ')} to ${flags.out}\n`);
+        for (const [name, content] of Object.entries(all)) writeFileAtomic(join(flags.out, name), content);
+        process.stdout.write(`wrote ${Object.keys(all).sort().join(', ')} to ${flags.out}\n`);
       },
     );
 }
