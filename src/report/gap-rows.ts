@@ -99,7 +99,10 @@ function flatnessColumn(
   };
 }
 
-/** Rows from eval results (both splits, with an attack) and run logs (their last epoch). */
+/**
+ * Rows from eval results (both splits, with an attack) and run logs (their last epoch), one per
+ * checkpoint: a log's last epoch whose checkpoint an eval result measured is that result's row.
+ */
 export function gapRows(
   landscapes: Array<Labelled<LandscapeResult>>,
   evals: Array<Labelled<EvalResult>>,
@@ -110,11 +113,22 @@ export function gapRows(
     landscapes,
     usable.map(({ result }) => result.provenance.checkpoint?.sha256).filter((s): s is string => s !== undefined),
   );
+  // One row per checkpoint: a run whose last epoch's checkpoint was also evaluated is that eval's row.
+  const lastEpochs = runs.flatMap(({ label, log }) => {
+    const last = log.epochs.at(-1);
+    return last?.train.robust && last.test.robust
+      ? [{ label, last, robust: [last.train.robust, last.test.robust] }]
+      : [];
+  });
+  const evaluated = (sha: string | undefined) =>
+    lastEpochs.find(({ last }) => sha !== undefined && last.checkpoint?.sha256 === sha);
   const rows: GapRow[] = [];
   for (const { label, result } of usable) {
     const train = result.splits.train!.robust!;
     const test = result.splits.test!.robust!;
-    const flat = lookup(result.provenance.checkpoint?.sha256);
+    const sha = result.provenance.checkpoint?.sha256;
+    const flat = lookup(sha);
+    const logged = evaluated(sha);
     rows.push({
       label,
       trainRobustAccuracy: train.accuracy,
@@ -123,18 +137,26 @@ export function gapRows(
       testCleanAccuracy: result.splits.test!.clean.accuracy,
       flatness: flat?.value ?? null,
       ...(flat?.converged === false ? { flatnessNote: 'not converged' } : {}),
+      source:
+        logged === undefined
+          ? { kind: 'eval' }
+          : {
+              kind: 'eval',
+              log: { epoch: logged.last.epoch, gap: logged.robust[0]!.accuracy - logged.robust[1]!.accuracy },
+            },
     });
   }
-  for (const { label, log } of runs) {
-    const last = log.epochs.at(-1);
-    if (!last?.train.robust || !last.test.robust) continue;
+  const shas = new Set(usable.map(({ result }) => result.provenance.checkpoint?.sha256));
+  for (const { label, last } of lastEpochs) {
+    if (last.checkpoint?.sha256 !== undefined && shas.has(last.checkpoint.sha256)) continue;
     rows.push({
       label: `${label} (epoch ${last.epoch})`,
-      trainRobustAccuracy: last.train.robust.accuracy,
-      testRobustAccuracy: last.test.robust.accuracy,
-      gap: last.train.robust.accuracy - last.test.robust.accuracy,
+      trainRobustAccuracy: last.train.robust!.accuracy,
+      testRobustAccuracy: last.test.robust!.accuracy,
+      gap: last.train.robust!.accuracy - last.test.robust!.accuracy,
       testCleanAccuracy: last.test.clean.accuracy,
       flatness: null,
+      source: { kind: 'log', epoch: last.epoch },
     });
   }
   return measure === undefined ? { rows } : { rows, measure };

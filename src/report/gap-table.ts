@@ -14,6 +14,23 @@ export interface GapRow {
   flatness: number | null;
   /** Shown beside the number, e.g. 'not converged' for a measure along an unconverged Hessian direction. */
   flatnessNote?: string;
+  /** Where the numbers come from: an eval result, or a run's training log at an epoch. */
+  source: GapSource;
+}
+
+/**
+ * An eval result (with, when a run's log also evaluated that checkpoint, the log's own gap, made on
+ * its smaller per-epoch evaluation), or a training log's epoch.
+ */
+export type GapSource = { kind: 'eval'; log?: { epoch: number; gap: number } } | { kind: 'log'; epoch: number };
+
+/** The source in words: long for tables a reader scans, short for the SVG's narrow column. */
+export function sourceText(source: GapSource, short = false): string {
+  if (source.kind === 'log') return short ? `log, ep. ${source.epoch}` : `training log, epoch ${source.epoch}`;
+  if (source.log === undefined) return short ? 'eval' : 'eval result';
+  return short
+    ? 'eval (+log)'
+    : `eval result (its training log's epoch ${source.log.epoch} row, on fewer images: gap ${(100 * source.log.gap).toFixed(1)} pts)`;
 }
 
 /** What the flatness column holds, in words: a short header and a sentence under the table. */
@@ -22,23 +39,25 @@ export interface FlatnessMeasure {
   description: string;
 }
 
-const HEADERS = ['model', 'train robust', 'test robust', 'gap (pts)', 'test clean'];
+const HEADERS = ['model', 'train robust (%)', 'test robust (%)', 'gap (pts)', 'test clean (%)'];
 const headers = (measure?: FlatnessMeasure) => [
   ...HEADERS,
   measure === undefined ? 'flatness' : `flatness (${measure.header})`,
+  'source',
 ];
 /** The SVG table's headers on two lines, so that narrow numeric columns hold them. */
 const HEADER_LINES: Array<[string, string]> = [
   ['model', ''],
-  ['train', 'robust'],
-  ['test', 'robust'],
+  ['% train', 'robust'],
+  ['% test', 'robust'],
   ['gap', '(pts)'],
-  ['test', 'clean'],
+  ['% test', 'clean'],
   ['flat-', 'ness'],
+  ['source', ''],
 ];
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
-function cells(row: GapRow): string[] {
+function cells(row: GapRow, short = false): string[] {
   return [
     row.label,
     pct(row.trainRobustAccuracy),
@@ -46,6 +65,7 @@ function cells(row: GapRow): string[] {
     (100 * row.gap).toFixed(1),
     pct(row.testCleanAccuracy),
     flatnessCell(row),
+    sourceText(row.source, short),
   ];
 }
 
@@ -66,13 +86,17 @@ export function drawGapTable(
   measure?: FlatnessMeasure,
 ): void {
   // Numbers are right-aligned in their columns; the model name gets what is left, truncated to fit.
-  const columns = [0.34, 0.13, 0.13, 0.13, 0.13, 0.14].map((f) => f * width);
+  const columns = [0.27, 0.11, 0.11, 0.1, 0.11, 0.13, 0.17].map((f) => f * width);
   const nameChars = Math.max(6, Math.floor((columns[0]! - 8) / SVG_TABLE_CHAR_WIDTH));
   const g = svg.append('g').attr('class', 'gap-table').attr('transform', `translate(${left},${top})`);
   chartTitle(g, 'Robust generalization gap (train − test)', 0, 16);
   // A note (e.g. 'not converged') does not fit the narrow column: a dagger there, the note in a footnote.
-  const svgCells = (row: GapRow) =>
-    row.flatnessNote === undefined ? cells(row) : [...cells(row).slice(0, 5), `${row.flatness?.toFixed(3) ?? '–'}†`];
+  const svgCells = (row: GapRow) => {
+    const shown = cells(row, true);
+    return row.flatnessNote === undefined
+      ? shown
+      : [...shown.slice(0, 5), `${row.flatness?.toFixed(3) ?? '–'}†`, shown[6]!];
+  };
   const notes = [...new Set(rows.flatMap((r) => (r.flatnessNote === undefined ? [] : [r.flatnessNote])))].sort();
   drawSvgTable(g, HEADER_LINES, rows.map(svgCells), {
     widths: columns,
@@ -126,7 +150,10 @@ export function gapTableMarkdown(rows: GapRow[], measure?: FlatnessMeasure): str
 export function gapTableCsv(rows: GapRow[], measure?: FlatnessMeasure): string {
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const flatness = measure === undefined ? 'flatness' : quote(`flatness (${measure.header})`);
-  const header = `model,train_robust_accuracy,test_robust_accuracy,gap,test_clean_accuracy,${flatness},flatness_note`;
+  // Accuracies and the gap as fractions (0–1), as computed; the other tables show percent and points.
+  const header =
+    'model,train_robust_accuracy_fraction,test_robust_accuracy_fraction,gap_fraction,test_clean_accuracy_fraction,' +
+    `${flatness},flatness_note,source`;
   return (
     [
       header,
@@ -139,6 +166,7 @@ export function gapTableCsv(rows: GapRow[], measure?: FlatnessMeasure): string {
           r.testCleanAccuracy,
           r.flatness ?? '',
           quote(r.flatnessNote ?? ''),
+          quote(sourceText(r.source)),
         ].join(','),
       ),
     ].join('\n') + '\n'

@@ -49,7 +49,8 @@ test('report: the flatness column comes from 1D landscapes, names its measure, a
   // checkpoints.
   assert.equal(
     csv.split('\n')[0],
-    'model,train_robust_accuracy,test_robust_accuracy,gap,test_clean_accuracy,"flatness (adv. loss, filter, ρ = 1)",flatness_note',
+    'model,train_robust_accuracy_fraction,test_robust_accuracy_fraction,gap_fraction,test_clean_accuracy_fraction,' +
+      '"flatness (adv. loss, filter, ρ = 1)",flatness_note,source',
   );
   assert.equal(csvRow(csv, 'pgd-at-eval')!.split(',')[5], '3.7354351043701173');
   assert.equal(csvRow(csv, 'pgd-at-awp-eval')!.split(',')[5], '2.8972090148925784');
@@ -93,7 +94,7 @@ test('report: a value that did not converge is marked as such in the gap table (
   );
   assert.equal(
     csvRow(files['gap-table.csv']!, 'pgd-at-eval')!.split(',').slice(5).join(','),
-    '3.7354351043701173,not converged',
+    '3.7354351043701173,not converged,eval result',
   );
   assert.ok(
     files['gap-table.svg']!.includes('>3.735†<') && files['gap-table.svg']!.includes('>† not converged<'),

@@ -29,6 +29,7 @@ const rows: GapRow[] = [
     gap: 0.16,
     testCleanAccuracy: 0.8,
     flatness: 1.234,
+    source: { kind: 'eval' },
   },
   {
     label: HOSTILE,
@@ -37,6 +38,7 @@ const rows: GapRow[] = [
     gap: 0.04,
     testCleanAccuracy: 0.79,
     flatness: null,
+    source: { kind: 'log', epoch: 8 },
   },
 ];
 
@@ -75,10 +77,13 @@ test('gap table as SVG, Markdown and CSV, labels escaped for each', () => {
   const doc = parseSvg(gapTableSvg(rows, 560));
   const texts = [...doc.querySelectorAll('.gap-table text')].map((t) => t.textContent);
   assert.ok(texts.includes('16.0') && texts.includes('71.0%') && texts.includes('1.234') && texts.includes('–'));
-  assert.ok(texts.includes('train') && texts.includes('robust'), 'two-line headers');
-  assert.match(gapTableMarkdown(rows), /\| pgd-at \| 71\.0% \| 55\.0% \| 16\.0 \| 80\.0% \| 1\.234 \|/);
+  assert.ok(texts.includes('% train') && texts.includes('robust'), 'two-line headers with units');
+  assert.ok(texts.includes('eval') && texts.includes('log, ep. 8'), 'the source of each row');
+  assert.match(gapTableMarkdown(rows), /\| pgd-at \| 71\.0% \| 55\.0% \| 16\.0 \| 80\.0% \| 1\.234 \| eval result \|/);
+  assert.match(gapTableMarkdown(rows), /\| model \| train robust \(%\) \| test robust \(%\) \| gap \(pts\) \|/);
   assert.ok(gapTableCsv(rows).includes('"AWP <script>alert(1)</script> & ""co"""'));
-  assert.equal(gapTableCsv(rows).split('\n')[1], 'pgd-at,0.71,0.55,0.16,0.8,1.234,');
+  assert.equal(gapTableCsv(rows).split('\n')[1], 'pgd-at,0.71,0.55,0.16,0.8,1.234,,eval result');
+  assert.match(gapTableCsv(rows), /,"training log, epoch 8"\n$/);
 });
 
 test('a whole report: combined figure, index.html with escaped names and tables, byte-identical', () => {
