@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { WeightscapeError } from '../src/errors.ts';
 import { buildReport, readReportInputs } from '../src/report/build-report.ts';
+import { parseContourOptions } from '../src/report/contour-levels.ts';
 import { writeFileAtomic } from '../src/results/atomic-write.ts';
 import { globalOptions } from './context.ts';
 import { claimOutputs } from './output.ts';
@@ -26,10 +27,21 @@ export function reportCommand(): Command {
         .choices(['svg', 'md', 'csv'])
         .default('svg'),
     )
+    .option('--levels <spec>', 'contour levels: log (default), linear, log:<n>, linear:<n>, <n> (log) or v1,v2,…')
+    .option('--vmin <x>', 'contour colour range start (lower values get the first colour)')
+    .option('--vmax <x>', 'contour colour range end (higher values get the last colour)')
     .action(
       (
         paths: string[],
-        flags: { out: string; width: string; height: string; format: 'svg' | 'md' | 'csv' },
+        flags: {
+          out: string;
+          width: string;
+          height: string;
+          format: 'svg' | 'md' | 'csv';
+          levels?: string;
+          vmin?: string;
+          vmax?: string;
+        },
         command: Command,
       ) => {
         globalOptions(command);
@@ -37,8 +49,9 @@ export function reportCommand(): Command {
         const height = Number(flags.height);
         if (!(width >= 200 && width <= 4000 && height >= 150 && height <= 4000))
           throw new WeightscapeError('bad-argument', '--width/--height: expected pixels in 200–4000 and 150–4000');
+        const contour = parseContourOptions(flags);
         if (flags.format === 'svg') claimOutputs('report', [{ flag: '--out', path: flags.out, kind: 'directory' }]);
-        const { files } = buildReport(readReportInputs(paths), { width, height });
+        const { files } = buildReport(readReportInputs(paths), { width, height }, { contour });
         if (flags.format !== 'svg') {
           const table = files[`gap-table.${flags.format}`] ?? files[`study-table.${flags.format}`];
           if (table === undefined)
