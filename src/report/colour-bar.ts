@@ -26,7 +26,10 @@ export function drawColourBar(svg: Svg, levels: Levels, x: number, top: number, 
     .attr('stroke', '#333')
     .attr('stroke-width', 0.5);
   // Every level gets a tick; labels are thinned so that they stay 13 px apart.
-  const labels = levelLabels(levels.values);
+  // The end labels say when values beyond them share the end colours.
+  const labels = levelLabels(levels.values).map((label, i, all) =>
+    i === 0 && levels.clipped.low ? `≤ ${label}` : i === all.length - 1 && levels.clipped.high ? `≥ ${label}` : label,
+  );
   const every = Math.max(1, Math.ceil(13 / step));
   levels.values.forEach((_, i) => {
     const py = round(levels.values.length === 1 ? height / 2 : height - i * step);

@@ -70,6 +70,8 @@ export interface Levels {
   colour: (band: number) => string;
   /** How the levels were chosen, for the colour bar's title. */
   spacing: LevelSpacing | 'given';
+  /** Whether some values lie below the first level or above the last (drawn in the end colours). */
+  clipped: { low: boolean; high: boolean };
 }
 
 /** The contour levels of a grid's finite values under the options; throws when --vmin/--vmax leave no range. */
@@ -104,7 +106,8 @@ export function contourLevels(finite: number[], options: ContourOptions = {}): L
   const bands = Math.max(1, values.length - 1);
   const colour = (band: number) =>
     d3.interpolateViridis(bands === 1 ? 0.5 : Math.min(Math.max(band, 0), bands - 1) / (bands - 1));
-  return { values, colour, spacing: given === undefined ? spec.spacing : 'given' };
+  const clipped = { low: min < values[0]!, high: max > values.at(-1)! };
+  return { values, colour, spacing: given === undefined ? spec.spacing : 'given', clipped };
 }
 
 /** Level labels with the fewest significant digits (3 to 6) that keep neighbouring labels distinct. */

@@ -70,11 +70,12 @@ export function contourSvg(
   const values = result.values[table]!.flat().map((v) => v ?? NaN);
   const finite = values.filter(Number.isFinite);
   const levels = contourLevels(finite, options);
-  const canvas = createCanvas(size.width, size.height, title);
-  const { svg } = canvas;
   const [a0, a1] = [alphas[0]!, alphas.at(-1)!];
   const [b0, b1] = [betas[0]!, betas.at(-1)!];
   const frame = contourFrame(Math.abs(a1 - a0), Math.abs(b1 - b0), size);
+  // A wide plot leaves no empty band below it: the chart ends below the axis label.
+  const canvas = createCanvas(size.width, Math.min(size.height, MARGIN.top + frame.height + MARGIN.bottom), title);
+  const { svg } = canvas;
   const x = d3.scaleLinear().domain([a0, a1]).range([0, frame.width]);
   const y = d3.scaleLinear().domain([b0, b1]).range([frame.height, 0]);
   chartTitle(svg, title);

@@ -108,6 +108,12 @@ test('levels: geometric from the minimum to the maximum; shifted when the minimu
   assert.deepEqual(clipped.values, [1, 2, 3, 4]);
   assert.equal(clipped.colour(-5), clipped.colour(0), 'below vmin: the first colour');
   assert.equal(clipped.colour(9), clipped.colour(2), 'above vmax: the last colour');
+  assert.deepEqual(clipped.clipped, { low: true, high: true });
+  const bar = parse(contourSvg(bowl(), SIZE, 'b', 'cleanLoss', { vmax: 2 })).querySelectorAll(
+    '.colour-bar .tick-label',
+  );
+  assert.equal(bar[0]!.textContent, '0.1');
+  assert.equal(bar[bar.length - 1]!.textContent, '≥ 2', 'the top label says higher values share its colour');
   assert.throws(() => contourLevels([0, 1], { vmin: 2 }), /^WeightscapeError: --vmin: 2 is not below/);
 });
 
@@ -137,6 +143,8 @@ test('the plot frame is square for equal ranges and proportional otherwise; labe
   assert.equal(Number(g.getAttribute('data-height')), 340 - 28 - 48);
   const wide = contourFrame(2, 1, { width: 900, height: 340 });
   assert.equal(wide.width, 2 * wide.height);
+  const svg = parse(contourSvg(bowl([-1, 0, 1, 2, 3], grid), SIZE, 'wide')).querySelector('svg')!;
+  assert.equal(Number(svg.getAttribute('height')), 28 + 200 + 48, 'α range twice β: a 400 × 200 frame');
   // Level labels: several, each distinct, with a white halo, none overlapping another.
   const labels = [...doc.querySelectorAll('.level-labels text')];
   assert.ok(labels.length >= 3, `${labels.length} level labels`);
