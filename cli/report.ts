@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { WeightscapeError } from '../src/errors.ts';
 import { buildReport, readReportInputs } from '../src/report/build-report.ts';
+import { parseContourOptions } from '../src/report/contour-levels.ts';
 import { landscapeExports, parseExportFormats } from '../src/report/landscape-exports.ts';
 import { writeFileAtomic } from '../src/results/atomic-write.ts';
 import { globalOptions } from './context.ts';
@@ -28,10 +29,22 @@ export function reportCommand(): Command {
         .default('svg'),
     )
     .option('--export <formats>', 'also write every landscape as csv, vtp (ParaView) and/or npy, comma-separated')
+    .option('--levels <spec>', 'contour levels: log (default), linear, log:<n>, linear:<n>, <n> (log) or v1,v2,…')
+    .option('--vmin <x>', 'contour colour range start (lower values get the first colour)')
+    .option('--vmax <x>', 'contour colour range end (higher values get the last colour)')
     .action(
       (
         paths: string[],
-        flags: { out: string; width: string; height: string; format: 'svg' | 'md' | 'csv'; export?: string },
+        flags: {
+          out: string;
+          width: string;
+          height: string;
+          format: 'svg' | 'md' | 'csv';
+          export?: string;
+          levels?: string;
+          vmin?: string;
+          vmax?: string;
+        },
         command: Command,
       ) => {
         globalOptions(command);
@@ -42,9 +55,10 @@ export function reportCommand(): Command {
         const formats = flags.export === undefined ? [] : parseExportFormats(flags.export);
         if (formats.length > 0 && flags.format !== 'svg')
           throw new WeightscapeError('bad-argument', '--export: files go into --out; not with --format md or csv');
+        const contour = parseContourOptions(flags);
         if (flags.format === 'svg') claimOutputs('report', [{ flag: '--out', path: flags.out, kind: 'directory' }]);
         const inputs = readReportInputs(paths);
-        const { files } = buildReport(inputs, { width, height });
+        const { files } = buildReport(inputs, { width, height }, { contour });
         if (flags.format !== 'svg') {
           const table = files[`gap-table.${flags.format}`] ?? files[`study-table.${flags.format}`];
           if (table === undefined)

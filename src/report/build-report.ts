@@ -19,6 +19,7 @@ import { readAnyResult, schemaTag } from '../results/read-result.ts';
 import type { StudyResult } from '../results/study-schema.ts';
 import type { TrainLog } from '../results/train-log-schema.ts';
 import { assertWholeRun } from '../results/whole-run.ts';
+import type { ContourOptions } from './contour-levels.ts';
 import { contourSvg } from './contour-plot.ts';
 import { surfaceSvg } from './surface-3d.ts';
 import { surfaceViewHtml } from './surface-view.ts';
@@ -119,13 +120,19 @@ function curveSeries(inputs: ReportInputs): CurveSeries[] {
     }));
 }
 
+/** How figures are drawn (flags of `weightscape report`). */
+export interface ReportOptions {
+  /** Contour levels and colour range (`--levels`, `--vmin`, `--vmax`). */
+  contour?: ContourOptions;
+}
+
 export interface ReportFiles {
   /** File name → content, all to be written into the output directory. */
   files: Record<string, string>;
 }
 
 /** All figures and tables of a report; the same inputs in any order give the same bytes. */
-export function buildReport(given: ReportInputs, size: ChartSize): ReportFiles {
+export function buildReport(given: ReportInputs, size: ChartSize, options: ReportOptions = {}): ReportFiles {
   const inputs = canonical(given);
   if (inputs.studies.length > 1)
     throw new WeightscapeError(
@@ -162,14 +169,15 @@ export function buildReport(given: ReportInputs, size: ChartSize): ReportFiles {
     ]);
   for (const { label, result } of inputs.landscapes.filter((l) => l.result.grid.betas !== null && l.result.complete)) {
     const caption = landscapeCaption(label, result);
-    add(name(`contour-${safeName(label)}-clean`, 'svg'), contourSvg(result, size, `Clean loss: ${label}`), [
-      '2D landscape of the clean loss',
-      caption,
-    ]);
+    add(
+      name(`contour-${safeName(label)}-clean`, 'svg'),
+      contourSvg(result, size, `Clean loss: ${label}`, 'cleanLoss', options.contour),
+      ['2D landscape of the clean loss', caption],
+    );
     if (result.values.robustLoss)
       add(
         name(`contour-${safeName(label)}-adversarial`, 'svg'),
-        contourSvg(result, size, `Adversarial loss: ${label}`, 'robustLoss'),
+        contourSvg(result, size, `Adversarial loss: ${label}`, 'robustLoss', options.contour),
         ['2D landscape of the adversarial loss', caption],
       );
     // The surface of the loss the sweep measured (adversarial when it has one), static and rotatable.

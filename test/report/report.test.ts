@@ -175,7 +175,7 @@ test('2D contours with a colour bar, and the scatter with its fit line and coeff
     contour.querySelector('path.contour')!.getAttribute('fill'),
     contour.querySelectorAll('.colour-bar rect')[0]!.getAttribute('fill'),
   );
-  assert.ok(contour.querySelectorAll('.colour-bar rect').length >= 20);
+  assert.equal(contour.querySelectorAll('.colour-bar rect.band').length, 14, 'one block per band of the 15 log levels');
   assert.equal(contour.querySelector('.chart-title')!.textContent, 'a <2D> landscape');
   const correlation = {
     x: 'adversarial.averageIncrease',
