@@ -24,11 +24,12 @@ export interface RobustAccuracyChartOptions {
   dashed: 'train' | 'test';
   /** The y-axis from 0 to just above the highest value (true) or to 1 (false). */
   fitY: boolean;
-  /** Curves classed by split, long labels cut (whole in a tooltip) and a key to the line styles. */
+  /** Curves classed by split, long labels cut (whole in a tooltip). */
   annotated: boolean;
 }
 
 const LABEL_CHARS = 18;
+const MARKED_EPOCHS = 60;
 
 /** Polylines through the defined points, broken where a value is null (an epoch without a robust metric). */
 function segments(points: Array<[number, number | null]>): Array<Array<[number, number]>> {
@@ -66,7 +67,7 @@ export function robustAccuracyChartSvg(
     .range([frame.height, 0])
     .nice();
   chartTitle(svg, title);
-  const g = axes(svg, frame, x, y, 'epoch', 'robust accuracy');
+  const g = axes(svg, frame, x, y, 'epoch', 'robust accuracy', { integerX: true });
   const legend = svg
     .append('g')
     .attr('class', 'legend')
@@ -82,6 +83,21 @@ export function robustAccuracyChartSvg(
           .attr('stroke', s.colour)
           .attr('stroke-width', 2)
           .attr('stroke-dasharray', dash(split));
+    // A marker at every evaluated epoch (up to 60 of them: more would hide the curve), hollow on the dashed split.
+    if (s.epochs.length <= MARKED_EPOCHS)
+      for (const split of ['train', 'test'] as const)
+        s.epochs.forEach((epoch, j) => {
+          const value = s[split][j];
+          if (value === null || value === undefined) return;
+          g.append('circle')
+            .attr('class', `point ${split}`)
+            .attr('cx', round(x(epoch)))
+            .attr('cy', round(y(value)))
+            .attr('r', 2.5)
+            .attr('fill', split === dashed ? '#ffffff' : s.colour)
+            .attr('stroke', s.colour)
+            .attr('stroke-width', 1.2);
+        });
     s.epochs.forEach((epoch, j) => {
       const test = s.test[j];
       if (s.marked?.includes(epoch) !== true || test === null || test === undefined) return;
@@ -104,8 +120,8 @@ export function robustAccuracyChartSvg(
         .append('title')
         .text(s.label);
   });
-  if (annotated) {
-    // The solid style first.
+  {
+    // The key to the line styles, the solid one first.
     const key = legend.append('g').attr('transform', `translate(0,${series.length * 18 + 10})`);
     const styles = (['train', 'test'] as const).map((split) => [split, dash(split)] as const);
     for (const [i, [text, style]] of [

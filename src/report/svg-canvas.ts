@@ -84,13 +84,16 @@ export function axes(
   y: d3.ScaleLinear<number, number>,
   xLabel: string,
   yLabel: string,
+  options: { integerX?: boolean } = {},
 ) {
   const g = svg.append('g').attr('transform', `translate(${frame.left},${frame.top})`);
   const xAxis = g.append('g').attr('class', 'x-axis').attr('transform', `translate(0,${frame.height})`);
   const yAxis = g.append('g').attr('class', 'y-axis');
   xAxis.append('line').attr('x2', frame.width).attr('stroke', '#333');
   yAxis.append('line').attr('y2', frame.height).attr('stroke', '#333');
-  for (const tick of x.ticks(6)) {
+  // Whole-number axes (epochs) get whole-number ticks only.
+  const xTicks = options.integerX === true ? x.ticks(6).filter(Number.isInteger) : x.ticks(6);
+  for (const tick of xTicks) {
     const px = round(x(tick));
     xAxis.append('line').attr('class', 'tick').attr('x1', px).attr('x2', px).attr('y2', 5).attr('stroke', '#333');
     xAxis
@@ -99,7 +102,7 @@ export function axes(
       .attr('y', 18)
       .attr('text-anchor', 'middle')
       .attr('fill', '#222')
-      .text(x.tickFormat(6)(tick));
+      .text(options.integerX === true ? String(tick) : x.tickFormat(6)(tick));
   }
   for (const tick of y.ticks(5)) {
     const py = round(y(tick));

@@ -12,6 +12,6 @@ export function trainingCurvesSvg(runs: Array<{ label: string; log: TrainLog }>,
     train: log.epochs.map((e) => e.train.robust?.accuracy ?? null),
     test: log.epochs.map((e) => e.test.robust?.accuracy ?? null),
   }));
-  const title = 'Robust accuracy per epoch (solid: train, dashed: test)';
+  const title = 'Robust accuracy per epoch';
   return robustAccuracyChartSvg(series, { title, dashed: 'test', fitY: false, annotated: false }, size);
 }
