@@ -21,6 +21,9 @@ export function reportCommand(): Command {
     .requiredOption('--out <dir>', 'output directory')
     .option('--width <px>', 'chart width', '560')
     .option('--height <px>', 'chart height', '340')
+    .option('--log-y', '1D curves on a log-scale y axis (refused with a note, drawn linear, when a loss is ≤ 0)')
+    .option('--x-label <text>', "every scatter's x-axis label, in place of the measure's description")
+    .option('--y-label <text>', "every scatter's y-axis label, in place of the measure's description")
     .addOption(
       new Option('--format <format>', "svg (all files) or the gap table (a study's table) alone as md or csv on stdout")
         .choices(['svg', 'md', 'csv'])
@@ -29,7 +32,15 @@ export function reportCommand(): Command {
     .action(
       (
         paths: string[],
-        flags: { out: string; width: string; height: string; format: 'svg' | 'md' | 'csv' },
+        flags: {
+          out: string;
+          width: string;
+          height: string;
+          format: 'svg' | 'md' | 'csv';
+          logY?: boolean;
+          xLabel?: string;
+          yLabel?: string;
+        },
         command: Command,
       ) => {
         globalOptions(command);
@@ -38,7 +49,9 @@ export function reportCommand(): Command {
         if (!(width >= 200 && width <= 4000 && height >= 150 && height <= 4000))
           throw new WeightscapeError('bad-argument', '--width/--height: expected pixels in 200–4000 and 150–4000');
         if (flags.format === 'svg') claimOutputs('report', [{ flag: '--out', path: flags.out, kind: 'directory' }]);
-        const { files } = buildReport(readReportInputs(paths), { width, height });
+        const { logY, xLabel, yLabel } = flags;
+        const { files, notes } = buildReport(readReportInputs(paths), { width, height, logY, xLabel, yLabel });
+        for (const note of notes ?? []) process.stderr.write(`weightscape: note: ${note}\n`);
         if (flags.format !== 'svg') {
           const table = files[`gap-table.${flags.format}`] ?? files[`study-table.${flags.format}`];
           if (table === undefined)

@@ -21,7 +21,14 @@ import type { TrainLog } from '../results/train-log-schema.ts';
 import { assertWholeRun } from '../results/whole-run.ts';
 import { contourSvg } from './contour-plot.ts';
 import { correlationCaption, evalCaption, landscapeCaption, runCaption } from './figure-captions.ts';
-import { drawFlatnessCurves, flatnessCurvesSvg, type ChartSize, type CurveSeries } from './flatness-curves.ts';
+import {
+  curvesLayout,
+  curvesTitle,
+  drawFlatnessCurves,
+  flatnessCurvesFigure,
+  type ChartSize,
+  type CurveSeries,
+} from './flatness-curves.ts';
 import {
   drawGapTable,
   GAP_TABLE_ROW_HEIGHT,
@@ -114,12 +121,15 @@ function curveSeries(inputs: ReportInputs): CurveSeries[] {
       alphas: result.grid.alphas,
       clean: result.values.cleanLoss[0] as number[],
       adversarial: (result.values.robustLoss?.[0] as number[] | undefined) ?? null,
+      direction: result.directions[0]?.spec,
     }));
 }
 
 export interface ReportFiles {
   /** File name → content, all to be written into the output directory. */
   files: Record<string, string>;
+  /** What a reader must know that the files do not say loudly enough (a refused --log-y), for stderr. */
+  notes?: string[];
 }
 
 /** All figures and tables of a report; the same inputs in any order give the same bytes. */
@@ -148,11 +158,15 @@ export function buildReport(given: ReportInputs, size: ChartSize): ReportFiles {
     ...(measure === undefined ? [] : [`flatness: ${measure.description}`]),
   ];
   const curvesCaption = oneD.map(({ label, result }) => landscapeCaption(label, result));
-  if (series.length > 0)
-    add(name('flatness-curves', 'svg'), flatnessCurvesSvg(series, size), [
-      'Loss along 1D directions (clean solid, adversarial dashed)',
+  const notes: string[] = [];
+  if (series.length > 0) {
+    const curves = flatnessCurvesFigure(series, size);
+    notes.push(...curves.notes);
+    add(name('flatness-curves', 'svg'), curves.svg, [
+      `${curvesTitle(series)} (clean solid, adversarial dashed, a marker at each sampled α)`,
       ...curvesCaption,
     ]);
+  }
   if (inputs.runs.length > 0)
     add(name('training-curves', 'svg'), trainingCurvesSvg(inputs.runs, size), [
       "Robust accuracy per epoch, train and test, from the runs' logs",
@@ -183,9 +197,9 @@ export function buildReport(given: ReportInputs, size: ChartSize): ReportFiles {
   }
   if (series.length > 0 && rows.length > 0) {
     const tableWidth = Math.max(420, Math.round(size.width * 0.8));
-    const height = Math.max(size.height, 60 + (rows.length + 4) * GAP_TABLE_ROW_HEIGHT);
+    const height = Math.max(curvesLayout(series, size).height, 60 + (rows.length + 4) * GAP_TABLE_ROW_HEIGHT);
     const canvas = createCanvas(size.width + tableWidth + 24, height, 'Flatness and the robust generalization gap');
-    drawFlatnessCurves(canvas.svg, series, 0, 0, size, 'Loss along filter-normalized directions');
+    drawFlatnessCurves(canvas.svg, series, 0, 0, size, curvesTitle(series));
     drawGapTable(canvas.svg, rows, size.width + 12, 4, tableWidth, measure);
     add(name('combined', 'svg'), canvas.serialize(), [
       'The 1D curves beside the gap table',
@@ -216,5 +230,5 @@ export function buildReport(given: ReportInputs, size: ChartSize): ReportFiles {
       ...hessianSections,
     ],
   );
-  return { files };
+  return notes.length === 0 ? { files } : { files, notes };
 }
