@@ -59,23 +59,30 @@ export function curvesTitle(series: CurveSeries[]): string {
   return phrases.length === 1 ? `Loss along ${phrases[0]}` : 'Loss along 1D directions';
 }
 
-/** Words on lines of at most `chars` characters; a word longer than a line is split, never dropped. */
+/**
+ * Words on lines of at most `chars` characters, broken at spaces or after hyphens (a line broken
+ * after a hyphen keeps it); a word longer than a line is split, never dropped.
+ */
 export function wrapText(text: string, chars: number): string[] {
+  // Pieces keep their trailing hyphen; `space` says whether a space preceded the piece.
+  const pieces = text
+    .split(' ')
+    .flatMap((word) => (word.match(/[^-]*-+|[^-]+$/g) ?? [word]).map((piece, k) => ({ piece, space: k === 0 })));
   const lines: string[] = [];
   let line = '';
-  for (let word of text.split(' ')) {
-    while (word.length > chars) {
-      if (line !== '') lines.push(line);
-      lines.push(word.slice(0, chars));
-      word = word.slice(chars);
-      line = '';
+  for (const { piece, space } of pieces) {
+    let rest = piece;
+    const joined = line === '' ? rest : `${line}${space ? ' ' : ''}${rest}`;
+    if (joined.length <= chars) {
+      line = joined;
+      continue;
     }
-    if (line === '') line = word;
-    else if (line.length + 1 + word.length <= chars) line += ` ${word}`;
-    else {
-      lines.push(line);
-      line = word;
+    if (line !== '') lines.push(line);
+    while (rest.length > chars) {
+      lines.push(rest.slice(0, chars));
+      rest = rest.slice(chars);
     }
+    line = rest;
   }
   lines.push(line);
   return lines;

@@ -28,18 +28,28 @@ function parse(svg: string): Document {
   return doc;
 }
 
-/** The legend's visible lines per entry, joined back with spaces (names are wrapped at spaces). */
+/** The legend's visible lines per entry, joined back (names are wrapped at spaces, or after a hyphen it keeps). */
 const legendNames = (doc: Document) =>
   [...doc.querySelectorAll('.legend > g')]
-    .map((g) => [...g.querySelectorAll('text.legend-name')].map((t) => t.textContent).join(' '))
+    .map((g) =>
+      [...g.querySelectorAll('text.legend-name')]
+        .map((t) => t.textContent!)
+        .reduce((name, line) => (name === '' || name.endsWith('-') ? name + line : `${name} ${line}`), ''),
+    )
     .filter((name) => name !== '');
 
 test('1D curves: the long name whole in the legend, a marker per sampled point, the direction in the title', () => {
-  const { svg, notes } = flatnessCurvesFigure(series, SIZE);
+  const hyphenated = { ...series[1]!, label: 'pgd-at-adversarial-landscape', clean: alphas.map((a) => 0.7 + a * a) };
+  const { svg, notes } = flatnessCurvesFigure([...series, hyphenated], SIZE);
   const doc = parse(svg);
-  assert.deepEqual(legendNames(doc), [LONG, 'trades']);
+  assert.deepEqual(legendNames(doc), [LONG, 'trades', 'pgd-at-adversarial-landscape']);
+  assert.deepEqual(
+    [...doc.querySelectorAll('.legend > g:nth-of-type(3) text.legend-name')].map((t) => t.textContent),
+    ['pgd-at-', 'adversarial-', 'landscape'],
+    'broken after a hyphen, not inside a word',
+  );
   assert.ok(!svg.includes('…'), 'nothing cut');
-  assert.equal(doc.querySelectorAll('circle.marker').length, 11 * 2 + 11);
+  assert.equal(doc.querySelectorAll('circle.marker').length, 11 * 2 + 11 + 11);
   assert.equal(doc.querySelector('.chart-title')!.textContent, 'Loss along a filter-normalized random direction');
   assert.deepEqual(notes, []);
   assertGolden('flatness-curves-long-legend', svg);
