@@ -71,8 +71,16 @@ test('study report: landscapes by epoch, at most 6 evenly spaced epochs, coloure
   assert.equal(new Set(colours).size, 6, 'one colour per epoch');
   assert.equal(colours[0], '#440154', 'viridis starts at dark purple');
   assert.equal(
-    parseSvg(files['landscape-by-epoch-awp-script-alert-1-script-co.svg']!).querySelectorAll('path.curve').length,
-    6,
+    doc.querySelectorAll('circle.marker').length,
+    6 * 5 + 6 * 3,
+    'a marker at each sampled α (5 random, 3 AWP)',
+  );
+  const hostile = parseSvg(files['landscape-by-epoch-awp-script-alert-1-script-co.svg']!);
+  assert.equal(hostile.querySelectorAll('path.curve').length, 6);
+  assert.equal(
+    [...hostile.querySelectorAll('.legend text.run-name')].map((t) => t.textContent!.replaceAll(' ', '')).join(''),
+    'AWP<script>alert(1)</script>&"co"', // every character, on lines broken at spaces (dropped) or inside a long word
+    'the run name wrapped, never cut',
   );
 });
 
