@@ -23,6 +23,9 @@ export function reportCommand(): Command {
     .requiredOption('--out <dir>', 'output directory')
     .option('--width <px>', 'chart width', '560')
     .option('--height <px>', 'chart height', '340')
+    .option('--log-y', '1D curves on a log-scale y axis (refused with a note, drawn linear, when a loss is ≤ 0)')
+    .option('--x-label <text>', "every scatter's x-axis label, in place of the measure's description")
+    .option('--y-label <text>', "every scatter's y-axis label, in place of the measure's description")
     .addOption(
       new Option('--format <format>', "svg (all files) or the gap table (a study's table) alone as md or csv on stdout")
         .choices(['svg', 'md', 'csv'])
@@ -44,6 +47,9 @@ export function reportCommand(): Command {
           levels?: string;
           vmin?: string;
           vmax?: string;
+          logY?: boolean;
+          xLabel?: string;
+          yLabel?: string;
         },
         command: Command,
       ) => {
@@ -58,7 +64,9 @@ export function reportCommand(): Command {
         const contour = parseContourOptions(flags);
         if (flags.format === 'svg') claimOutputs('report', [{ flag: '--out', path: flags.out, kind: 'directory' }]);
         const inputs = readReportInputs(paths);
-        const { files } = buildReport(inputs, { width, height }, { contour });
+        const { logY, xLabel, yLabel } = flags;
+        const { files, notes } = buildReport(inputs, { width, height, logY, xLabel, yLabel }, { contour });
+        for (const note of notes ?? []) process.stderr.write(`weightscape: note: ${note}\n`);
         if (flags.format !== 'svg') {
           const table = files[`gap-table.${flags.format}`] ?? files[`study-table.${flags.format}`];
           if (table === undefined)

@@ -24,7 +24,14 @@ import { contourSvg } from './contour-plot.ts';
 import { surfaceSvg } from './surface-3d.ts';
 import { surfaceViewHtml } from './surface-view.ts';
 import { correlationCaption, evalCaption, landscapeCaption, runCaption } from './figure-captions.ts';
-import { drawFlatnessCurves, flatnessCurvesSvg, type ChartSize, type CurveSeries } from './flatness-curves.ts';
+import {
+  curvesLayout,
+  curvesTitle,
+  drawFlatnessCurves,
+  flatnessCurvesFigure,
+  type ChartSize,
+  type CurveSeries,
+} from './flatness-curves.ts';
 import {
   drawGapTable,
   GAP_TABLE_ROW_HEIGHT,
@@ -117,6 +124,7 @@ function curveSeries(inputs: ReportInputs): CurveSeries[] {
       alphas: result.grid.alphas,
       clean: result.values.cleanLoss[0] as number[],
       adversarial: (result.values.robustLoss?.[0] as number[] | undefined) ?? null,
+      direction: result.directions[0]?.spec,
     }));
 }
 
@@ -129,6 +137,8 @@ export interface ReportOptions {
 export interface ReportFiles {
   /** File name → content, all to be written into the output directory. */
   files: Record<string, string>;
+  /** What a reader must know that the files do not say loudly enough (a refused --log-y), for stderr. */
+  notes?: string[];
 }
 
 /** All figures and tables of a report; the same inputs in any order give the same bytes. */
@@ -157,11 +167,15 @@ export function buildReport(given: ReportInputs, size: ChartSize, options: Repor
     ...(measure === undefined ? [] : [`flatness: ${measure.description}`]),
   ];
   const curvesCaption = oneD.map(({ label, result }) => landscapeCaption(label, result));
-  if (series.length > 0)
-    add(name('flatness-curves', 'svg'), flatnessCurvesSvg(series, size), [
-      'Loss along 1D directions (clean solid, adversarial dashed)',
+  const notes: string[] = [];
+  if (series.length > 0) {
+    const curves = flatnessCurvesFigure(series, size);
+    notes.push(...curves.notes);
+    add(name('flatness-curves', 'svg'), curves.svg, [
+      `${curvesTitle(series)} (clean solid, adversarial dashed, a marker at each sampled α)`,
       ...curvesCaption,
     ]);
+  }
   if (inputs.runs.length > 0)
     add(name('training-curves', 'svg'), trainingCurvesSvg(inputs.runs, size), [
       "Robust accuracy per epoch, train and test, from the runs' logs",
@@ -203,9 +217,9 @@ export function buildReport(given: ReportInputs, size: ChartSize, options: Repor
   }
   if (series.length > 0 && rows.length > 0) {
     const tableWidth = Math.max(420, Math.round(size.width * 0.8));
-    const height = Math.max(size.height, 60 + (rows.length + 4) * GAP_TABLE_ROW_HEIGHT);
+    const height = Math.max(curvesLayout(series, size).height, 60 + (rows.length + 4) * GAP_TABLE_ROW_HEIGHT);
     const canvas = createCanvas(size.width + tableWidth + 24, height, 'Flatness and the robust generalization gap');
-    drawFlatnessCurves(canvas.svg, series, 0, 0, size, 'Loss along filter-normalized directions');
+    drawFlatnessCurves(canvas.svg, series, 0, 0, size, curvesTitle(series));
     drawGapTable(canvas.svg, rows, size.width + 12, 4, tableWidth, measure);
     add(name('combined', 'svg'), canvas.serialize(), [
       'The 1D curves beside the gap table',
@@ -236,5 +250,5 @@ export function buildReport(given: ReportInputs, size: ChartSize, options: Repor
       ...hessianSections,
     ],
   );
-  return { files };
+  return notes.length === 0 ? { files } : { files, notes };
 }

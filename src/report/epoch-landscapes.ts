@@ -6,9 +6,9 @@
  */
 import * as d3 from 'd3';
 import type { StudyCheckpoint } from '../results/study-schema.ts';
-import type { ChartSize } from './flatness-curves.ts';
+import { wrapText, type ChartSize } from './flatness-curves.ts';
 import { checkpointLabel } from './study-rows.ts';
-import { axes, chartTitle, createCanvas, pathData, round, type Svg } from './svg-canvas.ts';
+import { axes, chartTitle, createCanvas, pathData, round, textWidth, type Svg } from './svg-canvas.ts';
 
 /** At most `max` checkpoints, evenly spaced over the list, always the first and the last. */
 export function evenlySpaced<T>(items: T[], max: number): T[] {
@@ -62,6 +62,16 @@ function drawPanel(svg: Svg, curves: Curve[], left: number, width: number, heigh
       .attr('stroke-width', 2)
       .append('title')
       .text(c.label);
+    // A marker at each sampled α: the curve is drawn through them, not measured between.
+    c.alphas.forEach((a, j) =>
+      g
+        .append('circle')
+        .attr('class', 'marker')
+        .attr('cx', round(x(a)))
+        .attr('cy', round(y(c.mean[j]!)))
+        .attr('r', 2.5)
+        .attr('fill', c.colour),
+    );
   }
 }
 
@@ -122,13 +132,19 @@ export function epochLandscapesSvg(run: string, checkpoints: StudyCheckpoint[], 
     .append('g')
     .attr('class', 'legend')
     .attr('transform', `translate(${2 * panel + 8},36)`);
-  legend
-    .append('text')
-    .attr('fill', '#222')
-    .attr('font-weight', 'bold')
-    .text(run.length > 14 ? `${run.slice(0, 13)}…` : run);
+  // The run's name wrapped onto lines, never cut.
+  const runLines = wrapText(run, Math.floor((legendWidth - 8) / textWidth('x', 12)));
+  runLines.forEach((line, k) =>
+    legend
+      .append('text')
+      .attr('class', 'run-name')
+      .attr('y', k * 15)
+      .attr('fill', '#222')
+      .attr('font-weight', 'bold')
+      .text(line),
+  );
   picked.forEach((c, i) => {
-    const row = legend.append('g').attr('transform', `translate(0,${(i + 1) * 18})`);
+    const row = legend.append('g').attr('transform', `translate(0,${(runLines.length - 1) * 15 + (i + 1) * 18})`);
     row.append('line').attr('x2', 18).attr('y1', -4).attr('y2', -4).attr('stroke', colours[i]!).attr('stroke-width', 3);
     const text = c.epoch === null ? checkpointLabel(c) : `epoch ${c.epoch}`;
     row

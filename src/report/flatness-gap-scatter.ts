@@ -1,30 +1,23 @@
 /**
  * Panel (c) of the study: a flatness measure (x) against the robust gap (y, in points) over all
- * checkpoints, each point labelled `<run>@<epoch>` and coloured by run, with the study's
- * correlation coefficients across all checkpoints, their bootstrap intervals and p-values.
+ * checkpoints, each point labelled `<run>@<epoch>` and coloured by run, axes labelled by what the
+ * measures are, with the study's correlation coefficients across all checkpoints, their bootstrap
+ * intervals and p-values.
  */
 import type { StudyCorrelation } from '../results/study-schema.ts';
 import type { ChartSize } from './flatness-curves.ts';
-import { scatterChartSvg } from './scatter-plot.ts';
+import { inPoints, measureLabel } from './measure-labels.ts';
+import { coefficientLines as namedCoefficients, scatterChartSvg } from './scatter-plot.ts';
 import type { StudyRow } from './study-rows.ts';
-import { coefficientText } from './study-table.ts';
 
 /** The y axis in points when the gap metric is an accuracy (a fraction), else as recorded. */
-export function gapInPoints(gapPath: string): boolean {
-  return /accuracy$/i.test(gapPath);
-}
+export const gapInPoints = inPoints;
 
 /** The lines under the chart: the coefficients with their intervals, or the note saying why there are none. */
 function coefficientLines(entry: StudyCorrelation | undefined): string[] {
   if (entry === undefined) return ['no correlation across all checkpoints in the study'];
   if (entry.result === null) return [entry.note ?? 'correlation undefined'];
-  const c = entry.result.coefficients;
-  const level = Math.round(100 * c.pearson.interval.level);
-  return [
-    `n = ${entry.result.points.length}, ${level}% bootstrap intervals, permutation p-values:`,
-    `Pearson r = ${coefficientText(c.pearson)}   Spearman ρ = ${coefficientText(c.spearman)}`,
-    `Kendall τ = ${coefficientText(c.kendall)}`,
-  ];
+  return namedCoefficients(entry.result.coefficients, entry.result.points.length);
 }
 
 /** The scatter for settings.measures[index]; rows without the measure or the gap are left out. */
@@ -51,8 +44,11 @@ export function flatnessGapScatterSvg(
   return scatterChartSvg(
     {
       title: `Flatness against the robust gap: ${measure}`,
-      xLabel: measure,
-      yLabel: scale === 100 ? `${gapPath} (points)` : gapPath,
+      // --x-label/--y-label, where given, label every study scatter.
+      xLabel: size.xLabel ?? measureLabel(measure),
+      yLabel:
+        size.yLabel ??
+        (measureLabel(gapPath) === gapPath && scale === 100 ? `${gapPath} (points)` : measureLabel(gapPath)),
       points,
       footer: coefficientLines(entry),
       labelPoints: true,

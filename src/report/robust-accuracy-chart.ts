@@ -67,7 +67,7 @@ export function robustAccuracyChartSvg(
     .range([frame.height, 0])
     .nice();
   chartTitle(svg, title);
-  const g = axes(svg, frame, x, y, 'epoch', 'robust accuracy', { integerX: true });
+  const g = axes(svg, frame, x, y, 'epoch', 'robust accuracy', undefined, { integerX: true });
   const legend = svg
     .append('g')
     .attr('class', 'legend')

@@ -4,9 +4,10 @@
  * (scatterChartSvg) from any labelled, coloured points, as the study's flatness-against-gap panel.
  */
 import * as d3 from 'd3';
-import type { CorrelationResult } from '../results/correlation-schema.ts';
-import { axes, createCanvas, PALETTE, pathData, round, chartTitle } from './svg-canvas.ts';
-import type { ChartSize } from './flatness-curves.ts';
+import type { CoefficientResult, CorrelationResult } from '../results/correlation-schema.ts';
+import { axes, createCanvas, PALETTE, pathData, round, chartTitle, textWidth, yLabelX } from './svg-canvas.ts';
+import { wrapText, type ChartSize } from './flatness-curves.ts';
+import { inPoints, measureLabel } from './measure-labels.ts';
 
 /** A coefficient to two decimals; "undefined" where it is (a constant measure), never NaN. */
 const two = (v: number | null) => (v === null || !Number.isFinite(v) ? 'undefined' : v.toFixed(2));
@@ -39,6 +40,8 @@ interface Box {
   bottom: number;
 }
 
+const LINE_HEIGHT = 14;
+
 /** A conservative width of one character of 10px text (no text measurement without a browser). */
 const LABEL_CHAR_WIDTH = 6;
 
@@ -62,22 +65,39 @@ export function scatterChartSvg(chart: ScatterChart, { width, height }: ChartSiz
   const { svg } = canvas;
   const legendWidth = chart.legend.length === 0 ? 0 : 130;
   const bottom = 48 + 16 * Math.max(1, chart.footer.length);
-  const frame = { left: 58, top: 28, width: width - 58 - 16 - legendWidth, height: height - 28 - bottom };
   const xs = chart.points.map((p) => p.x);
   const ys = chart.points.map((p) => p.y);
   const pad = (lo: number, hi: number) => [lo - 0.08 * (hi - lo || 1), hi + 0.08 * (hi - lo || 1)] as [number, number];
   const x = d3
     .scaleLinear()
     .domain(pad(Math.min(...xs), Math.max(...xs)))
-    .range([0, frame.width])
     .nice();
   const y = d3
     .scaleLinear()
     .domain(pad(Math.min(...ys), Math.max(...ys)))
-    .range([frame.height, 0])
     .nice();
+  // The y label left of the widest tick label, and the frame moved right to make room for both.
+  // A y label longer than the axis goes on two or more lines, the first furthest from the axis.
+  const plotHeight = height - 28 - bottom;
+  const yLines = wrapText(chart.yLabel, Math.max(8, Math.floor(plotHeight / textWidth('x'))));
+  const labelAt = yLabelX(y) - LINE_HEIGHT * (yLines.length - 1);
+  const left = Math.max(58, -labelAt + 14);
+  const frame = { left, top: 28, width: width - left - 16 - legendWidth, height: plotHeight };
+  y.range([frame.height, 0]);
+  x.range([0, frame.width]);
   chartTitle(svg, chart.title);
-  const g = axes(svg, frame, x, y, chart.xLabel, chart.yLabel);
+  const g = axes(svg, frame, x, y, chart.xLabel, chart.yLabel, labelAt);
+  if (yLines.length > 1) {
+    // Each line but the last keeps its trailing space, so the label's text reads whole.
+    const label = g.select('.y-label').text('');
+    yLines.forEach((line, k) =>
+      label
+        .append('tspan')
+        .attr('x', 0)
+        .attr('dy', k === 0 ? 0 : LINE_HEIGHT)
+        .text(k < yLines.length - 1 ? `${line} ` : line),
+    );
+  }
   const mx = d3.mean(xs)!;
   const my = d3.mean(ys)!;
   const sxx = d3.sum(xs, (v) => (v - mx) ** 2);
@@ -127,19 +147,24 @@ export function scatterChartSvg(chart: ScatterChart, { width, height }: ChartSiz
       .text(text);
     if (text !== p.label) label.append('title').text(p.label);
   }
-  chart.legend.forEach(({ label, colour }, i) => {
+  // Names wrapped onto lines, never cut.
+  let at = 36;
+  chart.legend.forEach(({ label, colour }) => {
     const row = svg
       .append('g')
       .attr('class', 'legend')
-      .attr('transform', `translate(${width - legendWidth + 8},${36 + i * 18})`);
+      .attr('transform', `translate(${width - legendWidth + 8},${at})`);
     row.append('circle').attr('cx', 5).attr('cy', -4).attr('r', 4.5).attr('fill', colour);
-    row
-      .append('text')
-      .attr('x', 16)
-      .attr('fill', '#222')
-      .text(label.length > 13 ? `${label.slice(0, 12)}…` : label)
-      .append('title')
-      .text(label);
+    const lines = wrapText(label, 15);
+    lines.forEach((line, k) =>
+      row
+        .append('text')
+        .attr('x', 16)
+        .attr('y', k * 15)
+        .attr('fill', '#222')
+        .text(line),
+    );
+    at += lines.length * 15 + 4;
   });
   chart.footer.forEach((line, i) => {
     svg
@@ -153,22 +178,53 @@ export function scatterChartSvg(chart: ScatterChart, { width, height }: ChartSiz
   return canvas.serialize();
 }
 
-/** The scatter of a correlation result (`weightscape correlate`). */
-const pValueText = (p: number | null) => (p === null ? 'undefined' : p.toPrecision(2));
+/** A coefficient, its bootstrap interval and its permutation p-value, each named. */
+function coefficientLine(name: string, c: CoefficientResult): string {
+  const p = c.permutation.pValue === null ? 'undefined' : c.permutation.pValue.toPrecision(2);
+  return `${name} = ${two(c.value)}, interval [${two(c.interval.low)}, ${two(c.interval.high)}], permutation p = ${p}`;
+}
 
+/** The lines under a scatter: n and what the intervals are, then Pearson, Spearman and Kendall on a line each. */
+export function coefficientLines(
+  coefficients: Record<'pearson' | 'spearman' | 'kendall', CoefficientResult>,
+  n: number,
+): string[] {
+  const level = Math.round(100 * coefficients.pearson.interval.level);
+  return [
+    `n = ${n} checkpoints; ${level}% bootstrap intervals; p-values from permutations`,
+    coefficientLine('Pearson r', coefficients.pearson),
+    coefficientLine('Spearman ρ', coefficients.spearman),
+    coefficientLine('Kendall τ', coefficients.kendall),
+  ];
+}
+
+/** A point's name: `<run>@<epoch>` where the result carries them, else its checkpoint's path. */
+function pointLabel(p: CorrelationResult['points'][number]): string {
+  const { run, epoch } = p as { run?: unknown; epoch?: unknown };
+  if (typeof run === 'string' && typeof epoch === 'number') return `${run}@${epoch}`;
+  return p.checkpoint;
+}
+
+/**
+ * The scatter of a correlation result (`weightscape correlate`): axes labelled by the measures'
+ * descriptions (or --x-label/--y-label), accuracies in points as in the gap table, points named.
+ */
 export function scatterSvg(result: CorrelationResult, size: ChartSize): string {
-  const c = result.coefficients;
+  const xScale = inPoints(result.x) ? 100 : 1;
+  const yScale = inPoints(result.y) ? 100 : 1;
   return scatterChartSvg(
     {
       title: `${result.y} against ${result.x}`,
-      xLabel: result.x,
-      yLabel: result.y,
-      points: result.points.map((p) => ({ x: p.x, y: p.y, label: p.checkpoint, colour: PALETTE[0]! })),
-      footer: [
-        `n = ${result.points.length}   Pearson r = ${two(c.pearson.value)}   Spearman ρ = ${two(c.spearman.value)}   ` +
-          `Kendall τ = ${two(c.kendall.value)} (p = ${pValueText(c.kendall.permutation.pValue)})`,
-      ],
-      labelPoints: false,
+      xLabel: size.xLabel ?? measureLabel(result.x),
+      yLabel: size.yLabel ?? measureLabel(result.y),
+      points: result.points.map((p) => ({
+        x: xScale * p.x,
+        y: yScale * p.y,
+        label: pointLabel(p),
+        colour: PALETTE[0]!,
+      })),
+      footer: coefficientLines(result.coefficients, result.points.length),
+      labelPoints: true,
       legend: [],
     },
     size,

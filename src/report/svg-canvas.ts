@@ -76,14 +76,30 @@ export interface Frame {
   height: number;
 }
 
-/** Draws x and y axes with labels into a frame and returns the group to plot in. */
+/** A conservative width of 12px text (no text measurement without a browser): wider than system-ui's digits. */
+export function textWidth(text: string, fontSize = 12): number {
+  return text.length * 0.62 * fontSize;
+}
+
+/**
+ * Where the rotated y label goes (its x in the frame): left of the widest y tick label (ticks end at x = −8),
+ * with room for the label's descenders; never nearer the axis than the usual −42.
+ */
+export function yLabelX(y: d3.ScaleContinuousNumeric<number, number>): number {
+  const format = y.tickFormat(5);
+  const widest = Math.max(0, ...y.ticks(5).map((t) => textWidth(format(t))));
+  return -Math.max(42, round(8 + widest + 6));
+}
+
+/** Draws x and y axes with labels into a frame and returns the group to plot in (yLabelAt: the y label's x). */
 export function axes(
   svg: Svg,
   frame: Frame,
   x: d3.ScaleLinear<number, number>,
-  y: d3.ScaleLinear<number, number>,
+  y: d3.ScaleContinuousNumeric<number, number>,
   xLabel: string,
   yLabel: string,
+  yLabelAt = -42,
   options: { integerX?: boolean } = {},
 ) {
   const g = svg.append('g').attr('transform', `translate(${frame.left},${frame.top})`);
@@ -125,7 +141,7 @@ export function axes(
     .text(xLabel);
   g.append('text')
     .attr('class', 'y-label')
-    .attr('transform', `translate(${-42},${frame.height / 2}) rotate(-90)`)
+    .attr('transform', `translate(${yLabelAt},${frame.height / 2}) rotate(-90)`)
     .attr('text-anchor', 'middle')
     .attr('fill', '#222')
     .text(yLabel);

@@ -1,15 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { JSDOM } from 'jsdom';
 import { flatnessCurvesSvg, type CurveSeries } from '../../src/report/flatness-curves.ts';
 import { gapTableCsv, gapTableMarkdown, gapTableSvg, type GapRow } from '../../src/report/gap-table.ts';
 import { buildReport } from '../../src/report/build-report.ts';
 import type { LandscapeResult } from '../../src/landscape/sample-landscape.ts';
 import type { EvalResult } from '../../src/eval/evaluate-checkpoint.ts';
+import { assertGolden } from './golden.ts';
 
-const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url));
 const alphas = Array.from({ length: 11 }, (_, i) => -1 + i / 5);
 const HOSTILE = 'AWP <script>alert(1)</script> & "co"';
 const series: CurveSeries[] = [
@@ -61,16 +59,8 @@ test('flatness curves: one path per curve, a legend entry per checkpoint, ticks 
   assert.equal(svg, flatnessCurvesSvg(series, { width: 560, height: 340 }), 'same input, same bytes');
 });
 
-test('golden file: flatness curves (writes flatness-curves-changed.svg on mismatch)', () => {
-  const svg = flatnessCurvesSvg(series, { width: 560, height: 340 });
-  const golden = `${GOLDEN}flatness-curves.svg`;
-  if (!existsSync(golden)) writeFileSync(golden, svg);
-  if (readFileSync(golden, 'utf8') !== svg) {
-    writeFileSync(`${GOLDEN}flatness-curves-changed.svg`, svg);
-    assert.fail(
-      `flatness-curves.svg changed; compare with ${GOLDEN}flatness-curves-changed.svg and replace the golden file if intended`,
-    );
-  }
+test('golden file: flatness curves (fails when missing; writes flatness-curves-changed.svg on mismatch)', () => {
+  assertGolden('flatness-curves', flatnessCurvesSvg(series, { width: 560, height: 340 }));
 });
 
 test('gap table as SVG, Markdown and CSV, labels escaped for each', () => {
@@ -186,16 +176,21 @@ test('2D contours with a colour bar, and the scatter with its fit line and coeff
       { checkpoint: 'c', sha256: 'c', x: 3, y: 5 },
     ],
     coefficients: {
-      pearson: { value: 0.98 },
-      spearman: { value: 1 },
-      kendall: { value: 1, permutation: { pValue: 1 / 3 } },
+      pearson: { value: 0.98, interval: { low: 0.9, high: 1, level: 0.95 }, permutation: { pValue: 0.5 } },
+      spearman: { value: 1, interval: { low: 1, high: 1, level: 0.95 }, permutation: { pValue: 1 / 3 } },
+      kendall: { value: 1, interval: { low: 1, high: 1, level: 0.95 }, permutation: { pValue: 1 / 3 } },
     },
   } as never;
   const scatter = parseSvg(scatterSvg(correlation, { width: 560, height: 360 }));
   assert.equal(scatter.querySelectorAll('circle.point').length, 3);
   assert.equal(scatter.querySelectorAll('path.fit').length, 1);
-  assert.match(
-    scatter.querySelector('.coefficients')!.textContent!,
-    /n = 3 {3}Pearson r = 0\.98 {3}Spearman ρ = 1\.00 {3}Kendall τ = 1\.00 \(p = 0\.33\)/,
+  assert.deepEqual(
+    [...scatter.querySelectorAll('.coefficients')].map((t) => t.textContent),
+    [
+      'n = 3 checkpoints; 95% bootstrap intervals; p-values from permutations',
+      'Pearson r = 0.98, interval [0.90, 1.00], permutation p = 0.50',
+      'Spearman ρ = 1.00, interval [1.00, 1.00], permutation p = 0.33',
+      'Kendall τ = 1.00, interval [1.00, 1.00], permutation p = 0.33',
+    ],
   );
 });

@@ -71,8 +71,16 @@ test('study report: landscapes by epoch, at most 6 evenly spaced epochs, coloure
   assert.equal(new Set(colours).size, 6, 'one colour per epoch');
   assert.equal(colours[0], '#440154', 'viridis starts at dark purple');
   assert.equal(
-    parseSvg(files['landscape-by-epoch-awp-script-alert-1-script-co.svg']!).querySelectorAll('path.curve').length,
-    6,
+    doc.querySelectorAll('circle.marker').length,
+    6 * 5 + 6 * 3,
+    'a marker at each sampled α (5 random, 3 AWP)',
+  );
+  const hostile = parseSvg(files['landscape-by-epoch-awp-script-alert-1-script-co.svg']!);
+  assert.equal(hostile.querySelectorAll('path.curve').length, 6);
+  assert.equal(
+    [...hostile.querySelectorAll('.legend text.run-name')].map((t) => t.textContent!.replaceAll(' ', '')).join(''),
+    'AWP<script>alert(1)</script>&"co"', // every character, on lines broken at spaces (dropped) or inside a long word
+    'the run name wrapped, never cut',
   );
 });
 
@@ -98,10 +106,11 @@ test('study report: the flatness-against-gap scatter has one labelled point per 
   );
   assert.equal(new Set(points.map((p) => p.getAttribute('fill'))).size, 2, 'one colour per run');
   const footer = [...doc.querySelectorAll('.coefficients')].map((t) => t.textContent).join('\n');
-  assert.match(footer, /n = 11, 95% bootstrap intervals/);
-  assert.match(footer, /Pearson r = 0\.93 \[0\.81, 0\.98\], p = 0\.0020/);
-  assert.match(footer, /Kendall τ = 0\.71 \[0\.45, 0\.90\], p = 0\.0010/);
-  assert.equal(doc.querySelector('.y-label')!.textContent, 'gap.accuracy (points)');
+  assert.match(footer, /n = 11 checkpoints; 95% bootstrap intervals; p-values from permutations/);
+  assert.match(footer, /Pearson r = 0\.93, interval \[0\.81, 0\.98\], permutation p = 0\.0020/);
+  assert.match(footer, /Spearman ρ = 0\.88, interval \[0\.60, 0\.97\], permutation p = 0\.0040/);
+  assert.match(footer, /Kendall τ = 0\.71, interval \[0\.45, 0\.90\], permutation p = 0\.0010/);
+  assert.equal(doc.querySelector('.y-label')!.textContent, 'Robust generalization gap (accuracy points)');
 });
 
 test("study report: the table's values are the study's numbers (csv exact, md and html rounded)", () => {
