@@ -22,6 +22,14 @@ import { assertWholeRun } from '../results/whole-run.ts';
 import type { ContourOptions } from './contour-levels.ts';
 import { contourSvg } from './contour-plot.ts';
 import { surfaceSvg } from './surface-3d.ts';
+import {
+  curveNumbers,
+  epochNumbers,
+  gapNumbers,
+  gridNumbers,
+  scatterNumbers,
+  type FigureNumbers,
+} from './figure-numbers.ts';
 import { surfaceViewHtml } from './surface-view.ts';
 import { correlationCaption, evalCaption, landscapeCaption, runCaption } from './figure-captions.ts';
 import {
@@ -141,6 +149,20 @@ export interface ReportFiles {
   notes?: string[];
 }
 
+/** The first correlation in one sentence: Spearman's ρ with its interval and p-value, or why it is undefined. */
+function headlineCorrelation(result: CorrelationResult): string {
+  const { value, interval, permutation } = result.coefficients.spearman;
+  const n = result.points.length;
+  if (value === null)
+    return `Spearman ρ between ${result.x} and ${result.y} is undefined over ${n} checkpoints (see the notes).`;
+  const f = (v: number | null) => (v === null ? '–' : v.toFixed(2));
+  return (
+    `Spearman ρ between ${result.x} and ${result.y} over ${n} checkpoints: ${f(value)}, ` +
+    `${Math.round(100 * interval.level)}% bootstrap interval [${f(interval.low)}, ${f(interval.high)}], ` +
+    `permutation p = ${permutation.pValue === null ? '–' : permutation.pValue.toPrecision(2)}.`
+  );
+}
+
 /** All figures and tables of a report; the same inputs in any order give the same bytes. */
 export function buildReport(given: ReportInputs, size: ChartSize, options: ReportOptions = {}): ReportFiles {
   const inputs = canonical(given);
@@ -152,9 +174,9 @@ export function buildReport(given: ReportInputs, size: ChartSize, options: Repor
   const study = inputs.studies[0] === undefined ? undefined : studyReportParts(inputs.studies[0].result, size);
   const files: Record<string, string> = { ...study?.files };
   const figures: Figure[] = [];
-  const add = (file: string, content: string, caption: string[]) => {
+  const add = (file: string, content: string, caption: string[], numbers?: FigureNumbers) => {
     files[file] = content;
-    figures.push({ file, caption });
+    figures.push(numbers === undefined ? { file, caption } : { file, caption, numbers });
   };
   const name = fileNamer(Object.keys(files));
   const series = curveSeries(inputs);
@@ -171,47 +193,63 @@ export function buildReport(given: ReportInputs, size: ChartSize, options: Repor
   if (series.length > 0) {
     const curves = flatnessCurvesFigure(series, size);
     notes.push(...curves.notes);
-    add(name('flatness-curves', 'svg'), curves.svg, [
-      `${curvesTitle(series)} (clean solid, adversarial dashed, a marker at each sampled α)`,
-      ...curvesCaption,
-    ]);
+    add(
+      name('flatness-curves', 'svg'),
+      curves.svg,
+      [`${curvesTitle(series)} (clean solid, adversarial dashed, a marker at each sampled α)`, ...curvesCaption],
+      curveNumbers(oneD),
+    );
   }
   if (inputs.runs.length > 0)
-    add(name('training-curves', 'svg'), trainingCurvesSvg(inputs.runs, size), [
-      "Robust accuracy per epoch, train and test, from the runs' logs",
-      ...inputs.runs.map(({ label, log }) => runCaption(label, log)),
-    ]);
+    add(
+      name('training-curves', 'svg'),
+      trainingCurvesSvg(inputs.runs, size),
+      [
+        "Robust accuracy per epoch, train and test, from the runs' logs",
+        ...inputs.runs.map(({ label, log }) => runCaption(label, log)),
+      ],
+      epochNumbers(inputs.runs),
+    );
   for (const { label, result } of inputs.landscapes.filter((l) => l.result.grid.betas !== null && l.result.complete)) {
     const caption = landscapeCaption(label, result);
     add(
       name(`contour-${safeName(label)}-clean`, 'svg'),
       contourSvg(result, size, `Clean loss: ${label}`, 'cleanLoss', options.contour),
       ['2D landscape of the clean loss', caption],
+      gridNumbers(result, 'cleanLoss'),
     );
     if (result.values.robustLoss)
       add(
         name(`contour-${safeName(label)}-adversarial`, 'svg'),
         contourSvg(result, size, `Adversarial loss: ${label}`, 'robustLoss', options.contour),
         ['2D landscape of the adversarial loss', caption],
+        gridNumbers(result, 'robustLoss'),
       );
     // The surface of the loss the sweep measured (adversarial when it has one), static and rotatable.
     const table = result.values.robustLoss ? 'robustLoss' : 'cleanLoss';
     const kind = table === 'robustLoss' ? 'adversarial' : 'clean';
     const title = `${kind === 'clean' ? 'Clean' : 'Adversarial'} loss surface: ${label}`;
     const surfaceSize = { width: size.width, height: Math.round(size.width * 0.75) };
-    add(name(`surface-${safeName(label)}-${kind}`, 'svg'), surfaceSvg(result, surfaceSize, title, table), [
-      `2D landscape of the ${kind} loss as a 3D surface (azimuth −60°, elevation 30°; the page's copy turns with the mouse)`,
-      caption,
-    ]);
+    add(
+      name(`surface-${safeName(label)}-${kind}`, 'svg'),
+      surfaceSvg(result, surfaceSize, title, table),
+      [
+        `2D landscape of the ${kind} loss as a 3D surface (azimuth −60°, elevation 30°; the page's copy turns with the mouse)`,
+        caption,
+      ],
+      gridNumbers(result, table),
+    );
     figures.at(-1)!.interactive = surfaceViewHtml(result.values[table]!, title, surfaceSize.width, surfaceSize.height);
   }
   for (const { label, result } of inputs.correlations)
-    add(name(`scatter-${safeName(label)}`, 'svg'), scatterSvg(result, size), [
-      `${result.y} against ${result.x}, with the least-squares line`,
-      correlationCaption(label, result),
-    ]);
+    add(
+      name(`scatter-${safeName(label)}`, 'svg'),
+      scatterSvg(result, size),
+      [`${result.y} against ${result.x}, with the least-squares line`, correlationCaption(label, result)],
+      scatterNumbers(result),
+    );
   if (rows.length > 0) {
-    add(name('gap-table', 'svg'), gapTableSvg(rows, size.width, measure), gapCaption);
+    add(name('gap-table', 'svg'), gapTableSvg(rows, size.width, measure), gapCaption, gapNumbers(rows));
     files[name('gap-table', 'md')] = gapTableMarkdown(rows, measure);
     files[name('gap-table', 'csv')] = gapTableCsv(rows, measure);
   }
@@ -244,11 +282,21 @@ export function buildReport(given: ReportInputs, size: ChartSize, options: Repor
     [...(study?.figures ?? []), ...figures],
     [
       ...(study?.sections ?? []),
-      rows.length > 0 ? `<h2>Robust generalization gap</h2>\n${gapTableHtml(rows, measure)}` : '',
       landscapeTable(inputs.landscapes),
       flatnessResultsTable(inputs.flatness),
       ...hessianSections,
     ],
+    {
+      models: [
+        ...new Set(
+          [...inputs.evals, ...inputs.landscapes, ...inputs.flatness, ...inputs.hessians, ...inputs.runs].map(
+            (i) => i.label,
+          ),
+        ),
+      ].sort(),
+      ...(rows.length > 0 ? { gapTable: `<h3>Robust generalization gap</h3>\n${gapTableHtml(rows, measure)}` } : {}),
+      ...(inputs.correlations[0] === undefined ? {} : { headline: headlineCorrelation(inputs.correlations[0].result) }),
+    },
   );
   return notes.length === 0 ? { files } : { files, notes };
 }

@@ -7,6 +7,7 @@ import type { FlatnessResult, LossFlatness } from '../results/flatness-schema.ts
 import { escapeHtml } from './escape-html.ts';
 import { flatnessCaption } from './figure-captions.ts';
 import { surfaceViewScript } from './surface-view.ts';
+import type { FigureNumbers } from './figure-numbers.ts';
 
 /** A figure of the page: its file and caption lines (the first says what it shows, the rest its inputs' settings). */
 export interface Figure {
@@ -14,6 +15,8 @@ export interface Figure {
   caption: string[];
   /** HTML shown under the figure (already escaped by its builder): the rotatable 3D surface. */
   interactive?: string;
+  /** The numbers drawn, for a collapsible table under the figure. */
+  numbers?: FigureNumbers;
 }
 
 const fixed = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? '–' : v.toFixed(digits));
@@ -104,37 +107,115 @@ export function flatnessResultsTable(results: Array<{ label: string; result: Fla
   return rows.length === 0 ? '' : `<h2>Flatness measures</h2>\n${table(headers, rows, caption)}`;
 }
 
+/**
+ * Light and dark themes (the reader's system setting), both above WCAG AA contrast for text (4.5:1;
+ * the browser test measures it), and a print stylesheet. The figures keep their white background.
+ */
 const STYLE = [
-  'body{font-family:system-ui,sans-serif;margin:2em;color:#111;background:#fff}',
-  'img{max-width:100%;border:1px solid #ddd;margin:1em 0}',
-  'figcaption{color:#444;max-width:60em}',
+  ':root{color-scheme:light dark;--bg:#ffffff;--fg:#111111;--muted:#444444;--rule:#d0d0d0;--link:#0b57d0;--panel:#f4f4f4}',
+  '@media (prefers-color-scheme:dark){:root{--bg:#121212;--fg:#e8e8e8;--muted:#b8b8b8;--rule:#3a3a3a;--link:#8ab4f8;--panel:#1e1e1e}}',
+  'body{font-family:system-ui,sans-serif;margin:2em;color:var(--fg);background:var(--bg);max-width:80em}',
+  'a{color:var(--link)}',
+  'nav ul{display:flex;flex-wrap:wrap;gap:0.5em 1.5em;list-style:none;padding:0}',
+  'section{margin-bottom:2em}',
+  '.summary{background:var(--panel);padding:0.5em 1.5em 1em;border-radius:6px}',
+  'img{max-width:100%;border:1px solid var(--rule);margin:1em 0;background:#ffffff}',
+  'figcaption{color:var(--muted);max-width:60em}',
+  'details{margin:0.5em 0 1.5em}',
+  'summary{cursor:pointer;color:var(--fg)}',
   'table{border-collapse:collapse;margin-bottom:1.5em}',
-  'caption{caption-side:bottom;text-align:left;color:#444;padding-top:4px}',
-  'td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}',
+  'caption{caption-side:bottom;text-align:left;color:var(--muted);padding-top:4px}',
+  'td,th{padding:4px 10px;border-bottom:1px solid var(--rule);text-align:right}',
   'td:first-child,th:first-child{text-align:left}',
+  '@media print{:root{--bg:#ffffff;--fg:#000000;--muted:#333333;--rule:#999999;--panel:#ffffff}',
+  'body{margin:0;max-width:none}nav,.surface-view,details{display:none}figure,table{break-inside:avoid}',
+  'section{break-before:auto}img{border:none}}',
 ].join('');
 
-function figureHtml({ file, caption, interactive }: Figure): string {
+/** The groups of figures, in page order, by what their file names say they are. */
+const GROUPS: Array<{ title: string; test: RegExp }> = [
+  {
+    title: 'Study: flatness and the robust gap across checkpoints',
+    test: /^(robust-accuracy-by-epoch|flatness-vs-gap|landscape-by-epoch|study-)/,
+  },
+  { title: '1D landscapes', test: /^(flatness-curves|combined)/ },
+  { title: '2D landscapes', test: /^(contour|surface)-/ },
+  { title: 'Training', test: /^training-curves/ },
+  { title: 'Flatness against the gap', test: /^scatter-/ },
+  { title: 'Tables', test: /^gap-table/ },
+  { title: 'Hessian spectra', test: /^hessian-/ },
+  { title: 'Other figures', test: /./ },
+];
+
+const slug = (title: string) =>
+  title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+
+function numbersHtml(numbers: FigureNumbers | undefined): string {
+  if (numbers === undefined || numbers.rows.length === 0) return '';
+  return `<details><summary>Numbers (${numbers.rows.length} rows)</summary>\n${table(numbers.headers, numbers.rows.map(row))}\n</details>`;
+}
+
+function figureHtml({ file, caption, interactive, numbers }: Figure): string {
   const lines = caption.map(escapeHtml);
-  const alt = escapeHtml(file.replace(/\.svg$/, '').replace(/-/g, ' '));
+  const alt = escapeHtml(lines[0] ?? file.replace(/\.svg$/, '').replace(/-/g, ' '));
   const text = lines.length === 0 ? '' : `: ${lines.join('<br>')}`;
   return (
     `<figure><img src="${escapeHtml(file)}" alt="${alt}">` +
     `<figcaption><code>${escapeHtml(file)}</code>${text}</figcaption></figure>` +
-    (interactive ?? '')
+    (interactive ?? '') +
+    numbersHtml(numbers)
   );
 }
 
-/** The whole page: the figures, then the sections (HTML already escaped by their builders). */
-export function indexHtml(figures: Figure[], sections: string[]): string {
+/** The page's opening block: what was compared, the gap table and the headline correlation (HTML, escaped). */
+export interface PageSummary {
+  models: string[];
+  gapTable?: string;
+  headline?: string;
+}
+
+function summaryHtml(summary: PageSummary | undefined): string {
+  if (summary === undefined || (summary.models.length === 0 && !summary.gapTable && !summary.headline)) return '';
+  const models =
+    summary.models.length === 0
+      ? ''
+      : `<p>Models: ${summary.models.map((m) => `<strong>${escapeHtml(m)}</strong>`).join(', ')}</p>`;
+  const headline = summary.headline === undefined ? '' : `<p>${escapeHtml(summary.headline)}</p>`;
+  return `<section class="summary" id="summary"><h2>Summary</h2>\n${models}\n${headline}\n${summary.gapTable ?? ''}</section>`;
+}
+
+/**
+ * The whole page: the summary, the figures grouped by kind (each with its numbers), then the
+ * sections (escaped by their builders).
+ */
+export function indexHtml(figures: Figure[], sections: string[], summary?: PageSummary): string {
+  const remaining = [...figures];
+  const groups = GROUPS.map(({ title, test }) => {
+    const members = remaining.filter((f) => test.test(f.file));
+    for (const f of members) remaining.splice(remaining.indexOf(f), 1);
+    return { title, members };
+  }).filter((g) => g.members.length > 0);
+  const nav = groups.map((g) => `<li><a href="#${slug(g.title)}">${escapeHtml(g.title)}</a></li>`).join('');
+  const body = groups
+    .map(
+      (g) =>
+        `<section id="${slug(g.title)}"><h2>${escapeHtml(g.title)}</h2>\n${g.members.map(figureHtml).join('\n')}</section>`,
+    )
+    .join('\n');
   return `<!DOCTYPE html>
 <html lang="en">
-<head><meta charset="utf-8"><title>weightscape report</title>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>weightscape report</title>
 <style>${STYLE}</style>
 </head>
 <body>
 <h1>weightscape report</h1>
-${figures.map(figureHtml).join('\n')}
+${summaryHtml(summary)}
+${nav === '' ? '' : `<nav aria-label="figures"><ul>${nav}</ul></nav>`}
+${body}
 ${sections.filter((s) => s !== '').join('\n')}
 ${figures.some((f) => f.interactive !== undefined) ? surfaceViewScript() : ''}
 </body>

@@ -39,7 +39,9 @@ test('a Hessian result gives the density figure, the eigenvalue table, the per-t
     'hessian-eigenvalues.svg',
     'hessian-layers.svg',
   ]);
-  assert.equal(index.querySelector('h2')!.textContent, 'Hessian: hessian');
+  const headings = [...index.querySelectorAll('h2')].map((h) => h.textContent);
+  assert.deepEqual(headings.slice(0, 2), ['Summary', 'Hessian spectra'], 'the summary, then the figures by kind');
+  assert.ok(headings.includes('Hessian: hessian'), headings.join(' | '));
   const tables = [...index.querySelectorAll('table')];
   assert.equal(tables.length, 2);
   assert.equal(tables[0]!.querySelectorAll('tbody tr').length, 5, 'one row per eigenvalue');
