@@ -87,6 +87,9 @@ function shade(corners: BoxPoint[], view: SurfaceView, zScale: number): number {
   return 0.55 + 0.45 * cos;
 }
 
+/** Room on the right for the value key ("adversarial loss", "max 18.32"). */
+const LEGEND_WIDTH = 124;
+
 /** The value axis spans 0.8 of the α–β box: a surface, not a wall or a sheet. */
 export const Z_SCALE = 0.8;
 
@@ -111,7 +114,7 @@ export function surfaceSvg(
   const projected = paintOrder(quads, view, Z_SCALE);
   const box: BoxPoint[] = [-1, 1].flatMap((x) => [-1, 1].flatMap((y) => [0, Z_SCALE].map((z): BoxPoint => [x, y, z])));
   const extent = box.map((p) => projectPoint(p, view));
-  const frame = { left: 20, top: 34, width: width - 20 - 90, height: height - 34 - 20 };
+  const frame = { left: 20, top: 34, width: width - 20 - LEGEND_WIDTH, height: height - 34 - 20 };
   const xs = extent.map((p) => p.x);
   const ys = extent.map((p) => p.y);
   const spanX = Math.max(...xs) - Math.min(...xs);
@@ -160,20 +163,20 @@ export function surfaceSvg(
   const legend = svg.append('g').attr('class', 'value-range').attr('fill', '#222').attr('font-size', 11);
   legend
     .append('text')
-    .attr('x', width - 84)
+    .attr('x', width - LEGEND_WIDTH + 6)
     .attr('y', 48)
     .text(lossName);
   [max, min].forEach((v, i) => {
     legend
       .append('rect')
-      .attr('x', width - 84)
+      .attr('x', width - LEGEND_WIDTH + 6)
       .attr('y', 56 + i * 20)
       .attr('width', 12)
       .attr('height', 12)
       .attr('fill', color(v));
     legend
       .append('text')
-      .attr('x', width - 66)
+      .attr('x', width - LEGEND_WIDTH + 24)
       .attr('y', 66 + i * 20)
       .text(`${i === 0 ? 'max' : 'min'} ${d3.format('.4~g')(v)}`);
   });

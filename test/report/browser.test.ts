@@ -28,6 +28,23 @@ function hessian(): HessianResult {
   return result;
 }
 
+/** A complete 2D landscape (a tilted bowl on 11 × 9 points): contour and 3D surface figures. */
+function surface2d(): LandscapeResult {
+  const betas = Array.from({ length: 9 }, (_, i) => -1 + i / 4);
+  const grid = Array.from({ length: 11 }, (_, i) => -1 + i / 5);
+  const table = (k: number) => betas.map((b) => grid.map((a) => k * (0.05 + a * a + 2 * b * b + 0.3 * a * b)));
+  return {
+    schema: 'weightscape.landscape/1',
+    grid: { alphas: grid, betas, layout: '' },
+    complete: true,
+    settings: { checkpoint: 'runs/model-2d.safetensors', data: 'mini', split: 'test', subset: 32, bn: 'eval', seed: 0 },
+    directions: [{ spec: 'filter' }, { spec: 'filter' }],
+    values: { cleanLoss: table(1), cleanAccuracy: table(0.1), robustLoss: table(3), robustAccuracy: table(0.05) },
+    flatness: null,
+    provenance: { checkpoint: { sha256: 'sha-2d' } },
+  } as unknown as LandscapeResult;
+}
+
 function inputs() {
   const landscape = (scale: number) =>
     ({
@@ -73,6 +90,7 @@ function inputs() {
     landscapes: [
       { label: 'pgd-at, a rather long checkpoint name', result: landscape(3) },
       { label: 'pgd-at --awp', result: landscape(1.5) },
+      { label: 'pgd-at 2D surface', result: surface2d() },
     ],
     evals: [
       { label: 'pgd-at final checkpoint with a long name', result: evalResult(0.75, 0.52, 'sha3') },
