@@ -10,9 +10,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { syntheticEval } from '../helpers/eval-result.ts';
 import { buildReport } from '../../src/report/build-report.ts';
 import type { LandscapeResult } from '../../src/landscape/sample-landscape.ts';
-import type { EvalResult } from '../../src/eval/evaluate-checkpoint.ts';
 import type { TrainLog } from '../../src/train/trainer.ts';
 import type { HessianResult } from '../../src/results/hessian-schema.ts';
 import { syntheticStudy } from './study-fixture.ts';
@@ -70,17 +70,7 @@ function inputs() {
       flatness: null,
       provenance: { checkpoint: { sha256: `sha${scale}` } },
     }) as unknown as LandscapeResult;
-  const evalResult = (train: number, testAcc: number, sha: string) =>
-    ({
-      schema: 'weightscape.eval/2',
-      attack: 'pgd:linf:eps=0.1:steps=20',
-      data: { spec: 'mini', subset: 64, splits: {} },
-      provenance: { checkpoint: { sha256: sha } },
-      splits: {
-        train: { count: 10, clean: { loss: 0.4, accuracy: 0.9 }, robust: { loss: 1, accuracy: train } },
-        test: { count: 10, clean: { loss: 0.5, accuracy: 0.8 }, robust: { loss: 1.2, accuracy: testAcc } },
-      },
-    }) as unknown as EvalResult;
+  const evalResult = syntheticEval;
   const epochs = Array.from({ length: 30 }, (_, i) => ({
     epoch: i + 1,
     train: { clean: { loss: 1, accuracy: 0.8 }, robust: { loss: 1, accuracy: 0.3 + 0.02 * i } },

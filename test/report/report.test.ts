@@ -5,8 +5,8 @@ import { flatnessCurvesSvg, type CurveSeries } from '../../src/report/flatness-c
 import { gapTableCsv, gapTableMarkdown, gapTableSvg, type GapRow } from '../../src/report/gap-table.ts';
 import { buildReport } from '../../src/report/build-report.ts';
 import type { LandscapeResult } from '../../src/landscape/sample-landscape.ts';
-import type { EvalResult } from '../../src/eval/evaluate-checkpoint.ts';
 import { assertGolden } from './golden.ts';
+import { syntheticEval } from '../helpers/eval-result.ts';
 
 const alphas = Array.from({ length: 11 }, (_, i) => -1 + i / 5);
 const HOSTILE = 'AWP <script>alert(1)</script> & "co"';
@@ -112,16 +112,7 @@ test('a whole report: combined figure, index.html with escaped names and tables,
     },
     provenance: { checkpoint: { sha256: 'abc' } },
   } as unknown as LandscapeResult;
-  const evalResult = {
-    schema: 'weightscape.eval/2',
-    attack: 'pgd:linf:eps=0.1:steps=20',
-    data: { spec: 'mini', subset: 64, splits: {} },
-    provenance: { checkpoint: { sha256: 'abc' } },
-    splits: {
-      train: { count: 10, clean: { loss: 0.4, accuracy: 0.9 }, robust: { loss: 1, accuracy: 0.7 } },
-      test: { count: 10, clean: { loss: 0.5, accuracy: 0.8 }, robust: { loss: 1.2, accuracy: 0.6 } },
-    },
-  } as unknown as EvalResult;
+  const evalResult = syntheticEval(0.7, 0.6, 'abc');
   const inputs = {
     landscapes: [{ label: HOSTILE, result: landscape }],
     evals: [{ label: 'eval <b>', result: evalResult }],

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildReport } from '../../src/report/build-report.ts';
 import type { LandscapeResult } from '../../src/results/landscape-schema.ts';
-import type { EvalResult } from '../../src/results/eval-schema.ts';
+import { syntheticEval } from '../helpers/eval-result.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip =
@@ -33,16 +33,7 @@ const landscape = {
   flatness: null,
   provenance: { checkpoint: { sha256: 'abc' } },
 } as unknown as LandscapeResult;
-const evalResult = {
-  schema: 'weightscape.eval/2',
-  attack: 'pgd:linf:eps=0.1:steps=10',
-  data: { spec: 'mini', subset: 64, splits: {} },
-  provenance: { checkpoint: { sha256: 'abc' } },
-  splits: {
-    train: { count: 64, clean: { loss: 0.4, accuracy: 0.9 }, robust: { loss: 1, accuracy: 0.69 } },
-    test: { count: 64, clean: { loss: 0.5, accuracy: 0.8 }, robust: { loss: 1.2, accuracy: 0.553 } },
-  },
-} as unknown as EvalResult;
+const evalResult = syntheticEval(0.69, 0.553, 'abc');
 
 /**
  * WCAG contrast of every visible text element against the background it sits on, the lowest three
