@@ -52,15 +52,13 @@ export async function sampleInWorkers(
       '--workers and --shard do not combine: run one sharded sweep per machine, or workers on one',
     );
   // A refused resume must start no worker and write nothing.
-  if (request.resumeFrom !== undefined) {
+  const resumed = request.resumeFrom === undefined ? undefined : shardProgress(request.resumeFrom, undefined);
+  if (resumed !== undefined) {
     prepareSweep(request).dispose();
-    request.onResume?.(shardProgress(request.resumeFrom, undefined));
+    request.onResume?.(resumed);
   }
   const points = request.settings.alphas.length * (request.settings.betas?.length ?? 1);
-  const todo =
-    request.resumeFrom === undefined
-      ? points
-      : request.resumeFrom.values.cleanLoss.flat().filter((v) => v === null).length;
+  const todo = resumed === undefined ? points : resumed.total - resumed.done;
   const { count: workers, note } = capWorkers(requestedWorkers, todo);
   if (note !== undefined) request.onNote?.(note);
   const latest: Array<LandscapeResult | undefined> = new Array(workers).fill(undefined);
