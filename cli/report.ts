@@ -23,6 +23,7 @@ export function reportCommand(): Command {
     .requiredOption('--out <dir>', 'output directory')
     .option('--width <px>', 'chart width', '560')
     .option('--height <px>', 'chart height', '340')
+    .option('--accuracy-curves', "also draw the 1D landscapes' clean and adversarial accuracy along α, in %")
     .option('--log-y', '1D curves on a log-scale y axis (refused with a note, drawn linear, when a loss is ≤ 0)')
     .option('--x-label <text>', "every scatter's x-axis label, in place of the measure's description")
     .option('--y-label <text>', "every scatter's y-axis label, in place of the measure's description")
@@ -48,6 +49,7 @@ export function reportCommand(): Command {
           vmin?: string;
           vmax?: string;
           logY?: boolean;
+          accuracyCurves?: boolean;
           xLabel?: string;
           yLabel?: string;
         },
@@ -65,7 +67,14 @@ export function reportCommand(): Command {
         if (flags.format === 'svg') claimOutputs('report', [{ flag: '--out', path: flags.out, kind: 'directory' }]);
         const inputs = readReportInputs(paths);
         const { logY, xLabel, yLabel } = flags;
-        const { files, notes } = buildReport(inputs, { width, height, logY, xLabel, yLabel }, { contour });
+        const { files, notes } = buildReport(
+          inputs,
+          { width, height, logY, xLabel, yLabel },
+          {
+            contour,
+            accuracyCurves: flags.accuracyCurves === true,
+          },
+        );
         for (const note of notes ?? []) process.stderr.write(`weightscape: note: ${note}\n`);
         if (flags.format !== 'svg') {
           const table = files[`gap-table.${flags.format}`] ?? files[`study-table.${flags.format}`];

@@ -38,6 +38,7 @@ import {
   drawFlatnessCurves,
   flatnessCurvesFigure,
   type ChartSize,
+  type CurveQuantity,
   type CurveSeries,
 } from './flatness-curves.ts';
 import {
@@ -124,14 +125,20 @@ function canonical(inputs: ReportInputs): Required<ReportInputs> {
   };
 }
 
-function curveSeries(inputs: ReportInputs): CurveSeries[] {
+/** The complete 1D landscapes as curves of their losses, or of their accuracies in %. */
+function curveSeries(inputs: ReportInputs, quantity: CurveQuantity = 'loss'): CurveSeries[] {
+  const percent = (row: Array<number | null> | undefined) => row?.map((v) => 100 * v!) ?? null;
   return inputs.landscapes
     .filter((l) => l.result.grid.betas === null && l.result.complete)
     .map(({ label, result }) => ({
       label,
       alphas: result.grid.alphas,
-      clean: result.values.cleanLoss[0] as number[],
-      adversarial: (result.values.robustLoss?.[0] as number[] | undefined) ?? null,
+      ...(quantity === 'loss'
+        ? {
+            clean: result.values.cleanLoss[0] as number[],
+            adversarial: (result.values.robustLoss?.[0] as number[] | undefined) ?? null,
+          }
+        : { clean: percent(result.values.cleanAccuracy[0])!, adversarial: percent(result.values.robustAccuracy?.[0]) }),
       direction: result.directions[0]?.spec,
     }));
 }
@@ -140,6 +147,8 @@ function curveSeries(inputs: ReportInputs): CurveSeries[] {
 export interface ReportOptions {
   /** Contour levels and colour range (`--levels`, `--vmin`, `--vmax`). */
   contour?: ContourOptions;
+  /** Also draw the 1D landscapes' clean and adversarial accuracy along α (`--accuracy-curves`). */
+  accuracyCurves?: boolean;
 }
 
 export interface ReportFiles {
@@ -198,6 +207,18 @@ export function buildReport(given: ReportInputs, size: ChartSize, options: Repor
       curves.svg,
       [`${curvesTitle(series)} (clean solid, adversarial dashed, a marker at each sampled α)`, ...curvesCaption],
       curveNumbers(oneD),
+    );
+  }
+  if (series.length === 0 && options.accuracyCurves === true)
+    notes.push('--accuracy-curves: no complete 1D landscape among the inputs, so no accuracy curves are drawn');
+  if (series.length > 0 && options.accuracyCurves === true) {
+    const accuracy = curveSeries(inputs, 'accuracy');
+    const title = curvesTitle(accuracy, 'accuracy');
+    add(
+      name('accuracy-curves', 'svg'),
+      flatnessCurvesFigure(accuracy, size, title, 'accuracy').svg,
+      [`${title} (clean solid, adversarial dashed, in %, a marker at each sampled α)`, ...curvesCaption],
+      curveNumbers(oneD, 'accuracy'),
     );
   }
   if (inputs.runs.length > 0)

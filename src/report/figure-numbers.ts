@@ -16,15 +16,20 @@ export interface FigureNumbers {
 const text = (v: number | null | undefined) => (v === null || v === undefined ? '–' : String(v));
 
 /** 1D landscapes: one row per α of each landscape, its clean and adversarial loss. */
-export function curveNumbers(landscapes: Array<{ label: string; result: LandscapeResult }>): FigureNumbers {
+export function curveNumbers(
+  landscapes: Array<{ label: string; result: LandscapeResult }>,
+  quantity: 'loss' | 'accuracy' = 'loss',
+): FigureNumbers {
+  const [clean, robust] =
+    quantity === 'loss' ? (['cleanLoss', 'robustLoss'] as const) : (['cleanAccuracy', 'robustAccuracy'] as const);
   return {
-    headers: ['landscape', 'α', 'clean loss', 'adversarial loss'],
+    headers: ['landscape', 'α', `clean ${quantity}`, `adversarial ${quantity}`],
     rows: landscapes.flatMap(({ label, result }) =>
       result.grid.alphas.map((alpha, i) => [
         label,
         String(alpha),
-        text(result.values.cleanLoss[0]![i]),
-        text(result.values.robustLoss?.[0]![i]),
+        text(result.values[clean][0]![i]),
+        text(result.values[robust]?.[0]![i]),
       ]),
     ),
   };

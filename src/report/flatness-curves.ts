@@ -5,7 +5,8 @@
  * grows) when it does not fit beside it. With `logY` the y axis is logarithmic, refused with a
  * note when a loss is ≤ 0. Zoom rule: when the loss range over all α exceeds 10× the range over
  * the central half of α, a second panel below shows the central half alone (the basin), on its own
- * y scale (never with logY, which already shows the basin).
+ * y scale (never with logY, which already shows the basin). The same chart draws accuracy (in %,
+ * on a fixed 0–100 axis, never zoomed or logarithmic) when asked for the accuracy curves.
  */
 import * as d3 from 'd3';
 import {
@@ -23,6 +24,7 @@ import {
 export interface CurveSeries {
   label: string;
   alphas: number[];
+  /** Clean and adversarial values at each α: losses, or accuracies in % for the accuracy curves. */
   clean: number[];
   adversarial: number[] | null;
   /** The direction's spec (`filter`, `adversarial`…): the title says which; absent: not known. */
@@ -53,10 +55,14 @@ export function directionPhrase(spec: string | undefined): string {
   return 'a 1D direction';
 }
 
+/** What a curve chart plots: the loss, or the accuracy in % (values 0–100). */
+export type CurveQuantity = 'loss' | 'accuracy';
+
 /** "Loss along <the direction>" when all curves share one kind of direction, else "Loss along 1D directions". */
-export function curvesTitle(series: CurveSeries[]): string {
+export function curvesTitle(series: CurveSeries[], quantity: CurveQuantity = 'loss'): string {
+  const noun = quantity === 'loss' ? 'Loss' : 'Accuracy';
   const phrases = [...new Set(series.map((s) => directionPhrase(s.direction)))];
-  return phrases.length === 1 ? `Loss along ${phrases[0]}` : 'Loss along 1D directions';
+  return phrases.length === 1 ? `${noun} along ${phrases[0]}` : `${noun} along 1D directions`;
 }
 
 /**
@@ -122,8 +128,12 @@ interface Layout {
 }
 
 /** Where the legend goes and how tall the figure is. */
-export function curvesLayout(series: CurveSeries[], { width, height, logY }: ChartSize): Layout {
-  const zoom = logY === true && logRefusal(series) === null ? null : zoomRange(series);
+export function curvesLayout(
+  series: CurveSeries[],
+  { width, height, logY }: ChartSize,
+  quantity: CurveQuantity = 'loss',
+): Layout {
+  const zoom = quantity === 'accuracy' || (logY === true && logRefusal(series) === null) ? null : zoomRange(series);
   const zoomHeight = zoom === null ? 0 : 28 + Math.round(0.6 * (height - 76)) + 48;
   const rightEntries = series.map((s) => wrapText(s.label, Math.floor((RIGHT_LEGEND - 24) / textWidth('x'))));
   const keyHeight = 2 * 18 + 10;
@@ -161,6 +171,7 @@ interface Panel {
   alphaRange: [number, number] | null;
   log: boolean;
   title: string;
+  quantity: CurveQuantity;
 }
 
 function drawPanel(svg: Svg, series: CurveSeries[], p: Panel): void {
@@ -176,19 +187,22 @@ function drawPanel(svg: Svg, series: CurveSeries[], p: Panel): void {
   const losses = kept.flatMap((s) => [...s.clean, ...(s.adversarial ?? [])]);
   const alphas = kept.flatMap((s) => s.alphas);
   const [lo, hi] = [Math.min(...losses), Math.max(...losses)];
-  const y: d3.ScaleContinuousNumeric<number, number> = p.log
-    ? d3
-        .scaleLog()
-        .domain([lo, hi === lo ? lo * 10 : hi])
-        .nice()
-    : d3
-        .scaleLinear()
-        .domain(
-          p.alphaRange === null
-            ? [Math.min(0, lo), hi * 1.05 || 1]
-            : [lo - 0.05 * (hi - lo || 1), hi + 0.05 * (hi - lo || 1)],
-        )
-        .nice();
+  const y: d3.ScaleContinuousNumeric<number, number> =
+    p.quantity === 'accuracy'
+      ? d3.scaleLinear().domain([0, 100])
+      : p.log
+        ? d3
+            .scaleLog()
+            .domain([lo, hi === lo ? lo * 10 : hi])
+            .nice()
+        : d3
+            .scaleLinear()
+            .domain(
+              p.alphaRange === null
+                ? [Math.min(0, lo), hi * 1.05 || 1]
+                : [lo - 0.05 * (hi - lo || 1), hi + 0.05 * (hi - lo || 1)],
+            )
+            .nice();
   // Plain numbers at the decades (0.01, 100), not SI prefixes (10m, 1k).
   if (p.log) {
     const format = y.tickFormat.bind(y);
@@ -203,7 +217,8 @@ function drawPanel(svg: Svg, series: CurveSeries[], p: Panel): void {
     .domain(d3.extent(alphas) as [number, number])
     .range([0, frame.width]);
   chartTitle(svg, p.title, p.left + 8, p.top + 16);
-  const yLabel = p.log ? 'loss (cross-entropy, log scale)' : 'loss (cross-entropy)';
+  const yLabel =
+    p.quantity === 'accuracy' ? 'accuracy (%)' : p.log ? 'loss (cross-entropy, log scale)' : 'loss (cross-entropy)';
   const g = axes(svg, frame, x, y, 'α along the direction', yLabel, labelAt);
   kept.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length]!;
@@ -276,12 +291,14 @@ export function drawFlatnessCurves(
   top: number,
   size: ChartSize,
   title: string,
+  quantity: CurveQuantity = 'loss',
 ): string[] {
-  const refusal = size.logY === true ? logRefusal(series) : null;
-  const log = size.logY === true && refusal === null;
-  const layout = curvesLayout(series, size);
+  // Accuracy has its fixed 0–100 axis: --log-y is for losses only.
+  const refusal = size.logY === true && quantity === 'loss' ? logRefusal(series) : null;
+  const log = size.logY === true && quantity === 'loss' && refusal === null;
+  const layout = curvesLayout(series, size, quantity);
   const plotWidth = size.width - (layout.legendBelow ? 0 : RIGHT_LEGEND) - 12;
-  drawPanel(svg, series, { left, top, width: plotWidth, height: size.height, alphaRange: null, log, title });
+  drawPanel(svg, series, { left, top, width: plotWidth, height: size.height, alphaRange: null, log, title, quantity });
   if (layout.zoom !== null) {
     const [a, b] = layout.zoom.map((v) => Number(v.toPrecision(3)));
     drawPanel(svg, series, {
@@ -291,6 +308,7 @@ export function drawFlatnessCurves(
       height: layout.zoomHeight,
       alphaRange: layout.zoom,
       log: false,
+      quantity,
       title: `Zoom on the basin: α from ${a} to ${b} (the central half)`,
     });
   }
@@ -305,10 +323,11 @@ export function flatnessCurvesFigure(
   series: CurveSeries[],
   size: ChartSize,
   title = curvesTitle(series),
+  quantity: CurveQuantity = 'loss',
 ): { svg: string; notes: string[] } {
-  const height = curvesLayout(series, size).height;
+  const height = curvesLayout(series, size, quantity).height;
   const canvas = createCanvas(size.width, height, title);
-  const notes = drawFlatnessCurves(canvas.svg, series, 0, 0, size, title);
+  const notes = drawFlatnessCurves(canvas.svg, series, 0, 0, size, title, quantity);
   return { svg: canvas.serialize(), notes };
 }
 
