@@ -24,6 +24,7 @@ export function reportCommand(): Command {
     .option('--width <px>', 'chart width', '560')
     .option('--height <px>', 'chart height', '340')
     .option('--accuracy-curves', "also draw the 1D landscapes' clean and adversarial accuracy along α, in %")
+    .option('--text-as-paths', "every SVG's text as glyph outlines (DejaVu Sans), for PDFs that look the same anywhere")
     .option('--log-y', '1D curves on a log-scale y axis (refused with a note, drawn linear, when a loss is ≤ 0)')
     .option('--x-label <text>', "every scatter's x-axis label, in place of the measure's description")
     .option('--y-label <text>', "every scatter's y-axis label, in place of the measure's description")
@@ -50,6 +51,7 @@ export function reportCommand(): Command {
           vmax?: string;
           logY?: boolean;
           accuracyCurves?: boolean;
+          textAsPaths?: boolean;
           xLabel?: string;
           yLabel?: string;
         },
@@ -73,6 +75,7 @@ export function reportCommand(): Command {
           {
             contour,
             accuracyCurves: flags.accuracyCurves === true,
+            textAsPaths: flags.textAsPaths === true,
           },
         );
         for (const note of notes ?? []) process.stderr.write(`weightscape: note: ${note}\n`);

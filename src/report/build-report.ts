@@ -31,6 +31,7 @@ import {
   type FigureNumbers,
 } from './figure-numbers.ts';
 import { surfaceViewHtml } from './surface-view.ts';
+import { textAsPaths } from './text-as-paths.ts';
 import { correlationCaption, evalCaption, landscapeCaption, runCaption } from './figure-captions.ts';
 import {
   curvesLayout,
@@ -149,6 +150,8 @@ export interface ReportOptions {
   contour?: ContourOptions;
   /** Also draw the 1D landscapes' clean and adversarial accuracy along α (`--accuracy-curves`). */
   accuracyCurves?: boolean;
+  /** Every SVG's text as glyph outlines, for PDF conversion on any machine (`--text-as-paths`). */
+  textAsPaths?: boolean;
 }
 
 export interface ReportFiles {
@@ -319,5 +322,7 @@ export function buildReport(given: ReportInputs, size: ChartSize, options: Repor
       ...(inputs.correlations[0] === undefined ? {} : { headline: headlineCorrelation(inputs.correlations[0].result) }),
     },
   );
+  if (options.textAsPaths === true)
+    for (const file of Object.keys(files)) if (file.endsWith('.svg')) files[file] = textAsPaths(files[file]!);
   return notes.length === 0 ? { files } : { files, notes };
 }
