@@ -73,6 +73,8 @@ for (const [name, options] of [
   ['convnet-mnist', { dropout: 0.5 }],
   ['preact-resnet18', {}],
   ['wide-resnet', {}],
+  ['resnet18', {}],
+  ['resnet50', {}],
   ['mlp', {}],
 ] as const) {
   const title =
