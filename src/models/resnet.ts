@@ -164,7 +164,7 @@ export const resnet: Architecture<ResnetOptions> = {
     const side = finalSide(config);
     const input = net.normalizeInput(x, config.normalization);
     let h = net.relu(net.batchNorm('bn1', net.conv('conv1', input, imagenet ? 2 : 1, imagenet ? 3 : 1)));
-    if (imagenet) throw new WeightscapeError('bad-argument', 'resnet: --stem imagenet needs a padded max pool');
+    if (imagenet) h = net.maxPool(h, 3, 2, 1);
     for (const b of blocks(config.options)) {
       const p = b.prefix;
       let out = net.relu(

@@ -16,6 +16,7 @@ export const MODEL_FIXTURES = [
   'wide-resnet',
   'resnet18',
   'resnet50',
+  'resnet18-imagenet',
 ] as const;
 
 export interface FixtureDescription {

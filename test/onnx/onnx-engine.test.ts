@@ -75,6 +75,7 @@ for (const [name, options] of [
   ['wide-resnet', {}],
   ['resnet18', {}],
   ['resnet50', {}],
+  ['resnet18-imagenet', {}],
   ['mlp', {}],
 ] as const) {
   const title =
