@@ -10,7 +10,7 @@ import { WeightscapeError } from '../errors.ts';
 import { runNetwork } from './forward-context.ts';
 import { choice, positiveInteger, rejectUnknown } from './options.ts';
 import { batchNormSpecs, convSpecs, linearSpecs } from './tensor-specs.ts';
-import { CIFAR_INPUT, type Architecture, type ModelConfig, type TensorShapes, type TensorSpec } from './types.ts';
+import { CIFAR_INPUT, type Architecture, type TensorShapes, type TensorSpec } from './types.ts';
 
 export const RESNET_STEMS = ['cifar', 'imagenet'] as const;
 
@@ -99,17 +99,6 @@ function depthOf(counts: number[], bottleneck: boolean): number | undefined {
 
 const stemKernel = (stem: ResnetOptions['stem']) => (stem === 'imagenet' ? 7 : 3);
 
-/** The side of the final feature map: every stride-2 step of a 3×3/pad-1 or 1×1 layer rounds up. */
-function finalSide(config: ModelConfig<ResnetOptions>): number {
-  const { height, width } = config.input;
-  if (height !== width)
-    throw new WeightscapeError('bad-argument', `resnet: needs a square input (got ${height}×${width})`);
-  const halvings = config.options.stem === 'imagenet' ? 5 : 3;
-  let side = height;
-  for (let i = 0; i < halvings; i++) side = Math.ceil(side / 2);
-  return side;
-}
-
 export const resnet: Architecture<ResnetOptions> = {
   name: 'resnet',
   description: "ResNet of kuangliu's pytorch-cifar / TRADES-AWP (--depth 18 --width 64 --stem cifar)",
@@ -161,7 +150,6 @@ export const resnet: Architecture<ResnetOptions> = {
   },
   network(net, x, config) {
     const imagenet = config.options.stem === 'imagenet';
-    const side = finalSide(config);
     const input = net.normalizeInput(x, config.normalization);
     let h = net.relu(net.batchNorm('bn1', net.conv('conv1', input, imagenet ? 2 : 1, imagenet ? 3 : 1)));
     if (imagenet) h = net.maxPool(h, 3, 2, 1);
@@ -181,7 +169,7 @@ export const resnet: Architecture<ResnetOptions> = {
         : h;
       h = net.relu(net.add(out, shortcut));
     }
-    return net.linear('linear', net.flatten(net.avgPool(h, side)));
+    return net.linear('linear', net.flatten(net.globalAvgPool(h)));
   },
   forward(weights, x, config, options) {
     return runNetwork(resnet, weights, x, config, options);
