@@ -45,7 +45,7 @@ function blocks({ depth, width }: ResnetOptions): Block[] {
   const out: Block[] = [];
   let inPlanes = width;
   [1, 2, 2, 2].forEach((stride, layer) => {
-    const planes = width << layer;
+    const planes = width * 2 ** layer;
     for (let i = 0; i < counts[layer]!; i++) {
       const block = {
         prefix: `layer${layer + 1}.${i}`,
