@@ -48,6 +48,16 @@ test('each model fixture is detected from its tensors as its own architecture (r
 });
 
 test('resnet: depth, stem, width, input channels and classes are read off the tensor shapes, for every depth', () => {
+  const resnet = architecture('resnet');
+  assert.deepEqual(resnet.parseOptions({}), { depth: 18, width: 64, stem: 'cifar' });
+  assert.deepEqual(resnet.parseOptions({ depth: '50', width: '8', stem: 'imagenet' }), {
+    depth: 50,
+    width: 8,
+    stem: 'imagenet',
+  });
+  assert.throws(() => resnet.parseOptions({ depth: '20' }), /resnet: --depth must be one of 18, 34, 50, 101, 152/);
+  assert.throws(() => resnet.parseOptions({ stem: 'tiny' }), /resnet: option 'stem' must be one of cifar, imagenet/);
+  assert.throws(() => resnet.parseOptions({ widen: '2' }), /resnet: unknown option 'widen'/);
   for (const depth of [18, 34, 50, 101, 152]) {
     for (const stem of ['cifar', 'imagenet']) {
       const config = {
