@@ -10,13 +10,14 @@ export interface ModelFlags {
   hidden?: string;
   depth?: string;
   widen?: string;
+  stem?: string;
   dropout?: string;
   classes?: string;
   mean?: string;
   std?: string;
 }
 
-const ARCH_OPTION_FLAGS = ['width', 'hidden', 'depth', 'widen', 'dropout'] as const;
+const ARCH_OPTION_FLAGS = ['width', 'hidden', 'depth', 'widen', 'stem', 'dropout'] as const;
 
 export function addModelOptions(command: Command): Command {
   return command
@@ -26,10 +27,11 @@ export function addModelOptions(command: Command): Command {
         'architecture (default: from the checkpoint metadata, or detected from its tensors)',
       ).choices(Object.keys(ARCHITECTURES)),
     )
-    .option('--width <n>', 'convnet/preact-resnet18: base channel count')
+    .option('--width <n>', 'convnet/preact-resnet18/resnet: base channel count')
     .option('--hidden <sizes>', 'convnet: hidden units; mlp: comma-separated hidden layer sizes')
-    .option('--depth <n>', 'wide-resnet: depth (6n + 4)')
+    .option('--depth <n>', 'wide-resnet: depth (6n + 4); resnet: 18, 34, 50, 101 or 152')
     .option('--widen <k>', 'wide-resnet: widen factor')
+    .option('--stem <kind>', 'resnet: cifar (3×3 conv) or imagenet (7×7 stride-2 conv, 3×3 stride-2 max pool)')
     .option('--dropout <p>', 'convnet: dropout rate in training')
     .option('--classes <n>', 'number of classes (default: from the checkpoint, else 10)')
     .option('--mean <values>', 'input normalization mean per channel, comma-separated (default: none)')

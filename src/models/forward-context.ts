@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTrain } from '../backend/batch-norm-train.ts';
 import { WeightscapeError } from '../errors.ts';
+import { convLikeTorch } from './grouped-convolution.ts';
 import type { Layers } from './layers.ts';
 import type {
   Architecture,
@@ -36,17 +37,15 @@ export class ForwardContext implements Layers<tf.Tensor> {
   }
 
   /** A PyTorch Conv2d with symmetric zero padding (plain conv2d + add: fused conv has no WASM gradient). */
-  conv(prefix: string, x: tf.Tensor, stride: number, padding: number, bias = false): tf.Tensor4D {
-    const y = conv2dLikeTorch(x, this.tensor(`${prefix}.weight`, 'params'), stride, padding);
+  conv(prefix: string, x: tf.Tensor, stride: number, padding: number, bias = false, groups = 1): tf.Tensor4D {
+    const y = convLikeTorch(x, this.tensor(`${prefix}.weight`, 'params'), stride, padding, groups);
     return bias ? tf.add(y, this.tensor(`${prefix}.bias`, 'params')) : y;
   }
 
   /** A PyTorch Linear (weight stored in×out here). */
-  linear(prefix: string, x: tf.Tensor): tf.Tensor2D {
-    return tf.add(
-      tf.matMul(x as tf.Tensor2D, this.tensor(`${prefix}.weight`, 'params') as tf.Tensor2D),
-      this.tensor(`${prefix}.bias`, 'params'),
-    );
+  linear(prefix: string, x: tf.Tensor, bias = true): tf.Tensor2D {
+    const y = tf.matMul(x as tf.Tensor2D, this.tensor(`${prefix}.weight`, 'params') as tf.Tensor2D) as tf.Tensor2D;
+    return bias ? tf.add(y, this.tensor(`${prefix}.bias`, 'params')) : y;
   }
 
   /**
@@ -84,12 +83,36 @@ export class ForwardContext implements Layers<tf.Tensor> {
     return tf.relu(x);
   }
 
-  maxPool(x: tf.Tensor, size: number): tf.Tensor {
-    return tf.maxPool(x as tf.Tensor4D, size, size, 'valid');
+  maxPool(x: tf.Tensor, size: number, stride = size, padding = 0): tf.Tensor {
+    return maxPoolLikeTorch(x, size, stride, padding);
   }
 
-  avgPool(x: tf.Tensor, size: number): tf.Tensor {
-    return tf.avgPool(x as tf.Tensor4D, size, size, 'valid');
+  avgPool(x: tf.Tensor, size: number, stride = size, padding = 0): tf.Tensor {
+    return avgPoolLikeTorch(x, size, stride, padding);
+  }
+
+  globalAvgPool(x: tf.Tensor): tf.Tensor {
+    return tf.mean(x, [1, 2], true);
+  }
+
+  leakyRelu(x: tf.Tensor, alpha: number): tf.Tensor {
+    return tf.leakyRelu(x, alpha);
+  }
+
+  clip(x: tf.Tensor, min: number, max: number): tf.Tensor {
+    return clipLikeTorch(x, min, max);
+  }
+
+  sigmoid(x: tf.Tensor): tf.Tensor {
+    return tf.sigmoid(x);
+  }
+
+  mul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+    return tf.mul(a, b);
+  }
+
+  concat(xs: tf.Tensor[]): tf.Tensor {
+    return tf.concat(xs, -1);
   }
 
   add(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
@@ -110,18 +133,47 @@ export class ForwardContext implements Layers<tf.Tensor> {
   }
 }
 
-/** PyTorch's Conv2d (no bias) with symmetric zero padding, on NHWC x and an HWIO filter. */
-export function conv2dLikeTorch(x: tf.Tensor, filter: tf.Tensor, stride: number, padding: number): tf.Tensor4D {
-  const pad =
+/** PyTorch's max_pool2d (floor rounding): tfjs's numeric padding is ignored by the maximum, as PyTorch's −∞. */
+export function maxPoolLikeTorch(x: tf.Tensor, size: number, stride: number, padding: number): tf.Tensor4D {
+  return tf.maxPool(x as tf.Tensor4D, size, stride, padding === 0 ? 'valid' : padding);
+}
+
+/**
+ * PyTorch's avg_pool2d with count_include_pad: the zeros padded explicitly (tfjs's own padding
+ * leaves them out of the mean).
+ */
+export function avgPoolLikeTorch(x: tf.Tensor, size: number, stride: number, padding: number): tf.Tensor4D {
+  const padded =
     padding === 0
-      ? 'valid'
-      : ([
+      ? (x as tf.Tensor4D)
+      : tf.pad(x as tf.Tensor4D, [
           [0, 0],
           [padding, padding],
           [padding, padding],
           [0, 0],
-        ] as [[number, number], [number, number], [number, number], [number, number]]);
-  return tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, stride, pad);
+        ]);
+  return tf.avgPool(padded, size, stride, 'valid');
+}
+
+/** 1 strictly between the bounds, 0 at and past them; its own gradient is 0 (tf.step's). */
+export function insideMask(x: tf.Tensor, min: number, max: number): tf.Tensor {
+  return tf.mul(tf.step(tf.sub(x, min)), tf.step(tf.sub(max, x)));
+}
+
+/**
+ * PyTorch's hardtanh: clip's values with the gradient 0 at the bounds (tfjs's clipByValue passes
+ * it there, as torch.clamp does; ReLU6, exported to ONNX as Clip, is hardtanh).
+ */
+export function clipLikeTorch(x: tf.Tensor, min: number, max: number): tf.Tensor {
+  const clip = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([input]);
+    return {
+      value: tf.clipByValue(input, min, max),
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => tf.mul(dy, insideMask(saved!, min, max)),
+    };
+  });
+  return clip(x);
 }
 
 /** The seed of a forward pass's n-th dropout layer. */

@@ -38,3 +38,16 @@ export function rejectUnknown(arch: string, raw: Record<string, unknown>, known:
       throw new WeightscapeError('bad-argument', `${arch}: unknown option '${key}' (known: ${known.join(', ')})`);
   }
 }
+
+export function choice<T extends string>(
+  arch: string,
+  raw: Record<string, unknown>,
+  key: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const value = raw[key] ?? fallback;
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value))
+    bad(arch, key, `one of ${choices.join(', ')}`, value);
+  return value as T;
+}

@@ -3,6 +3,7 @@ import { WeightscapeError } from '../errors.ts';
 import { convnet } from './convnet.ts';
 import { mlp } from './mlp.ts';
 import { preactResnet18 } from './preact-resnet18.ts';
+import { resnet } from './resnet.ts';
 import { wideResnet } from './wide-resnet.ts';
 import type * as tf from '@tensorflow/tfjs';
 import type { Layers } from './layers.ts';
@@ -13,6 +14,7 @@ export const ARCHITECTURES: Record<string, Architecture<never>> = {
   convnet: convnet as Architecture<never>,
   'preact-resnet18': preactResnet18 as Architecture<never>,
   'wide-resnet': wideResnet as Architecture<never>,
+  resnet: resnet as Architecture<never>,
 };
 
 export function architecture(name: string): Architecture<unknown> {

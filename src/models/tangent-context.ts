@@ -10,13 +10,18 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Layers } from './layers.ts';
 import {
+  avgPoolLikeTorch,
   BN_EPSILON,
-  conv2dLikeTorch,
+  clipLikeTorch,
   dropoutMask,
   dropoutSeed,
   flattenLikeTorch,
+  insideMask,
+  maxPoolLikeTorch,
   normalizeInput,
 } from './forward-context.ts';
+import { convLikeTorch } from './grouped-convolution.ts';
+import { firstMaximumMasks, gatherAtMasks } from './pool-windows.ts';
 import type { ForwardOptions, InputNormalization, ModelWeights, TensorMap } from './types.ts';
 
 /** A value and its tangent (undefined where it does not vary with the parameters' direction). */
@@ -69,27 +74,25 @@ export class TangentContext implements Layers<Dual> {
     };
   }
 
-  conv(prefix: string, x: Dual, stride: number, padding: number, bias = false): Dual {
+  conv(prefix: string, x: Dual, stride: number, padding: number, bias = false, groups = 1): Dual {
     const w = this.param(`${prefix}.weight`);
     const b = bias ? this.param(`${prefix}.bias`) : undefined;
-    const y = conv2dLikeTorch(x.value, w.value, stride, padding);
+    const conv = (input: tf.Tensor, filter: tf.Tensor) => convLikeTorch(input, filter, stride, padding, groups);
+    const y = conv(x.value, w.value);
     return {
       value: b === undefined ? y : tf.add(y, b.value),
-      tangent: sum([
-        x.tangent && conv2dLikeTorch(x.tangent, w.value, stride, padding),
-        w.tangent && conv2dLikeTorch(x.value, w.tangent, stride, padding),
-        b?.tangent,
-      ]),
+      tangent: sum([x.tangent && conv(x.tangent, w.value), w.tangent && conv(x.value, w.tangent), b?.tangent]),
     };
   }
 
-  linear(prefix: string, x: Dual): Dual {
+  linear(prefix: string, x: Dual, bias = true): Dual {
     const w = this.param(`${prefix}.weight`);
-    const b = this.param(`${prefix}.bias`);
+    const b = bias ? this.param(`${prefix}.bias`) : undefined;
     const matMul = (a: tf.Tensor, m: tf.Tensor) => tf.matMul(a as tf.Tensor2D, m as tf.Tensor2D);
+    const y = matMul(x.value, w.value);
     return {
-      value: tf.add(matMul(x.value, w.value), b.value),
-      tangent: sum([x.tangent && matMul(x.tangent, w.value), w.tangent && matMul(x.value, w.tangent), b.tangent]),
+      value: b === undefined ? y : tf.add(y, b.value),
+      tangent: sum([x.tangent && matMul(x.tangent, w.value), w.tangent && matMul(x.value, w.tangent), b?.tangent]),
     };
   }
 
@@ -128,13 +131,20 @@ export class TangentContext implements Layers<Dual> {
     return { value: tf.relu(x.value), tangent: x.tangent && tf.mul(x.tangent, tf.step(x.value)) };
   }
 
-  /** ẏ = the tangent at each window's first maximum (as PyTorch and the gradient kernels choose). */
-  maxPool(x: Dual, size: number): Dual {
-    const value = tf.maxPool(x.value as tf.Tensor4D, size, size, 'valid');
+  /**
+   * ẏ = the tangent at each window's first maximum (as PyTorch and the gradient kernels choose).
+   * Windows that tile the input: through the gradient's mask of winners, one pooling pass; other
+   * windows (overlapping, padded) may share a winner, so the tangent is gathered per window.
+   */
+  maxPool(x: Dual, size: number, stride = size, padding = 0): Dual {
+    const value = maxPoolLikeTorch(x.value, size, stride, padding);
+    const tiled = stride === size && padding === 0;
     let mask: tf.Tensor;
     if (this.pool.mode === 'record') {
       mask = tf.keep(
-        tf.grad((input: tf.Tensor) => tf.sum(tf.maxPool(input as tf.Tensor4D, size, size, 'valid')))(x.value),
+        tiled
+          ? tf.grad((input: tf.Tensor) => tf.sum(tf.maxPool(input as tf.Tensor4D, size, size, 'valid')))(x.value)
+          : firstMaximumMasks(x.value as tf.Tensor4D, size, stride, padding),
       );
       this.pool.masks.push(mask);
     } else {
@@ -142,14 +152,64 @@ export class TangentContext implements Layers<Dual> {
       if (recorded === undefined) throw new Error('tangent context: a max-pooling mask was not recorded');
       mask = recorded;
     }
-    const tangent =
-      x.tangent && tf.mul(tf.avgPool(tf.mul(x.tangent, mask) as tf.Tensor4D, size, size, 'valid'), size * size);
+    if (x.tangent === undefined) return { value, tangent: undefined };
+    const tangent = tiled
+      ? tf.mul(tf.avgPool(tf.mul(x.tangent, mask) as tf.Tensor4D, size, size, 'valid'), size * size)
+      : gatherAtMasks(x.tangent as tf.Tensor4D, mask, size, stride, padding);
     return { value, tangent };
   }
 
-  avgPool(x: Dual, size: number): Dual {
-    const pool = (t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, size, size, 'valid');
+  avgPool(x: Dual, size: number, stride = size, padding = 0): Dual {
+    const pool = (t: tf.Tensor) => avgPoolLikeTorch(t, size, stride, padding);
     return { value: pool(x.value), tangent: x.tangent && pool(x.tangent) };
+  }
+
+  globalAvgPool(x: Dual): Dual {
+    const mean = (t: tf.Tensor) => tf.mean(t, [1, 2], true);
+    return { value: mean(x.value), tangent: x.tangent && mean(x.tangent) };
+  }
+
+  /** ẏ = ẋ for x > 0, alpha·ẋ otherwise (alpha at 0, PyTorch's gradient there). */
+  leakyRelu(x: Dual, alpha: number): Dual {
+    const slope = (v: tf.Tensor) => tf.add(tf.mul(tf.step(v), 1 - alpha), alpha);
+    return { value: tf.leakyRelu(x.value, alpha), tangent: x.tangent && tf.mul(x.tangent, slope(x.value)) };
+  }
+
+  /** ẏ = ẋ strictly between the bounds, 0 at and past them (hardtanh's gradient). */
+  clip(x: Dual, min: number, max: number): Dual {
+    return {
+      value: clipLikeTorch(x.value, min, max),
+      tangent: x.tangent && tf.mul(x.tangent, insideMask(x.value, min, max)),
+    };
+  }
+
+  /** ẏ = y·(1 − y)·ẋ. */
+  sigmoid(x: Dual): Dual {
+    const y = tf.sigmoid(x.value);
+    return { value: y, tangent: x.tangent && tf.mul(x.tangent, tf.mul(y, tf.sub(1, y))) };
+  }
+
+  mul(a: Dual, b: Dual): Dual {
+    return {
+      value: tf.mul(a.value, b.value),
+      tangent: sum([a.tangent && tf.mul(a.tangent, b.value), b.tangent && tf.mul(a.value, b.tangent)]),
+    };
+  }
+
+  /** The tangents side by side, zeros for the parts that do not vary. */
+  concat(xs: Dual[]): Dual {
+    const value = tf.concat(
+      xs.map((x) => x.value),
+      -1,
+    );
+    if (xs.every((x) => x.tangent === undefined)) return { value, tangent: undefined };
+    return {
+      value,
+      tangent: tf.concat(
+        xs.map((x) => x.tangent ?? tf.zerosLike(x.value)),
+        -1,
+      ),
+    };
   }
 
   add(a: Dual, b: Dual): Dual {

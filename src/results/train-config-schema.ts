@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 export const trainConfigSchema = z
   .object({
-    arch: z.string(), // mlp | convnet | preact-resnet18 | wide-resnet
+    arch: z.string(), // mlp | convnet | preact-resnet18 | wide-resnet | resnet
     archOptions: z.record(z.string(), z.unknown()), // e.g. { width: 32 }
     data: z.string(), // a data spec (see --data)
     classes: z.number().int().min(2).optional(), // --classes; default: the data's (modelClasses)

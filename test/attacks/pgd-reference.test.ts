@@ -7,16 +7,47 @@ import { parseAttack } from '../../src/attacks/attack-spec.ts';
 import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
 import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
-import { loadDataset, parseDataSpec, selectExamples } from '../../src/data/dataset.ts';
+import { loadDataset, parseDataSpec, selectExamples, type LabeledImages } from '../../src/data/dataset.ts';
 import { evaluateSplit } from '../../src/eval/split-metrics.ts';
 import { selectBackendAndEngine } from '../helpers/engine.ts';
+import { describeFixture, FIXTURE_DIR, readFloats } from '../helpers/fixtures.ts';
 
 const DIR = fileURLToPath(new URL('../../fixtures/attacks/', import.meta.url));
-const reference = JSON.parse(readFileSync(`${DIR}convnet-mini.json`, 'utf8')) as {
+
+interface Reference {
   model: { arch: string; options: Record<string, unknown> };
   clean: { loss: number; accuracy: number };
   attacks: Array<{ attack: string; loss: number; accuracy: number }>;
-};
+}
+
+/** fixtures/make_attack_fixtures.py: a trained convnet on 100 mini test images; the ResNet-18 fixture on its inputs. */
+const REFERENCES = [
+  {
+    name: 'convnet-mini',
+    checkpoint: `${DIR}convnet-mini.pt`,
+    input: { height: 28, width: 28, channels: 1 },
+    data: (): LabeledImages =>
+      selectExamples(
+        loadDataset(parseDataSpec('mini'), { split: 'test' }),
+        Array.from({ length: 100 }, (_, i) => i),
+        'mini/test[:100]',
+      ),
+  },
+  {
+    name: 'resnet18',
+    checkpoint: `${FIXTURE_DIR}resnet18.pt`,
+    input: undefined,
+    data: (): LabeledImages => {
+      const d = describeFixture('resnet18');
+      return {
+        images: readFloats(`${FIXTURE_DIR}resnet18.input.f32`),
+        shape: [d.batch, ...d.inputShape],
+        labels: Int32Array.from({ length: d.batch }, (_, i) => (i * 7) % d.classes),
+        spec: 'resnet18 fixture inputs',
+      };
+    },
+  },
+].map((r) => ({ ...r, reference: JSON.parse(readFileSync(`${DIR}${r.name}.json`, 'utf8')) as Reference }));
 
 const ENGINES = [
   { backend: 'wasm', onnxruntime: false },
@@ -25,47 +56,41 @@ const ENGINES = [
 ] as const;
 
 for (const { backend, onnxruntime } of ENGINES) {
-  for (const expected of reference.attacks) {
-    const title =
-      `${expected.attack} on ${backend}${onnxruntime ? ' with onnxruntime' : ''}: ` +
-      "adversarial loss within 1e-3 of PyTorch's, same robust accuracy";
-    test(title, async () => {
-      const info = await selectBackendAndEngine(backend, { onnxruntime });
-      assert.equal(info.onnxruntime !== undefined, onnxruntime, info.onnxruntimeOff);
-      const checkpoint = loadCheckpoint(`${DIR}convnet-mini.pt`);
-      const config = resolveModelConfig(checkpoint, {
-        ...reference.model,
-        input: { height: 28, width: 28, channels: 1 },
+  for (const { name, checkpoint: path, input, data: examples, reference } of REFERENCES) {
+    for (const expected of reference.attacks) {
+      const title =
+        `${name}, ${expected.attack} on ${backend}${onnxruntime ? ' with onnxruntime' : ''}: ` +
+        "adversarial loss within 1e-3 of PyTorch's, same robust accuracy";
+      test(title, async () => {
+        const info = await selectBackendAndEngine(backend, { onnxruntime });
+        assert.equal(info.onnxruntime !== undefined, onnxruntime, info.onnxruntimeOff);
+        const checkpoint = loadCheckpoint(path);
+        const config = resolveModelConfig(checkpoint, { ...reference.model, input });
+        const { weights } = checkpointToWeights(checkpoint, config);
+        const data = examples();
+        const before = tf.memory().numTensors;
+        const metrics = evaluateSplit({
+          weights,
+          config,
+          data,
+          attack: parseAttack(expected.attack),
+          batchSize: 100,
+          seed: 0,
+        });
+        assert.equal(tf.memory().numTensors, before, 'the attack leaked tensors');
+        assert.ok(
+          Math.abs(metrics.clean.loss - reference.clean.loss) / reference.clean.loss < 1e-5,
+          `clean loss ${metrics.clean.loss} vs ${reference.clean.loss}`,
+        );
+        assert.equal(metrics.clean.accuracy, Math.round(reference.clean.accuracy * 100) / 100);
+        const relative = Math.abs(metrics.robust!.loss - expected.loss) / expected.loss;
+        assert.ok(
+          relative < 1e-3,
+          `adversarial loss ${metrics.robust!.loss} vs PyTorch ${expected.loss} (relative ${relative})`,
+        );
+        assert.equal(metrics.robust!.accuracy, Math.round(expected.accuracy * 100) / 100);
+        disposeWeights(weights);
       });
-      const { weights } = checkpointToWeights(checkpoint, config);
-      const test = loadDataset(parseDataSpec('mini'), { split: 'test' });
-      const data = selectExamples(
-        test,
-        Array.from({ length: 100 }, (_, i) => i),
-        'mini/test[:100]',
-      );
-      const before = tf.memory().numTensors;
-      const metrics = evaluateSplit({
-        weights,
-        config,
-        data,
-        attack: parseAttack(expected.attack),
-        batchSize: 100,
-        seed: 0,
-      });
-      assert.equal(tf.memory().numTensors, before, 'the attack leaked tensors');
-      assert.ok(
-        Math.abs(metrics.clean.loss - reference.clean.loss) / reference.clean.loss < 1e-5,
-        `clean loss ${metrics.clean.loss} vs ${reference.clean.loss}`,
-      );
-      assert.equal(metrics.clean.accuracy, Math.round(reference.clean.accuracy * 100) / 100);
-      const relative = Math.abs(metrics.robust!.loss - expected.loss) / expected.loss;
-      assert.ok(
-        relative < 1e-3,
-        `adversarial loss ${metrics.robust!.loss} vs PyTorch ${expected.loss} (relative ${relative})`,
-      );
-      assert.equal(metrics.robust!.accuracy, Math.round(expected.accuracy * 100) / 100);
-      disposeWeights(weights);
-    });
+    }
   }
 }

@@ -7,10 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select-backend.ts';
 import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { checkpointToWeights, disposeWeights } from '../../src/checkpoints/map-to-model.ts';
-import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
+import { resolveModelConfig, resolveOrDetectModelConfig } from '../../src/checkpoints/model-config.ts';
 import { readPytorchCheckpoint } from '../../src/checkpoints/pytorch-checkpoint.ts';
 import { WeightscapeError } from '../../src/errors.ts';
 import { preactResnet18 } from '../../src/models/preact-resnet18.ts';
+import { resnet } from '../../src/models/resnet.ts';
 import { FIXTURE_DIR } from '../helpers/fixtures.ts';
 import { PickleBuilder, torchStateDict, zipStored } from '../helpers/torch-writer.ts';
 
@@ -120,6 +121,44 @@ test('a full-size preact-resnet18 .pt (11.2M parameters, generated here) loads a
   const fileValue = tensors[0]!.values[1 * 27 + 2 * 9 + 0 * 3 + 2]!; // o=1, i=2, h=0, w=2
   const modelValue = tf.tidy(() => tf.slice(weights.params['conv1.weight']!, [0, 2, 2, 1], [1, 1, 1, 1]).dataSync()[0]);
   assert.equal(modelValue, fileValue);
+  assert.deepEqual(weights.params['linear.weight']!.shape, [512, 10]);
+  disposeWeights(weights);
+});
+
+test('a full-size ResNet-18 .pt (kuangliu names, width 64, zeros) is detected as resnet depth 18 and maps every tensor', async () => {
+  await selectBackend('wasm');
+  const specs = resnet.tensorSpecs({
+    arch: 'resnet',
+    options: { depth: 18, width: 64, stem: 'cifar' },
+    input: { height: 32, width: 32, channels: 3 },
+    classes: 10,
+  });
+  const tensors = specs.map((spec) => ({
+    name: spec.name,
+    shape: spec.shape,
+    values: new Float32Array(spec.shape.reduce((a, b) => a * b, 1)),
+  }));
+  const trainable = tensors.filter((t) => !t.name.includes('running') && !t.name.endsWith('num_batches_tracked'));
+  // ResNet18() of kuangliu's models/resnet.py counted by PyTorch 1.13: parameters and state_dict entries.
+  assert.equal(
+    trainable.reduce((a, t) => a + t.values.length, 0),
+    11_173_962,
+  );
+  assert.equal(tensors.length, 122);
+  const path = join(dir, 'resnet18-full.pt');
+  writeFileSync(path, torchStateDict(tensors));
+  const checkpoint = loadCheckpoint(path);
+  const notes: string[] = [];
+  const config = resolveOrDetectModelConfig(checkpoint, {}, notes);
+  assert.deepEqual(notes, ['architecture detected from the tensors: resnet']);
+  assert.equal(config.arch, 'resnet');
+  assert.deepEqual(config.options, { depth: 18, width: 64, stem: 'cifar' });
+  assert.equal(config.classes, 10);
+  const { weights, notes: mapNotes } = checkpointToWeights(checkpoint, config);
+  assert.deepEqual(mapNotes, []);
+  assert.equal(Object.keys(weights.params).length + Object.keys(weights.state).length, checkpoint.tensors.size);
+  assert.deepEqual(weights.params['conv1.weight']!.shape, [3, 3, 3, 64]);
+  assert.deepEqual(weights.params['layer4.0.shortcut.0.weight']!.shape, [1, 1, 256, 512]);
   assert.deepEqual(weights.params['linear.weight']!.shape, [512, 10]);
   disposeWeights(weights);
 });

@@ -8,7 +8,16 @@ import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
 import type { InputSpec } from '../../src/models/types.ts';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../../fixtures/models/', import.meta.url));
-export const MODEL_FIXTURES = ['convnet-mnist', 'convnet-cifar', 'mlp', 'preact-resnet18', 'wide-resnet'] as const;
+export const MODEL_FIXTURES = [
+  'convnet-mnist',
+  'convnet-cifar',
+  'mlp',
+  'preact-resnet18',
+  'wide-resnet',
+  'resnet18',
+  'resnet50',
+  'resnet18-imagenet',
+] as const;
 
 export interface FixtureDescription {
   arch: string;

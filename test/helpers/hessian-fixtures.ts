@@ -24,6 +24,9 @@ export const HV_FIXTURES = [
   { model: 'preact-resnet18', bn: 'eval' },
   { model: 'preact-resnet18', bn: 'train' },
   { model: 'wide-resnet', bn: 'eval' },
+  { model: 'resnet18', bn: 'eval' },
+  { model: 'resnet50', bn: 'train' },
+  { model: 'resnet18-imagenet', bn: 'eval' },
 ] as const;
 
 export type BnMode = 'eval' | 'train';

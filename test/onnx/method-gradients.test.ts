@@ -122,7 +122,9 @@ function autodiffAttackGradients(model: ModelFunction, x: tf.Tensor4D, xAdv: tf.
   });
 }
 
-for (const name of ['preact-resnet18', 'wide-resnet', 'convnet-cifar']) {
+// Not resnet50: its 50 layers with random eval-mode statistics put PyTorch's own float32 KL input gradient
+// ~1e-4 off float64 (fixtures/make_model_fixtures.py); its parameter gradients are in onnx-engine.test.ts.
+for (const name of ['preact-resnet18', 'wide-resnet', 'resnet18', 'resnet18-imagenet', 'convnet-cifar']) {
   test(`${name}, eval mode: the TRADES-KL and CW-margin input gradients equal tfjs autodiff, both engines`, async () => {
     await selectBackendAndEngine('cpu', { onnxruntime: true });
     const f = loadFixtureModel(name);

@@ -73,6 +73,10 @@ for (const [name, options] of [
   ['convnet-mnist', { dropout: 0.5 }],
   ['preact-resnet18', {}],
   ['wide-resnet', {}],
+  ['resnet18', {}],
+  // Not resnet50 (4.4 s here, tfjs autodiff on cpu): its bottlenecks' H·v on both engines against PyTorch
+  // (test/hessian/hessian-vector-product.test.ts) runs their reverse pass too.
+  ['resnet18-imagenet', {}],
   ['mlp', {}],
 ] as const) {
   const title =
