@@ -18,6 +18,7 @@ import type { TensorMap, TensorRole } from '../../src/models/types.ts';
 import { forwardTangents } from '../../src/onnx/forward-tangents.ts';
 import { GraphBuilder, type Value } from '../../src/onnx/graph-builder.ts';
 import { GraphLayers } from '../../src/onnx/graph-layers.ts';
+import { NCHWC_DOMAIN } from '../../src/onnx/nchwc-layout.ts';
 import { encodeModel } from '../../src/onnx/onnx-model.ts';
 import type { OnnxRuntime } from '../../src/onnx/onnx-runtime.ts';
 import { l2RelativeError } from './reference-ops.ts';
@@ -106,6 +107,8 @@ export interface CaseResult {
   output: Float32Array;
   gradients: Record<string, Float32Array>;
   hvp?: Record<string, Float32Array>;
+  /** onnxruntime: the graph's blocked (NCHWc) convolutions. */
+  blockedConvolutions?: number;
 }
 
 /** The case's tensors on tfjs: x NHWC, parameters and v in tfjs layout, r. The caller disposes. */
@@ -223,7 +226,9 @@ export function runOnnx(runtime: OnnxRuntime, name: LayerCaseName, block: number
     ...Object.fromEntries(names.map((n) => [n, feed(inputs.params[n]!)])),
     ...Object.fromEntries(names.map((n) => [`tangent:${n}`, feed(inputs.v[n]!)])),
   };
-  const session = runtime.session(encodeModel(b.build(), `layers-${name}`));
+  const graph = b.build();
+  const blockedConvolutions = graph.nodes.filter((n) => n.domain === NCHWC_DOMAIN && n.op === 'Conv').length;
+  const session = runtime.session(encodeModel(graph, `layers-${name}`));
   try {
     const out = session.run(feeds, ['y', ...wrt.map((v) => `gradient:${v.name}`), ...names.map((n) => `hvp:${n}`)]);
     const pytorch = (values: Float32Array, n: string, shape: number[]) =>
@@ -234,6 +239,7 @@ export function runOnnx(runtime: OnnxRuntime, name: LayerCaseName, block: number
         ['x', ...names].map((n, i) => [n, pytorch(out[`gradient:${wrt[i]!.name}`]!, n, wrt[i]!.shape)]),
       ),
       hvp: Object.fromEntries(names.map((n) => [n, pytorch(out[`hvp:${n}`]!, n, params[n]!.shape)])),
+      blockedConvolutions,
     };
   } finally {
     session.dispose();
