@@ -32,7 +32,8 @@ export const LAYER_CASES: Record<string, Network> = {
     let y = l.conv('c1', x, 1, 1, true);
     y = l.conv('c2', l.maxPool(y, 3, 2, 1), 1, 0);
     y = l.avgPool(y, 3, 1, 1);
-    y = l.avgPool(y, 3, 2, 1);
+    y = l.maxPool(y, 3, 1);
+    y = l.avgPool(y, 2, 2, 1);
     return l.flatten(l.maxPool(y, 2));
   },
   groups: (l, x) => {
