@@ -60,7 +60,8 @@ export const LAYER_CASES: Record<string, Network> = {
   'se-concat': (l, x) => {
     const a = l.conv('c1', x, 1, 1);
     const gate = l.sigmoid(l.conv('fc', l.relu(l.globalAvgPool(a)), 1, 0, true));
-    const gated = l.mul(a, gate);
+    // The gate first: either side may be the per-channel one.
+    const gated = l.mul(gate, a);
     const b = l.conv('c2', gated, 1, 1);
     return l.flatten(l.conv('mix', l.concat([gated, b, l.mul(gated, b)]), 1, 0));
   },
