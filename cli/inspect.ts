@@ -10,6 +10,7 @@ const FORMAT_NAMES = {
   'pytorch-zip': 'PyTorch zip checkpoint',
   safetensors: 'safetensors',
   tfjs: 'TF.js weights manifest',
+  onnx: 'ONNX model',
 };
 
 /** The metadata's `options` entry, which must be JSON. */
