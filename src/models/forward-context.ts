@@ -84,12 +84,12 @@ export class ForwardContext implements Layers<tf.Tensor> {
     return tf.relu(x);
   }
 
-  maxPool(x: tf.Tensor, size: number): tf.Tensor {
-    return tf.maxPool(x as tf.Tensor4D, size, size, 'valid');
+  maxPool(x: tf.Tensor, size: number, stride = size, padding = 0): tf.Tensor {
+    return maxPoolLikeTorch(x, size, stride, padding);
   }
 
-  avgPool(x: tf.Tensor, size: number): tf.Tensor {
-    return tf.avgPool(x as tf.Tensor4D, size, size, 'valid');
+  avgPool(x: tf.Tensor, size: number, stride = size, padding = 0): tf.Tensor {
+    return avgPoolLikeTorch(x, size, stride, padding);
   }
 
   add(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
@@ -122,6 +122,28 @@ export function conv2dLikeTorch(x: tf.Tensor, filter: tf.Tensor, stride: number,
           [0, 0],
         ] as [[number, number], [number, number], [number, number], [number, number]]);
   return tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, stride, pad);
+}
+
+/** PyTorch's max_pool2d (floor rounding): tfjs's numeric padding is ignored by the maximum, as PyTorch's −∞. */
+export function maxPoolLikeTorch(x: tf.Tensor, size: number, stride: number, padding: number): tf.Tensor4D {
+  return tf.maxPool(x as tf.Tensor4D, size, stride, padding === 0 ? 'valid' : padding);
+}
+
+/**
+ * PyTorch's avg_pool2d with count_include_pad: the zeros padded explicitly (tfjs's own padding
+ * leaves them out of the mean).
+ */
+export function avgPoolLikeTorch(x: tf.Tensor, size: number, stride: number, padding: number): tf.Tensor4D {
+  const padded =
+    padding === 0
+      ? (x as tf.Tensor4D)
+      : tf.pad(x as tf.Tensor4D, [
+          [0, 0],
+          [padding, padding],
+          [padding, padding],
+          [0, 0],
+        ]);
+  return tf.avgPool(padded, size, stride, 'valid');
 }
 
 /** The seed of a forward pass's n-th dropout layer. */

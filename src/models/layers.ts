@@ -17,9 +17,10 @@ export interface Layers<T> {
   /** Inverted dropout in training mode, a no-op in eval. */
   dropout(x: T, rate: number): T;
   relu(x: T): T;
-  /** size×size pooling with stride size, no padding. */
-  maxPool(x: T, size: number): T;
-  avgPool(x: T, size: number): T;
+  /** PyTorch's MaxPool2d: size×size windows (stride default size), padding that never wins (−∞). */
+  maxPool(x: T, size: number, stride?: number, padding?: number): T;
+  /** PyTorch's AvgPool2d: the zero padding counted in each window's mean (count_include_pad). */
+  avgPool(x: T, size: number, stride?: number, padding?: number): T;
   add(a: T, b: T): T;
   /** PyTorch's x.view(N, −1) of an NCHW feature map. */
   flatten(x: T): T;

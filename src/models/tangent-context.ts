@@ -10,13 +10,16 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Layers } from './layers.ts';
 import {
+  avgPoolLikeTorch,
   BN_EPSILON,
   conv2dLikeTorch,
   dropoutMask,
   dropoutSeed,
   flattenLikeTorch,
+  maxPoolLikeTorch,
   normalizeInput,
 } from './forward-context.ts';
+import { firstMaximumMasks, gatherAtMasks } from './pool-windows.ts';
 import type { ForwardOptions, InputNormalization, ModelWeights, TensorMap } from './types.ts';
 
 /** A value and its tangent (undefined where it does not vary with the parameters' direction). */
@@ -128,13 +131,20 @@ export class TangentContext implements Layers<Dual> {
     return { value: tf.relu(x.value), tangent: x.tangent && tf.mul(x.tangent, tf.step(x.value)) };
   }
 
-  /** ẏ = the tangent at each window's first maximum (as PyTorch and the gradient kernels choose). */
-  maxPool(x: Dual, size: number): Dual {
-    const value = tf.maxPool(x.value as tf.Tensor4D, size, size, 'valid');
+  /**
+   * ẏ = the tangent at each window's first maximum (as PyTorch and the gradient kernels choose).
+   * Windows that tile the input: through the gradient's mask of winners, one pooling pass; other
+   * windows (overlapping, padded) may share a winner, so the tangent is gathered per window.
+   */
+  maxPool(x: Dual, size: number, stride = size, padding = 0): Dual {
+    const value = maxPoolLikeTorch(x.value, size, stride, padding);
+    const tiled = stride === size && padding === 0;
     let mask: tf.Tensor;
     if (this.pool.mode === 'record') {
       mask = tf.keep(
-        tf.grad((input: tf.Tensor) => tf.sum(tf.maxPool(input as tf.Tensor4D, size, size, 'valid')))(x.value),
+        tiled
+          ? tf.grad((input: tf.Tensor) => tf.sum(tf.maxPool(input as tf.Tensor4D, size, size, 'valid')))(x.value)
+          : firstMaximumMasks(x.value as tf.Tensor4D, size, stride, padding),
       );
       this.pool.masks.push(mask);
     } else {
@@ -142,13 +152,15 @@ export class TangentContext implements Layers<Dual> {
       if (recorded === undefined) throw new Error('tangent context: a max-pooling mask was not recorded');
       mask = recorded;
     }
-    const tangent =
-      x.tangent && tf.mul(tf.avgPool(tf.mul(x.tangent, mask) as tf.Tensor4D, size, size, 'valid'), size * size);
+    if (x.tangent === undefined) return { value, tangent: undefined };
+    const tangent = tiled
+      ? tf.mul(tf.avgPool(tf.mul(x.tangent, mask) as tf.Tensor4D, size, size, 'valid'), size * size)
+      : gatherAtMasks(x.tangent as tf.Tensor4D, mask, size, stride, padding);
     return { value, tangent };
   }
 
-  avgPool(x: Dual, size: number): Dual {
-    const pool = (t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, size, size, 'valid');
+  avgPool(x: Dual, size: number, stride = size, padding = 0): Dual {
+    const pool = (t: tf.Tensor) => avgPoolLikeTorch(t, size, stride, padding);
     return { value: pool(x.value), tangent: x.tangent && pool(x.tangent) };
   }
 

@@ -11,6 +11,7 @@ import { batchNormLayer, type BatchNormContext, type BatchStatistics } from './g
 import { ConvolutionLowering } from './graph-convolution.ts';
 import { broadcastShape, type GraphBuilder, type Value } from './graph-builder.ts';
 import { GradientTape, type Backward } from './gradient-tape.ts';
+import { avgPoolNode, maxPoolNode } from './graph-pooling.ts';
 import { NchwcLayout } from './nchwc-layout.ts';
 
 export interface GraphLayerOptions {
@@ -148,42 +149,14 @@ export class GraphLayers implements Layers<Value> {
     });
   }
 
-  maxPool(input: Value, size: number): Value {
-    const x = this.layout.plain(input);
-    const [n, c, h, w] = x.shape as [number, number, number, number];
-    const attributes = { kernel_shape: [size, size], strides: [size, size] };
-    const [y, indices] = this.b.multiNode('MaxPool', [x], attributes, [
-      [n, c, Math.floor(h / size), Math.floor(w / size)],
-      [n, c, Math.floor(h / size), Math.floor(w / size)],
-    ]);
-    return this.record([input], y!, (dy) => [
-      this.b.node('MaxUnpool', [dy, indices!, this.b.int64s(x.shape)], attributes, x.shape),
-    ]);
+  maxPool(input: Value, size: number, stride = size, padding = 0): Value {
+    const { y, inputGradient } = maxPoolNode(this.b, this.layout.plain(input), size, stride, padding);
+    return this.record([input], y, (dy) => [inputGradient(dy)]);
   }
 
-  avgPool(input: Value, size: number): Value {
-    const x = this.layout.plain(input);
-    const [n, c, h, w] = x.shape as [number, number, number, number];
-    const [ho, wo] = [Math.floor(h / size), Math.floor(w / size)];
-    const y = this.b.node('AveragePool', [x], { kernel_shape: [size, size], strides: [size, size] }, [n, c, ho, wo]);
-    return this.record([input], y, (dy) => {
-      // Each input pixel of a window gets 1/size² of its output's gradient; pixels past the last window none.
-      const spread = this.b.node(
-        'Expand',
-        [this.b.reshape(dy, [n, c, ho, 1, wo, 1]), this.b.int64s([n, c, ho, size, wo, size])],
-        {},
-        [n, c, ho, size, wo, size],
-      );
-      let dx = this.b.binary(
-        'Mul',
-        this.b.reshape(spread, [n, c, ho * size, wo * size]),
-        this.b.scalar(1 / (size * size)),
-      );
-      if (ho * size !== h || wo * size !== w) {
-        dx = this.b.node('Pad', [dx, this.b.int64s([0, 0, 0, 0, 0, 0, h - ho * size, w - wo * size])], {}, x.shape);
-      }
-      return [dx];
-    });
+  avgPool(input: Value, size: number, stride = size, padding = 0): Value {
+    const { y, inputGradient } = avgPoolNode(this.b, this.layout.plain(input), size, stride, padding);
+    return this.record([input], y, (dy) => [inputGradient(dy)]);
   }
 
   add(a: Value, c: Value): Value {

@@ -4,8 +4,11 @@
  */
 import { ProtobufWriter } from './protobuf-writer.ts';
 
-/** Attribute values: integers, integer lists, `{ float }`, or a one-element float tensor `{ tensor }`. */
-export type AttributeValue = number | number[] | { float: number } | { tensor: number };
+/**
+ * Attribute values: integers, integer lists, `{ float }`, a one-element float tensor `{ tensor }`,
+ * or `{ string }`.
+ */
+export type AttributeValue = number | number[] | { float: number } | { tensor: number } | { string: string };
 
 export interface OnnxNode {
   op: string;
@@ -40,7 +43,7 @@ export interface OnnxGraph {
 export const OPSET_VERSION = 17;
 const IR_VERSION = 8;
 const DATA_TYPE = { float32: 1, int64: 7 } as const;
-const ATTRIBUTE_TYPE = { float: 1, int: 2, tensor: 4, ints: 7 } as const;
+const ATTRIBUTE_TYPE = { float: 1, int: 2, string: 3, tensor: 4, ints: 7 } as const;
 
 function writeTensor(w: ProtobufWriter, name: string, dims: number[], data: Float32Array | BigInt64Array): void {
   w.packedInts(1, dims).int(2, data instanceof Float32Array ? DATA_TYPE.float32 : DATA_TYPE.int64);
@@ -53,6 +56,7 @@ function writeAttribute(w: ProtobufWriter, name: string, value: AttributeValue):
   if (typeof value === 'number') w.int(3, value).int(20, ATTRIBUTE_TYPE.int);
   else if (Array.isArray(value)) w.packedInts(8, value).int(20, ATTRIBUTE_TYPE.ints);
   else if ('float' in value) w.float(2, value.float).int(20, ATTRIBUTE_TYPE.float);
+  else if ('string' in value) w.string(4, value.string).int(20, ATTRIBUTE_TYPE.string);
   else w.message(5, (t) => writeTensor(t, '', [1], new Float32Array([value.tensor]))).int(20, ATTRIBUTE_TYPE.tensor);
 }
 

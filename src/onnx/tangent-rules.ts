@@ -136,6 +136,10 @@ class TangentRules {
         const flat = this.b.reshape(t[0]!, [size]);
         return this.b.node('Gather', [flat, indices], { axis: 0 }, this.out.shape);
       }
+      case 'ScatterElements':
+        // Linear in the data and the updates (the indices are fixed).
+        if (t[1] !== undefined) throw new Error('forward tangents: ScatterElements varies in its indices');
+        return this.again({ 0: t[0] ?? this.zeros(this.input(0).shape), 2: t[2] ?? this.zeros(this.input(2).shape) });
       case 'Sqrt':
         return this.b.binary('Div', t[0]!, this.mul(this.out, this.b.scalar(2)));
       case 'Reciprocal':
