@@ -192,7 +192,7 @@ function decode(bytes: Uint8Array, path: string): RawModel {
   } catch (error) {
     // protobufjs reports truncation and bad wire types as errors, deep nesting as a RangeError.
     const reason = error instanceof Error ? error.message : String(error);
-    throw bad(path, `not a readable ONNX model (${reason})`);
+    throw bad(path, `not a readable ONNX model (truncated or corrupt: ${reason})`);
   }
 }
 
