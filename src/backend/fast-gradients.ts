@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig } from '@tensorflow/tfjs';
 import { conv2dGradConfig } from './gradients/conv2d-gradient.ts';
+import { depthwiseConv2dGradConfig } from './gradients/depthwise-conv2d-gradient.ts';
 import { matMulGradConfig } from './gradients/matmul-gradient.ts';
 import { batchNormGradConfig } from './gradients/batch-norm-gradient.ts';
 import { avgPoolGradConfig, maxPoolGradConfig } from './gradients/pooling-gradient.ts';
@@ -20,6 +21,7 @@ import { phaseInterleaveKernel } from './kernels/phase-interleave-kernel.ts';
 /** Each replacement gets the default it replaces, for the configurations it does not cover. */
 const REPLACEMENTS: ReadonlyArray<[string, (fallback: GradConfig | undefined) => GradConfig]> = [
   [tf.Conv2D, conv2dGradConfig],
+  [tf.DepthwiseConv2dNative, depthwiseConv2dGradConfig],
   [tf.BatchMatMul, matMulGradConfig],
   [tf.FusedBatchNorm, batchNormGradConfig],
   [tf.MaxPool, maxPoolGradConfig],

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTrain } from '../backend/batch-norm-train.ts';
 import { WeightscapeError } from '../errors.ts';
+import { convLikeTorch } from './grouped-convolution.ts';
 import type { Layers } from './layers.ts';
 import type {
   Architecture,
@@ -36,8 +37,8 @@ export class ForwardContext implements Layers<tf.Tensor> {
   }
 
   /** A PyTorch Conv2d with symmetric zero padding (plain conv2d + add: fused conv has no WASM gradient). */
-  conv(prefix: string, x: tf.Tensor, stride: number, padding: number, bias = false): tf.Tensor4D {
-    const y = conv2dLikeTorch(x, this.tensor(`${prefix}.weight`, 'params'), stride, padding);
+  conv(prefix: string, x: tf.Tensor, stride: number, padding: number, bias = false, groups = 1): tf.Tensor4D {
+    const y = convLikeTorch(x, this.tensor(`${prefix}.weight`, 'params'), stride, padding, groups);
     return bias ? tf.add(y, this.tensor(`${prefix}.bias`, 'params')) : y;
   }
 
@@ -108,20 +109,6 @@ export class ForwardContext implements Layers<tf.Tensor> {
   resultState(): TensorMap {
     return this.options.training ? this.newState : this.weights.state;
   }
-}
-
-/** PyTorch's Conv2d (no bias) with symmetric zero padding, on NHWC x and an HWIO filter. */
-export function conv2dLikeTorch(x: tf.Tensor, filter: tf.Tensor, stride: number, padding: number): tf.Tensor4D {
-  const pad =
-    padding === 0
-      ? 'valid'
-      : ([
-          [0, 0],
-          [padding, padding],
-          [padding, padding],
-          [0, 0],
-        ] as [[number, number], [number, number], [number, number], [number, number]]);
-  return tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, stride, pad);
 }
 
 /** PyTorch's max_pool2d (floor rounding): tfjs's numeric padding is ignored by the maximum, as PyTorch's −∞. */

@@ -8,8 +8,11 @@ import type { InputNormalization } from './types.ts';
 export interface Layers<T> {
   /** (x − mean)/std per channel, or x itself without normalization. */
   normalizeInput(x: T, normalization: InputNormalization | undefined): T;
-  /** A PyTorch Conv2d with symmetric zero padding. */
-  conv(prefix: string, x: T, stride: number, padding: number, bias?: boolean): T;
+  /**
+   * A PyTorch Conv2d with symmetric zero padding; `groups` (default 1) splits the channels into
+   * groups convolved apart (groups = input channels: depthwise). Weight [out, in/groups, k, k].
+   */
+  conv(prefix: string, x: T, stride: number, padding: number, bias?: boolean, groups?: number): T;
   /** A PyTorch Linear. */
   linear(prefix: string, x: T): T;
   /** BatchNorm2d: batch statistics in training, running statistics in eval. */

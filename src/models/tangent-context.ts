@@ -12,13 +12,13 @@ import type { Layers } from './layers.ts';
 import {
   avgPoolLikeTorch,
   BN_EPSILON,
-  conv2dLikeTorch,
   dropoutMask,
   dropoutSeed,
   flattenLikeTorch,
   maxPoolLikeTorch,
   normalizeInput,
 } from './forward-context.ts';
+import { convLikeTorch } from './grouped-convolution.ts';
 import { firstMaximumMasks, gatherAtMasks } from './pool-windows.ts';
 import type { ForwardOptions, InputNormalization, ModelWeights, TensorMap } from './types.ts';
 
@@ -72,17 +72,14 @@ export class TangentContext implements Layers<Dual> {
     };
   }
 
-  conv(prefix: string, x: Dual, stride: number, padding: number, bias = false): Dual {
+  conv(prefix: string, x: Dual, stride: number, padding: number, bias = false, groups = 1): Dual {
     const w = this.param(`${prefix}.weight`);
     const b = bias ? this.param(`${prefix}.bias`) : undefined;
-    const y = conv2dLikeTorch(x.value, w.value, stride, padding);
+    const conv = (input: tf.Tensor, filter: tf.Tensor) => convLikeTorch(input, filter, stride, padding, groups);
+    const y = conv(x.value, w.value);
     return {
       value: b === undefined ? y : tf.add(y, b.value),
-      tangent: sum([
-        x.tangent && conv2dLikeTorch(x.tangent, w.value, stride, padding),
-        w.tangent && conv2dLikeTorch(x.value, w.tangent, stride, padding),
-        b?.tangent,
-      ]),
+      tangent: sum([x.tangent && conv(x.tangent, w.value), w.tangent && conv(x.value, w.tangent), b?.tangent]),
     };
   }
 

@@ -7,9 +7,10 @@ export function convSpecs(
   inChannels: number,
   kernel: number,
   bias: boolean,
+  groups = 1,
 ): TensorSpec[] {
   const specs: TensorSpec[] = [
-    { name: `${prefix}.weight`, shape: [outChannels, inChannels, kernel, kernel], role: 'conv-weight' },
+    { name: `${prefix}.weight`, shape: [outChannels, inChannels / groups, kernel, kernel], role: 'conv-weight' },
   ];
   if (bias) specs.push({ name: `${prefix}.bias`, shape: [outChannels], role: 'bias' });
   return specs;

@@ -133,19 +133,7 @@ export class ConvolutionLowering {
     const n = x.shape[0]!;
     const [ho, wo] = [dy.shape[2]!, dy.shape[3]!];
     const taps = kh * kw;
-    const oneHot = new Array<number>(cin * taps * taps).fill(0);
-    for (let c = 0; c < cin; c++) for (let t = 0; t < taps; t++) oneHot[(c * taps + t) * taps + t] = 1;
-    const patches = this.b.node(
-      'Conv',
-      [x, this.b.floats(oneHot, [cin * taps, 1, kh, kw])],
-      {
-        kernel_shape: [kh, kw],
-        strides: [stride, stride],
-        pads: [padding, padding, padding, padding],
-        group: cin,
-      },
-      [n, cin * taps, ho, wo],
-    );
+    const patches = this.patches(x, cin, kh, kw, stride, padding, [ho, wo]);
     const dyRows = this.b.transpose(this.b.reshape(dy, [n, cout, ho * wo]), [0, 2, 1]);
     let product: Value;
     if (ho * wo >= cout) {
@@ -167,5 +155,113 @@ export class ConvolutionLowering {
     }
     // Rows in (cin, kh, kw) order; the weight is tfjs's HWIO.
     return this.b.transpose(this.b.reshape(product, [cin, kh, kw, cout]), [1, 2, 0, 3]);
+  }
+
+  /** The input's patches (im2col) [N, C·kh·kw, Ho, Wo], channel-major: a depthwise convolution with one-hot filters. */
+  private patches(
+    x: Value,
+    cin: number,
+    kh: number,
+    kw: number,
+    stride: number,
+    padding: number,
+    [ho, wo]: number[],
+  ): Value {
+    const taps = kh * kw;
+    const oneHot = new Array<number>(cin * taps * taps).fill(0);
+    for (let c = 0; c < cin; c++) for (let t = 0; t < taps; t++) oneHot[(c * taps + t) * taps + t] = 1;
+    return this.b.node(
+      'Conv',
+      [x, this.b.floats(oneHot, [cin * taps, 1, kh, kw])],
+      {
+        kernel_shape: [kh, kw],
+        strides: [stride, stride],
+        pads: [padding, padding, padding, padding],
+        group: cin,
+      },
+      [x.shape[0]!, cin * taps, ho!, wo!],
+    );
+  }
+
+  /**
+   * A grouped convolution (`group` > 1, depthwise included), NCHW: onnxruntime's NCHWc convolution
+   * takes only whole or fully depthwise filters, and weightscape's blocked filter reorders only
+   * whole ones, so grouped convolutions stay plain.
+   */
+  convolveGrouped(
+    input: Value,
+    filter: ConvFilter,
+    bias: Value | undefined,
+    stride: number,
+    padding: number,
+    group: number,
+  ): Value {
+    const [n, , h, wd] = input.shape as [number, number, number, number];
+    const [cout, , kh, kw] = filter.shape;
+    const x = this.layout.plain(input);
+    return this.b.node(
+      'Conv',
+      bias === undefined ? [x, filter.oihw()] : [x, filter.oihw(), bias],
+      { kernel_shape: [kh, kw], strides: [stride, stride], pads: [padding, padding, padding, padding], group },
+      [n, cout, Math.floor((h + 2 * padding - kh) / stride) + 1, Math.floor((wd + 2 * padding - kw) / stride) + 1],
+    );
+  }
+
+  /** ∂/∂x of a grouped convolution: the transposed convolution with the same filter and groups. */
+  groupedInputGradient(
+    dy: Value,
+    filter: ConvFilter,
+    xShape: number[],
+    stride: number,
+    padding: number,
+    group: number,
+  ): Value {
+    const [, , kh, kw] = filter.shape;
+    const outputPadding = [2, 3].map(
+      (axis, i) => xShape[axis]! - ((dy.shape[axis]! - 1) * stride - 2 * padding + [kh, kw][i]!),
+    );
+    return this.b.node(
+      'ConvTranspose',
+      [this.layout.plain(dy), filter.oihw()],
+      {
+        kernel_shape: [kh, kw],
+        strides: [stride, stride],
+        pads: [padding, padding, padding, padding],
+        output_padding: outputPadding,
+        group,
+      },
+      xShape,
+    );
+  }
+
+  /**
+   * ∂/∂w of a grouped convolution (dy and x in NCHW): the input's patches as in weightGradient,
+   * multiplied by the output gradient group by group (one batched product), in tfjs's HWIO layout
+   * [kh, kw, in/groups, out].
+   */
+  groupedWeightGradient(
+    dy: Value,
+    x: Value,
+    filterShape: ConvFilter['shape'],
+    stride: number,
+    padding: number,
+    group: number,
+  ): Value {
+    const [cout, groupChannels, kh, kw] = filterShape;
+    const cin = groupChannels * group;
+    const multiplier = cout / group;
+    const [n, ho, wo] = [x.shape[0]!, dy.shape[2]!, dy.shape[3]!];
+    const taps = kh * kw;
+    const patches = this.patches(x, cin, kh, kw, stride, padding, [ho, wo]);
+    const rows = this.b.reshape(patches, [n, group, groupChannels * taps, ho * wo]);
+    const dyColumns = this.b.transpose(this.b.reshape(dy, [n, group, multiplier, ho * wo]), [0, 1, 3, 2]);
+    const perExample = this.b.node('MatMul', [rows, dyColumns], {}, [n, group, groupChannels * taps, multiplier]);
+    const product = this.b.reduceSum(perExample, [0], false);
+    // [G, I, kh, kw, M] → [kh, kw, I, G, M]: output channel g·M + m.
+    const ordered = this.b.transpose(
+      this.b.reshape(product, [group, groupChannels, kh, kw, multiplier]),
+      [2, 3, 1, 0, 4],
+    );
+    return this.b.reshape(ordered, [kh, kw, groupChannels, cout]);
   }
 }

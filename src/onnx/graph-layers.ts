@@ -101,16 +101,34 @@ export class GraphLayers implements Layers<Value> {
     return this.record([x], y, (dy) => [this.b.binary('Div', dy, std)]);
   }
 
-  conv(prefix: string, x: Value, stride: number, padding: number, bias = false): Value {
+  conv(prefix: string, x: Value, stride: number, padding: number, bias = false, groups = 1): Value {
     const weight = this.tensor(`${prefix}.weight`);
     const filter = this.filters.get(weight.name) ?? forwardFilter(this.b, weight);
     this.filters.set(weight.name, filter);
     const inputs = bias ? [x, weight, this.tensor(`${prefix}.bias`)] : [x, weight];
-    const y = this.convolutions.convolve(x, filter, bias ? inputs[2] : undefined, stride, padding);
+    const conv = this.convolutions;
+    if (groups !== 1) {
+      const y = conv.convolveGrouped(x, filter, inputs[2], stride, padding, groups);
+      return this.record(inputs, y, (dy) => [
+        this.needs(x) ? conv.groupedInputGradient(dy, filter, x.shape, stride, padding, groups) : undefined,
+        this.needs(weight)
+          ? conv.groupedWeightGradient(
+              this.layout.plain(dy),
+              this.layout.plain(x),
+              filter.shape,
+              stride,
+              padding,
+              groups,
+            )
+          : undefined,
+        bias && this.needs(inputs[2]!) ? this.layout.channelSum(dy) : undefined,
+      ]);
+    }
+    const y = conv.convolve(x, filter, inputs[2], stride, padding);
     return this.record(inputs, y, (dy) => [
-      this.needs(x) ? this.convolutions.inputGradient(dy, weight, filter, x.shape, stride, padding) : undefined,
+      this.needs(x) ? conv.inputGradient(dy, weight, filter, x.shape, stride, padding) : undefined,
       this.needs(weight)
-        ? this.convolutions.weightGradient(this.layout.plain(dy), this.layout.plain(x), filter.shape, stride, padding)
+        ? conv.weightGradient(this.layout.plain(dy), this.layout.plain(x), filter.shape, stride, padding)
         : undefined,
       bias && this.needs(inputs[2]!) ? this.layout.channelSum(dy) : undefined,
     ]);

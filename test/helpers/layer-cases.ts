@@ -33,6 +33,15 @@ export const LAYER_CASES: Record<string, Network> = {
     y = l.avgPool(y, 3, 2, 1);
     return l.flatten(l.maxPool(y, 2));
   },
+  groups: (l, x) => {
+    let y = l.relu(l.conv('stem', x, 1, 1));
+    y = l.conv('dw', y, 2, 1, false, 16);
+    y = l.relu(l.conv('g4', y, 1, 1, true, 4));
+    y = l.conv('g2', y, 1, 1, false, 2);
+    y = l.conv('mult', y, 1, 0, true, 16);
+    y = l.conv('dw5', y, 1, 2, false, 32);
+    return l.flatten(l.conv('head', y, 1, 0));
+  },
 };
 
 export type LayerCaseName = keyof typeof LAYER_CASES;
