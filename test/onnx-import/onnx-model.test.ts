@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import type { HostTensor } from '../../src/checkpoints/host-tensor.ts';
 import { loadCheckpoint } from '../../src/checkpoints/load-checkpoint.ts';
 import { checkpointToWeights } from '../../src/checkpoints/map-to-model.ts';
 import { resolveModelConfig } from '../../src/checkpoints/model-config.ts';
@@ -86,6 +87,39 @@ for (const { name, skip } of NETWORKS) {
         }
         tf.dispose([training.loss, ...Object.values(training.grads), ...Object.values(training.state)]);
         assert.equal(tf.memory().numTensors, before, 'leaked tensors');
+        tf.dispose([f.x, f.labels, ...Object.values(f.weights.params), ...Object.values(f.weights.state)]);
+      },
+    );
+
+    test(
+      `${name}.onnx on ${engineName}: the exact Hessian-vector product equals PyTorch's double backward`,
+      { skip },
+      () => {
+        useEngine(engine());
+        const f = open(name);
+        const specs = new Map(
+          modelFor(f.config)
+            .tensorSpecs()
+            .map((s) => [s.name, s]),
+        );
+        const direction = loadCheckpoint(`${DIR}${name}.direction.safetensors`).tensors;
+        const inTfjsLayout = (key: string, prefix: string, source: Map<string, HostTensor>) => {
+          const host = source.get(`${prefix}${key}`)!;
+          return toTfjsLayout(tf.tensor(host.values, host.shape), specs.get(key)!.role);
+        };
+        const names = Object.keys(f.weights.params);
+        const v = Object.fromEntries(names.map((key) => [key, inTfjsLayout(key, '', direction)]));
+        const hv = modelFunction(f.config, f.weights, { training: false }).hessianVectorProduct(f.x, f.labels, v);
+        let scale = 0;
+        let error = 0;
+        for (const key of names) {
+          const want = tf.tidy(() => inTfjsLayout(key, 'hv.', f.reference).dataSync());
+          scale = Math.max(scale, ...Array.from(want, Math.abs));
+          error = Math.max(error, maxAbsDifference(hv[key]!.dataSync(), want));
+        }
+        assert.ok(scale > 1e-3, `H·d is not trivial (max ${scale})`);
+        assert.ok(error < 1e-4 * Math.max(1, scale), `H·d: max abs error ${error} (max |H·d| ${scale})`);
+        tf.dispose([...Object.values(v), ...Object.values(hv)]);
         tf.dispose([f.x, f.labels, ...Object.values(f.weights.params), ...Object.values(f.weights.state)]);
       },
     );
