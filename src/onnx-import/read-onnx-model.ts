@@ -43,7 +43,7 @@ export type AttributeValue =
   | { kind: 'floats'; value: number[] }
   | { kind: 'ints'; value: number[] }
   | { kind: 'tensor'; value: HostTensor | IntegerTensor; dtype: 'float32' | 'int64' }
-  | { kind: 'other'; type: number };
+  | { kind: 'other'; type: number; what?: string };
 
 export interface OnnxNode {
   /** The node's name, or `<opType> #<index>` when the file gives none. */
@@ -179,7 +179,8 @@ function readAttribute(raw: RawAttribute, path: string, where: string): Attribut
           // Constants are counted against a budget of their own: they are small or refused later.
           value: floatTensor(t, shape, path, what, new TensorBudget(path)),
         };
-      throw bad(path, `${what} is a ${dataTypeName(t.dataType)} tensor (float32 or int64 expected)`);
+      // Other types (a training-mode Dropout's bool flag) are refused by the node that uses them.
+      return { kind: 'other', type: raw.type, what: `a ${dataTypeName(t.dataType)} tensor` };
     }
     default:
       return { kind: 'other', type: raw.type ?? 0 };

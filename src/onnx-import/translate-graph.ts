@@ -102,6 +102,8 @@ class Translation {
   readonly scalars = new Map<string, number>();
   /** Zero padding not applied yet: PyTorch exports AvgPool2d's padding as Pad + AveragePool. */
   readonly padded = new Map<string, { input: string; padding: number; node: string }>();
+  /** Constants of types the vocabulary never reads, by output: described for the refusal of their reader. */
+  readonly opaque = new Map<string, string>();
   /** Initializers copied under a new name by an Identity node (the exporter shares equal tensors). */
   readonly aliases = new Map<string, string>();
 
@@ -119,6 +121,8 @@ class Translation {
   shape(node: OnnxNode, name: string | undefined): Shape {
     const shape = name === undefined ? undefined : this.shapes.get(name);
     if (shape !== undefined) return shape;
+    const opaque = name === undefined ? undefined : this.opaque.get(name);
+    if (opaque !== undefined) this.fail(node, `its input '${name}' is ${opaque}, which is not supported`);
     const pad = name === undefined ? undefined : this.padded.get(name);
     if (pad !== undefined)
       this.fail(node, `its input is the zero padding of node '${pad.node}', supported only before an AveragePool`);
@@ -331,8 +335,13 @@ function scalarInput(t: Translation, node: OnnxNode, index: number, fallback: nu
 
 function constant(t: Translation, node: OnnxNode): void {
   const value = node.attributes.get('value');
+  if (value?.kind === 'other' && value.what !== undefined) {
+    // Refused by the node that reads it (a training-mode Dropout's flag: by the Dropout, which says why).
+    t.opaque.set(node.outputs[0]!, `${value.what} constant (node '${node.name}')`);
+    return;
+  }
   if (node.attributes.size !== 1 || value?.kind !== 'tensor')
-    t.fail(node, "only a Constant with a 'value' tensor is supported");
+    t.fail(node, "only a Constant with a float or int64 'value' tensor is supported");
   const output = node.outputs[0]!;
   if (value.dtype === 'int64') {
     t.integers.set(output, integerValue(value.value as IntegerTensor));
@@ -496,7 +505,7 @@ function unary(t: Translation, node: OnnxNode): void {
     }
     case 'Dropout': {
       onlyAttributes(t, node, ['seed']);
-      if (node.inputs[2]) t.fail(node, 'a training_mode input is not supported');
+      if (node.inputs[2]) t.fail(node, 'is exported in training mode', 'export the model in eval mode (model.eval())');
       if (node.outputs.length > 1 && node.outputs[1] !== '') t.fail(node, 'its mask output is not supported');
       t.steps.push({ op: 'dropout', ...io, rate: scalarInput(t, node, 1, 0.5) });
       break;
