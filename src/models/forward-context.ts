@@ -43,11 +43,9 @@ export class ForwardContext implements Layers<tf.Tensor> {
   }
 
   /** A PyTorch Linear (weight stored in×out here). */
-  linear(prefix: string, x: tf.Tensor): tf.Tensor2D {
-    return tf.add(
-      tf.matMul(x as tf.Tensor2D, this.tensor(`${prefix}.weight`, 'params') as tf.Tensor2D),
-      this.tensor(`${prefix}.bias`, 'params'),
-    );
+  linear(prefix: string, x: tf.Tensor, bias = true): tf.Tensor2D {
+    const y = tf.matMul(x as tf.Tensor2D, this.tensor(`${prefix}.weight`, 'params') as tf.Tensor2D) as tf.Tensor2D;
+    return bias ? tf.add(y, this.tensor(`${prefix}.bias`, 'params')) : y;
   }
 
   /**
@@ -93,6 +91,30 @@ export class ForwardContext implements Layers<tf.Tensor> {
     return avgPoolLikeTorch(x, size, stride, padding);
   }
 
+  globalAvgPool(x: tf.Tensor): tf.Tensor {
+    return tf.mean(x, [1, 2], true);
+  }
+
+  leakyRelu(x: tf.Tensor, alpha: number): tf.Tensor {
+    return tf.leakyRelu(x, alpha);
+  }
+
+  clip(x: tf.Tensor, min: number, max: number): tf.Tensor {
+    return clipLikeTorch(x, min, max);
+  }
+
+  sigmoid(x: tf.Tensor): tf.Tensor {
+    return tf.sigmoid(x);
+  }
+
+  mul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+    return tf.mul(a, b);
+  }
+
+  concat(xs: tf.Tensor[]): tf.Tensor {
+    return tf.concat(xs, -1);
+  }
+
   add(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
     return tf.add(a, b);
   }
@@ -131,6 +153,27 @@ export function avgPoolLikeTorch(x: tf.Tensor, size: number, stride: number, pad
           [0, 0],
         ]);
   return tf.avgPool(padded, size, stride, 'valid');
+}
+
+/** 1 strictly between the bounds, 0 at and past them; its own gradient is 0 (tf.step's). */
+export function insideMask(x: tf.Tensor, min: number, max: number): tf.Tensor {
+  return tf.mul(tf.step(tf.sub(x, min)), tf.step(tf.sub(max, x)));
+}
+
+/**
+ * PyTorch's hardtanh: clip's values with the gradient 0 at the bounds (tfjs's clipByValue passes
+ * it there, as torch.clamp does; ReLU6, exported to ONNX as Clip, is hardtanh).
+ */
+export function clipLikeTorch(x: tf.Tensor, min: number, max: number): tf.Tensor {
+  const clip = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([input]);
+    return {
+      value: tf.clipByValue(input, min, max),
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => tf.mul(dy, insideMask(saved!, min, max)),
+    };
+  });
+  return clip(x);
 }
 
 /** The seed of a forward pass's n-th dropout layer. */

@@ -13,8 +13,8 @@ export interface Layers<T> {
    * groups convolved apart (groups = input channels: depthwise). Weight [out, in/groups, k, k].
    */
   conv(prefix: string, x: T, stride: number, padding: number, bias?: boolean, groups?: number): T;
-  /** A PyTorch Linear. */
-  linear(prefix: string, x: T): T;
+  /** A PyTorch Linear (bias default true). */
+  linear(prefix: string, x: T, bias?: boolean): T;
   /** BatchNorm2d: batch statistics in training, running statistics in eval. */
   batchNorm(prefix: string, x: T): T;
   /** Inverted dropout in training mode, a no-op in eval. */
@@ -24,6 +24,17 @@ export interface Layers<T> {
   maxPool(x: T, size: number, stride?: number, padding?: number): T;
   /** PyTorch's AvgPool2d: the zero padding counted in each window's mean (count_include_pad). */
   avgPool(x: T, size: number, stride?: number, padding?: number): T;
+  /** Mean over H and W, keeping a 1×1 map (PyTorch's AdaptiveAvgPool2d(1)). */
+  globalAvgPool(x: T): T;
+  /** x for x > 0, alpha·x otherwise (gradient alpha at 0, as PyTorch's). */
+  leakyRelu(x: T, alpha: number): T;
+  /** PyTorch's hardtanh (ReLU6 = clip(x, 0, 6)): gradient 1 strictly between the bounds, 0 at and past them. */
+  clip(x: T, min: number, max: number): T;
+  sigmoid(x: T): T;
+  /** Elementwise product: b of a's shape, or a per-channel 1×1 map of a's batch (a squeeze-excitation gate). */
+  mul(a: T, b: T): T;
+  /** Concatenation along the channel axis (the feature axis of [N, F]). */
+  concat(xs: T[]): T;
   add(a: T, b: T): T;
   /** PyTorch's x.view(N, −1) of an NCHW feature map. */
   flatten(x: T): T;

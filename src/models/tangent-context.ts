@@ -12,9 +12,11 @@ import type { Layers } from './layers.ts';
 import {
   avgPoolLikeTorch,
   BN_EPSILON,
+  clipLikeTorch,
   dropoutMask,
   dropoutSeed,
   flattenLikeTorch,
+  insideMask,
   maxPoolLikeTorch,
   normalizeInput,
 } from './forward-context.ts';
@@ -83,13 +85,14 @@ export class TangentContext implements Layers<Dual> {
     };
   }
 
-  linear(prefix: string, x: Dual): Dual {
+  linear(prefix: string, x: Dual, bias = true): Dual {
     const w = this.param(`${prefix}.weight`);
-    const b = this.param(`${prefix}.bias`);
+    const b = bias ? this.param(`${prefix}.bias`) : undefined;
     const matMul = (a: tf.Tensor, m: tf.Tensor) => tf.matMul(a as tf.Tensor2D, m as tf.Tensor2D);
+    const y = matMul(x.value, w.value);
     return {
-      value: tf.add(matMul(x.value, w.value), b.value),
-      tangent: sum([x.tangent && matMul(x.tangent, w.value), w.tangent && matMul(x.value, w.tangent), b.tangent]),
+      value: b === undefined ? y : tf.add(y, b.value),
+      tangent: sum([x.tangent && matMul(x.tangent, w.value), w.tangent && matMul(x.value, w.tangent), b?.tangent]),
     };
   }
 
@@ -159,6 +162,54 @@ export class TangentContext implements Layers<Dual> {
   avgPool(x: Dual, size: number, stride = size, padding = 0): Dual {
     const pool = (t: tf.Tensor) => avgPoolLikeTorch(t, size, stride, padding);
     return { value: pool(x.value), tangent: x.tangent && pool(x.tangent) };
+  }
+
+  globalAvgPool(x: Dual): Dual {
+    const mean = (t: tf.Tensor) => tf.mean(t, [1, 2], true);
+    return { value: mean(x.value), tangent: x.tangent && mean(x.tangent) };
+  }
+
+  /** ẏ = ẋ for x > 0, alpha·ẋ otherwise (alpha at 0, PyTorch's gradient there). */
+  leakyRelu(x: Dual, alpha: number): Dual {
+    const slope = (v: tf.Tensor) => tf.add(tf.mul(tf.step(v), 1 - alpha), alpha);
+    return { value: tf.leakyRelu(x.value, alpha), tangent: x.tangent && tf.mul(x.tangent, slope(x.value)) };
+  }
+
+  /** ẏ = ẋ strictly between the bounds, 0 at and past them (hardtanh's gradient). */
+  clip(x: Dual, min: number, max: number): Dual {
+    return {
+      value: clipLikeTorch(x.value, min, max),
+      tangent: x.tangent && tf.mul(x.tangent, insideMask(x.value, min, max)),
+    };
+  }
+
+  /** ẏ = y·(1 − y)·ẋ. */
+  sigmoid(x: Dual): Dual {
+    const y = tf.sigmoid(x.value);
+    return { value: y, tangent: x.tangent && tf.mul(x.tangent, tf.mul(y, tf.sub(1, y))) };
+  }
+
+  mul(a: Dual, b: Dual): Dual {
+    return {
+      value: tf.mul(a.value, b.value),
+      tangent: sum([a.tangent && tf.mul(a.tangent, b.value), b.tangent && tf.mul(a.value, b.tangent)]),
+    };
+  }
+
+  /** The tangents side by side, zeros for the parts that do not vary. */
+  concat(xs: Dual[]): Dual {
+    const value = tf.concat(
+      xs.map((x) => x.value),
+      -1,
+    );
+    if (xs.every((x) => x.tangent === undefined)) return { value, tangent: undefined };
+    return {
+      value,
+      tangent: tf.concat(
+        xs.map((x) => x.tangent ?? tf.zerosLike(x.value)),
+        -1,
+      ),
+    };
   }
 
   add(a: Dual, b: Dual): Dual {

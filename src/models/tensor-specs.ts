@@ -16,11 +16,10 @@ export function convSpecs(
   return specs;
 }
 
-export function linearSpecs(prefix: string, outFeatures: number, inFeatures: number): TensorSpec[] {
-  return [
-    { name: `${prefix}.weight`, shape: [outFeatures, inFeatures], role: 'linear-weight' },
-    { name: `${prefix}.bias`, shape: [outFeatures], role: 'bias' },
-  ];
+export function linearSpecs(prefix: string, outFeatures: number, inFeatures: number, bias = true): TensorSpec[] {
+  const specs: TensorSpec[] = [{ name: `${prefix}.weight`, shape: [outFeatures, inFeatures], role: 'linear-weight' }];
+  if (bias) specs.push({ name: `${prefix}.bias`, shape: [outFeatures], role: 'bias' });
+  return specs;
 }
 
 export function batchNormSpecs(prefix: string, channels: number): TensorSpec[] {

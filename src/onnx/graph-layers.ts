@@ -11,8 +11,10 @@ import { batchNormLayer, type BatchNormContext, type BatchStatistics } from './g
 import { ConvolutionLowering } from './graph-convolution.ts';
 import { broadcastShape, type GraphBuilder, type Value } from './graph-builder.ts';
 import { GradientTape, type Backward } from './gradient-tape.ts';
+import { insideMasked, leakyReluMasked, sigmoidSlope } from './graph-activations.ts';
 import { avgPoolNode, maxPoolNode } from './graph-pooling.ts';
 import { NchwcLayout } from './nchwc-layout.ts';
+import type { AttributeValue } from './onnx-model.ts';
 
 export interface GraphLayerOptions {
   training: boolean;
@@ -134,14 +136,14 @@ export class GraphLayers implements Layers<Value> {
     ]);
   }
 
-  linear(prefix: string, x: Value): Value {
+  linear(prefix: string, x: Value, bias = true): Value {
     const w = this.tensor(`${prefix}.weight`);
-    const bias = this.tensor(`${prefix}.bias`);
-    const y = this.b.node('Gemm', [x, w, bias], {}, [x.shape[0]!, w.shape[1]!]);
-    return this.record([x, w, bias], y, (dy) => [
+    const inputs = bias ? [x, w, this.tensor(`${prefix}.bias`)] : [x, w];
+    const y = this.b.node('Gemm', inputs, {}, [x.shape[0]!, w.shape[1]!]);
+    return this.record(inputs, y, (dy) => [
       this.needs(x) ? this.b.node('Gemm', [dy, w], { transB: 1 }, x.shape) : undefined,
       this.needs(w) ? this.b.node('Gemm', [x, dy], { transA: 1 }, w.shape) : undefined,
-      this.needs(bias) ? this.b.reduceSum(dy, [0], false) : undefined,
+      bias && this.needs(inputs[2]!) ? this.b.reduceSum(dy, [0], false) : undefined,
     ]);
   }
 
@@ -175,6 +177,86 @@ export class GraphLayers implements Layers<Value> {
   avgPool(input: Value, size: number, stride = size, padding = 0): Value {
     const { y, inputGradient } = avgPoolNode(this.b, this.layout.plain(input), size, stride, padding);
     return this.record([input], y, (dy) => [inputGradient(dy)]);
+  }
+
+  globalAvgPool(input: Value): Value {
+    const x = this.layout.plain(input);
+    const [n, c, h, w] = x.shape as [number, number, number, number];
+    const y = this.b.reduceMean(x, [2, 3], true);
+    return this.record([input], y, (dy) => [
+      this.b.node('Expand', [this.b.binary('Mul', dy, this.b.scalar(1 / (h * w))), this.b.int64s([n, c, h, w])], {}, [
+        n,
+        c,
+        h,
+        w,
+      ]),
+    ]);
+  }
+
+  leakyRelu(x: Value, alpha: number): Value {
+    const y = this.elementwiseWith('LeakyRelu', [x], { alpha: { float: alpha } });
+    return this.record([x], y, (dy) => [leakyReluMasked(this.b, this.layout, x, dy, alpha)]);
+  }
+
+  clip(x: Value, min: number, max: number): Value {
+    const bounds = [this.b.scalar(min), this.b.scalar(max)] as const;
+    const y = this.layout.elementwise('Clip', [x, ...bounds], x.shape);
+    return this.record([x], y, (dy) => [insideMasked(this.b, this.layout, x, dy, ...bounds)]);
+  }
+
+  sigmoid(x: Value): Value {
+    const y = this.layout.elementwise('Sigmoid', [x], x.shape);
+    return this.record([x], y, (dy) => [
+      this.layout.elementwise('Mul', [dy, sigmoidSlope(this.b, this.layout, y)], y.shape),
+    ]);
+  }
+
+  mul(a: Value, c: Value): Value {
+    const sameShape = a.shape.length === c.shape.length && a.shape.every((d, i) => d === c.shape[i]);
+    if (sameShape) {
+      // Blocked when either side is (and both can be), as add.
+      const blocked = (this.layout.isBlocked(a) || this.layout.isBlocked(c)) && this.layout.blockable(a);
+      const [x, y] = blocked
+        ? [this.layout.toBlocked(a), this.layout.toBlocked(c)]
+        : [this.layout.plain(a), this.layout.plain(c)];
+      return this.record([a, c], this.layout.elementwise('Mul', [x, y], a.shape), (dy) => [
+        this.needs(a) ? this.layout.elementwise('Mul', [dy, y], a.shape) : undefined,
+        this.needs(c) ? this.layout.elementwise('Mul', [dy, x], a.shape) : undefined,
+      ]);
+    }
+    const [n, ch] = a.shape as [number, number];
+    if (a.shape.length !== 4 || c.shape.join() !== [n, ch, 1, 1].join())
+      throw new Error(`mul: [${c.shape}] is neither [${a.shape}] nor a per-channel [${[n, ch, 1, 1]}]`);
+    // A per-channel gate: plain NCHW (a blocked 1×1 map does not broadcast over blocked pixels).
+    const [x, gate] = [this.layout.plain(a), this.layout.plain(c)];
+    return this.record([a, c], this.b.binary('Mul', x, gate), (dy) => [
+      this.needs(a) ? this.b.binary('Mul', dy, gate) : undefined,
+      this.needs(c) ? this.b.reduceSum(this.b.binary('Mul', dy, x), [2, 3], true) : undefined,
+    ]);
+  }
+
+  concat(inputs: Value[]): Value {
+    const xs = inputs.map((v) => this.layout.plain(v));
+    const shape = [...xs[0]!.shape];
+    shape[1] = xs.reduce((total, x) => total + x.shape[1]!, 0);
+    const y = this.b.node('Concat', xs, { axis: 1 }, shape);
+    return this.record(inputs, y, (dy) => {
+      let start = 0;
+      return xs.map((x, i) => {
+        const end = start + x.shape[1]!;
+        const part = this.needs(inputs[i]!)
+          ? this.b.node('Slice', [dy, this.b.int64s([start]), this.b.int64s([end]), this.b.int64s([1])], {}, x.shape)
+          : undefined;
+        start = end;
+        return part;
+      });
+    });
+  }
+
+  /** An elementwise node with attributes, in its input's layout. */
+  private elementwiseWith(op: string, inputs: Value[], attributes: Record<string, AttributeValue>): Value {
+    const out = this.b.node(op, inputs, attributes, inputs[0]!.shape);
+    return inputs.some((v) => this.layout.isBlocked(v)) ? this.layout.blocked(out) : out;
   }
 
   add(a: Value, c: Value): Value {

@@ -7,6 +7,7 @@
  */
 import type { GraphBuilder, Value } from './graph-builder.ts';
 import type { AttributeValue, OnnxNode } from './onnx-model.ts';
+import { insideMasked, leakyReluMasked, plainElementwise, sigmoidSlope } from './graph-activations.ts';
 import { NCHWC_DOMAIN } from './nchwc-layout.ts';
 
 /** Operators whose outputs do not vary with their inputs' values (comparisons, constants). */
@@ -127,6 +128,16 @@ class TangentRules {
       case 'Relu':
         // The mask the backward pass makes too (y > 0 on the same zero): onnxruntime merges the two.
         return this.masked(this.b.node('Greater', [this.out, this.b.scalar(0)], {}, this.out.shape), t[0]!);
+      case 'LeakyRelu': {
+        const alpha = (this.attributes.alpha as { float: number } | undefined)?.float ?? 0.01;
+        return leakyReluMasked(this.b, plainElementwise(this.b), this.input(0), t[0]!, alpha);
+      }
+      case 'Clip': {
+        if (t[1] !== undefined || t[2] !== undefined) throw new Error('forward tangents: Clip varies in its bounds');
+        return insideMasked(this.b, plainElementwise(this.b), this.input(0), t[0]!, this.input(1), this.input(2));
+      }
+      case 'Sigmoid':
+        return this.mul(t[0]!, sigmoidSlope(this.b, plainElementwise(this.b), this.out));
       case 'Where':
         return this.again({ 1: t[1] ?? this.b.scalar(0), 2: t[2] ?? this.b.scalar(0) });
       case 'MaxPool': {

@@ -42,6 +42,31 @@ export const LAYER_CASES: Record<string, Network> = {
     y = l.conv('dw5', y, 1, 2, false, 32);
     return l.flatten(l.conv('head', y, 1, 0));
   },
+  heads: (l, x) => {
+    let y = l.flatten(l.globalAvgPool(l.conv('c1', x, 1, 1, true)));
+    y = l.sigmoid(l.leakyRelu(l.linear('fc1', y, false), 0.1));
+    y = l.clip(l.linear('fc2', y), 0, 6);
+    return l.linear('fc3', y);
+  },
+  activations: (l, x) => {
+    let y = l.leakyRelu(l.conv('c1', x, 1, 1, true), 0.2);
+    y = l.clip(l.conv('c2', y, 1, 1), -1, 2);
+    y = l.sigmoid(l.conv('c3', y, 1, 0));
+    return l.flatten(l.clip(l.conv('c4', y, 1, 0), 0, 6));
+  },
+  'se-concat': (l, x) => {
+    const a = l.conv('c1', x, 1, 1);
+    const gate = l.sigmoid(l.conv('fc', l.relu(l.globalAvgPool(a)), 1, 0, true));
+    const gated = l.mul(a, gate);
+    const b = l.conv('c2', gated, 1, 1);
+    return l.flatten(l.conv('mix', l.concat([gated, b, l.mul(gated, b)]), 1, 0));
+  },
+  kinks: (l, x) => {
+    const y = l.conv('id', x, 1, 0);
+    const parts = [l.relu(y), l.clip(y, 0, 6), l.leakyRelu(y, 0.1), l.maxPool(y, 3, 2, 1), l.maxPool(y, 2)];
+    const joined = l.concat(parts.map((p) => l.flatten(p)));
+    return l.mul(joined, joined);
+  },
 };
 
 export type LayerCaseName = keyof typeof LAYER_CASES;
@@ -154,7 +179,9 @@ function tangentHessianVectorProduct(net: Network, inputs: ReturnType<typeof tfj
         const params = Object.fromEntries(names.map((n, i) => [n, ps[i]!]));
         const context = new TangentContext({ params, state: {} }, inputs.v, options, pool);
         const { tangent } = net<Dual>(context, { value: inputs.x, tangent: undefined });
-        return tf.sum(tf.mul(tangent!, inputs.r));
+        // 0·Σθ: tfjs refuses parameters that ż does not depend on (a last bias, whose H·v is 0).
+        const untouched = ps.map((p) => tf.mul(tf.sum(p), 0));
+        return tf.addN([tf.sum(tf.mul(tangent!, inputs.r)), ...untouched]);
       })(names.map((n) => inputs.params[n]!)),
     );
     return Object.fromEntries(names.map((n, i) => [n, grads[i]!]));
@@ -186,7 +213,9 @@ export function runOnnx(runtime: OnnxRuntime, name: LayerCaseName, block: number
     seeds,
     grads.slice(1).map((g) => g!.name),
   );
-  names.forEach((n, i) => b.output(products.get(grads[i + 1]!.name)!, `hvp:${n}`));
+  const zeros = (shape: number[]) => b.node('ConstantOfShape', [b.int64s(shape)], { value: { tensor: 0 } }, shape);
+  // A gradient no tangent reaches (a last bias's) has H·v = 0.
+  names.forEach((n, i) => b.output(products.get(grads[i + 1]!.name) ?? zeros(params[n]!.shape), `hvp:${n}`));
   const feed = (t: tf.Tensor) => ({ data: t.dataSync() as Float32Array, dims: t.shape });
   const feeds = {
     x: feed(inputs.x),
