@@ -59,23 +59,8 @@ export function onnxShape(options: OnnxOptions): { input: InputSpec; classes: nu
   return { input, classes, source: options.file };
 }
 
-/** The vocabulary calls the import makes beyond the original ones (the layer vocabulary extension). */
-type Vocabulary<T> = Layers<T> & {
-  conv(prefix: string, x: T, stride: number, padding: number, bias?: boolean, groups?: number): T;
-  linear(prefix: string, x: T, bias?: boolean): T;
-  maxPool(x: T, size: number, stride?: number, padding?: number): T;
-  avgPool(x: T, size: number, stride?: number, padding?: number): T;
-  globalAvgPool(x: T): T;
-  leakyRelu(x: T, alpha: number): T;
-  clip(x: T, min: number, max: number): T;
-  sigmoid(x: T): T;
-  mul(a: T, b: T): T;
-  concat(xs: T[]): T;
-};
-
 /** Runs the steps of a program in the layer vocabulary. */
-export function runProgram<T>(program: OnnxProgram, layers: Layers<T>, x: T): T {
-  const net = layers as Vocabulary<T>;
+export function runProgram<T>(program: OnnxProgram, net: Layers<T>, x: T): T {
   const values = new Map<string, T>([[program.inputName, x]]);
   const get = (name: string) => values.get(name)!;
   for (const step of program.steps) {
