@@ -27,8 +27,11 @@ export function readOnnxCheckpoint(path: string, maxTensorBytes?: number): OnnxC
     tensors.set(name, name === source ? t : { ...t, values: t.values.slice() });
   }
   const notes: string[] = [];
-  const counts = program.specs.filter((s) => s.role === 'bn-count').length;
-  if (counts > 0) notes.push(`the ONNX file holds no num_batches_tracked: ${counts} BatchNorm counts start at 0`);
+  // The exporter drops num_batches_tracked; 0, said once here rather than once per layer.
+  const counts = program.specs.filter((s) => s.role === 'bn-count');
+  for (const spec of counts) tensors.set(spec.name, { dtype: 'int32', shape: [], values: new Int32Array(1) });
+  if (counts.length > 0)
+    notes.push(`the ONNX file holds no num_batches_tracked: ${counts.length} BatchNorm counts start at 0`);
   const used = new Set(program.sources.values());
   const unused = [...graph.initializers.keys()].filter((name) => !used.has(name));
   if (unused.length > 0)
