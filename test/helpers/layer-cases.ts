@@ -18,8 +18,10 @@ import type { TensorMap, TensorRole } from '../../src/models/types.ts';
 import { forwardTangents } from '../../src/onnx/forward-tangents.ts';
 import { GraphBuilder, type Value } from '../../src/onnx/graph-builder.ts';
 import { GraphLayers } from '../../src/onnx/graph-layers.ts';
-import { encodeModel } from '../../src/onnx/onnx-model.ts';
+import { NCHWC_DOMAIN } from '../../src/onnx/nchwc-layout.ts';
+import { encodeModel, type OnnxGraph } from '../../src/onnx/onnx-model.ts';
 import type { OnnxRuntime } from '../../src/onnx/onnx-runtime.ts';
+import { splitWeightPreparation } from '../../src/onnx/weight-preparation.ts';
 import { l2RelativeError } from './reference-ops.ts';
 
 /** A case's network on any implementation of the vocabulary, ending in a [N, F] output. */
@@ -106,6 +108,8 @@ export interface CaseResult {
   output: Float32Array;
   gradients: Record<string, Float32Array>;
   hvp?: Record<string, Float32Array>;
+  /** onnxruntime: the graph's blocked (NCHWc) convolutions. */
+  blockedConvolutions?: number;
 }
 
 /** The case's tensors on tfjs: x NHWC, parameters and v in tfjs layout, r. The caller disposes. */
@@ -190,7 +194,10 @@ function tangentHessianVectorProduct(net: Network, inputs: ReturnType<typeof tfj
   }
 }
 
-/** The case as one onnxruntime graph: output, gradients of Σ r ⊙ y and H·v (blocked when `block` is set). */
+/**
+ * The case as one onnxruntime graph: output, gradients of Σ r ⊙ y and H·v; blocked when `block` is
+ * set, and then run split into weight preparation and the rest, as the engine runs it.
+ */
 export function runOnnx(runtime: OnnxRuntime, name: LayerCaseName, block: number | undefined): CaseResult {
   const f = layerFixture(name);
   const net = LAYER_CASES[name]!;
@@ -223,9 +230,13 @@ export function runOnnx(runtime: OnnxRuntime, name: LayerCaseName, block: number
     ...Object.fromEntries(names.map((n) => [n, feed(inputs.params[n]!)])),
     ...Object.fromEntries(names.map((n) => [`tangent:${n}`, feed(inputs.v[n]!)])),
   };
-  const session = runtime.session(encodeModel(b.build(), `layers-${name}`));
+  const graph = b.build();
+  const blockedConvolutions = graph.nodes.filter((n) => n.domain === NCHWC_DOMAIN && n.op === 'Conv').length;
+  const outputs = ['y', ...wrt.map((v) => `gradient:${v.name}`), ...names.map((n) => `hvp:${n}`)];
   try {
-    const out = session.run(feeds, ['y', ...wrt.map((v) => `gradient:${v.name}`), ...names.map((n) => `hvp:${n}`)]);
+    // Blocked graphs run as the engine runs them: split into weight preparation and the rest.
+    const out =
+      block === undefined ? runWhole(runtime, graph, feeds, outputs) : runSplit(runtime, graph, names, feeds, outputs);
     const pytorch = (values: Float32Array, n: string, shape: number[]) =>
       tf.tidy(() => pytorchValues(tf.tensor(values, shape), n, f));
     return {
@@ -234,11 +245,40 @@ export function runOnnx(runtime: OnnxRuntime, name: LayerCaseName, block: number
         ['x', ...names].map((n, i) => [n, pytorch(out[`gradient:${wrt[i]!.name}`]!, n, wrt[i]!.shape)]),
       ),
       hvp: Object.fromEntries(names.map((n) => [n, pytorch(out[`hvp:${n}`]!, n, params[n]!.shape)])),
+      blockedConvolutions,
     };
   } finally {
-    session.dispose();
     inputs.dispose();
   }
+}
+
+type Feeds = Record<string, { data: Float32Array; dims: readonly number[] }>;
+
+function runWhole(runtime: OnnxRuntime, graph: OnnxGraph, feeds: Feeds, outputs: string[]) {
+  const session = runtime.session(encodeModel(graph, 'layers'));
+  try {
+    return session.run(feeds, outputs);
+  } finally {
+    session.dispose();
+  }
+}
+
+/** The graph's weight preparation (weightscape's split) run first, its values fed to the rest. */
+function runSplit(runtime: OnnxRuntime, graph: OnnxGraph, weights: string[], feeds: Feeds, outputs: string[]) {
+  const { preparation, main, prepared } = splitWeightPreparation(graph, weights);
+  if (preparation === undefined) return runWhole(runtime, graph, feeds, outputs);
+  const pick = (names: string[]) => Object.fromEntries(names.map((n) => [n, feeds[n]!]));
+  const made = runWhole(
+    runtime,
+    preparation,
+    pick(preparation.inputs.map((i) => i.name)),
+    prepared.map((p) => p.name),
+  );
+  const mainFeeds: Feeds = {
+    ...pick(main.inputs.map((i) => i.name).filter((n) => feeds[n] !== undefined)),
+    ...Object.fromEntries(prepared.map(({ name, shape }) => [name, { data: made[name]!, dims: shape }])),
+  };
+  return runWhole(runtime, main, mainFeeds, outputs);
 }
 
 /**

@@ -38,6 +38,9 @@ for (const name of CASES) {
   test(`${name} on onnxruntime: output, the tape's gradients and H·v are PyTorch's, plain and blocked`, (t) => {
     assertMatchesPytorch(name, runOnnx(runtime, name, undefined));
     if (block === undefined) return t.skip('onnxruntime has no NCHWc layout here');
-    assertMatchesPytorch(name, runOnnx(runtime, name, block));
+    const blocked = runOnnx(runtime, name, block);
+    assertMatchesPytorch(name, blocked);
+    // The kinks' 1×1 identity has 2 channels, too few to block.
+    if (name !== 'kinks') assert.ok(blocked.blockedConvolutions! > 0, 'no blocked convolution');
   });
 }

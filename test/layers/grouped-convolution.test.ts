@@ -1,8 +1,8 @@
 /**
  * conv(..., groups): depthwise (stride 2, and 5×5), depthwise with a channel multiplier, and
- * grouped convolutions of 4 and 8 input channels per group (tfjs's two forms) in the three
- * contexts against PyTorch float64 (the 'groups' case of fixtures/make_layer_fixtures.py); and
- * weightscape's WASM depthwise gradients against float64 finite differences and the cpu backend's.
+ * grouped convolutions of 4 and 8 input channels per group in the three contexts against PyTorch
+ * float64 (the 'groups' case of fixtures/make_layer_fixtures.py); and weightscape's WASM depthwise
+ * gradients (channel multipliers too) against float64 finite differences and the cpu backend's.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,7 +37,9 @@ for (const backend of ['wasm', 'cpu'] as const) {
 test("groups on onnxruntime: output, the tape's gradients and H·v are PyTorch's, plain and blocked", (t) => {
   assertMatchesPytorch('groups', runOnnx(runtime, 'groups', undefined));
   if (block === undefined) return t.skip('onnxruntime has no NCHWc layout here');
-  assertMatchesPytorch('groups', runOnnx(runtime, 'groups', block));
+  const blocked = runOnnx(runtime, 'groups', block);
+  assertMatchesPytorch('groups', blocked);
+  assert.ok(blocked.blockedConvolutions! > 0, 'no blocked convolution');
 });
 
 /** Depthwise convolution in float64, NHWC x and [kh, kw, C, M] filter, explicit padding. */

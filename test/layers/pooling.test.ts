@@ -34,5 +34,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
 test("pools on onnxruntime: output, the tape's gradients and H·v are PyTorch's, plain and blocked", (t) => {
   assertMatchesPytorch('pools', runOnnx(runtime, 'pools', undefined));
   if (block === undefined) return t.skip('onnxruntime has no NCHWc layout here');
-  assertMatchesPytorch('pools', runOnnx(runtime, 'pools', block));
+  const blocked = runOnnx(runtime, 'pools', block);
+  assertMatchesPytorch('pools', blocked);
+  assert.ok(blocked.blockedConvolutions! > 0, 'no blocked convolution');
 });
