@@ -127,7 +127,11 @@ class Translation {
     if (pad !== undefined)
       this.fail(node, `its input is the zero padding of node '${pad.node}', supported only before an AveragePool`);
     if (name !== undefined && (this.graph.initializers.has(name) || this.aliases.has(name)))
-      this.fail(node, `input '${name}' is an initializer where a computed tensor is expected`);
+      this.fail(
+        node,
+        `input '${name}' is an initializer: computing with parameters (weight normalization, folded constants) ` +
+          'is not supported',
+      );
     return this.fail(node, `input '${name ?? ''}' is not computed by any earlier node`);
   }
 
@@ -222,6 +226,8 @@ function conv(t: Translation, node: OnnxNode): void {
   const input = t.shape(node, node.inputs[0]);
   if (input.length !== 3) t.fail(node, 'expects a feature map');
   const weight = t.graph.initializers.get(t.aliases.get(node.inputs[1] ?? '') ?? node.inputs[1] ?? '');
+  // A weight that is not an initializer is refused as such, before its shape is read.
+  if (weight === undefined) t.parameter(node, node.inputs[1], 'weight', 'conv-weight', []);
   const groups = intAttribute(node, 'group', 1);
   const shape = weight?.shape ?? [];
   const kernel = intsAttribute(node, 'kernel_shape') ?? shape.slice(2);
@@ -276,7 +282,8 @@ function gemm(t: Translation, node: OnnxNode): void {
     t.fail(node, 'alpha and beta other than 1 are not supported');
   if (intAttribute(node, 'transA', 0) !== 0 || intAttribute(node, 'transB', 0) !== 1)
     t.fail(node, "only transA = 0, transB = 1 (PyTorch's Linear) is supported");
-  const weight = t.graph.initializers.get(node.inputs[1] ?? '');
+  const weight = t.graph.initializers.get(t.aliases.get(node.inputs[1] ?? '') ?? node.inputs[1] ?? '');
+  if (weight === undefined) t.parameter(node, node.inputs[1], 'weight', 'linear-weight', []);
   const out = weight?.shape[0] ?? 0;
   const prefix = t.parameter(node, node.inputs[1], 'weight', 'linear-weight', [out, input[0]!]);
   const bias = node.inputs[2] !== undefined && node.inputs[2] !== '';
@@ -297,7 +304,7 @@ function matMul(t: Translation, node: OnnxNode, transposed: Map<string, string>)
       "only x·weightᵀ with the weight an initializer (PyTorch's bias-free Linear) is supported",
       EXPORT_ADVICE,
     );
-  const out = t.graph.initializers.get(weightName)?.shape[0] ?? 0;
+  const out = t.graph.initializers.get(t.aliases.get(weightName) ?? weightName)?.shape[0] ?? 0;
   const prefix = t.parameter(node, weightName, 'weight', 'linear-weight', [out, input[0]!]);
   t.steps.push({ op: 'linear', input: node.inputs[0]!, output: node.outputs[0]!, prefix, bias: false });
   t.shapes.set(node.outputs[0]!, [out]);

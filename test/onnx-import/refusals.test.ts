@@ -111,6 +111,17 @@ test('a weight the exporter renamed (BatchNorm folded into the convolution) is r
   );
 });
 
+test('a weight computed in the graph is refused naming the node that computes it', () => {
+  const g = new GraphBuilder();
+  const x = g.input('input', [1, 3, 8, 8]);
+  const w = g.node('Relu', [x], {}, [1, 3, 8, 8], 'computed');
+  const y = g.node('Conv', [x, w], CONV, [1, 4, 8, 8]);
+  g.output(y, 'logits');
+  const path = join(dir, 'computed.onnx');
+  writeFileSync(path, encodeModel(g.build(), 'computed'));
+  refuses(path, /node 'n1' \(Conv\): its weight 'computed' is computed by node 'n0' \(Relu\)/);
+});
+
 test('an operator outside the vocabulary is refused by name with the node using it', () => {
   refuses(`${DIR}softplus.onnx`, /unsupported operator Softplus \(node '\/Softplus'\)$/);
   const d = describeOnnx(`${DIR}softplus.onnx`);
