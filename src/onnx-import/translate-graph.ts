@@ -452,7 +452,9 @@ function reshape(t: Translation, node: OnnxNode): void {
   const leading = target[0];
   const batchLike = leading === 'N' || leading === 0 || (typeof leading === 'number' && leading > 0);
   const rest = target[1];
-  const flat = target.length === 2 && batchLike && (rest === -1 || rest === size);
+  // x.view(x.size(0), -1), its constant-folded [batch, -1], and x.view(-1, C·H·W).
+  const flat =
+    target.length === 2 && ((batchLike && (rest === -1 || rest === size)) || (leading === -1 && rest === size));
   if (!flat || intAttribute(node, 'allowzero', 0) !== 0)
     t.fail(node, `only the N×−1 flatten is supported (target shape [${target.join(', ')}])`);
   t.steps.push({ op: input.length === 1 ? 'identity' : 'flatten', input: node.inputs[0]!, output: node.outputs[0]! });

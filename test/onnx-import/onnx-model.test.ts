@@ -161,3 +161,25 @@ for (const { name, skip } of NETWORKS) {
     );
   }
 }
+
+for (const [engineName, engine] of engines) {
+  test(`variants.onnx on ${engineName}: other spellings of the operators give PyTorch's logits`, () => {
+    useEngine(engine());
+    const file = `${DIR}variants.onnx`;
+    const checkpoint = loadCheckpoint(file);
+    // A fresh BatchNorm: the exporter shares weight/running_var and bias/running_mean (Identity nodes).
+    assert.deepEqual(checkpoint.tensors.get('features.1.running_var')!.values, new Float32Array(8).fill(1));
+    const config = resolveModelConfig(checkpoint, { arch: 'onnx', options: { file } });
+    const { weights } = checkpointToWeights(checkpoint, config);
+    const reference = loadCheckpoint(`${DIR}variants.reference.safetensors`).tensors;
+    const x = reference.get('x')!;
+    const logits = tf.tidy(() =>
+      modelFunction(config, weights, { training: false })
+        .logits(tf.tensor4d(x.values as Float32Array, x.shape as [number, number, number, number]))
+        .dataSync(),
+    );
+    const error = maxAbsDifference(logits, reference.get('logits')!.values);
+    assert.ok(error < 1e-4, `logits: max abs error ${error}`);
+    tf.dispose([...Object.values(weights.params), ...Object.values(weights.state)]);
+  });
+}
