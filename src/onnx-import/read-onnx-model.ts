@@ -98,7 +98,7 @@ function checkStorage(raw: RawTensor, path: string, what: string): void {
 
 /** A float32 tensor from raw_data (little-endian) or float_data, its length checked against the shape. */
 function floatTensor(raw: RawTensor, shape: number[], path: string, what: string, budget: TensorBudget): HostTensor {
-  budget.claim(what, shape);
+  budget.claim(raw.name || what, shape);
   const count = Number(valueCount(shape));
   const rawBytes = raw.rawData?.length ?? 0;
   const floats = raw.floatData ?? [];
