@@ -53,6 +53,9 @@ export function modelRequest(flags: ModelFlags): ModelConfigRequest {
   const options: Record<string, unknown> = {};
   for (const key of ARCH_OPTION_FLAGS) if (flags[key] !== undefined) options[key] = flags[key];
   if (flags.model !== undefined) {
+    // Checkpoint loading recognizes an ONNX file by its name (its bytes could pass for safetensors).
+    if (!/\.onnx$/i.test(flags.model))
+      throw new WeightscapeError('bad-argument', `--model ${flags.model}: expected an ONNX file named *.onnx`);
     if (flags.arch !== undefined && flags.arch !== 'onnx')
       throw new WeightscapeError('bad-argument', `--model and --arch ${flags.arch}: the ONNX file is the architecture`);
     options.file = flags.model;
