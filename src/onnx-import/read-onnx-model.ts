@@ -74,8 +74,9 @@ export interface OnnxGraph {
 const bad = (path: string, problem: string) => new WeightscapeError('bad-file', `${path}: ${problem}`);
 
 /** An int64 from the decoder as a safe JavaScript integer, or an error naming `what`. */
-function int64(value: Int64 | undefined, path: string, what: string): number {
-  if (value === undefined) return 0;
+function int64(value: Int64 | null | undefined, path: string, what: string): number {
+  // protobufjs leaves absent message fields null, absent scalars at their default.
+  if (value === undefined || value === null) return 0;
   const big = BigInt(typeof value === 'number' ? value : value.toString());
   if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < BigInt(Number.MIN_SAFE_INTEGER))
     throw bad(path, `${what} ${big} is out of range`);
@@ -93,7 +94,7 @@ function dims(raw: RawTensor, path: string, what: string): number[] {
 function checkStorage(raw: RawTensor, path: string, what: string): void {
   if (raw.dataLocation === 1 || (raw.externalData ?? []).length > 0)
     throw bad(path, `${what} keeps its values in an external file, which is not supported`);
-  if (raw.segment !== undefined && raw.segment.length > 0) throw bad(path, `${what} is segmented`);
+  if ((raw.segment?.length ?? 0) > 0) throw bad(path, `${what} is segmented`);
 }
 
 /** A float32 tensor from raw_data (little-endian) or float_data, its length checked against the shape. */
@@ -161,7 +162,8 @@ function readAttribute(raw: RawAttribute, path: string, where: string): Attribut
     case ONNX_ATTRIBUTE_TYPE.INT:
       return { kind: 'int', value: int64(raw.i, path, what) };
     case ONNX_ATTRIBUTE_TYPE.STRING:
-      return { kind: 'string', value: new TextDecoder().decode(raw.s ?? new Uint8Array()) };
+      // An absent bytes field decodes as protobufjs's default, which need not be a Uint8Array.
+      return { kind: 'string', value: raw.s instanceof Uint8Array ? new TextDecoder().decode(raw.s) : '' };
     case ONNX_ATTRIBUTE_TYPE.FLOATS:
       return { kind: 'floats', value: [...(raw.floats ?? [])] };
     case ONNX_ATTRIBUTE_TYPE.INTS:
@@ -198,9 +200,7 @@ function decode(bytes: Uint8Array, path: string): RawModel {
 }
 
 function opsetOf(model: RawModel, path: string): number {
-  const entry = (model.opsetImport ?? []).find(
-    (o) => o.domain === undefined || o.domain === '' || o.domain === 'ai.onnx',
-  );
+  const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   if (entry === undefined) throw bad(path, 'names no ONNX opset (not an ONNX model?)');
   const opset = int64(entry.version, path, 'opset');
   if (opset < SUPPORTED_OPSETS.min || opset > SUPPORTED_OPSETS.max)
@@ -216,7 +216,7 @@ export function readOnnxModel(path: string, options: { maxTensorBytes?: number }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const model = decode(bytes, path);
   const graph = model.graph;
-  if (graph === undefined || (graph.node ?? []).length === 0) throw bad(path, 'holds no graph (not an ONNX model?)');
+  if (!graph || (graph.node ?? []).length === 0) throw bad(path, 'holds no graph (not an ONNX model?)');
   const opset = opsetOf(model, path);
   if ((model.functions ?? []).length > 0) throw bad(path, 'defines local functions, which are not supported');
   if ((graph.sparseInitializer ?? []).length > 0) throw bad(path, 'has sparse initializers, which are not supported');
