@@ -31,7 +31,7 @@ export interface Layers<T> {
   /** PyTorch's hardtanh (ReLU6 = clip(x, 0, 6)): gradient 1 strictly between the bounds, 0 at and past them. */
   clip(x: T, min: number, max: number): T;
   sigmoid(x: T): T;
-  /** Elementwise product: b of a's shape, or a per-channel 1×1 map of a's batch (a squeeze-excitation gate). */
+  /** Elementwise product: of one shape, or one side a per-channel 1×1 map of the other's batch (a gate). */
   mul(a: T, b: T): T;
   /** Concatenation along the channel axis (the feature axis of [N, F]). */
   concat(xs: T[]): T;

@@ -224,9 +224,10 @@ export class GraphLayers implements Layers<Value> {
         this.needs(c) ? this.layout.elementwise('Mul', [dy, x], a.shape) : undefined,
       ]);
     }
-    const [n, ch] = a.shape as [number, number];
-    if (a.shape.length !== 4 || c.shape.join() !== [n, ch, 1, 1].join())
-      throw new Error(`mul: [${c.shape}] is neither [${a.shape}] nor a per-channel [${[n, ch, 1, 1]}]`);
+    const gateOf = (g: Value, x: Value) =>
+      x.shape.length === 4 && g.shape.join() === [x.shape[0], x.shape[1], 1, 1].join();
+    if (gateOf(a, c)) return this.mul(c, a);
+    if (!gateOf(c, a)) throw new Error(`mul: [${c.shape}] is neither [${a.shape}] nor its per-channel gate`);
     // A per-channel gate: plain NCHW (a blocked 1×1 map does not broadcast over blocked pixels).
     const [x, gate] = [this.layout.plain(a), this.layout.plain(c)];
     return this.record([a, c], this.b.binary('Mul', x, gate), (dy) => [

@@ -32,7 +32,8 @@ export const LAYER_CASES: Record<string, Network> = {
     let y = l.conv('c1', x, 1, 1, true);
     y = l.conv('c2', l.maxPool(y, 3, 2, 1), 1, 0);
     y = l.avgPool(y, 3, 1, 1);
-    y = l.avgPool(y, 3, 2, 1);
+    y = l.maxPool(y, 3, 1);
+    y = l.avgPool(y, 2, 2, 1);
     return l.flatten(l.maxPool(y, 2));
   },
   groups: (l, x) => {
@@ -59,7 +60,8 @@ export const LAYER_CASES: Record<string, Network> = {
   'se-concat': (l, x) => {
     const a = l.conv('c1', x, 1, 1);
     const gate = l.sigmoid(l.conv('fc', l.relu(l.globalAvgPool(a)), 1, 0, true));
-    const gated = l.mul(a, gate);
+    // The gate first: either side may be the per-channel one.
+    const gated = l.mul(gate, a);
     const b = l.conv('c2', gated, 1, 1);
     return l.flatten(l.conv('mix', l.concat([gated, b, l.mul(gated, b)]), 1, 0));
   },

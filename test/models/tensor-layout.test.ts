@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { tfjsShape, toPytorchLayout, toTfjsLayout } from '../../src/models/tensor-layout.ts';
+import { convSpecs, linearSpecs } from '../../src/models/tensor-specs.ts';
 
 test('a convolution filter: OIHW [2, 3, 1, 2] becomes HWIO [1, 2, 3, 2], element (o, i, h, w) at (h, w, i, o)', async () => {
   await tf.setBackend('cpu');
@@ -46,4 +47,21 @@ test('a weight of the wrong rank for its role is refused', () => {
   assert.throws(() => toTfjsLayout(t, 'conv-weight'), /rank 4, not 2/);
   assert.throws(() => tfjsShape([2, 2, 2], 'linear-weight'), /rank 2, not 3/);
   t.dispose();
+});
+
+test("grouped and bias-free layers' specs: PyTorch's [out, in/groups, k, k] conv weight, a linear without its bias", () => {
+  assert.deepEqual(
+    convSpecs('dw', 32, 32, 3, false, 32).map((s) => [s.name, s.shape, s.role]),
+    [['dw.weight', [32, 1, 3, 3], 'conv-weight']],
+  );
+  assert.deepEqual(
+    convSpecs('g', 16, 8, 1, true, 4).map((s) => s.shape),
+    [[16, 2, 1, 1], [16]],
+  );
+  assert.deepEqual(
+    linearSpecs('fc', 5, 6, false).map((s) => s.name),
+    ['fc.weight'],
+  );
+  // The grouped weight converts as every convolution's: HWIO [k, k, in/groups, out].
+  assert.deepEqual(tfjsShape([16, 2, 1, 1], 'conv-weight'), [1, 1, 2, 16]);
 });
