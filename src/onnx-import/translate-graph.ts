@@ -76,6 +76,7 @@ export const SUPPORTED_OPERATORS = [
   'Unsqueeze',
   'Cast',
   'Pad',
+  'ReduceMean',
 ] as const;
 
 const SUPPORTED = new Set<string>(SUPPORTED_OPERATORS);
@@ -535,6 +536,21 @@ function unary(t: Translation, node: OnnxNode): void {
   t.shapes.set(io.output, input);
 }
 
+/** The mean over H and W (x.mean((2, 3)), keepdim or not): the global average pool, flattened without keepdim. */
+function reduceMean(t: Translation, node: OnnxNode): void {
+  onlyAttributes(t, node, ['axes', 'keepdims']);
+  const input = t.shape(node, node.inputs[0]);
+  const axes = (intsAttribute(node, 'axes') ?? []).map((a) => (a < 0 ? a + 4 : a)).sort();
+  if (input.length !== 3 || node.inputs.length > 1 || axes.join(',') !== '2,3')
+    t.fail(node, 'only the mean over H and W of a feature map is supported');
+  const keep = intAttribute(node, 'keepdims', 1) !== 0;
+  const output = node.outputs[0]!;
+  const pooled = keep ? output : `${output} (global average)`;
+  t.steps.push({ op: 'globalAvgPool', input: node.inputs[0]!, output: pooled });
+  if (!keep) t.steps.push({ op: 'flatten', input: pooled, output });
+  t.shapes.set(output, keep ? [input[0]!, 1, 1] : [input[0]!]);
+}
+
 /** Identity of a tensor is an alias step; of an initializer, a second parameter under the new (PyTorch) name. */
 function identity(t: Translation, node: OnnxNode): void {
   const input = node.inputs[0] ?? '';
@@ -635,6 +651,9 @@ export function translateGraph(graph: OnnxGraph): OnnxProgram {
         break;
       case 'Cast':
         cast(t, node);
+        break;
+      case 'ReduceMean':
+        reduceMean(t, node);
         break;
       default:
         unary(t, node);
