@@ -508,8 +508,13 @@ function unary(t: Translation, node: OnnxNode): void {
     case 'Clip': {
       onlyAttributes(t, node, []);
       const [min, max] = [scalarInput(t, node, 1, -Infinity), scalarInput(t, node, 2, Infinity)];
+      // x.clamp(min=0) is a ReLU (but for the gradient at exactly 0: clamp's 1, ReLU's 0).
+      if (min === 0 && max === Infinity) {
+        t.steps.push({ op: 'relu', ...io });
+        break;
+      }
       if (!(Number.isFinite(min) && Number.isFinite(max) && min < max))
-        t.fail(node, `bounds [${min}, ${max}] are not supported (both finite, as ReLU6's)`);
+        t.fail(node, `bounds [${min}, ${max}] are not supported (both finite as ReLU6's, or [0, ∞) as ReLU's)`);
       t.steps.push({ op: 'clip', ...io, min, max });
       break;
     }
