@@ -73,8 +73,13 @@ export function resolveModelConfig(
     );
   }
   const fromFile = request.arch === undefined || request.arch === checkpoint.metadata.arch;
+  const stored = fromFile ? parseJson<Record<string, unknown>>(checkpoint, 'options') : undefined;
+  // Options that describe a model file (an imported graph's path and hash) are moot when the request
+  // names another file (--model): the tensors are then matched to that file's graph by name and shape.
+  const requestedFile = request.options?.file;
+  const sameFile = requestedFile === undefined || stored?.file === undefined || stored.file === requestedFile;
   const options = architecture(arch).parseOptions({
-    ...(fromFile ? parseJson<Record<string, unknown>>(checkpoint, 'options') : {}),
+    ...(sameFile ? stored : {}),
     ...request.options,
   }) as Record<string, unknown>;
   const fixed = fixedShape(arch, options, request);

@@ -183,3 +183,26 @@ for (const [engineName, engine] of engines) {
     tf.dispose([...Object.values(weights.params), ...Object.values(weights.state)]);
   });
 }
+
+test('--model with a separate checkpoint: a PyTorch state dict loads by name and shape, a foreign one is refused', () => {
+  useEngine(useUndisposed(tfjsEngine));
+  const file = `${DIR}resnet-ish.onnx`;
+  const state = loadCheckpoint(`${DIR}resnet-ish.state.safetensors`);
+  const config = resolveModelConfig(state, { arch: 'onnx', options: { file } });
+  const { weights, notes } = checkpointToWeights(state, config);
+  assert.deepEqual(notes, []);
+  // The state dict's own counts, where the ONNX file has none.
+  assert.equal(weights.state['layer1.bn1.num_batches_tracked']!.dataSync()[0], 17);
+  const f = open('resnet-ish');
+  const logits = tf.tidy(() => modelFunction(config, weights, { training: false }).logits(f.x).dataSync());
+  const error = maxAbsDifference(logits, f.reference.get('logits')!.values);
+  assert.ok(error < 1e-4, `logits: max abs error ${error}`);
+  tf.dispose([f.x, f.labels, ...Object.values(f.weights.params), ...Object.values(f.weights.state)]);
+  tf.dispose([...Object.values(weights.params), ...Object.values(weights.state)]);
+  // --model names another file than the checkpoint's metadata: its graph decides, and the tensors do not fit it.
+  const foreign = loadCheckpoint(`${DIR}mobilenet-ish.onnx`);
+  assert.throws(
+    () => checkpointToWeights(foreign, resolveModelConfig(foreign, { arch: 'onnx', options: { file } })),
+    /mobilenet-ish\.onnx: does not fit onnx .*: stem\.weight has shape \[8, 3, 3, 3\] but onnx expects \[4, 3, 3, 3\]; missing stem\.bias \[4\]/,
+  );
+});
