@@ -5,12 +5,12 @@ import { parseDataSpec, type Split } from '../src/data/dataset.ts';
 import { evaluateCheckpoint, type EvalResult } from '../src/eval/evaluate-checkpoint.ts';
 import { createContext } from './context.ts';
 import { positiveInteger } from './parse-number.ts';
-import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
+import { addModelOptions, checkpointPath, modelRequest, type ModelFlags } from './model-options.ts';
 import { claimOutputs, progressLine, writeOutput } from './output.ts';
 import { addShardOptions, shardFromFlags, type ShardFlags } from './shard-options.ts';
 
 interface EvalFlags extends ModelFlags, ShardFlags {
-  checkpoint: string;
+  checkpoint?: string;
   data: string;
   attack: string;
   split: 'train' | 'test' | 'both';
@@ -67,7 +67,10 @@ export function evalCommand(): Command {
       .description(
         'clean and robust loss and accuracy on the training and test splits, and the robust generalization gap',
       )
-      .requiredOption('--checkpoint <file>', 'checkpoint (.pt/.pth, .safetensors, TF.js model.json)')
+      .option(
+        '--checkpoint <file>',
+        'checkpoint (.pt/.pth, .safetensors, TF.js model.json) (default: the --model file)',
+      )
       .requiredOption(
         '--data <spec>',
         'fashion-mnist[:<dir>], mnist[:<dir>], cifar10:<dir>, cifar100:<dir>, npy:<images>,<labels>, mini',
@@ -97,7 +100,7 @@ export function evalCommand(): Command {
     const splits: Split[] = flags.split === 'both' ? ['train', 'test'] : [flags.split];
     const progress = new Map<Split, (done: number, total: number) => void>();
     const result = evaluateCheckpoint({
-      checkpoint: flags.checkpoint,
+      checkpoint: checkpointPath(flags),
       data: parseDataSpec(flags.data),
       splits,
       attack,
@@ -117,7 +120,7 @@ export function evalCommand(): Command {
     for (const note of result.notes) context.stderr(`note: ${note}`);
     const json = `${JSON.stringify(result, null, 2)}\n`;
     if (flags.out !== undefined)
-      writeOutput(flags.out, json, [flags.checkpoint, ...flags.data.replace(/^[a-z0-9-]+:/, '').split(',')]);
+      writeOutput(flags.out, json, [checkpointPath(flags), ...flags.data.replace(/^[a-z0-9-]+:/, '').split(',')]);
     context.stdout(flags.json ? json : formatEvalTable(result));
   });
 }

@@ -6,12 +6,12 @@ import { WeightscapeError } from '../src/errors.ts';
 import { measureFlatness, type FlatnessResult, type LossFlatness } from '../src/landscape/flatness.ts';
 import { createContext } from './context.ts';
 import { positiveInteger, positiveNumber } from './parse-number.ts';
-import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
+import { addModelOptions, checkpointPath, modelRequest, type ModelFlags } from './model-options.ts';
 import { claimOutputs, progressLine, writeOutput } from './output.ts';
 import { addShardOptions, shardFromFlags, type ShardFlags } from './shard-options.ts';
 
 interface FlatnessFlags extends ModelFlags, ShardFlags {
-  checkpoint: string;
+  checkpoint?: string;
   data: string;
   split: 'train' | 'test';
   subset?: string;
@@ -80,7 +80,7 @@ export function flatnessCommand(): Command {
         'loss increase at radius ρ along random filter-normalized directions (mean, max) and the adversarial direction, ' +
           'curvature, top Hessian eigenvalue; clean and adversarial',
       )
-      .requiredOption('--checkpoint <file>', 'checkpoint')
+      .option('--checkpoint <file>', 'checkpoint (default: the --model file)')
       .requiredOption('--data <spec>', 'data (see eval)')
       .addOption(new Option('--split <split>', 'which split').choices(['train', 'test']).default('test'))
       .option('--subset <n>', 'class-stratified subset', '500')
@@ -107,7 +107,7 @@ export function flatnessCommand(): Command {
     claimOutputs('flatness', [{ flag: '--out', path: flags.out, kind: 'file' }]);
     const context = await createContext(command);
     const result = measureFlatness({
-      checkpoint: flags.checkpoint,
+      checkpoint: checkpointPath(flags),
       data: parseDataSpec(flags.data),
       split: flags.split,
       subset: flags.subset === undefined ? undefined : positiveInteger('subset', flags.subset),
@@ -127,7 +127,7 @@ export function flatnessCommand(): Command {
     // Notes go to stderr whatever the output format: a non-converged Hessian is not to be missed.
     for (const note of result.notes) context.stderr(`note: ${note}`);
     const json = `${JSON.stringify(result, null, 2)}\n`;
-    if (flags.out !== undefined) writeOutput(flags.out, json, [flags.checkpoint]);
+    if (flags.out !== undefined) writeOutput(flags.out, json, [checkpointPath(flags)]);
     context.stdout(flags.json ? json : formatFlatnessTable(result));
   });
 }

@@ -7,11 +7,11 @@ import { analyzeHessian, type HessianResult } from '../src/hessian/analyze-hessi
 import { minimumRelativeSigma } from '../src/hessian/spectral-density.ts';
 import { createContext } from './context.ts';
 import { positiveInteger, positiveNumber } from './parse-number.ts';
-import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
+import { addModelOptions, checkpointPath, modelRequest, type ModelFlags } from './model-options.ts';
 import { claimOutputs, writeOutput } from './output.ts';
 
 interface HessianFlags extends ModelFlags {
-  checkpoint: string;
+  checkpoint?: string;
   data: string;
   split: 'train' | 'test';
   subset: string;
@@ -124,7 +124,7 @@ export function hessianCommand(): Command {
         'exact Hessian of the loss (forward-over-reverse products): top eigenvalues by Lanczos, trace by Hutchinson, ' +
           'spectral density by stochastic Lanczos quadrature, per-layer blocks',
       )
-      .requiredOption('--checkpoint <file>', 'checkpoint')
+      .option('--checkpoint <file>', 'checkpoint (default: the --model file)')
       .requiredOption('--data <spec>', 'data (see eval)')
       .addOption(new Option('--split <split>', 'which split').choices(['train', 'test']).default('test'))
       .option('--subset <n>', 'class-stratified subset of examples the loss averages over', '500')
@@ -161,7 +161,7 @@ export function hessianCommand(): Command {
         '--attack: only with --loss adversarial (the clean loss has no attack)',
       );
     const request = {
-      checkpoint: flags.checkpoint,
+      checkpoint: checkpointPath(flags),
       data: parseDataSpec(flags.data),
       split: flags.split,
       subset: positiveInteger('subset', flags.subset),
@@ -196,7 +196,7 @@ export function hessianCommand(): Command {
     onProgress.end();
     for (const note of result.notes) context.stderr(`note: ${note}`);
     const json = `${JSON.stringify(result, null, 2)}\n`;
-    if (flags.out !== undefined) writeOutput(flags.out, json, [flags.checkpoint]);
+    if (flags.out !== undefined) writeOutput(flags.out, json, [checkpointPath(flags)]);
     context.stdout(flags.json ? json : formatHessianTable(result));
   });
 }

@@ -4,13 +4,39 @@ import { detectArchitecture } from '../src/checkpoints/detect-architecture.ts';
 import { loadCheckpoint } from '../src/checkpoints/load-checkpoint.ts';
 import { WeightscapeError } from '../src/errors.ts';
 import { printable, printableJson } from '../src/escape-text.ts';
+import { describeOnnx, type OnnxDescription } from '../src/onnx-import/describe-onnx.ts';
+import { isOnnxPath } from '../src/onnx-import/onnx-checkpoint.ts';
 import { globalOptions } from './context.ts';
 
 const FORMAT_NAMES = {
   'pytorch-zip': 'PyTorch zip checkpoint',
   safetensors: 'safetensors',
   tfjs: 'TF.js weights manifest',
+  onnx: 'ONNX model',
 };
+
+/** An ONNX model's lines: operators, support, parameters (names from the file, escaped). */
+function onnxLines(d: OnnxDescription): string[] {
+  const { channels, height, width } = d.input;
+  return [
+    `${printable(d.path)}: ONNX model, opset ${d.opset}, ${d.nodes} nodes, ${printable(d.producer || 'unknown producer')}`,
+    `sha256 ${d.sha256}`,
+    `input ${printable(d.input.name)}: N×${channels}×${height}×${width}${d.classes === null ? '' : `, ${d.classes} classes`}`,
+    `operators: ${d.operators.map((o) => `${printable(o.opType)} ×${o.count}`).join(', ')}`,
+    d.problem === null ? 'supported: every node (load it with --model)' : `not supported: ${printable(d.problem)}`,
+    ...d.unsupported.map(
+      (u) => `unsupported operator ${printable(u.opType)} ×${u.count} (first at node '${printable(u.node)}')`,
+    ),
+    d.parameters === null
+      ? `${d.tensors.length} float initializers`
+      : `${d.tensors.length} tensors, ${d.parameters.toLocaleString('en-US')} trainable parameters`,
+    '',
+    ...d.tensors.map(
+      (t) =>
+        `${printable(t.name).padEnd(48)} ${`[${t.shape.join(', ')}]`.padEnd(20)} ${(t.role ?? '').padEnd(16)} ${t.elements}`,
+    ),
+  ];
+}
 
 /** The metadata's `options` entry, which must be JSON. */
 function metadataOptions(path: string, text: string | undefined): unknown {
@@ -23,11 +49,20 @@ function metadataOptions(path: string, text: string | undefined): unknown {
 
 export function inspectCommand(): Command {
   return new Command('inspect')
-    .description('list the tensors of a checkpoint (.pt/.pth, .safetensors, TF.js model.json) and its architecture')
+    .description(
+      'list the tensors of a checkpoint (.pt/.pth, .safetensors, TF.js model.json) and its architecture, ' +
+        'or the operators and parameters of an ONNX model',
+    )
     .argument('<checkpoint>', 'checkpoint file')
     .option('--json', 'machine-readable output')
     .action((path: string, options: { json?: boolean }, command: Command) => {
       globalOptions(command);
+      if (isOnnxPath(path)) {
+        const description = describeOnnx(path);
+        const text = options.json ? JSON.stringify(description, null, 2) : onnxLines(description).join('\n');
+        process.stdout.write(`${options.json ? printableJson(text) : text}\n`);
+        return;
+      }
       const checkpoint = loadCheckpoint(path);
       const detected =
         checkpoint.metadata.arch !== undefined

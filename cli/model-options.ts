@@ -6,6 +6,7 @@ import { ARCHITECTURES } from '../src/models/registry.ts';
 
 export interface ModelFlags {
   arch?: string;
+  model?: string;
   width?: string;
   hidden?: string;
   depth?: string;
@@ -26,6 +27,10 @@ export function addModelOptions(command: Command): Command {
         '--arch <name>',
         'architecture (default: from the checkpoint metadata, or detected from its tensors)',
       ).choices(Object.keys(ARCHITECTURES)),
+    )
+    .option(
+      '--model <file.onnx>',
+      'a CNN exported by torch.onnx.export: the architecture, and the weights unless --checkpoint gives them',
     )
     .option('--width <n>', 'convnet/preact-resnet18/resnet: base channel count')
     .option('--hidden <sizes>', 'convnet: hidden units; mlp: comma-separated hidden layer sizes')
@@ -49,7 +54,15 @@ function numbers(flag: string, text: string): number[] {
 export function modelRequest(flags: ModelFlags): ModelConfigRequest {
   const options: Record<string, unknown> = {};
   for (const key of ARCH_OPTION_FLAGS) if (flags[key] !== undefined) options[key] = flags[key];
-  const request: ModelConfigRequest = { arch: flags.arch, options };
+  if (flags.model !== undefined) {
+    // Checkpoint loading recognizes an ONNX file by its name (its bytes could pass for safetensors).
+    if (!/\.onnx$/i.test(flags.model))
+      throw new WeightscapeError('bad-argument', `--model ${flags.model}: expected an ONNX file named *.onnx`);
+    if (flags.arch !== undefined && flags.arch !== 'onnx')
+      throw new WeightscapeError('bad-argument', `--model and --arch ${flags.arch}: the ONNX file is the architecture`);
+    options.file = flags.model;
+  }
+  const request: ModelConfigRequest = { arch: flags.model !== undefined ? 'onnx' : flags.arch, options };
   if (flags.classes !== undefined) {
     const classes = Number(flags.classes);
     if (!Number.isInteger(classes) || classes < 2)
@@ -66,4 +79,15 @@ export function modelRequest(flags: ModelFlags): ModelConfigRequest {
     request.normalization = { mean, std };
   }
   return request;
+}
+
+/** The checkpoint to load: --checkpoint, else the --model file's own initializers. */
+export function checkpointPath(flags: ModelFlags & { checkpoint?: string }): string {
+  const path = flags.checkpoint ?? flags.model;
+  if (path === undefined)
+    throw new WeightscapeError(
+      'bad-argument',
+      '--checkpoint is required (or --model model.onnx, whose weights are used)',
+    );
+  return path;
 }

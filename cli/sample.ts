@@ -14,13 +14,13 @@ import type { Flatness1D } from '../src/results/landscape-schema.ts';
 import { sampleInWorkers } from '../src/landscape/parallel-sample.ts';
 import { createContext } from './context.ts';
 import { positiveInteger } from './parse-number.ts';
-import { addModelOptions, modelRequest, type ModelFlags } from './model-options.ts';
+import { addModelOptions, checkpointPath, modelRequest, type ModelFlags } from './model-options.ts';
 import { claimOutputs, progressLine } from './output.ts';
 import { addShardOptions, shardFromFlags, type ShardFlags } from './shard-options.ts';
 import { resolve } from 'node:path';
 
 interface SampleFlags extends ModelFlags, ShardFlags {
-  checkpoint: string;
+  checkpoint?: string;
   data: string;
   split: 'train' | 'test';
   subset?: string;
@@ -54,7 +54,7 @@ export function sampleCommand(): Command {
   return addModelOptions(
     addShardOptions(new Command('sample'), 'points', 'join the shards with weightscape merge')
       .description('loss and accuracy of θ + α·d (+ β·e) on a grid: 1D curves or 2D surfaces, clean or adversarial')
-      .requiredOption('--checkpoint <file>', 'checkpoint')
+      .option('--checkpoint <file>', 'checkpoint (default: the --model file)')
       .requiredOption('--data <spec>', 'data (see eval)')
       .addOption(new Option('--split <split>', 'which split').choices(['train', 'test']).default('test'))
       .option('--subset <n>', 'class-stratified subset (deterministic for --seed)')
@@ -97,7 +97,7 @@ export function sampleCommand(): Command {
       throw new WeightscapeError('bad-argument', '--direction2 and --range2 go together');
     const attack = parseAttack(flags.attack);
     const settings: SweepSettings = {
-      checkpoint: resolve(flags.checkpoint),
+      checkpoint: resolve(checkpointPath(flags)),
       data: parseDataSpec(flags.data),
       split: flags.split,
       subset: flags.subset === undefined ? null : positiveInteger('subset', flags.subset),

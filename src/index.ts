@@ -11,6 +11,7 @@ export type { BackendInfo, BackendName } from './backend/select-backend.ts';
 
 // Checkpoints and data.
 export { loadCheckpoint, type LoadedCheckpoint } from './checkpoints/load-checkpoint.ts';
+export { describeOnnx, type OnnxDescription } from './onnx-import/describe-onnx.ts';
 export { loadDataset, parseDataSpec, type DataSpec, type LabeledImages } from './data/dataset.ts';
 export { parseAttack, formatAttack, type AttackSpec } from './attacks/attack-spec.ts';
 export { parseDirection, formatDirection, type DirectionSpec } from './directions/direction-spec.ts';

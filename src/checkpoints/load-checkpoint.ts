@@ -12,8 +12,9 @@ import { isTfjsManifest, readTfjsWeights } from './tfjs-weights.ts';
 import { readInputFile } from './read-input-file.ts';
 import { TensorBudget } from './tensor-budget.ts';
 import { isZip } from './zip-archive.ts';
+import { isOnnxPath, readOnnxCheckpoint } from '../onnx-import/onnx-checkpoint.ts';
 
-export type CheckpointFormat = 'pytorch-zip' | 'safetensors' | 'tfjs';
+export type CheckpointFormat = 'pytorch-zip' | 'safetensors' | 'tfjs' | 'onnx';
 
 export interface LoadedCheckpoint {
   path: string;
@@ -107,8 +108,10 @@ export interface LoadOptions {
   maxTensorBytes?: number;
 }
 
-/** Reads a .pt/.pth (zip), .safetensors, or TF.js model.json checkpoint. */
+/** Reads a .pt/.pth (zip), .safetensors, or TF.js model.json checkpoint, or an .onnx model's parameters. */
 export function loadCheckpoint(path: string, options: LoadOptions = {}): LoadedCheckpoint {
+  if (isOnnxPath(path))
+    return { path, format: 'onnx', layout: 'pytorch', ...readOnnxCheckpoint(path, options.maxTensorBytes) };
   const bytes = readInputFile(path);
   const budget = new TensorBudget(path, options.maxTensorBytes);
   const sha256 = createHash('sha256').update(bytes).digest('hex');

@@ -73,17 +73,51 @@ export function resolveModelConfig(
     );
   }
   const fromFile = request.arch === undefined || request.arch === checkpoint.metadata.arch;
-  const options = {
-    ...(fromFile ? parseJson<Record<string, unknown>>(checkpoint, 'options') : {}),
+  const stored = fromFile ? parseJson<Record<string, unknown>>(checkpoint, 'options') : undefined;
+  // Options that describe a model file (an imported graph's path and hash) are moot when the request
+  // names another file (--model): the tensors are then matched to that file's graph by name and shape.
+  const requestedFile = request.options?.file;
+  const sameFile = requestedFile === undefined || stored?.file === undefined || stored.file === requestedFile;
+  const options = architecture(arch).parseOptions({
+    ...(sameFile ? stored : {}),
     ...request.options,
-  };
+  }) as Record<string, unknown>;
+  const fixed = fixedShape(arch, options, request);
   return {
     arch,
-    options: architecture(arch).parseOptions(options) as Record<string, unknown>,
-    input: request.input ?? parseJson<InputSpec>(checkpoint, 'input') ?? { ...architecture(arch).defaultInput },
-    classes: modelClasses(request, checkpointClasses(checkpoint, detectedClasses)),
+    options,
+    input: fixed?.input ??
+      request.input ??
+      parseJson<InputSpec>(checkpoint, 'input') ?? { ...architecture(arch).defaultInput },
+    classes: fixed?.classes ?? modelClasses(request, checkpointClasses(checkpoint, detectedClasses)),
     normalization: request.normalization ?? parseJson<InputNormalization>(checkpoint, 'normalization'),
   };
+}
+
+const showInput = (i: InputSpec) => `${i.channels}×${i.height}×${i.width}`;
+
+/**
+ * The input and classes that an architecture's options fix (a graph imported from a file), after
+ * checking the request's (the data's image shape and class count, --classes) against them.
+ */
+export function fixedShape(
+  arch: string,
+  options: Record<string, unknown>,
+  request: Pick<ModelConfigRequest, 'input' | 'classes' | 'data'>,
+): { input: InputSpec; classes: number } | undefined {
+  const fixed = architecture(arch).shape?.(options);
+  if (fixed === undefined) return undefined;
+  if (request.input !== undefined && showInput(request.input) !== showInput(fixed.input))
+    throw new WeightscapeError(
+      'bad-argument',
+      `${fixed.source} takes ${showInput(fixed.input)} images (C×H×W) but the data are ${showInput(request.input)}`,
+    );
+  if (request.classes !== undefined && request.classes !== fixed.classes)
+    throw new WeightscapeError(
+      'bad-argument',
+      `--classes ${request.classes}: ${fixed.source} has ${fixed.classes} classes`,
+    );
+  return { input: fixed.input, classes: modelClasses({ data: request.data }, fixed) };
 }
 
 /**

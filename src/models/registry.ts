@@ -1,5 +1,6 @@
 /** The architectures by name. */
 import { WeightscapeError } from '../errors.ts';
+import { onnxArchitecture } from '../onnx-import/onnx-architecture.ts';
 import { convnet } from './convnet.ts';
 import { mlp } from './mlp.ts';
 import { preactResnet18 } from './preact-resnet18.ts';
@@ -15,6 +16,7 @@ export const ARCHITECTURES: Record<string, Architecture<never>> = {
   'preact-resnet18': preactResnet18 as Architecture<never>,
   'wide-resnet': wideResnet as Architecture<never>,
   resnet: resnet as Architecture<never>,
+  onnx: onnxArchitecture as Architecture<never>,
 };
 
 export function architecture(name: string): Architecture<unknown> {

@@ -84,6 +84,11 @@ export interface Architecture<Options> {
   candidates(shapes: TensorShapes): ModelConfig[];
   /** Tensors the reference code saves but the forward pass never reads: loaded with this note. */
   unusedTensors?(options: Options): { specs: TensorSpec[]; note: string };
+  /**
+   * The input shape and class count the options fix, when they do (a graph imported from a file):
+   * a request or data set that disagrees is refused instead of reshaping the model.
+   */
+  shape?(options: Options): { input: InputSpec; classes: number; source: string };
   /** Checks and completes loose options (from the CLI or checkpoint metadata). */
   parseOptions(raw: Record<string, unknown>): Options;
   tensorSpecs(config: ModelConfig<Options>): TensorSpec[];

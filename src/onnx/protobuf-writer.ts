@@ -1,7 +1,7 @@
 /**
  * The few Protocol Buffers encodings an ONNX model needs (varints, length-delimited fields,
  * packed repeated numbers), written into a growing byte buffer. Writing only: weightscape builds
- * its ONNX graphs itself and never parses one.
+ * the graphs onnxruntime runs itself; importing an exported model (src/onnx-import/) reads with protobufjs.
  */
 
 const WIRE_VARINT = 0;

@@ -15,7 +15,7 @@ import { parseAttack, type AttackSpec } from '../attacks/attack-spec.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import { serializeNativeCheckpoint } from '../checkpoints/native-checkpoint.ts';
 import { disposeWeights } from '../checkpoints/map-to-model.ts';
-import { modelClasses } from '../checkpoints/model-config.ts';
+import { fixedShape, modelClasses } from '../checkpoints/model-config.ts';
 import { checkLabels, loadDataset, parseDataSpec, selectExamples, type LabeledImages } from '../data/dataset.ts';
 import { stratifiedIndices } from '../data/subset.ts';
 import { WeightscapeError } from '../errors.ts';
@@ -88,14 +88,12 @@ function openTrainingData(config: TrainConfig): {
     return { trainData, testData, model: init.model, init };
   }
   // The rule every command uses (no checkpoint here), and labels checked before any work.
-  const classes = modelClasses({ classes: config.classes, data: spec });
+  const options = architecture(config.arch).parseOptions(config.archOptions) as Record<string, unknown>;
+  const input = { height, width, channels };
+  const fixed = fixedShape(config.arch, options, { input, classes: config.classes, data: spec });
+  const classes = fixed?.classes ?? modelClasses({ classes: config.classes, data: spec });
   for (const data of [trainData, testData]) checkLabels(data, classes);
-  const model: ModelConfig = {
-    arch: config.arch,
-    options: architecture(config.arch).parseOptions(config.archOptions) as Record<string, unknown>,
-    input: { height, width, channels },
-    classes,
-  };
+  const model: ModelConfig = { arch: config.arch, options, input, classes };
   return { trainData, testData, model };
 }
 

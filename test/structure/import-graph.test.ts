@@ -131,6 +131,7 @@ const COMPUTE = [
   'models',
   'directions',
   'onnx',
+  'onnx-import',
   'backend',
   'checkpoints',
   'data',
