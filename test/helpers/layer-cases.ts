@@ -9,7 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { releaseBackend, selectBackend } from '../../src/backend/select-backend.ts';
 import { ForwardContext } from '../../src/models/forward-context.ts';
 import type { Layers } from '../../src/models/layers.ts';
 import { TangentContext, type Dual, type PoolMasks } from '../../src/models/tangent-context.ts';
@@ -20,7 +22,8 @@ import { GraphBuilder, type Value } from '../../src/onnx/graph-builder.ts';
 import { GraphLayers } from '../../src/onnx/graph-layers.ts';
 import { NCHWC_DOMAIN } from '../../src/onnx/nchwc-layout.ts';
 import { encodeModel, type OnnxGraph } from '../../src/onnx/onnx-model.ts';
-import type { OnnxRuntime } from '../../src/onnx/onnx-runtime.ts';
+import { probeNchwcBlock } from '../../src/onnx/nchwc-block.ts';
+import { loadOnnxRuntime, type OnnxRuntime } from '../../src/onnx/onnx-runtime.ts';
 import { splitWeightPreparation } from '../../src/onnx/weight-preparation.ts';
 import { l2RelativeError } from './reference-ops.ts';
 
@@ -302,4 +305,37 @@ export function assertMatchesPytorch(name: LayerCaseName, result: CaseResult, to
   if (result.hvp === undefined) return;
   const hvpScale = largest(f.hvp);
   for (const [n, want] of Object.entries(f.hvp)) check(`H·v ${n}`, result.hvp[n]!, want, hvpScale);
+}
+
+/**
+ * The tests of the layer cases `names` in every context: tfjs on wasm and cpu (outputs, gradients,
+ * TangentContext's H·v) and onnxruntime's graph, plain and blocked (NCHWc) where the layout exists;
+ * a blocked run must block some convolution unless the case is in `unblockable`.
+ */
+export function layerCaseTests(names: LayerCaseName[], unblockable: LayerCaseName[] = []): void {
+  let runtime: OnnxRuntime;
+  let block: number | undefined;
+  before(() => {
+    const loaded = loadOnnxRuntime(1);
+    assert.ok(typeof loaded !== 'string', `onnxruntime did not load: ${loaded}`);
+    runtime = loaded;
+    block = probeNchwcBlock(runtime);
+  });
+  after(async () => {
+    await releaseBackend();
+  });
+  for (const name of names) {
+    for (const backend of ['wasm', 'cpu'] as const)
+      test(`${name} on tfjs ${backend}: output, gradients and TangentContext's H·v are PyTorch's`, async () => {
+        await selectBackend(backend);
+        assertMatchesPytorch(name, runTfjs(name));
+      });
+    test(`${name} on onnxruntime: output, the tape's gradients and H·v are PyTorch's, plain and blocked`, (t) => {
+      assertMatchesPytorch(name, runOnnx(runtime, name, undefined));
+      if (block === undefined) return t.skip('onnxruntime has no NCHWc layout here');
+      const blocked = runOnnx(runtime, name, block);
+      assertMatchesPytorch(name, blocked);
+      if (!unblockable.includes(name)) assert.ok(blocked.blockedConvolutions! > 0, 'no blocked convolution');
+    });
+  }
 }

@@ -4,43 +4,13 @@
  * float64 (the 'groups' case of fixtures/make_layer_fixtures.py); and weightscape's WASM depthwise
  * gradients (channel multipliers too) against float64 finite differences and the cpu backend's.
  */
-import { after, before, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { releaseBackend, selectBackend } from '../../src/backend/select-backend.ts';
-import { probeNchwcBlock } from '../../src/onnx/nchwc-block.ts';
-import { loadOnnxRuntime, type OnnxRuntime } from '../../src/onnx/onnx-runtime.ts';
 import { checkGradients, normalInput } from '../helpers/gradient-check.ts';
-import { assertMatchesPytorch, runOnnx, runTfjs } from '../helpers/layer-cases.ts';
+import { layerCaseTests } from '../helpers/layer-cases.ts';
 import { samePadding, type Array4 } from '../helpers/reference-ops.ts';
 
-let runtime: OnnxRuntime;
-let block: number | undefined;
-
-before(() => {
-  const loaded = loadOnnxRuntime(1);
-  assert.ok(typeof loaded !== 'string', `onnxruntime did not load: ${loaded}`);
-  runtime = loaded;
-  block = probeNchwcBlock(runtime);
-});
-after(async () => {
-  await releaseBackend();
-});
-
-for (const backend of ['wasm', 'cpu'] as const) {
-  test(`groups on tfjs ${backend}: output, gradients and TangentContext's H·v are PyTorch's`, async () => {
-    await selectBackend(backend);
-    assertMatchesPytorch('groups', runTfjs('groups'));
-  });
-}
-
-test("groups on onnxruntime: output, the tape's gradients and H·v are PyTorch's, plain and blocked", (t) => {
-  assertMatchesPytorch('groups', runOnnx(runtime, 'groups', undefined));
-  if (block === undefined) return t.skip('onnxruntime has no NCHWc layout here');
-  const blocked = runOnnx(runtime, 'groups', block);
-  assertMatchesPytorch('groups', blocked);
-  assert.ok(blocked.blockedConvolutions! > 0, 'no blocked convolution');
-});
+layerCaseTests(['groups']);
 
 /** Depthwise convolution in float64, NHWC x and [kh, kw, C, M] filter, explicit padding. */
 function depthwise(
