@@ -107,20 +107,7 @@ export class ConvolutionLowering {
       if (ph !== pw) throw new Error('conv input gradient: non-square padding');
       return this.convolve(dy, flippedFilter(this.b, weight), undefined, 1, ph);
     }
-    const outputPadding = [2, 3].map(
-      (axis, i) => xShape[axis]! - ((dy.shape[axis]! - 1) * stride - 2 * padding + [kh, kw][i]!),
-    );
-    return this.b.node(
-      'ConvTranspose',
-      [this.layout.plain(dy), filter.oihw()],
-      {
-        kernel_shape: [kh, kw],
-        strides: [stride, stride],
-        pads: [padding, padding, padding, padding],
-        output_padding: outputPadding,
-      },
-      xShape,
-    );
+    return this.groupedInputGradient(dy, filter, xShape, stride, padding, 1);
   }
 
   /**
@@ -207,7 +194,7 @@ export class ConvolutionLowering {
     );
   }
 
-  /** ∂/∂x of a grouped convolution: the transposed convolution with the same filter and groups. */
+  /** ∂/∂x of a (grouped) convolution: the transposed convolution with the same filter and groups. */
   groupedInputGradient(
     dy: Value,
     filter: ConvFilter,
